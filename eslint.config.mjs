@@ -1,0 +1,76 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importPlugin from 'eslint-plugin-import';
+import prettier from 'eslint-config-prettier';
+import { builtinModules } from 'node:module';
+
+/** Node builtins, in both spellings (`fs` and `node:fs`). */
+const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'bin/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { import: importPlugin },
+    settings: { 'import/resolver': { typescript: { project: './tsconfig.json' } } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import/no-cycle': 'error',
+    },
+  },
+  {
+    // Workflow code is replayed and must stay deterministic: no Node builtins, no I/O libraries,
+    // no metrics, no HTTP clients. Activities may be imported as types only.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'Workflow code must be deterministic: no Node builtins.',
+            })),
+            { name: 'pino', message: 'Use `log` from @temporalio/workflow in workflow code.' },
+            { name: 'prom-client', message: 'Workflows never touch metrics; activities and the worker do.' },
+            { name: 'undici', message: 'No HTTP in workflow code: call an activity.' },
+            { name: 'axios', message: 'No HTTP in workflow code: call an activity.' },
+            { name: '@temporalio/client', message: 'Use @temporalio/workflow APIs inside workflows.' },
+            { name: '@temporalio/worker', message: 'Workflow code must not import the worker.' },
+            { name: '@temporalio/activity', message: 'Workflow code must not import the activity context.' },
+          ],
+          patterns: [
+            {
+              group: ['**/providers', '**/providers/**', '**/config', '**/config/**', '**/workers/**'],
+              message: 'Workflow code must not import side-effecting modules; call an activity.',
+            },
+            {
+              group: ['**/activities', '**/activities/**'],
+              allowTypeImports: true,
+              message: 'Import activities as types only and call them through proxyActivities.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Activities are async by contract (Temporal awaits them) even when one does no I/O.
+    files: ['src/activities/**/*.ts'],
+    rules: { '@typescript-eslint/require-await': 'off' },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  prettier,
+);

@@ -1,0 +1,101 @@
+import { CampaignNotFoundError, ProviderRequestError } from '../shared/errors';
+import { campaignFromProduct, fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
+import type { MailerLiteClient, MlGroup } from '../providers';
+import type { ActivityDeps } from './deps';
+
+export interface ResolvedCampaign {
+  campaign: string;
+  productId: number;
+  productTitle: string;
+}
+
+export interface CampaignResources {
+  /** Group ID by tier name. */
+  groupIds: Record<string, string>;
+  /** The group purchasers join. */
+  purchaseGroupId: string;
+  /** Key of the `<CAMPAIGN>_PURCHASE` field in subscribers' `fields`. */
+  purchaseFieldKey: string;
+  /** Names of the groups and fields this call created (empty when all existed). */
+  created: string[];
+}
+
+const PRODUCT_PAGE_SIZE = 100;
+
+export function campaignActivities({ providers, logger }: ActivityDeps) {
+  return {
+    /** Finds the EDD album product of a campaign (by its derived code, or by the given product ID). */
+    async resolveCampaign(input: { campaign: string; productId?: number }): Promise<ResolvedCampaign> {
+      for (let page = 1; ; page++) {
+        const products = await providers.edd.listProducts({ page, number: PRODUCT_PAGE_SIZE });
+        for (const { info } of products) {
+          const matches =
+            input.productId !== undefined
+              ? info.id === input.productId
+              : campaignFromProduct({ title: info.title, createDate: info.create_date }) === input.campaign;
+          if (matches) return { campaign: input.campaign, productId: info.id, productTitle: info.title };
+        }
+        if (products.length < PRODUCT_PAGE_SIZE) break;
+      }
+      throw new CampaignNotFoundError(input.campaign);
+    },
+
+    /**
+     * Makes sure the campaign's tier groups and its purchase field exist in MailerLite, creating
+     * what is missing. Safe to repeat and to race: a duplicate-name refusal means another run
+     * created it first, and the existing one is used.
+     */
+    async ensureCampaignResources(input: {
+      campaign: string;
+      tiers: string[];
+      purchaseTier: string;
+    }): Promise<CampaignResources> {
+      const ml = providers.mailerlite;
+      const created: string[] = [];
+      const groupIds: Record<string, string> = {};
+      for (const tier of input.tiers) {
+        const name = tierGroupName(input.campaign, tier);
+        const { group, wasCreated } = await ensureGroup(ml, name);
+        if (wasCreated) created.push(name);
+        groupIds[tier] = group.id;
+      }
+      const fieldName = purchaseFieldName(input.campaign);
+      const wantedKey = fieldKey(fieldName);
+      let field = (await ml.listFields()).find((f) => f.name === fieldName || f.key === wantedKey);
+      if (!field) {
+        try {
+          field = await ml.createField(fieldName, 'number');
+          created.push(fieldName);
+        } catch (err) {
+          if (!(err instanceof ProviderRequestError && err.status === 422)) throw err;
+          field = (await ml.listFields()).find((f) => f.name === fieldName || f.key === wantedKey);
+          if (!field) throw err;
+        }
+      }
+      if (created.length > 0)
+        logger.info({ campaign: input.campaign, created }, 'created campaign resources');
+      return {
+        groupIds,
+        purchaseGroupId: groupIds[input.purchaseTier]!,
+        purchaseFieldKey: field.key,
+        created,
+      };
+    },
+  };
+}
+
+async function ensureGroup(
+  ml: MailerLiteClient,
+  name: string,
+): Promise<{ group: MlGroup; wasCreated: boolean }> {
+  const existing = await ml.findGroupByName(name);
+  if (existing) return { group: existing, wasCreated: false };
+  try {
+    return { group: await ml.createGroup(name), wasCreated: true };
+  } catch (err) {
+    if (!(err instanceof ProviderRequestError && err.status === 422)) throw err;
+    const raced = await ml.findGroupByName(name);
+    if (!raced) throw err;
+    return { group: raced, wasCreated: false };
+  }
+}

@@ -1,0 +1,35 @@
+import { campaignActivities } from './campaign';
+import { connectionActivities } from './connections';
+import type { ActivityDeps } from './deps';
+import { destinationActivities } from './destination';
+import { withRetryHints } from './retry-hints';
+import { sourceActivities } from './source';
+import { statsActivities } from './stats';
+import { validationActivities } from './validation';
+
+export type { ActivityDeps } from './deps';
+export type { CampaignResources, ResolvedCampaign } from './campaign';
+export type { ConnectionCheck } from './connections';
+export type { PurchasersPage } from './source';
+export type { UpsertInput, UpsertResult } from './destination';
+export type { ValidationResult } from './validation';
+
+/** Builds every activity of the campaign sync from its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  const all = {
+    ...connectionActivities(deps),
+    ...campaignActivities(deps),
+    ...sourceActivities(deps),
+    ...validationActivities(deps),
+    ...destinationActivities(deps),
+    ...statsActivities(deps),
+  };
+  return Object.fromEntries(
+    Object.entries(all).map(([name, fn]) => [
+      name,
+      withRetryHints(fn as (...a: unknown[]) => Promise<unknown>),
+    ]),
+  ) as typeof all;
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,40 @@
+/** A sync of the campaign is already running: the campaign's lock is held. */
+export class SyncAlreadyRunningError extends Error {
+  constructor(
+    readonly campaign: string,
+    readonly workflowId: string,
+    readonly runId: string | undefined,
+    readonly startedAt: Date | undefined,
+  ) {
+    super(
+      `Campaign ${campaign} is already syncing: workflow ${workflowId}` +
+        (runId ? `, run ${runId}` : '') +
+        (startedAt ? `, started ${startedAt.toISOString()}` : '') +
+        `. Wait for it to finish, or cancel it with 'campaign-sync sync cancel ${campaign}'.`,
+    );
+    this.name = 'SyncAlreadyRunningError';
+  }
+}
+
+/** No sync of the campaign was ever started (or its history has been removed by retention). */
+export class SyncNotFoundError extends Error {
+  constructor(readonly campaign: string) {
+    super(
+      `No sync of campaign ${campaign} was found. Start one with 'campaign-sync sync start ${campaign}'.`,
+    );
+    this.name = 'SyncNotFoundError';
+  }
+}
+
+/** Exit codes of the CLI. */
+export const EXIT = {
+  ok: 0,
+  /** The sync (or the command) failed. */
+  failed: 1,
+  /** The command line or the sync input is wrong; the message says what to fix. */
+  invalidInput: 2,
+  /** Refused: the campaign is locked by a running sync. */
+  locked: 3,
+  /** No sync of that campaign exists. */
+  notFound: 4,
+} as const;

@@ -1,0 +1,10 @@
+export { runCli, USAGE } from './cli';
+export { connectClient, type ClientSettings } from './connection';
+export { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';
+export { formatLocks, formatProgress, formatStatus, formatSummary } from './format';
+export { listLocks, type HeldLock } from './locks';
+export { cancelSync, SyncNotRunningError } from './sync-cancel';
+export { startSync, type SyncHandle } from './sync-start';
+export { failureMessage, syncStatus, type SyncStatus } from './sync-status';
+export { watchSync } from './sync-watch';
+export { runUrl, uiBaseUrl } from './ui-link';

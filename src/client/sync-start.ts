@@ -1,0 +1,56 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import { InvalidInputError } from '../shared/errors';
+import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
+import { describeZodIssues, SyncInputSchema, type SyncInput, type SyncSummary } from '../shared/sync-types';
+import { SyncAlreadyRunningError } from './errors';
+
+export type SyncHandle = WorkflowHandleWithFirstExecutionRunId<(input: SyncInput) => Promise<SyncSummary>>;
+
+/**
+ * Starts a campaign's sync under the campaign's workflow ID, which is its lock: while a run is
+ * open, a second start is refused ({@link SyncAlreadyRunningError} names the run and its start
+ * time); once it has closed, a new run may start. The input is checked here first, so a mistake
+ * is reported before anything reaches the server.
+ */
+export async function startSync(client: Client, taskQueue: string, input: SyncInput): Promise<SyncHandle> {
+  const parsed = SyncInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = describeZodIssues(parsed.error);
+    throw new InvalidInputError(`Invalid sync input: ${issues.join('; ')}`, issues);
+  }
+  const options = parsed.data;
+  const workflowId = syncWorkflowId(options.campaign);
+  try {
+    return await client.workflow.start<(input: SyncInput) => Promise<SyncSummary>>(
+      WORKFLOW_TYPES.campaignSync,
+      {
+        taskQueue,
+        workflowId,
+        args: [input],
+        // FAIL on a running ID is the lock; ALLOW_DUPLICATE lets a new run start after any ending.
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: CAMPAIGN_CODE, value: options.campaign },
+          { key: SYNC_TRIGGER, value: options.trigger },
+        ],
+      },
+    );
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      const running = await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch(() => undefined);
+      throw new SyncAlreadyRunningError(options.campaign, workflowId, running?.runId, running?.startTime);
+    }
+    throw err;
+  }
+}

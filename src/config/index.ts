@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../shared/names';
+
+/** `'true'|'false'` (and `1|0`), parsed explicitly: `Boolean('false')` is true. */
+const booleanString = z
+  .enum(['true', 'false', '1', '0'], { error: "must be 'true' or 'false'" })
+  .transform((v) => v === 'true' || v === '1');
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/**
+ * Every environment variable the worker, the client and the main job read, with its default.
+ * Documented in README.md ("Configuration"); keep the two in step.
+ */
+export const EnvSchema = z.object({
+  /** host:port of a running Temporal frontend. Unset: the main job starts a local dev server. */
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
+  /** Temporal Web UI base URL, for links printed by the CLI. Default: derived from the address (port + 1000). */
+  TEMPORAL_UI_URL: optionalString.pipe(z.url().optional()),
+  /** Path to a `temporal` CLI binary (used to start a dev server). */
+  TEMPORAL_CLI_PATH: optionalString,
+  /** Folder for the main job's data (the dev server's SQLite file, logs). */
+  CAMPAIGN_SYNC_DATA_DIR: z.string().trim().min(1).default('.campaign-sync'),
+
+  /** EDD site base URL, e.g. https://shop.example.com (the client appends /edd-api/v2/...). */
+  EDD_BASE_URL: optionalString.pipe(z.url().optional()),
+  EDD_PUBLIC_KEY: optionalString,
+  /** EDD token = md5(secret key + public key). Give either the token or the secret key. */
+  EDD_TOKEN: optionalString,
+  EDD_SECRET_KEY: optionalString,
+
+  MAILERLITE_BASE_URL: z.url().default('https://connect.mailerlite.com/api'),
+  MAILERLITE_API_TOKEN: optionalString,
+
+  /** Per-request timeout for provider HTTP calls, in milliseconds. */
+  HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  /** Concurrent MailerLite requests per upsert activity. */
+  MAILERLITE_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
+  /** Longest Retry-After a provider client waits out in place before failing the activity attempt. */
+  RATE_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(65_000),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Pretty, human logs on a terminal instead of JSON lines. */
+  LOG_PRETTY: booleanString.default(false),
+});
+
+export type Config = z.output<typeof EnvSchema>;
+
+/** A configuration problem, naming each variable that is wrong and why. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; throws {@link ConfigError} naming every wrong variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+export interface EddCredentials {
+  baseUrl: string;
+  publicKey: string;
+  token: string;
+}
+
+export interface MailerLiteCredentials {
+  baseUrl: string;
+  apiToken: string;
+}
+
+/** The provider settings a worker needs, or a ConfigError that says which variables to set. */
+export function providerSettings(config: Config): { edd: EddCredentials; mailerlite: MailerLiteCredentials } {
+  const problems: string[] = [];
+  if (!config.EDD_BASE_URL)
+    problems.push('EDD_BASE_URL: required (the EDD site, e.g. https://shop.example.com)');
+  if (!config.EDD_PUBLIC_KEY) problems.push('EDD_PUBLIC_KEY: required (Downloads → Tools → API Keys)');
+  if (!config.EDD_TOKEN && !config.EDD_SECRET_KEY) {
+    problems.push('EDD_TOKEN or EDD_SECRET_KEY: one is required (the token is md5(secret key + public key))');
+  }
+  if (!config.MAILERLITE_API_TOKEN) {
+    problems.push('MAILERLITE_API_TOKEN: required (MailerLite → Integrations → API)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const publicKey = config.EDD_PUBLIC_KEY!;
+  return {
+    edd: {
+      baseUrl: config.EDD_BASE_URL!,
+      publicKey,
+      token: config.EDD_TOKEN ?? eddToken(config.EDD_SECRET_KEY!, publicKey),
+    },
+    mailerlite: { baseUrl: config.MAILERLITE_BASE_URL, apiToken: config.MAILERLITE_API_TOKEN! },
+  };
+}
+
+/** EDD's API token: md5 of the secret key followed by the public key. */
+export function eddToken(secretKey: string, publicKey: string): string {
+  return createHash('md5')
+    .update(secretKey + publicKey)
+    .digest('hex');
+}

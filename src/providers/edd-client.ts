@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import type { EddCredentials } from '../config';
+import { HttpClient, parseResponse, type RequestObservation } from './http';
+
+/** EDD sends numbers as strings in places (values come from WordPress meta); accept both. */
+const id = z.coerce.number().int();
+const text = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? '');
+
+export const EddCustomerSchema = z.object({
+  info: z.object({
+    customer_id: id,
+    user_id: z.coerce.number().int().nullish(),
+    username: text,
+    display_name: text,
+    first_name: text,
+    last_name: text,
+    email: text,
+    date_created: text,
+  }),
+});
+export type EddCustomer = z.output<typeof EddCustomerSchema>;
+
+export const EddSaleSchema = z.object({
+  ID: id,
+  status: text,
+  customer_id: id,
+  user_id: z.coerce.number().int().nullish(),
+  email: text,
+  date: text,
+  products: z
+    .array(z.object({ id: id, name: text, quantity: z.coerce.number().nullish(), price_name: text }))
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type EddSale = z.output<typeof EddSaleSchema>;
+
+export const EddProductSchema = z.object({
+  info: z.object({
+    id: id,
+    slug: text,
+    title: text,
+    create_date: text,
+    status: text,
+  }),
+});
+export type EddProduct = z.output<typeof EddProductSchema>;
+
+export interface EddClientOptions {
+  credentials: EddCredentials;
+  timeoutMs: number;
+  observe?: (o: RequestObservation) => void;
+}
+
+export interface PageRequest {
+  /** Page number, from 1. */
+  page: number;
+  /** Page size (EDD's `number`). */
+  number: number;
+}
+
+/**
+ * Client of the EDD REST API v2 (`/edd-api/v2/...`). Auth is EDD's: `key` and `token` in the
+ * query string, which is why the HTTP layer never puts a URL into an error.
+ */
+export class EddClient {
+  private readonly http: HttpClient;
+
+  constructor(options: EddClientOptions) {
+    const { baseUrl, publicKey, token } = options.credentials;
+    this.http = new HttpClient({
+      provider: 'edd',
+      baseUrl: `${baseUrl.replace(/\/+$/, '')}/edd-api/v2`,
+      timeoutMs: options.timeoutMs,
+      query: { key: publicKey, token },
+      observe: options.observe,
+    });
+  }
+
+  /** Reads one customer: proves the URL, the key and the token are right. */
+  async validateConnection(): Promise<void> {
+    await this.http.request('GET', '/customers', { query: { number: 1 } });
+  }
+
+  /** One page of sales; an empty array past the last page (EDD then omits the `sales` key). */
+  async listSales(page: PageRequest): Promise<EddSale[]> {
+    const { body } = await this.http.request<{ sales?: unknown }>('GET', '/sales', { query: { ...page } });
+    return body?.sales === undefined
+      ? []
+      : parseResponse('edd', 'GET /sales', z.array(EddSaleSchema), body.sales);
+  }
+
+  /** One page of customers; an empty array past the last page (EDD answers 200 with an `error`). */
+  async listCustomers(page: PageRequest): Promise<EddCustomer[]> {
+    const { body } = await this.http.request<{ customers?: unknown }>('GET', '/customers', {
+      query: { ...page },
+    });
+    return body?.customers === undefined
+      ? []
+      : parseResponse('edd', 'GET /customers', z.array(EddCustomerSchema), body.customers);
+  }
+
+  /** A customer by ID or email, or undefined when EDD has none. */
+  async getCustomer(idOrEmail: number | string): Promise<EddCustomer | undefined> {
+    const { body } = await this.http.request<{ customers?: unknown }>('GET', '/customers', {
+      endpoint: '/customers?customer',
+      query: { customer: idOrEmail },
+    });
+    if (body?.customers === undefined) return undefined;
+    return parseResponse('edd', 'GET /customers', z.array(EddCustomerSchema), body.customers)[0];
+  }
+
+  /** One page of products; an empty array past the last page. */
+  async listProducts(page: PageRequest): Promise<EddProduct[]> {
+    const { body } = await this.http.request<{ products?: unknown }>('GET', '/products', {
+      query: { ...page },
+    });
+    return body?.products === undefined
+      ? []
+      : parseResponse('edd', 'GET /products', z.array(EddProductSchema), body.products);
+  }
+}

@@ -1,0 +1,231 @@
+import type { z } from 'zod';
+import {
+  ProviderAuthError,
+  ProviderNotFoundError,
+  ProviderRateLimitError,
+  ProviderRequestError,
+  ProviderTransientError,
+  type ProviderName,
+} from '../shared/errors';
+
+/** One finished request, for metrics: `endpoint` is a route pattern, never a URL with IDs or secrets. */
+export interface RequestObservation {
+  provider: ProviderName;
+  method: string;
+  endpoint: string;
+  /** HTTP status, or `error` when no response arrived. */
+  status: number | 'error';
+  durationMs: number;
+}
+
+export interface HttpClientOptions {
+  provider: ProviderName;
+  baseUrl: string;
+  /** Per-request timeout in milliseconds. */
+  timeoutMs: number;
+  /** Headers sent with every request (e.g. Authorization). Never logged. */
+  headers?: Record<string, string>;
+  /** Query parameters sent with every request (EDD's key/token). Never logged. */
+  query?: Record<string, string>;
+  /**
+   * Longest `Retry-After` the client waits out in place (then retries once more) before it throws
+   * {@link ProviderRateLimitError}. 0 = never wait, always throw.
+   */
+  rateLimitMaxWaitMs?: number;
+  /** Called after each request with its route pattern, status and duration. */
+  observe?: (observation: RequestObservation) => void;
+  /** Turns the provider's error body into a message (defaults to `message` or `error`). */
+  errorMessage?: (body: unknown) => string | undefined;
+}
+
+export interface RequestOptions {
+  /** Route pattern for metrics and errors, e.g. `/subscribers/{id}`. Defaults to the path. */
+  endpoint?: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+const DEFAULT_RETRY_AFTER_MS = 60_000;
+
+/**
+ * The one HTTP layer both providers use: Node's fetch with a timeout per request, JSON in and out,
+ * and every failure turned into a typed error the activities (and Temporal's retry policy) act on.
+ * Secrets live in headers or query parameters and are never put into an error message.
+ */
+export class HttpClient {
+  private readonly base: string;
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<HttpResponse<T>> {
+    const endpoint = opts.endpoint ?? path;
+    let waitedMs = 0;
+    for (;;) {
+      try {
+        return await this.once<T>(method, path, endpoint, opts);
+      } catch (err) {
+        const maxWait = this.options.rateLimitMaxWaitMs ?? 0;
+        if (err instanceof ProviderRateLimitError && waitedMs + err.retryAfterMs <= maxWait) {
+          // Waiting out a short Retry-After here keeps the activity's progress; a long one is left
+          // to Temporal's retry (the activity sets nextRetryDelay from it).
+          await delay(err.retryAfterMs);
+          waitedMs += err.retryAfterMs;
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async once<T>(
+    method: string,
+    path: string,
+    endpoint: string,
+    opts: RequestOptions,
+  ): Promise<HttpResponse<T>> {
+    const { provider } = this.options;
+    const url = new URL(this.base + path);
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(this.options.query ?? {})) url.searchParams.set(k, v);
+    const what = `${provider} ${method} ${endpoint}`;
+    const started = performance.now();
+    let status: number | 'error' = 'error';
+    try {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers: {
+            Accept: 'application/json',
+            ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+            ...this.options.headers,
+          },
+          body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+      } catch (cause) {
+        const reason =
+          cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError')
+            ? `timed out after ${this.options.timeoutMs} ms`
+            : `failed: ${describeNetworkError(cause)}`;
+        throw new ProviderTransientError(provider, `${what} ${reason}`, undefined, { cause: scrub(cause) });
+      }
+      status = response.status;
+      const text = await response.text().catch((cause: unknown) => {
+        throw new ProviderTransientError(provider, `${what}: response body was cut off`, response.status, {
+          cause: scrub(cause),
+        });
+      });
+      let body: unknown = undefined;
+      if (text.length > 0) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw new ProviderTransientError(
+            provider,
+            `${what}: HTTP ${response.status} with a body that is not JSON`,
+            response.status,
+          );
+        }
+      }
+      if (response.ok) return { status: response.status, body: body as T, headers: response.headers };
+      throw this.toError(what, response, body);
+    } finally {
+      this.options.observe?.({ provider, method, endpoint, status, durationMs: performance.now() - started });
+    }
+  }
+
+  private toError(what: string, response: Response, body: unknown): Error {
+    const { provider } = this.options;
+    const detail = (this.options.errorMessage ?? defaultErrorMessage)(body) ?? response.statusText;
+    const message = `${what}: HTTP ${response.status} ${detail}`;
+    const s = response.status;
+    if (s === 401 || s === 403) return new ProviderAuthError(provider, s, message);
+    if (s === 404) return new ProviderNotFoundError(provider, message);
+    if (s === 429) return new ProviderRateLimitError(provider, message, retryAfterMs(response.headers));
+    if (s === 408 || s >= 500) return new ProviderTransientError(provider, message, s);
+    return new ProviderRequestError(provider, s, message, fieldErrors(body));
+  }
+}
+
+function defaultErrorMessage(body: unknown): string | undefined {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    if (typeof b.message === 'string') return b.message;
+    if (typeof b.error === 'string') return b.error;
+  }
+  return undefined;
+}
+
+function fieldErrors(body: unknown): Record<string, string[]> {
+  if (!body || typeof body !== 'object') return {};
+  const errors = (body as { errors?: unknown }).errors;
+  if (!errors || typeof errors !== 'object') return {};
+  const out: Record<string, string[]> = {};
+  for (const [field, messages] of Object.entries(errors as Record<string, unknown>)) {
+    out[field] = Array.isArray(messages) ? messages.map(String) : [String(messages)];
+  }
+  return out;
+}
+
+/** `Retry-After` in seconds or as an HTTP date; 60 s when absent or unreadable. */
+export function retryAfterMs(headers: Headers, now: number = Date.now()): number {
+  const value = headers.get('retry-after');
+  if (!value) return DEFAULT_RETRY_AFTER_MS;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, date - now);
+}
+
+function describeNetworkError(cause: unknown): string {
+  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause;
+  if (inner instanceof Error) {
+    const code = (inner as { code?: unknown }).code;
+    return typeof code === 'string' ? code : inner.message;
+  }
+  return String(inner);
+}
+
+/** A network error's message can hold the URL, and EDD's URL holds the token: keep only the code. */
+function scrub(cause: unknown): Error {
+  return new Error(describeNetworkError(cause));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Checks a response body against the shape the client relies on. A mismatch is reported as
+ * transient (a proxy's error page or a cut-off body looks the same) and the retry policy's
+ * attempt limit bounds it; the message names the first field that did not match.
+ */
+export function parseResponse<S extends z.ZodType>(
+  provider: ProviderName,
+  what: string,
+  schema: S,
+  value: unknown,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new ProviderTransientError(
+    provider,
+    `${provider} ${what}: unexpected response${where}: ${issue?.message ?? ''}`,
+  );
+}

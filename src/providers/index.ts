@@ -1,0 +1,3 @@
+export * from './edd-client';
+export * from './http';
+export * from './mailerlite-client';

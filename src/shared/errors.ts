@@ -1,0 +1,108 @@
+/**
+ * Error types shared by activities, workflows and the client.
+ *
+ * Temporal names an activity failure after the thrown error's class name (`error.name`), and a
+ * retry policy's `nonRetryableErrorTypes` matches those names. So every class sets `name`, and the
+ * list of errors that retrying cannot fix lives here, in {@link NON_RETRYABLE_ERROR_TYPES}.
+ */
+
+/** Base class: keeps `cause`, sets `name` from the subclass. */
+export abstract class CampaignSyncError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The provider rejected our credentials (401/403). Retrying will not help; fix the credentials. */
+export class ProviderAuthError extends CampaignSyncError {
+  constructor(
+    readonly provider: ProviderName,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A request the provider refuses as invalid (422 and other 4xx). Retrying the same request will not help. */
+export class ProviderRequestError extends CampaignSyncError {
+  constructor(
+    readonly provider: ProviderName,
+    readonly status: number,
+    message: string,
+    /** Per-field errors, as MailerLite reports them (`errors: { field: [messages] }`). */
+    readonly fieldErrors: Record<string, string[]> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The resource does not exist (404). */
+export class ProviderNotFoundError extends CampaignSyncError {
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The provider is rate limiting us (429). Retryable, after `retryAfterMs`. */
+export class ProviderRateLimitError extends CampaignSyncError {
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+    /** How long the provider asked us to wait (its `Retry-After`), in milliseconds. */
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** 5xx, connection reset, timeout, malformed body: the kind of failure a retry can fix. */
+export class ProviderTransientError extends CampaignSyncError {
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The workflow input or a configuration value is wrong; the message names the field. */
+export class InvalidInputError extends CampaignSyncError {
+  constructor(
+    message: string,
+    /** Each problem as `path: message`. */
+    readonly issues: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The campaign does not exist in the source (no EDD album product has its code). */
+export class CampaignNotFoundError extends CampaignSyncError {
+  constructor(readonly campaign: string) {
+    super(
+      `Campaign ${campaign} was not found: no EDD product derives this code. ` +
+        `Run 'campaign-sync campaigns' to list the codes EDD products give, or pass --product-id.`,
+    );
+  }
+}
+
+export type ProviderName = 'edd' | 'mailerlite';
+
+/**
+ * Failure types that no retry can fix: the workflow fails at once with them instead of retrying
+ * until its timeout. Rate-limit and transient errors are deliberately absent.
+ */
+export const NON_RETRYABLE_ERROR_TYPES = [
+  ProviderAuthError.name,
+  ProviderRequestError.name,
+  ProviderNotFoundError.name,
+  InvalidInputError.name,
+  CampaignNotFoundError.name,
+] as const;

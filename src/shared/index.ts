@@ -1,0 +1,5 @@
+export * from './campaign';
+export * from './errors';
+export * from './names';
+export * from './search-attributes';
+export * from './sync-types';

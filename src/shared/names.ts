@@ -1,0 +1,27 @@
+/** Names shared by the client, the worker and workflows. */
+
+/** The task queue the campaign-sync worker polls unless `TEMPORAL_TASK_QUEUE` says otherwise. */
+export const DEFAULT_TASK_QUEUE = 'campaign-sync';
+
+/** Workflow type names, as registered by the worker (the exported function names). */
+export const WORKFLOW_TYPES = {
+  campaignSync: 'campaignSync',
+} as const;
+
+/** Prefix of every campaign sync's workflow ID. */
+export const SYNC_WORKFLOW_ID_PREFIX = 'campaign-sync-';
+
+/**
+ * The workflow ID of a campaign's sync. It is the campaign's lock: Temporal allows only one
+ * running execution per workflow ID, so two syncs of one campaign can never run at once.
+ */
+export function syncWorkflowId(campaign: string): string {
+  return `${SYNC_WORKFLOW_ID_PREFIX}${campaign}`;
+}
+
+/** The campaign a sync workflow ID belongs to, or undefined when the ID is not a sync's. */
+export function campaignFromWorkflowId(workflowId: string): string | undefined {
+  return workflowId.startsWith(SYNC_WORKFLOW_ID_PREFIX)
+    ? workflowId.slice(SYNC_WORKFLOW_ID_PREFIX.length)
+    : undefined;
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { CAMPAIGN_CODE_PATTERN, DEFAULT_PURCHASE_TIER, DEFAULT_TIERS } from './campaign';
+
+/**
+ * Input of the campaign-sync workflow. Credentials never travel here (they would be written to
+ * workflow history): the worker reads them from its own environment. Unknown keys are rejected so
+ * a misspelt option fails loudly instead of being ignored.
+ */
+export const SyncInputSchema = z
+  .object({
+    /** Campaign code `YEAR_ARTIST_ALBUM`, e.g. `2024_ETB_NBL`. */
+    campaign: z
+      .string({ error: 'campaign is required: a campaign code such as 2024_ETB_NBL' })
+      .regex(
+        CAMPAIGN_CODE_PATTERN,
+        'campaign must be a code like 2024_ETB_NBL: a 4-digit year, then upper-case parts joined by _',
+      ),
+    /** EDD product (download) ID of the album; found from the campaign code when absent. */
+    productId: z.number().int().positive().optional(),
+    /** Tiers whose groups the campaign has. Default: BEMA's eight tiers. */
+    tiers: z
+      .array(z.string().trim().min(1))
+      .min(1)
+      .default([...DEFAULT_TIERS]),
+    /** Tier whose group purchasers join. Default `Bronze Purchase`; must be one of `tiers`. */
+    purchaseTier: z.string().trim().min(1).default(DEFAULT_PURCHASE_TIER),
+    /** EDD sales read per page (one activity each). Default 100, at most 1000. */
+    pageSize: z.number().int().min(1).max(1000).default(100),
+    /** Stop after this many source pages (a safety net for huge stores). Default: no limit. */
+    maxPages: z.number().int().positive().optional(),
+    /** How many invalid or failed records the summary lists with their reasons. Default 100. */
+    reportLimit: z.number().int().min(0).max(1000).default(100),
+    /** Who started the run (recorded in search attributes and stats). Default `manual`. */
+    trigger: z.string().trim().min(1).max(200).default('manual'),
+  })
+  .strict()
+  .refine((input) => input.tiers.includes(input.purchaseTier), {
+    message: 'purchaseTier must be one of tiers',
+    path: ['purchaseTier'],
+  });
+
+/** What a caller passes (defaults may be left out). */
+export type SyncInput = z.input<typeof SyncInputSchema>;
+/** The input after defaults are applied. */
+export type SyncOptions = z.output<typeof SyncInputSchema>;
+
+/** One purchase of the campaign's album, as read from EDD. */
+export interface SourceRecord {
+  orderId: number;
+  customerId: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+  /** Problems found while reading the record (e.g. its customer is missing in EDD); make it invalid. */
+  sourceProblems?: string[];
+}
+
+/** A record the validator refused, with every reason (not only the first). */
+export interface InvalidRecordReport {
+  orderId: number;
+  customerId: number;
+  email: string;
+  reasons: string[];
+}
+
+/** A valid record the destination refused or that failed to write. */
+export interface FailedRecordReport {
+  orderId: number;
+  customerId: number;
+  email: string;
+  reason: string;
+}
+
+export type SyncPhase =
+  | 'starting'
+  | 'checking-connections'
+  | 'preparing'
+  | 'syncing'
+  | 'recording'
+  | 'completed'
+  | 'cancelled'
+  | 'failed';
+
+export interface SyncCounts {
+  /** Purchase records read from the source. */
+  fetched: number;
+  valid: number;
+  invalid: number;
+  created: number;
+  updated: number;
+  /** Valid records already in the destination exactly as they would be written: not written. */
+  unchanged: number;
+  /** Valid records the destination refused or that could not be written. */
+  failed: number;
+}
+
+/** Answer of the `progress` query. */
+export interface SyncProgress extends SyncCounts {
+  campaign: string;
+  phase: SyncPhase;
+  /** Source pages finished so far. */
+  pages: number;
+  startedAt: string;
+  updatedAt: string;
+}
+
+/** What a finished (or cancelled) sync returns. */
+export interface SyncSummary extends SyncCounts {
+  campaign: string;
+  productId: number;
+  status: 'completed' | 'cancelled';
+  pages: number;
+  /** Invalid records with their reasons, at most `reportLimit` of them. */
+  invalidRecords: InvalidRecordReport[];
+  /** Invalid records not listed because of `reportLimit`. */
+  invalidRecordsOmitted: number;
+  failedRecords: FailedRecordReport[];
+  failedRecordsOmitted: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+}
+
+export function emptyCounts(): SyncCounts {
+  return { fetched: 0, valid: 0, invalid: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
+}
+
+/** `path: message` for each problem zod found, so an error names the field to fix. */
+export function describeZodIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(input)';
+    return `${path}: ${issue.message}`;
+  });
+}

@@ -1,0 +1,2 @@
+export { buildActivities } from './build-activities';
+export { createSyncWorker, NativeConnection, workflowsPath } from './create-worker';

@@ -1,0 +1,41 @@
+import { loadConfig, providerSettings } from '../config';
+import { createLogger } from '../observability/logger';
+import { createMetrics } from '../observability/metrics';
+import { buildActivities } from './build-activities';
+import { createSyncWorker, NativeConnection } from './create-worker';
+
+/** The worker process: polls the task queue until SIGINT/SIGTERM, then drains and exits 0. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const credentials = providerSettings(config);
+  const address = config.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  const connection = await NativeConnection.connect({ address });
+  try {
+    const worker = await createSyncWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      activities: buildActivities({
+        config,
+        credentials,
+        logger,
+        metrics: createMetrics(undefined, { defaultMetrics: true }),
+      }),
+    });
+    logger.info(
+      { address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
+      'worker started',
+    );
+    // Worker.run() resolves after a graceful shutdown, which the SDK starts on SIGINT/SIGTERM.
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

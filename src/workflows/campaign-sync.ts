@@ -1,0 +1,196 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { syncWorkflowId } from '../shared/names';
+import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
+import {
+  describeZodIssues,
+  emptyCounts,
+  SyncInputSchema,
+  type FailedRecordReport,
+  type InvalidRecordReport,
+  type SyncInput,
+  type SyncOptions,
+  type SyncPhase,
+  type SyncProgress,
+  type SyncSummary,
+} from '../shared/sync-types';
+
+/** The current phase and counts of a running sync. */
+export const progressQuery = defineQuery<SyncProgress>('progress');
+
+const retry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+};
+
+/** Short calls: connection checks, look-ups, provisioning, validation, stats. */
+const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
+
+/** One page of EDD sales plus its customers' look-ups. */
+const source = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
+
+/**
+ * Writing a page to MailerLite: long under rate limits, so it heartbeats a checkpoint after each
+ * chunk (a retry resumes there) and a lost worker is noticed within the heartbeat timeout. The
+ * heartbeat timeout is longer than the longest Retry-After the client waits out in place.
+ */
+const destination = proxyActivities<Activities>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '2m',
+  retry,
+});
+
+/**
+ * Syncs one campaign: checks both connections, makes sure the campaign's MailerLite groups and
+ * purchase field exist, then pages through the album's EDD purchasers, validating every record and
+ * writing the valid ones, and records the run's stats. Only page numbers and per-page records pass
+ * through history, never the whole dataset.
+ */
+export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
+  const input = parseInput(rawInput);
+  const info = workflowInfo();
+  const expectedId = syncWorkflowId(input.campaign);
+  if (info.workflowId !== expectedId) {
+    // The workflow ID is the campaign's lock; a run under any other ID would not hold it.
+    throw ApplicationFailure.create({
+      type: InvalidInputError.name,
+      nonRetryable: true,
+      message: `A sync of campaign ${input.campaign} must run with workflow ID ${expectedId} (the campaign's lock), not ${info.workflowId}.`,
+    });
+  }
+  if (info.typedSearchAttributes.get(CAMPAIGN_CODE) === undefined) {
+    upsertSearchAttributes([
+      { key: CAMPAIGN_CODE, value: input.campaign },
+      { key: SYNC_TRIGGER, value: input.trigger },
+    ]);
+  }
+
+  const startedAt = new Date();
+  const counts = emptyCounts();
+  const invalidRecords: InvalidRecordReport[] = [];
+  const failedRecords: FailedRecordReport[] = [];
+  let phase: SyncPhase = 'starting';
+  let pages = 0;
+  let productId = input.productId ?? 0;
+  let updatedAt = startedAt;
+
+  setHandler(progressQuery, () => ({
+    campaign: input.campaign,
+    phase,
+    pages,
+    ...counts,
+    startedAt: startedAt.toISOString(),
+    updatedAt: updatedAt.toISOString(),
+  }));
+  const enter = (next: SyncPhase) => {
+    phase = next;
+    updatedAt = new Date();
+  };
+
+  const summarize = (status: SyncSummary['status']): SyncSummary => {
+    const finishedAt = new Date();
+    return {
+      campaign: input.campaign,
+      productId,
+      status,
+      pages,
+      ...counts,
+      invalidRecords,
+      invalidRecordsOmitted: counts.invalid - invalidRecords.length,
+      failedRecords,
+      failedRecordsOmitted: counts.failed - failedRecords.length,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+    };
+  };
+
+  try {
+    enter('checking-connections');
+    await quick.checkConnections();
+
+    enter('preparing');
+    const product = await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId });
+    productId = product.productId;
+    const resources = await quick.ensureCampaignResources({
+      campaign: input.campaign,
+      tiers: input.tiers,
+      purchaseTier: input.purchaseTier,
+    });
+
+    enter('syncing');
+    for (let page = 1; input.maxPages === undefined || page <= input.maxPages; page++) {
+      const batch = await source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
+      counts.fetched += batch.records.length;
+      if (batch.records.length > 0) {
+        const { valid, invalid } = await quick.validateRecords({
+          campaign: input.campaign,
+          records: batch.records,
+        });
+        counts.valid += valid.length;
+        counts.invalid += invalid.length;
+        invalidRecords.push(...invalid.slice(0, input.reportLimit - invalidRecords.length));
+        if (valid.length > 0) {
+          const written = await destination.upsertSubscribers({
+            campaign: input.campaign,
+            records: valid,
+            groupId: resources.purchaseGroupId,
+            purchaseFieldKey: resources.purchaseFieldKey,
+            reportLimit: input.reportLimit - failedRecords.length,
+          });
+          counts.created += written.created;
+          counts.updated += written.updated;
+          counts.unchanged += written.unchanged;
+          counts.failed += written.failed;
+          failedRecords.push(...written.failures);
+        }
+      }
+      pages++;
+      updatedAt = new Date();
+      if (batch.done) break;
+    }
+
+    enter('recording');
+    const summary = summarize('completed');
+    await quick.recordSyncStats(summary);
+    enter('completed');
+    log.info('campaign sync completed', { campaign: input.campaign, pages, ...counts });
+    return summary;
+  } catch (err) {
+    if (isCancellation(err)) {
+      // Keep what was written, record the partial stats, then end as cancelled (freeing the lock).
+      enter('cancelled');
+      await CancellationScope.nonCancellable(() => quick.recordSyncStats(summarize('cancelled')));
+    } else {
+      enter('failed');
+    }
+    throw err;
+  }
+}
+
+function parseInput(rawInput: SyncInput): SyncOptions {
+  const parsed = SyncInputSchema.safeParse(rawInput ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = describeZodIssues(parsed.error);
+  throw ApplicationFailure.create({
+    type: InvalidInputError.name,
+    nonRetryable: true,
+    message: `Invalid sync input: ${issues.join('; ')}`,
+    details: [issues],
+  });
+}

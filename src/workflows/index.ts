@@ -1,0 +1,1 @@
+export { campaignSync, progressQuery } from './campaign-sync';
