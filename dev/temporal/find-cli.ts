@@ -69,6 +69,8 @@ export interface FindOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress messages (the go build takes minutes the first time). */
   log?: (message: string) => void;
+  /** Where to look for Go besides PATH. Default: /usr/local/go/bin/go (Go's standard install). */
+  goFallbacks?: string[];
   /** Allow the last resort, the SDK's own download (needs internet). Default true. */
   allowDownload?: boolean;
 }
@@ -105,7 +107,7 @@ export function findTemporalCli(opts: FindOptions = {}): FoundCli {
   if (isExecutable(cached)) return found(cached, 'cache');
   attempts.push(`cached build ${cached}: not there`);
 
-  const go = onPath('go', env) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const go = onPath('go', env) ?? (opts.goFallbacks ?? ['/usr/local/go/bin/go']).find(isExecutable);
   if (go) {
     const version = goVersion(go);
     if (version && (version[0] > MIN_GO[0] || (version[0] === MIN_GO[0] && version[1] >= MIN_GO[1]))) {

@@ -4,7 +4,7 @@ import { mapWithConcurrency } from './concurrency';
 import type { ActivityDeps } from './deps';
 
 export interface PurchasersPage {
-  /** The campaign's purchases on this page of sales, one per customer (the latest order). */
+  /** The campaign's purchases on this page of sales (every complete order of the album). */
   records: SourceRecord[];
   /** Sales read on this page (of every product). */
   salesScanned: number;
@@ -27,18 +27,18 @@ export function sourceActivities({ providers, eddConcurrency = 8 }: ActivityDeps
       pageSize: number;
     }): Promise<PurchasersPage> {
       const sales = await providers.edd.listSales({ page: input.page, number: input.pageSize });
-      const latestByCustomer = new Map<number, EddSale>();
-      for (const sale of sales) {
-        if (!COMPLETE_STATUSES.has(sale.status.toLowerCase())) continue;
-        if (!sale.products.some((p) => p.id === input.productId)) continue;
-        const seen = latestByCustomer.get(sale.customer_id);
-        if (!seen || sale.ID > seen.ID) latestByCustomer.set(sale.customer_id, sale);
-      }
-      const purchases = [...latestByCustomer.values()].sort((a, b) => a.ID - b.ID);
-      const customers = await mapWithConcurrency(purchases, eddConcurrency, (sale) =>
-        providers.edd.getCustomer(sale.customer_id),
+      const purchases = sales.filter(
+        (sale) =>
+          COMPLETE_STATUSES.has(sale.status.toLowerCase()) &&
+          sale.products.some((p) => p.id === input.productId),
       );
-      const records = purchases.map((sale, i) => toRecord(sale, customers[i]));
+      // One look-up per distinct customer of the page, a few at a time.
+      const customerIds = [...new Set(purchases.map((sale) => sale.customer_id))];
+      const found = await mapWithConcurrency(customerIds, eddConcurrency, (id) =>
+        providers.edd.getCustomer(id),
+      );
+      const customers = new Map(customerIds.map((id, i) => [id, found[i]]));
+      const records = purchases.map((sale) => toRecord(sale, customers.get(sale.customer_id)));
       return { records, salesScanned: sales.length, done: sales.length < input.pageSize };
     },
   };

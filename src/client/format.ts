@@ -5,7 +5,7 @@ import type { SyncStatus } from './sync-status';
 export function formatProgress(p: SyncProgress): string {
   return (
     `[${p.campaign}] ${p.phase}: pages ${p.pages}, fetched ${p.fetched}, valid ${p.valid}, invalid ${p.invalid}, ` +
-    `created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, failed ${p.failed}`
+    `created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, superseded ${p.superseded}, failed ${p.failed}`
   );
 }
 
@@ -19,6 +19,7 @@ export function formatSummary(s: SyncSummary): string {
     `  created    ${s.created}`,
     `  updated    ${s.updated}`,
     `  unchanged  ${s.unchanged}`,
+    `  superseded ${s.superseded} (older orders of a buyer whose newer order is synced)`,
     `  failed     ${s.failed}`,
     `  synced     ${s.created + s.updated + s.unchanged} (created + updated + unchanged)`,
   ];

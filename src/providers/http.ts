@@ -117,8 +117,10 @@ export class HttpClient {
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
       } catch (cause) {
+        // A DOMException is not always `instanceof Error` (it can come from another realm): check its name.
+        const name = (cause as { name?: unknown } | null)?.name;
         const reason =
-          cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError')
+          name === 'TimeoutError' || name === 'AbortError'
             ? `timed out after ${this.options.timeoutMs} ms`
             : `failed: ${describeNetworkError(cause)}`;
         throw new ProviderTransientError(provider, `${what} ${reason}`, undefined, { cause: scrub(cause) });

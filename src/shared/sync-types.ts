@@ -90,6 +90,11 @@ export interface SyncCounts {
   updated: number;
   /** Valid records already in the destination exactly as they would be written: not written. */
   unchanged: number;
+  /**
+   * Valid records of an older order of the album by someone whose newer order is already in the
+   * destination (or in the same page): the purchase field keeps the newest order, so not written.
+   */
+  superseded: number;
   /** Valid records the destination refused or that could not be written. */
   failed: number;
 }
@@ -122,7 +127,7 @@ export interface SyncSummary extends SyncCounts {
 }
 
 export function emptyCounts(): SyncCounts {
-  return { fetched: 0, valid: 0, invalid: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
+  return { fetched: 0, valid: 0, invalid: 0, created: 0, updated: 0, unchanged: 0, superseded: 0, failed: 0 };
 }
 
 /** `path: message` for each problem zod found, so an error names the field to fix. */

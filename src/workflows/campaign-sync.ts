@@ -156,6 +156,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           counts.created += written.created;
           counts.updated += written.updated;
           counts.unchanged += written.unchanged;
+          counts.superseded += written.superseded;
           counts.failed += written.failed;
           failedRecords.push(...written.failures);
         }

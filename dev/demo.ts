@@ -1,0 +1,205 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../src/config';
+import {
+  connectClient,
+  formatProgress,
+  formatSummary,
+  runUrl,
+  startSync,
+  uiBaseUrl,
+  watchSync,
+} from '../src/client';
+import { createLogger } from '../src/observability/logger';
+import { createMetrics } from '../src/observability/metrics';
+import { buildActivities, createSyncWorker, NativeConnection } from '../src/workers';
+import {
+  DEMO_EDD_PUBLIC_KEY,
+  DEMO_EDD_SECRET_KEY,
+  DEMO_MAILERLITE_TOKEN,
+  generateDemoData,
+  startEddEmulator,
+  startMailerLiteEmulator,
+} from './emulators';
+import { expectedSync } from './expected-sync';
+import { startLocalServer, type LocalServer } from './temporal/local-server';
+import { registerSearchAttributes } from './temporal/search-attributes';
+
+const HELP = `Usage: npm start -- [options]
+
+Runs the whole system on this machine: a Temporal dev server (SQLite under the data folder, Web UI
+on), the EDD and MailerLite emulators with the demo data, a worker, and one campaign sync started
+through the CLI's client code. Prints progress, the summary and the run's link in the Temporal UI.
+
+Options:
+  --campaign CODE        campaign to sync (default 2024_ETB_NBL)
+  --customers N          demo customers (default 2000)
+  --seed N               demo data seed (default 42)
+  --port N               Temporal gRPC port (default 7233; the UI is on port + 1000)
+  --edd-port N           EDD emulator port (default: any free port)
+  --mailerlite-port N    MailerLite emulator port (default: any free port)
+  --rate-limit N         MailerLite emulator requests a minute (default 0 = unlimited; the real API allows 120)
+  --keep                 keep everything running after the sync, to browse the UI (Ctrl-C stops)
+  --help
+
+With TEMPORAL_ADDRESS set, uses that server instead of starting one.`;
+
+function intOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number >= 0, not '${value}'`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      campaign: { type: 'string', default: '2024_ETB_NBL' },
+      customers: { type: 'string' },
+      seed: { type: 'string' },
+      port: { type: 'string' },
+      'edd-port': { type: 'string' },
+      'mailerlite-port': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const config = loadConfig();
+  const say = (line: string) => console.log(line);
+  const campaign = values.campaign;
+  const customers = intOption('customers', values.customers, 2000);
+  const seed = intOption('seed', values.seed, 42);
+  const cleanup: Array<() => Promise<void>> = [];
+  const dataset = generateDemoData({ seed, customers });
+  const album = dataset.products.find((p) => p.campaign === campaign);
+  if (!album) {
+    const codes = dataset.products.flatMap((p) => (p.campaign ? [p.campaign] : []));
+    throw new Error(
+      `--campaign ${campaign} is not a campaign of the demo data; choose one of ${codes.join(', ')}`,
+    );
+  }
+  const expected = expectedSync(dataset, album.id);
+
+  try {
+    // 1. Temporal: the configured server, or a local dev server with SQLite and the Web UI.
+    let address = config.TEMPORAL_ADDRESS;
+    let server: LocalServer | undefined;
+    if (address) {
+      const connection = await Connection.connect({ address });
+      await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE).finally(() => connection.close());
+      say(`Temporal: using the server at ${address}`);
+    } else {
+      const port = intOption('port', values.port, 7233);
+      const dbFilename = resolve(config.CAMPAIGN_SYNC_DATA_DIR, 'temporal.sqlite');
+      server = await startLocalServer({ dbFilename, port, ui: true, uiPort: port + 1000, log: say });
+      cleanup.unshift(() => server!.env.teardown());
+      address = server.address;
+      say(
+        `Temporal: dev server at ${address} (SQLite ${dbFilename}), Web UI ${server.uiUrl} [CLI from ${server.cli.source}]`,
+      );
+    }
+
+    // 2. The provider emulators with the deterministic demo data.
+    const edd = await startEddEmulator({
+      dataset,
+      publicKey: DEMO_EDD_PUBLIC_KEY,
+      secretKey: DEMO_EDD_SECRET_KEY,
+      port: intOption('edd-port', values['edd-port'], 0),
+    });
+    cleanup.unshift(() => edd.close());
+    const mailerlite = await startMailerLiteEmulator({
+      apiToken: DEMO_MAILERLITE_TOKEN,
+      port: intOption('mailerlite-port', values['mailerlite-port'], 0),
+      rateLimitPerMinute: intOption('rate-limit', values['rate-limit'], 0),
+    });
+    cleanup.unshift(() => mailerlite.close());
+    say(
+      `Emulators: EDD ${edd.url}, MailerLite ${mailerlite.url}/api (${dataset.customers.length} customers, seed ${seed})`,
+    );
+
+    // 3. A worker, wired exactly as the worker process wires one, pointed at the emulators.
+    const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+    const nativeConnection = await NativeConnection.connect({ address });
+    cleanup.unshift(() => nativeConnection.close());
+    const worker = await createSyncWorker({
+      connection: nativeConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      activities: buildActivities({
+        config,
+        credentials: {
+          edd: { baseUrl: edd.url, publicKey: DEMO_EDD_PUBLIC_KEY, token: edd.token },
+          mailerlite: { baseUrl: `${mailerlite.url}/api`, apiToken: DEMO_MAILERLITE_TOKEN },
+        },
+        logger,
+        metrics: createMetrics(),
+      }),
+    });
+    const running = worker.run();
+
+    // 4. One sync, through the same client code as `campaign-sync sync start --wait`.
+    const code = await (async () => {
+      const client = await connectClient({ address, namespace: config.TEMPORAL_NAMESPACE });
+      try {
+        const handle = await startSync(client, config.TEMPORAL_TASK_QUEUE, { campaign, trigger: 'demo' });
+        const link = runUrl(
+          uiUrl(config, address, server),
+          config.TEMPORAL_NAMESPACE,
+          handle.workflowId,
+          handle.firstExecutionRunId,
+        );
+        say(`Sync started: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`);
+        const summary = await watchSync(handle, (p) => say(formatProgress(p)));
+        say('');
+        say(formatSummary(summary));
+        say('');
+        say(`Temporal UI: ${link}`);
+        const synced = summary.created + summary.updated + summary.unchanged;
+        const ok =
+          synced === expected.subscribers.size &&
+          summary.invalid === expected.invalidOrders &&
+          summary.failed === 0;
+        say(
+          `${ok ? 'OK' : 'MISMATCH'}: synced ${synced} subscribers = the emulator's ${expected.subscribers.size} valid ` +
+            `purchasers of ${album.title}; reported ${summary.invalid} invalid orders of ${expected.invalidOrders} known invalid.`,
+        );
+        return ok ? 0 : 1;
+      } finally {
+        await client.connection.close();
+      }
+    })();
+
+    if (values.keep) {
+      say('');
+      say('Everything keeps running. Try, in another terminal:');
+      say(`  temporal workflow list --address ${address}`);
+      say(`  temporal workflow show --address ${address} --workflow-id campaign-sync-${campaign}`);
+      say(`  TEMPORAL_ADDRESS=${address} npx campaign-sync sync status ${campaign}`);
+      say('Press Ctrl-C to stop.');
+      // The worker shuts down on SIGINT/SIGTERM by itself; `running` then resolves.
+    } else {
+      worker.shutdown();
+    }
+    await running;
+    return code;
+  } finally {
+    for (const step of cleanup) await step().catch(() => undefined);
+  }
+}
+
+function uiUrl(config: Config, address: string, server: LocalServer | undefined): string {
+  return server?.uiUrl ?? uiBaseUrl(address, config.TEMPORAL_UI_URL);
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import type { Activities } from '../../src/activities';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/observability/logger';
+import { createMetrics, type Metrics } from '../../src/observability/metrics';
+import { buildActivities } from '../../src/workers/build-activities';
+import {
+  DEMO_EDD_PUBLIC_KEY,
+  DEMO_EDD_SECRET_KEY,
+  DEMO_MAILERLITE_TOKEN,
+  generateDemoData,
+  startEddEmulator,
+  startMailerLiteEmulator,
+  type DemoDataset,
+  type EmulatorHandle,
+} from '../../dev/emulators';
+
+export interface Stack {
+  dataset: DemoDataset;
+  edd: EmulatorHandle & { token: string };
+  mailerlite: EmulatorHandle;
+  metrics: Metrics;
+  /** Activities built exactly as the worker builds them, talking HTTP to the emulators. */
+  activities: Activities;
+  close(): Promise<void>;
+}
+
+/** Both emulators (real HTTP servers on localhost) with demo data, and real activities pointed at them. */
+export async function startStack(
+  opts: { customers?: number; seed?: number; mailerliteToken?: string; eddToken?: string } = {},
+): Promise<Stack> {
+  const dataset = generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
+  const edd = await startEddEmulator({
+    dataset,
+    publicKey: DEMO_EDD_PUBLIC_KEY,
+    secretKey: DEMO_EDD_SECRET_KEY,
+  });
+  const mailerlite = await startMailerLiteEmulator({
+    apiToken: DEMO_MAILERLITE_TOKEN,
+    rateLimitPerMinute: 0,
+  });
+  const metrics = createMetrics();
+  const activities = buildActivities({
+    config: loadConfig({}),
+    credentials: {
+      edd: { baseUrl: edd.url, publicKey: DEMO_EDD_PUBLIC_KEY, token: opts.eddToken ?? edd.token },
+      mailerlite: {
+        baseUrl: `${mailerlite.url}/api`,
+        apiToken: opts.mailerliteToken ?? DEMO_MAILERLITE_TOKEN,
+      },
+    },
+    logger: createLogger({ level: 'silent' }),
+    metrics,
+  });
+  return {
+    dataset,
+    edd,
+    mailerlite,
+    metrics,
+    activities,
+    async close() {
+      await Promise.all([edd.close(), mailerlite.close()]);
+    },
+  };
+}
+
+/** A campaign code no other test uses, so each test holds its own lock and its own groups. */
+export function uniqueCampaign(): string {
+  return `2099_T${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+/** The demo store's album products with their campaign codes. */
+export function albums(dataset: DemoDataset) {
+  return dataset.products.filter((p): p is typeof p & { campaign: string } => p.campaign !== null);
+}
+
+interface MlSubscriberView {
+  id: string;
+  email: string;
+  status: string;
+  fields: Record<string, unknown>;
+  groups: { id: string; name: string }[];
+}
+
+/** Reads MailerLite's state through its public API (cursor pagination), as any client would. */
+export async function mailerliteSubscribers(mailerlite: EmulatorHandle): Promise<MlSubscriberView[]> {
+  const all: MlSubscriberView[] = [];
+  let cursor: string | null | undefined;
+  do {
+    const url = new URL(`${mailerlite.url}/api/subscribers`);
+    url.searchParams.set('limit', '1000');
+    if (cursor) url.searchParams.set('cursor', cursor);
+    const res = await fetch(url, { headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}` } });
+    if (!res.ok) throw new Error(`GET /api/subscribers: HTTP ${res.status}`);
+    const body = (await res.json()) as { data: MlSubscriberView[]; meta: { next_cursor?: string | null } };
+    all.push(...body.data);
+    cursor = body.meta.next_cursor;
+  } while (cursor);
+  return all;
+}
+
+export async function mailerliteGet<T>(mailerlite: EmulatorHandle, path: string): Promise<T> {
+  const res = await fetch(`${mailerlite.url}/api${path}`, {
+    headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}` },
+  });
+  if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import type { Activities } from '../../src/activities';
+import { createSyncWorker } from '../../src/workers/create-worker';
+
+let runtimeInstalled = false;
+
+/** Keeps the SDK's own logs to warnings so test output stays readable. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export interface TemporalTestContext {
+  address: string;
+  client: Client;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+/** Connects to the dev server the global setup started (a real server, not a fake). */
+export async function connectTestTemporal(): Promise<TemporalTestContext> {
+  quietRuntime();
+  const address = process.env.CAMPAIGN_SYNC_TEST_TEMPORAL_ADDRESS;
+  if (!address)
+    throw new Error(
+      'CAMPAIGN_SYNC_TEST_TEMPORAL_ADDRESS is unset: run the tests through jest (global setup).',
+    );
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    address,
+    client: new Client({ connection, namespace: 'default' }),
+    nativeConnection,
+    async close() {
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** A task queue nobody else polls, so tests never steal each other's tasks. */
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+let bundleCode: string | undefined;
+
+/** Runs `fn` while a worker with the given activities polls a task queue (a fresh one by default), then shuts it down. */
+export async function withWorker<T>(
+  ctx: TemporalTestContext,
+  activities: Activities,
+  fn: (taskQueue: string) => Promise<T>,
+  taskQueue: string = uniqueTaskQueue(),
+): Promise<T> {
+  bundleCode ??= readFileSync(process.env.CAMPAIGN_SYNC_TEST_BUNDLE!, 'utf8');
+  const worker = await createSyncWorker({
+    connection: ctx.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities,
+    workflowBundle: { code: bundleCode },
+    shutdownGraceTime: '2s',
+  });
+  return worker.runUntil(fn(taskQueue));
+}

@@ -1,0 +1,304 @@
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, ActivityFailure } from '@temporalio/common';
+import { expectedSync } from '../../dev/expected-sync';
+import { DEFAULT_TIERS, fieldKey, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
+import { InvalidInputError } from '../../src/shared/errors';
+import { syncWorkflowId } from '../../src/shared/names';
+import type { SyncInput, SyncProgress, SyncSummary } from '../../src/shared/sync-types';
+import { SyncAlreadyRunningError, startSync } from '../../src/client';
+import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import {
+  albums,
+  mailerliteGet,
+  mailerliteSubscribers,
+  startStack,
+  uniqueCampaign,
+  type Stack,
+} from '../helpers/stack';
+
+let temporal: TemporalTestContext;
+let stack: Stack;
+
+beforeAll(async () => {
+  temporal = await connectTestTemporal();
+});
+afterAll(async () => {
+  await temporal.close();
+});
+beforeEach(async () => {
+  stack = await startStack({ customers: 2000 });
+});
+afterEach(async () => {
+  await stack.close();
+});
+
+function album(index = 0) {
+  const a = albums(stack.dataset)[index];
+  if (!a) throw new Error('the demo data has no album');
+  return a;
+}
+
+async function runSync(taskQueue: string, input: SyncInput): Promise<SyncSummary> {
+  const handle = await startSync(temporal.client, taskQueue, input);
+  return (await handle.result()) as SyncSummary;
+}
+
+describe('campaign sync against the emulators', () => {
+  it('leaves MailerLite holding exactly the valid purchasers, with names, purchase field and group', async () => {
+    const campaign = uniqueCampaign();
+    const product = album(0);
+    const expected = expectedSync(stack.dataset, product.id);
+    expect(expected.subscribers.size).toBeGreaterThan(100);
+
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      runSync(tq, { campaign, productId: product.id, pageSize: 50 }),
+    );
+
+    expect(summary).toMatchObject({
+      campaign,
+      productId: product.id,
+      status: 'completed',
+      fetched: expected.orders,
+      invalid: expected.invalidOrders,
+      valid: expected.orders - expected.invalidOrders,
+      created: expected.subscribers.size,
+      updated: 0,
+      unchanged: 0,
+      superseded: expected.supersededOrders,
+      failed: 0,
+    });
+    expect(summary.pages).toBeGreaterThan(1);
+    expect(summary.durationMs).toBeGreaterThan(0);
+
+    // Groups: one per tier, named <CAMPAIGN>_<TIER>; the field <CAMPAIGN>_PURCHASE, a number.
+    const groups = await mailerliteGet<{ data: { id: string; name: string }[] }>(
+      stack.mailerlite,
+      `/groups?limit=100&filter[name]=${campaign}`,
+    );
+    expect(groups.data.map((g) => g.name).sort()).toEqual(
+      DEFAULT_TIERS.map((t) => tierGroupName(campaign, t)).sort(),
+    );
+    const fields = await mailerliteGet<{ data: { name: string; key: string; type: string }[] }>(
+      stack.mailerlite,
+      '/fields?limit=100',
+    );
+    const key = fieldKey(purchaseFieldName(campaign));
+    expect(fields.data).toContainEqual(
+      expect.objectContaining({ name: purchaseFieldName(campaign), key, type: 'number' }),
+    );
+
+    // Subscribers: exactly the valid buyers, nothing else, each as it should be.
+    const subscribers = await mailerliteSubscribers(stack.mailerlite);
+    expect(subscribers.map((s) => s.email.toLowerCase()).sort()).toEqual(
+      [...expected.subscribers.keys()].sort(),
+    );
+    const purchaseGroup = tierGroupName(campaign, 'Bronze Purchase');
+    for (const s of subscribers) {
+      const want = expected.subscribers.get(s.email.toLowerCase())!;
+      expect(s.status).toBe('active');
+      expect(s.fields.name).toBe(want.firstName);
+      expect(s.fields.last_name ?? '').toBe(want.lastName);
+      expect(Number(s.fields[key])).toBe(want.orderId);
+      expect(s.groups.map((g) => g.name)).toEqual([purchaseGroup]);
+    }
+  });
+
+  it('reports every invalid record with all its reasons and loses nothing else', async () => {
+    const campaign = uniqueCampaign();
+    const product = album(1);
+    const customers = new Map(stack.dataset.customers.map((c) => [c.id, c]));
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      runSync(tq, { campaign, productId: product.id, reportLimit: 1000 }),
+    );
+    expect(summary.invalid).toBeGreaterThan(0);
+    expect(summary.invalidRecords).toHaveLength(summary.invalid);
+    expect(summary.invalidRecordsOmitted).toBe(0);
+    for (const record of summary.invalidRecords) {
+      const customer = customers.get(record.customerId)!;
+      expect(customer.defects.length).toBeGreaterThan(0);
+      if (customer.defects.includes('bad_email')) expect(record.reasons.join(' ')).toMatch(/email/);
+      if (customer.defects.includes('missing_first_name'))
+        expect(record.reasons).toContain('first name is missing');
+      expect(record.reasons.length).toBeGreaterThanOrEqual(customer.defects.length);
+    }
+    // Every fetched record is accounted for.
+    expect(summary.valid + summary.invalid).toBe(summary.fetched);
+    expect(summary.created + summary.updated + summary.unchanged + summary.superseded + summary.failed).toBe(
+      summary.valid,
+    );
+  });
+
+  it('bounds the invalid records listed in the summary, and counts the rest', async () => {
+    const campaign = uniqueCampaign();
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      runSync(tq, { campaign, productId: album(0).id, reportLimit: 2 }),
+    );
+    expect(summary.invalid).toBeGreaterThan(2);
+    expect(summary.invalidRecords).toHaveLength(2);
+    expect(summary.invalidRecordsOmitted).toBe(summary.invalid - 2);
+  });
+
+  it('refuses a second start while the campaign syncs, naming the run, and runs again once it ended', async () => {
+    const campaign = uniqueCampaign();
+    const input = { campaign, productId: album(0).id, maxPages: 2 };
+    // No worker yet: the first run stays open, holding the lock.
+    const first = await startSync(temporal.client, 'no-worker-yet-' + campaign, input);
+    let refusal: unknown;
+    try {
+      await startSync(temporal.client, 'no-worker-yet-' + campaign, input);
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal).toBeInstanceOf(SyncAlreadyRunningError);
+    const refused = refusal as SyncAlreadyRunningError;
+    expect(refused.workflowId).toBe(syncWorkflowId(campaign));
+    expect(refused.runId).toBe(first.firstExecutionRunId);
+    expect(refused.startedAt).toBeInstanceOf(Date);
+    expect(refused.message).toContain(first.firstExecutionRunId);
+    expect(refused.message).toContain(refused.startedAt!.toISOString());
+
+    await first.terminate('test: release the lock');
+    const second = await withWorker(temporal, stack.activities, (tq) => runSync(tq, input));
+    expect(second.status).toBe('completed');
+  });
+
+  it('runs again after a completed sync, writing nothing when nothing changed', async () => {
+    const campaign = uniqueCampaign();
+    const input = { campaign, productId: album(2).id };
+    const [first, second] = await withWorker(temporal, stack.activities, async (tq) => {
+      const a = await runSync(tq, input);
+      const b = await runSync(tq, input);
+      return [a, b];
+    });
+    expect(first.created).toBeGreaterThan(0);
+    expect(second).toMatchObject({ created: 0, updated: 0, failed: 0, fetched: first.fetched });
+    expect(second.unchanged).toBe(first.created);
+  });
+
+  it('answers the progress query while it runs', async () => {
+    const campaign = uniqueCampaign();
+    const slow = {
+      ...stack.activities,
+      fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
+        await new Promise((r) => setTimeout(r, 300));
+        return stack.activities.fetchPurchasersPage(...args);
+      },
+    };
+    const seen: SyncProgress[] = await withWorker(temporal, slow, async (tq) => {
+      const handle = await startSync(temporal.client, tq, { campaign, productId: album(0).id, pageSize: 40 });
+      const progress: SyncProgress[] = [];
+      for (let i = 0; i < 100; i++) {
+        const p = await handle.query<SyncProgress>('progress');
+        progress.push(p);
+        if (p.phase === 'syncing' && p.pages >= 2) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await handle.result();
+      progress.push(await handle.query<SyncProgress>('progress'));
+      return progress;
+    });
+    const syncing = seen.find((p) => p.phase === 'syncing' && p.pages >= 2);
+    expect(syncing).toBeDefined();
+    expect(syncing!.campaign).toBe(campaign);
+    expect(syncing!.fetched).toBeGreaterThan(0);
+    expect(seen[seen.length - 1]!.phase).toBe('completed');
+  });
+
+  it('cancels within a page, keeps what was written, reports partial stats and frees the lock', async () => {
+    const campaign = uniqueCampaign();
+    const slow = {
+      ...stack.activities,
+      fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
+        await new Promise((r) => setTimeout(r, 300));
+        return stack.activities.fetchPurchasersPage(...args);
+      },
+    };
+    const input = { campaign, productId: album(0).id, pageSize: 40 };
+    await withWorker(temporal, slow, async (tq) => {
+      const handle = await startSync(temporal.client, tq, input);
+      await waitFor(handle, (p) => p.created > 0);
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+      const description = await handle.describe();
+      expect(description.status.name).toBe('CANCELLED');
+    });
+    const written = await mailerliteSubscribers(stack.mailerlite);
+    expect(written.length).toBeGreaterThan(0);
+    // The lock is free: a new run starts and finishes the campaign.
+    const rerun = await withWorker(temporal, stack.activities, (tq) => runSync(tq, input));
+    expect(rerun.status).toBe('completed');
+    expect(rerun.unchanged).toBeGreaterThanOrEqual(written.length);
+  });
+});
+
+describe('bad input and bad credentials fail fast', () => {
+  it('refuses bad input in the client, naming the field, before anything reaches the server', async () => {
+    await expect(startSync(temporal.client, 'unused', { campaign: 'not a code' })).rejects.toThrow(
+      InvalidInputError,
+    );
+    await expect(
+      startSync(temporal.client, 'unused', { campaign: '2024_ETB_NBL', pageSize: -5 }),
+    ).rejects.toThrow(/pageSize: /);
+  });
+
+  it('fails a workflow started with bad input at once, with the field named (as from the Temporal UI)', async () => {
+    const campaign = uniqueCampaign();
+    const failure = await withWorker(temporal, stack.activities, async (tq) => {
+      const handle = await temporal.client.workflow.start('campaignSync', {
+        taskQueue: tq,
+        workflowId: syncWorkflowId(campaign),
+        args: [{ campaign, pageSize: 0, apiToken: 'should-not-be-here' }],
+      });
+      return handle.result().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    });
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause.type).toBe('InvalidInputError');
+    expect(cause.nonRetryable).toBe(true);
+    expect(cause.message).toMatch(/pageSize: /);
+    expect(cause.message).toMatch(/apiToken/);
+  });
+
+  it('fails without retrying when MailerLite refuses the token', async () => {
+    const badStack = await startStack({ customers: 50, mailerliteToken: 'wrong-token' });
+    try {
+      const campaign = uniqueCampaign();
+      const started = Date.now();
+      const failure = await withWorker(temporal, badStack.activities, async (tq) => {
+        const handle = await startSync(temporal.client, tq, {
+          campaign,
+          productId: albums(badStack.dataset)[0]!.id,
+        });
+        return handle.result().then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const activityFailure = (failure as WorkflowFailedError).cause as ActivityFailure;
+      expect(activityFailure).toBeInstanceOf(ActivityFailure);
+      const cause = activityFailure.cause as ApplicationFailure;
+      expect(cause.type).toBe('ProviderAuthError');
+      expect(cause.message).toContain('HTTP 401 Unauthenticated.');
+      expect(cause.message).not.toContain('wrong-token');
+    } finally {
+      await badStack.close();
+    }
+  });
+});
+
+async function waitFor(
+  handle: WorkflowHandle,
+  predicate: (p: SyncProgress) => boolean,
+): Promise<SyncProgress> {
+  for (let i = 0; i < 200; i++) {
+    const p = await handle.query<SyncProgress>('progress').catch(() => undefined);
+    if (p && predicate(p)) return p;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('progress never reached the expected state');
+}

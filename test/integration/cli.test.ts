@@ -1,0 +1,125 @@
+import { runCli } from '../../src/client';
+import { EXIT } from '../../src/client/errors';
+import {
+  connectTestTemporal,
+  uniqueTaskQueue,
+  withWorker,
+  type TemporalTestContext,
+} from '../helpers/temporal';
+import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+
+let temporal: TemporalTestContext;
+let stack: Stack;
+
+beforeAll(async () => {
+  temporal = await connectTestTemporal();
+  stack = await startStack({ customers: 300 });
+});
+afterAll(async () => {
+  await stack.close();
+  await temporal.close();
+});
+
+/** Runs the CLI in-process as a person would from a shell, capturing what it prints. */
+async function cli(args: string[], taskQueue = uniqueTaskQueue()) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    args,
+    { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue },
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('campaign-sync CLI', () => {
+  it('prints usage for help, and exits 2 without a command or for an unknown one', async () => {
+    expect((await cli(['help'])).code).toBe(EXIT.ok);
+    expect((await cli([])).code).toBe(EXIT.invalidInput);
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(EXIT.invalidInput);
+    expect(unknown.err).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it('exits 2 naming what to fix for a bad campaign code or option', async () => {
+    const badCode = await cli(['sync', 'start', 'etb-nbl']);
+    expect(badCode.code).toBe(EXIT.invalidInput);
+    expect(badCode.err).toMatch(/campaign: campaign must be a code like 2024_ETB_NBL/);
+    const badOption = await cli(['sync', 'start', '2024_ETB_NBL', '--page-size', 'lots']);
+    expect(badOption.code).toBe(EXIT.invalidInput);
+    expect(badOption.err).toMatch(/--page-size must be a positive whole number, not 'lots'/);
+    const badEnv = await runCli(
+      ['locks'],
+      { TEMPORAL_ADDRESS: temporal.address, HTTP_TIMEOUT_MS: 'x' },
+      { out: () => undefined, err: () => undefined },
+    );
+    expect(badEnv).toBe(EXIT.invalidInput);
+  });
+
+  it('starts a sync, waits with progress, prints the summary and the UI link; status shows it', async () => {
+    const campaign = uniqueCampaign();
+    const productId = albums(stack.dataset)[0]!.id;
+    const run = await withWorker(temporal, stack.activities, (tq) =>
+      cli(['sync', 'start', campaign, '--product-id', String(productId), '--wait'], tq),
+    );
+    expect(run.err).toBe('');
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.out).toMatch(new RegExp(`Campaign ${campaign} \\(EDD product ${productId}\\): completed`));
+    expect(run.out).toMatch(
+      /Temporal UI: http:\/\/localhost:\d+\/namespaces\/default\/workflows\/campaign-sync-2099_T\w+\/[\w-]+\/history/,
+    );
+    expect(run.out).toMatch(/created\s+[1-9]\d*/);
+
+    const status = await cli(['sync', 'status', campaign]);
+    expect(status.code).toBe(EXIT.ok);
+    expect(status.out).toMatch(new RegExp(`Campaign ${campaign}: COMPLETED`));
+    const json = await cli(['sync', 'status', campaign, '--json']);
+    expect(JSON.parse(json.out)).toMatchObject({
+      status: 'COMPLETED',
+      summary: { campaign, status: 'completed' },
+    });
+  });
+
+  it('refuses a second start with exit 3, lists the lock, cancels it, and says 4 for unknown campaigns', async () => {
+    const campaign = uniqueCampaign();
+    const productId = String(albums(stack.dataset)[0]!.id);
+    const queue = uniqueTaskQueue(); // nobody polls it: the run stays open
+    const first = await cli(['sync', 'start', campaign, '--product-id', productId], queue);
+    expect(first.code).toBe(EXIT.ok);
+    const second = await cli(['sync', 'start', campaign, '--product-id', productId], queue);
+    expect(second.code).toBe(EXIT.locked);
+    expect(second.err).toMatch(
+      new RegExp(
+        `Refused: Campaign ${campaign} is already syncing: workflow campaign-sync-${campaign}, run [\\w-]+, started \\d{4}-`,
+      ),
+    );
+
+    // Visibility is eventually consistent: give the lock list a few seconds to show the run.
+    let locks = '';
+    for (let i = 0; i < 50 && !locks.includes(campaign); i++) {
+      locks = (await cli(['locks'])).out;
+      if (!locks.includes(campaign)) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(locks).toMatch(new RegExp(`${campaign}\\s+run [\\w-]+\\s+since \\d{4}-.*by cli`));
+
+    const cancel = await cli(['sync', 'cancel', campaign]);
+    expect(cancel.code).toBe(EXIT.ok);
+    // A worker on the run's queue picks it up, sees the cancellation and ends it as cancelled.
+    await withWorker(
+      temporal,
+      stack.activities,
+      () =>
+        temporal.client.workflow
+          .getHandle(`campaign-sync-${campaign}`)
+          .result()
+          .catch(() => undefined),
+      queue,
+    );
+    const status = await cli(['sync', 'status', campaign]);
+    expect(status.out).toMatch(new RegExp(`Campaign ${campaign}: CANCELLED`));
+    expect((await cli(['sync', 'cancel', campaign])).code).toBe(EXIT.notFound);
+
+    expect((await cli(['sync', 'status', '2099_NEVER_SYNCED'])).code).toBe(EXIT.notFound);
+    expect((await cli(['sync', 'cancel', '2099_NEVER_SYNCED'])).code).toBe(EXIT.notFound);
+  });
+});
