@@ -1,0 +1,159 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+import type { DemoDataset } from '../demo-data';
+import { listen, sendEmpty, sendJson, sendText } from '../shared/http';
+import { RequestCounter } from '../shared/request-counter';
+import type { EmulatorHandle } from '../types';
+import { authenticate, eddToken } from './auth';
+import { customersEndpoint } from './customers-endpoint';
+import { productsEndpoint } from './products-endpoint';
+import { EddFatalError, salesEndpoint } from './sales-endpoint';
+import { EddStore } from './store';
+
+export interface EddEmulatorOptions {
+  /** The store's content; see `generateDemoData`. */
+  dataset: DemoDataset;
+  /** The API user's public key (`key` query parameter). */
+  publicKey: string;
+  /** The API user's secret key; only its md5 with the public key travels, as `token`. */
+  secretKey: string;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 0: a random free port. */
+  port?: number;
+}
+
+/** Every query mode EDD accepts; anything else is `400 Invalid query!`. */
+const ACCEPTED_ENDPOINTS = new Set([
+  'stats',
+  'products',
+  'customers',
+  'sales',
+  'discounts',
+  'file-download-logs',
+  'info',
+]);
+const API_VERSIONS = new Set(['v1', 'v2']);
+/** EDD always pretty-prints (JSON_PRETTY_PRINT, four spaces). */
+const EDD_INDENT = 4;
+/** What WordPress shows when PHP dies with a fatal error. */
+const WP_FATAL_HTML =
+  '<!DOCTYPE html><html><body><p>There has been a critical error on this website.</p></body></html>';
+
+interface RoutedRequest {
+  endpoint: string;
+  query: URLSearchParams;
+}
+
+type Route = { kind: 'api'; request: RoutedRequest } | { kind: 'reply'; status: number; body: unknown };
+
+/**
+ * Splits `/edd-api[/<version>]/<endpoint>`. Without a version EDD uses the site's default
+ * (`edd_default_api_version`, v1 on a fresh site); the emulator serves the v2 shapes on every
+ * path, so clients should always ask for `/edd-api/v2/...`.
+ */
+function route(pathname: string, query: URLSearchParams): Route | null {
+  const match = /^\/edd-api(?:\/(.*))?$/.exec(pathname);
+  if (!match) return null;
+  const rest = (match[1] ?? '').replace(/^\/+|\/+$/g, '');
+  if (rest === '') return null;
+  let endpoint = rest;
+  const slash = rest.indexOf('/');
+  if (slash > 0) {
+    const version = rest.slice(0, slash).toLowerCase();
+    if (!API_VERSIONS.has(version)) {
+      return { kind: 'reply', status: 404, body: { error: 'Invalid API version!' } };
+    }
+    endpoint = rest.slice(slash + 1);
+  }
+  if (!ACCEPTED_ENDPOINTS.has(endpoint)) {
+    return { kind: 'reply', status: 400, body: { error: 'Invalid query!' } };
+  }
+  return { kind: 'api', request: { endpoint, query } };
+}
+
+/** Starts the EDD REST API emulator; `token` is the value clients must send with `key`. */
+export async function startEddEmulator(
+  opts: EddEmulatorOptions,
+): Promise<EmulatorHandle & { token: string }> {
+  const store = new EddStore(opts.dataset);
+  const token = eddToken(opts.publicKey, opts.secretKey);
+  const counter = new RequestCounter();
+  let siteUrl = '';
+
+  const serveApi = (res: ServerResponse, { endpoint, query }: RoutedRequest): number => {
+    const started = performance.now();
+    const auth = authenticate(
+      { endpoint, key: query.get('key'), token: query.get('token') },
+      opts.publicKey,
+      token,
+    );
+    if (auth.kind === 'rejected') {
+      sendJson(res, auth.status, { error: auth.error }, {}, EDD_INDENT);
+      return auth.status;
+    }
+    let data: Record<string, unknown>;
+    try {
+      if (endpoint === 'customers') data = customersEndpoint(store, query);
+      else if (endpoint === 'sales') data = salesEndpoint(store, query);
+      else if (endpoint === 'products') {
+        data = productsEndpoint(store, query, { siteUrl, authenticated: auth.kind === 'authenticated' });
+      } else {
+        sendJson(
+          res,
+          501,
+          { error: `The emulator does not implement the ${endpoint} endpoint.` },
+          {},
+          EDD_INDENT,
+        );
+        return 501;
+      }
+    } catch (err) {
+      if (!(err instanceof EddFatalError)) throw err;
+      sendText(res, 500, WP_FATAL_HTML, 'text/html; charset=UTF-8');
+      return 500;
+    }
+    // EDD appends the handling time (seconds) to every answered query, errors like "No customers found!" included.
+    data.request_speed = (performance.now() - started) / 1000;
+    sendJson(res, 200, data, {}, EDD_INDENT);
+    return 200;
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://emulator.local');
+    if (url.pathname === '/_admin/stats') {
+      sendJson(res, 200, { requests: counter.toJSON() });
+      return;
+    }
+    if (url.pathname === '/_admin/reset' && req.method === 'POST') {
+      counter.reset();
+      sendEmpty(res, 204);
+      return;
+    }
+    const routed = route(url.pathname, url.searchParams);
+    if (!routed) {
+      counter.record('other', 404);
+      sendText(res, 404, 'Not Found');
+      return;
+    }
+    if (routed.kind === 'reply') {
+      counter.record('invalid', routed.status);
+      sendJson(res, routed.status, routed.body, {}, EDD_INDENT);
+      return;
+    }
+    counter.record(routed.request.endpoint, serveApi(res, routed.request));
+  };
+
+  const server = createServer((req, res) => {
+    try {
+      handler(req, res);
+    } catch (err) {
+      sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+  const handle = await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
+  siteUrl = handle.url;
+  return { ...handle, token };
+}

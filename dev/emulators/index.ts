@@ -1,0 +1,18 @@
+export { DEMO_EDD_PUBLIC_KEY, DEMO_EDD_SECRET_KEY, DEMO_MAILERLITE_TOKEN } from './demo-credentials';
+export { expectedPurchasers, generateDemoData } from './demo-data';
+export type {
+  CustomerDefect,
+  DemoCustomer,
+  DemoDataset,
+  DemoProduct,
+  DemoSale,
+  DemoSaleItem,
+  ExpectedPurchasers,
+  GenerateDemoDataOptions,
+} from './demo-data';
+export { eddToken } from './edd/auth';
+export { startEddEmulator } from './edd/server';
+export type { EddEmulatorOptions } from './edd/server';
+export { startMailerLiteEmulator } from './mailerlite/server';
+export type { MailerLiteEmulatorOptions } from './mailerlite/server';
+export type { EmulatorHandle } from './types';

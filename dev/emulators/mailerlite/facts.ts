@@ -1,0 +1,64 @@
+/**
+ * MailerLite behaviour the emulator reproduces, in one place so a fact can be corrected once.
+ *
+ * Confirmed from recorded real responses (VCR cassettes in mailerlite/mailerlite-python,
+ * tests/vcr_cassettes, recorded 2025-09) unless marked *unconfirmed*.
+ */
+
+/** `POST /api/subscribers` answers 201 when it created the subscriber (cassette subscribers-create.yml). */
+export const UPSERT_CREATED_STATUS = 201;
+/** …and 200 when the email already existed (cassette subscribers-update.yml). */
+export const UPSERT_UPDATED_STATUS = 200;
+
+export const UNAUTHENTICATED_MESSAGE = 'Unauthenticated.';
+export const TOO_MANY_ATTEMPTS_MESSAGE = 'Too Many Attempts.';
+export const IMPORT_RATE_LIMITED_MESSAGE = "You're being rate limited on import creation.";
+/** Laravel 8 style top-level message of a 422 (documented for the batch endpoint). */
+export const VALIDATION_MESSAGE = 'The given data was invalid.';
+
+/**
+ * Laravel's route-model-binding 404s. Note the asymmetry seen in the cassettes: the subscriber
+ * message has no ID, the group and field messages end with the ID.
+ */
+export const notFoundMessage = {
+  subscriber: (): string => 'No query results for model [App\\Models\\Subscriber\\Subscriber].',
+  group: (id: string): string => `No query results for model [App\\Models\\Group\\Group] ${id}`,
+  field: (id: string): string => `No query results for model [App\\Models\\Field] ${id}`,
+  route: (path: string): string => `The route ${path} could not be found.`,
+};
+
+/** Statuses a subscriber can have. */
+export const SUBSCRIBER_STATUSES = ['active', 'unsubscribed', 'unconfirmed', 'bounced', 'junk'] as const;
+export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+
+export const FIELD_TYPES = ['text', 'number', 'date'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** The fields every account starts with, with their real IDs and keys (cassette fields-list.yml). */
+export const DEFAULT_FIELDS: readonly { id: string; name: string; key: string }[] = [
+  { id: '1', name: 'Name', key: 'name' },
+  { id: '2', name: 'Last name', key: 'last_name' },
+  { id: '3', name: 'Company', key: 'company' },
+  { id: '4', name: 'Country', key: 'country' },
+  { id: '5', name: 'City', key: 'city' },
+  { id: '6', name: 'Phone', key: 'phone' },
+  { id: '7', name: 'State', key: 'state' },
+  // "Zip" → "z_i_p": the real key is not what fieldKey() would derive from the name.
+  { id: '8', name: 'Zip', key: 'z_i_p' },
+];
+
+/** Documented default page size of `GET /api/subscribers` and group subscribers. */
+export const DEFAULT_SUBSCRIBERS_LIMIT = 25;
+/** *Unconfirmed* upper bound of `limit` for subscriber lists; larger values are clamped to it. */
+export const MAX_SUBSCRIBERS_LIMIT = 1000;
+/** *Unconfirmed*: the documentation's example responses for groups and fields show `per_page: 100`. */
+export const DEFAULT_GROUPS_LIMIT = 100;
+export const DEFAULT_FIELDS_LIMIT = 100;
+/** Documented maximum number of requests in one `POST /api/batch`. */
+export const MAX_BATCH_REQUESTS = 50;
+export const BATCH_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+
+/** Documented defaults: 120 API requests a minute per account, 5 imports (subscriber-only batches) a minute. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 120;
+export const DEFAULT_IMPORT_LIMIT_PER_MINUTE = 5;
+export const RATE_LIMIT_WINDOW_MS = 60_000;

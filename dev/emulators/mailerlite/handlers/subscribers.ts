@@ -1,0 +1,102 @@
+import {
+  DEFAULT_SUBSCRIBERS_LIMIT,
+  MAX_SUBSCRIBERS_LIMIT,
+  UPSERT_CREATED_STATUS,
+  UPSERT_UPDATED_STATUS,
+  notFoundMessage,
+} from '../facts';
+import { cursorPage } from '../pagination';
+import type { ApiResponse, Handler, HandlerContext } from '../router';
+import { subscriberJson } from '../serializers';
+import type { Subscriber } from '../state';
+import { ValidationErrors } from '../validation';
+import { limitParam, statusFilter } from './list-params';
+import { applySubscriberInput, parseSubscriberInput } from './subscriber-input';
+
+/** Laravel's exception handler pretty-prints model-not-found 404s with four spaces. */
+export const NOT_FOUND_INDENT = 4;
+
+export const subscriberNotFound = (): ApiResponse => ({
+  status: 404,
+  body: { message: notFoundMessage.subscriber() },
+  indent: NOT_FOUND_INDENT,
+});
+
+const single = (ctx: HandlerContext, subscriber: Subscriber, status = 200): ApiResponse => ({
+  status,
+  body: { data: subscriberJson(ctx.state, subscriber, { withGroups: true }) },
+});
+
+/**
+ * Lists subscribers newest first with cursor pagination. Used for `/api/subscribers` and
+ * `/api/groups/{id}/subscribers`; `member` narrows to a group's members.
+ */
+export function listSubscribers(
+  req: Parameters<Handler>[0],
+  ctx: HandlerContext,
+  path: string,
+  member?: (subscriberId: string) => boolean,
+): ApiResponse {
+  const status = statusFilter(req.query);
+  if (status instanceof ValidationErrors) return status.toResponse();
+  const { state } = ctx;
+  const accept = (seq: bigint): boolean => {
+    const id = seq.toString();
+    const subscriber = state.subscribers.get(id);
+    return subscriber !== undefined && (!status || subscriber.status === status) && (!member || member(id));
+  };
+  const limit = limitParam(req.query, DEFAULT_SUBSCRIBERS_LIMIT, MAX_SUBSCRIBERS_LIMIT);
+  if (limit === 0 && !member) {
+    // `limit=0` is how the SDKs ask for a count (cassette subscribers-count.yml).
+    return { status: 200, body: { total: state.seqsAscending().filter(accept).length } };
+  }
+  const page = cursorPage(
+    state.seqsAscending(),
+    (seq) => state.indexOfSeq(seq),
+    accept,
+    req.query.get('cursor'),
+    limit,
+    path,
+  );
+  const withGroups = req.query.get('include') === 'groups';
+  const data = page.seqs.map((seq) =>
+    subscriberJson(state, state.subscribers.get(seq.toString())!, { withGroups }),
+  );
+  return { status: 200, body: { data, links: page.links, meta: page.meta } };
+}
+
+export const getSubscribers: Handler = (req, ctx) =>
+  listSubscribers(req, ctx, `${ctx.baseUrl}/api/subscribers`);
+
+/** Create or update by email. Fields merge (only given keys change), groups are only added. */
+export const upsertSubscriber: Handler = (req, ctx) => {
+  const input = parseSubscriberInput(ctx.state, req.body, { requireEmail: true });
+  if (input instanceof ValidationErrors) return input.toResponse();
+  const email = input.email!;
+  const existing = ctx.state.subscriberByEmail(email);
+  const subscriber = existing ?? ctx.state.createSubscriber(email, input.status ?? 'active');
+  applySubscriberInput(ctx.state, subscriber, input);
+  return single(ctx, subscriber, existing ? UPSERT_UPDATED_STATUS : UPSERT_CREATED_STATUS);
+};
+
+export const getSubscriber: Handler = (req, ctx) => {
+  const subscriber = ctx.state.subscriberByIdOrEmail(req.params.id ?? '');
+  return subscriber ? single(ctx, subscriber) : subscriberNotFound();
+};
+
+/** Update by ID (the email in the body, if any, is ignored). */
+export const updateSubscriber: Handler = (req, ctx) => {
+  const subscriber = ctx.state.subscribers.get(req.params.id ?? '');
+  if (!subscriber) return subscriberNotFound();
+  const input = parseSubscriberInput(ctx.state, req.body, { requireEmail: false });
+  if (input instanceof ValidationErrors) return input.toResponse();
+  applySubscriberInput(ctx.state, subscriber, input);
+  return single(ctx, subscriber);
+};
+
+export const deleteSubscriber: Handler = (req, ctx) => {
+  const subscriber = ctx.state.subscribers.get(req.params.id ?? '');
+  if (!subscriber) return subscriberNotFound();
+  ctx.state.deleteSubscriber(subscriber);
+  return { status: 204 };
+};
