@@ -8,12 +8,14 @@ import {
   formatSummary,
   runUrl,
   startSync,
+  SyncAlreadyRunningError,
   uiBaseUrl,
   watchSync,
 } from '../src/client';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
-import { buildActivities, createSyncWorker, NativeConnection } from '../src/workers';
+import { runtimeLogging } from '../src/observability/sdk-logger';
+import { buildActivities, createSyncWorker, NativeConnection, Runtime } from '../src/workers';
 import {
   DEMO_EDD_PUBLIC_KEY,
   DEMO_EDD_SECRET_KEY,
@@ -71,11 +73,28 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  // Logs go to stderr at `warn` unless LOG_LEVEL says otherwise: stdout is the demo's own report.
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
+  Runtime.install(runtimeLogging(logger));
   const say = (line: string) => console.log(line);
   const campaign = values.campaign;
   const customers = intOption('customers', values.customers, 2000);
   const seed = intOption('seed', values.seed, 42);
   const cleanup: Array<() => Promise<void>> = [];
+  let keeping = false;
+  // Ctrl-C during the sync: stop everything this process started (the dev server is a child
+  // process and would outlive us), then exit 130. With --keep, after the sync, Ctrl-C is the normal
+  // way out: the worker's own handler shuts it down and main() returns.
+  const interrupt = (signal: NodeJS.Signals) => {
+    if (keeping) return;
+    say(`${signal}: stopping the worker, the emulators and the dev server...`);
+    void (async () => {
+      for (const step of cleanup) await step().catch(() => undefined);
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   const dataset = generateDemoData({ seed, customers });
   const album = dataset.products.find((p) => p.campaign === campaign);
   if (!album) {
@@ -124,7 +143,6 @@ async function main(): Promise<number> {
     );
 
     // 3. A worker, wired exactly as the worker process wires one, pointed at the emulators.
-    const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
     const nativeConnection = await NativeConnection.connect({ address });
     cleanup.unshift(() => nativeConnection.close());
     const worker = await createSyncWorker({
@@ -147,7 +165,21 @@ async function main(): Promise<number> {
     const code = await (async () => {
       const client = await connectClient({ address, namespace: config.TEMPORAL_NAMESPACE });
       try {
-        const handle = await startSync(client, config.TEMPORAL_TASK_QUEUE, { campaign, trigger: 'demo' });
+        const input = { campaign, trigger: 'demo' };
+        const handle = await startSync(client, config.TEMPORAL_TASK_QUEUE, input).catch(
+          async (err: unknown) => {
+            if (!(err instanceof SyncAlreadyRunningError && err.runId)) throw err;
+            // A run left open by an interrupted demo: its emulators died with that process, so it can
+            // never finish against the same data. End it and start afresh.
+            say(
+              `${err.message}\nThat run is from an interrupted demo; terminating it and starting a new one.`,
+            );
+            await client.workflow
+              .getHandle(err.workflowId, err.runId)
+              .terminate('superseded by a new demo run');
+            return startSync(client, config.TEMPORAL_TASK_QUEUE, input);
+          },
+        );
         const link = runUrl(
           uiUrl(config, address, server),
           config.TEMPORAL_NAMESPACE,
@@ -176,6 +208,7 @@ async function main(): Promise<number> {
     })();
 
     if (values.keep) {
+      keeping = true;
       say('');
       say('Everything keeps running. Try, in another terminal:');
       say(`  temporal workflow list --address ${address}`);

@@ -1,50 +1,33 @@
-import type { DemoDataset } from './emulators';
+import { expectedPurchasers, type DemoDataset, type ExpectedPurchasers } from './emulators';
 
 export interface ExpectedSync {
   /** Complete orders of the album (what a sync fetches). */
   orders: number;
   /** Orders whose buyer was generated with a defect (what a sync must report as invalid). */
   invalidOrders: number;
-  /** Valid orders of a buyer who has a newer valid order of the album. */
+  /** Valid orders of a buyer who has a newer order of the album. */
   supersededOrders: number;
-  /** Distinct valid buyers, each with the newest order: what MailerLite must end up holding. */
-  subscribers: Map<string, { email: string; firstName: string; lastName: string; orderId: number }>;
+  /** The emulator's valid purchasers by lower-cased email, each with the newest order: what MailerLite must hold. */
+  subscribers: Map<string, ExpectedPurchasers['valid'][number]>;
 }
 
 /**
- * What a sync of one album must do, computed from the demo data's ground truth (the defects the
- * generator put in on purpose), not from the project's validator.
+ * What a sync of one album must do, from the demo data's ground truth (the defects the generator
+ * put in on purpose and the emulator's own count of purchasers), not from the project's validator.
  */
 export function expectedSync(dataset: DemoDataset, productId: number): ExpectedSync {
-  const customers = new Map(dataset.customers.map((c) => [c.id, c]));
+  const product = dataset.products.find((p) => p.id === productId);
+  if (!product?.campaign) throw new RangeError(`product ${productId} is not an album of the demo data`);
+  const purchasers = expectedPurchasers(dataset, product.campaign);
+  const invalidCustomers = new Set(purchasers.invalid.map((p) => p.customerId));
   const orders = dataset.sales.filter(
     (s) => s.status === 'complete' && s.products.some((p) => p.id === productId),
   );
-  const subscribers: ExpectedSync['subscribers'] = new Map();
-  let invalidOrders = 0;
-  let validOrders = 0;
-  for (const sale of orders) {
-    const customer = customers.get(sale.customerId);
-    if (!customer || customer.defects.length > 0) {
-      invalidOrders++;
-      continue;
-    }
-    validOrders++;
-    const key = sale.email.toLowerCase();
-    const seen = subscribers.get(key);
-    if (!seen || sale.id > seen.orderId) {
-      subscribers.set(key, {
-        email: sale.email,
-        firstName: customer.firstName,
-        lastName: customer.lastName,
-        orderId: sale.id,
-      });
-    }
-  }
+  const invalidOrders = orders.filter((s) => invalidCustomers.has(s.customerId)).length;
   return {
     orders: orders.length,
     invalidOrders,
-    supersededOrders: validOrders - subscribers.size,
-    subscribers,
+    supersededOrders: orders.length - invalidOrders - purchasers.valid.length,
+    subscribers: new Map(purchasers.valid.map((p) => [p.email.toLowerCase(), p])),
   };
 }

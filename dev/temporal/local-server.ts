@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
@@ -27,6 +28,19 @@ export interface LocalServer {
  * through the SDK, with the project's search attributes registered.
  */
 export async function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalServer> {
+  for (const port of [
+    opts.port,
+    opts.ui ? (opts.uiPort ?? (opts.port !== undefined ? opts.port + 1000 : undefined)) : undefined,
+  ]) {
+    if (port !== undefined && !(await portIsFree(port))) {
+      // The dev server would log the clash and the SDK would then connect to whatever holds the
+      // port: say so instead of silently using someone else's server.
+      throw new Error(
+        `Port ${port} is already in use (another Temporal server, or one left over from an earlier run?). ` +
+          `Stop it, choose other ports, or set TEMPORAL_ADDRESS to use the server that is running.`,
+      );
+    }
+  }
   const cli = findTemporalCli({ log: opts.log });
   if (opts.dbFilename) mkdirSync(dirname(opts.dbFilename), { recursive: true });
   const create = () =>
@@ -53,4 +67,13 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
   const port = Number(env.address.split(':').pop());
   const uiUrl = opts.ui ? `http://localhost:${opts.uiPort ?? port + 1000}` : undefined;
   return { env, address: env.address, uiUrl, cli };
+}
+
+/** True when nothing listens on the port (on any local address). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, () => probe.close(() => resolve(true)));
+  });
 }

@@ -27,12 +27,14 @@ export function validationActivities({ logger }: ActivityDeps) {
             reasons,
           });
           // IDs and reasons only: the email is personal data and stays out of logs.
-          logger.warn(
+          logger.info(
             { campaign: input.campaign, orderId: record.orderId, customerId: record.customerId, reasons },
             'invalid record',
           );
         }
       }
+      if (invalid.length > 0)
+        logger.info({ campaign: input.campaign, invalid: invalid.length }, 'invalid records on page');
       return { valid, invalid };
     },
   };

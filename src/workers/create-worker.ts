@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
 
 export interface SyncWorkerOptions {
@@ -29,4 +29,4 @@ export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
 
-export { NativeConnection };
+export { NativeConnection, Runtime };

@@ -1,2 +1,2 @@
 export { buildActivities } from './build-activities';
-export { createSyncWorker, NativeConnection, workflowsPath } from './create-worker';
+export { createSyncWorker, NativeConnection, Runtime, workflowsPath } from './create-worker';

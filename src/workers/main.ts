@@ -1,13 +1,15 @@
 import { loadConfig, providerSettings } from '../config';
 import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
+import { runtimeLogging } from '../observability/sdk-logger';
 import { buildActivities } from './build-activities';
-import { createSyncWorker, NativeConnection } from './create-worker';
+import { createSyncWorker, NativeConnection, Runtime } from './create-worker';
 
 /** The worker process: polls the task queue until SIGINT/SIGTERM, then drains and exits 0. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
+  Runtime.install(runtimeLogging(logger));
   const credentials = providerSettings(config);
   const address = config.TEMPORAL_ADDRESS ?? 'localhost:7233';
   const connection = await NativeConnection.connect({ address });

@@ -89,6 +89,8 @@ export async function mailerliteSubscribers(mailerlite: EmulatorHandle): Promise
   do {
     const url = new URL(`${mailerlite.url}/api/subscribers`);
     url.searchParams.set('limit', '1000');
+    // MailerLite leaves groups off listed subscribers unless asked for them.
+    url.searchParams.set('include', 'groups');
     if (cursor) url.searchParams.set('cursor', cursor);
     const res = await fetch(url, { headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}` } });
     if (!res.ok) throw new Error(`GET /api/subscribers: HTTP ${res.status}`);

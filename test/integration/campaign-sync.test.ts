@@ -40,7 +40,7 @@ function album(index = 0) {
 
 async function runSync(taskQueue: string, input: SyncInput): Promise<SyncSummary> {
   const handle = await startSync(temporal.client, taskQueue, input);
-  return (await handle.result()) as SyncSummary;
+  return handle.result();
 }
 
 describe('campaign sync against the emulators', () => {
