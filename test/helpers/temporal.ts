@@ -7,11 +7,17 @@ import { createSyncWorker } from '../../src/workers/create-worker';
 
 let runtimeInstalled = false;
 
-/** Keeps the SDK's own logs to warnings so test output stays readable. */
+/**
+ * Keeps the SDK's own logs to errors: tests provoke failures on purpose (bad tokens, bad input,
+ * cancellations), and the worker's warnings about them would bury the test report.
+ */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+  });
 }
 
 export interface TemporalTestContext {

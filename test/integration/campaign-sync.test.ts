@@ -185,7 +185,12 @@ describe('campaign sync against the emulators', () => {
       },
     };
     const seen: SyncProgress[] = await withWorker(temporal, slow, async (tq) => {
-      const handle = await startSync(temporal.client, tq, { campaign, productId: album(0).id, pageSize: 40 });
+      const handle = await startSync(temporal.client, tq, {
+        campaign,
+        productId: album(0).id,
+        pageSize: 40,
+        maxPages: 4,
+      });
       const progress: SyncProgress[] = [];
       for (let i = 0; i < 100; i++) {
         const p = await handle.query<SyncProgress>('progress');
