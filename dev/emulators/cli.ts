@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     secretKey: DEMO_EDD_SECRET_KEY,
     host: options.host,
     port: options.eddPort,
+    faults: options.faults,
   });
   started.push(edd);
   const mailerlite = await startMailerLiteEmulator({
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     host: options.host,
     port: options.mailerlitePort,
     rateLimitPerMinute: options.rateLimit,
+    faults: options.faults,
   });
   started.push(mailerlite);
 
@@ -61,6 +63,10 @@ async function main(): Promise<void> {
   );
   print(`  token        ${DEMO_MAILERLITE_TOKEN}   (Authorization: Bearer <token>)`);
   print();
+  if (Object.keys(options.faults).length > 0) {
+    print(`Faults (both emulators) ${JSON.stringify(options.faults)}; see or change them at /_admin/faults`);
+    print();
+  }
   print('Campaigns (purchasers: valid + with defects):');
   for (const product of dataset.products) {
     if (!product.campaign) continue;

@@ -15,4 +15,6 @@ export { startEddEmulator } from './edd/server';
 export type { EddEmulatorOptions } from './edd/server';
 export { startMailerLiteEmulator } from './mailerlite/server';
 export type { MailerLiteEmulatorOptions } from './mailerlite/server';
+export { FaultSettingsError } from './shared/faults';
+export type { ActiveFaults, FaultSettings, LatencySetting, RateLimitBursts } from './shared/faults';
 export type { EmulatorHandle } from './types';

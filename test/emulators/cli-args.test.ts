@@ -1,4 +1,4 @@
-import { CliArgsError, parseCliArgs } from '../../dev/emulators/cli-args';
+import { CLI_USAGE, CliArgsError, parseCliArgs } from '../../dev/emulators/cli-args';
 
 describe('emulator CLI arguments', () => {
   it('has documented defaults', () => {
@@ -9,6 +9,7 @@ describe('emulator CLI arguments', () => {
       mailerlitePort: 8082,
       rateLimit: 120,
       host: '127.0.0.1',
+      faults: {},
       help: false,
     });
   });
@@ -42,8 +43,54 @@ describe('emulator CLI arguments', () => {
     [['--host'], /--host needs an address/],
     [['--seed', '--customers', '5'], /--seed needs a value/],
     [['--verbose'], /Unknown option --verbose/],
+    [['--error-rate', '1.5'], /--error-rate must be a number from 0 to 1, e.g. 0.1, got "1.5"/],
+    [['--reset-rate', 'often'], /--reset-rate must be a number from 0 to 1/],
+    [
+      ['--latency-ms', '50-10'],
+      /--latency-ms must be milliseconds .* or a range MIN-MAX, e.g. 20-200, got "50-10"/,
+    ],
+    [['--latency-ms', '-5'], /--latency-ms must be milliseconds from 0 to 120000/],
+    [['--fault-seed', '1.5'], /--fault-seed must be an integer from 0 to 4294967295/],
+    [['--error-rate', '0.6', '--malformed-rate', '0.5'], /--error-rate, --malformed-rate add up to 1.1/],
+    [['--malformed-rate'], /--malformed-rate needs a value: a number from 0 to 1/],
   ])('rejects %j with a message that says what is wrong', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(CliArgsError);
     expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+
+  it('collects fault options into the settings both emulators start with', () => {
+    expect(
+      parseCliArgs([
+        '--error-rate',
+        '0.1',
+        '--reset-rate=0.05',
+        '--malformed-rate',
+        '.01',
+        '--latency-ms',
+        '20-200',
+        '--fault-seed',
+        '7',
+      ]).faults,
+    ).toEqual({
+      errorRate: 0.1,
+      resetRate: 0.05,
+      malformedRate: 0.01,
+      latencyMs: { min: 20, max: 200 },
+      seed: 7,
+    });
+    expect(parseCliArgs(['--latency-ms=150']).faults).toEqual({ latencyMs: 150 });
+  });
+
+  it('documents the fault options in --help', () => {
+    for (const option of [
+      '--error-rate',
+      '--latency-ms',
+      '--reset-rate',
+      '--malformed-rate',
+      '--fault-seed',
+    ]) {
+      expect(CLI_USAGE).toContain(option);
+    }
+    expect(CLI_USAGE).toContain('/_admin/faults');
   });
 });

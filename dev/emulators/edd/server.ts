@@ -3,11 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 import type { DemoDataset } from '../demo-data';
-import { listen, sendEmpty, sendJson, sendText } from '../shared/http';
+import { FaultInjector, FaultStats } from '../shared/faults';
+import type { FaultSettings } from '../shared/faults';
+import { jsonReply, listen, sendEmpty, sendJson, textReply } from '../shared/http';
+import type { Reply } from '../shared/http';
 import { RequestCounter } from '../shared/request-counter';
 import type { EmulatorHandle } from '../types';
 import { authenticate, eddToken } from './auth';
 import { customersEndpoint } from './customers-endpoint';
+import { eddFaultProfile } from './fault-profile';
+import { WP_FATAL_HTML } from './html-pages';
 import { productsEndpoint } from './products-endpoint';
 import { EddFatalError, salesEndpoint } from './sales-endpoint';
 import { EddStore } from './store';
@@ -23,6 +28,11 @@ export interface EddEmulatorOptions {
   host?: string;
   /** Default 0: a random free port. */
   port?: number;
+  /**
+   * Faults active from the start, as `PUT /_admin/faults` takes them. Default none.
+   * @throws FaultSettingsError (the promise rejects) when they cannot be used.
+   */
+  faults?: FaultSettings;
 }
 
 /** Every query mode EDD accepts; anything else is `400 Invalid query!`. */
@@ -38,9 +48,6 @@ const ACCEPTED_ENDPOINTS = new Set([
 const API_VERSIONS = new Set(['v1', 'v2']);
 /** EDD always pretty-prints (JSON_PRETTY_PRINT, four spaces). */
 const EDD_INDENT = 4;
-/** What WordPress shows when PHP dies with a fatal error. */
-const WP_FATAL_HTML =
-  '<!DOCTYPE html><html><body><p>There has been a critical error on this website.</p></body></html>';
 
 interface RoutedRequest {
   endpoint: string;
@@ -81,19 +88,18 @@ export async function startEddEmulator(
   const store = new EddStore(opts.dataset);
   const token = eddToken(opts.publicKey, opts.secretKey);
   const counter = new RequestCounter();
+  const faultStats = new FaultStats();
+  const faults = new FaultInjector(eddFaultProfile, { initial: opts.faults, stats: faultStats });
   let siteUrl = '';
 
-  const serveApi = (res: ServerResponse, { endpoint, query }: RoutedRequest): number => {
+  const serveApi = ({ endpoint, query }: RoutedRequest): Reply => {
     const started = performance.now();
     const auth = authenticate(
       { endpoint, key: query.get('key'), token: query.get('token') },
       opts.publicKey,
       token,
     );
-    if (auth.kind === 'rejected') {
-      sendJson(res, auth.status, { error: auth.error }, {}, EDD_INDENT);
-      return auth.status;
-    }
+    if (auth.kind === 'rejected') return jsonReply(auth.status, { error: auth.error }, {}, EDD_INDENT);
     let data: Record<string, unknown>;
     try {
       if (endpoint === 'customers') data = customersEndpoint(store, query);
@@ -101,57 +107,65 @@ export async function startEddEmulator(
       else if (endpoint === 'products') {
         data = productsEndpoint(store, query, { siteUrl, authenticated: auth.kind === 'authenticated' });
       } else {
-        sendJson(
-          res,
+        return jsonReply(
           501,
           { error: `The emulator does not implement the ${endpoint} endpoint.` },
           {},
           EDD_INDENT,
         );
-        return 501;
       }
     } catch (err) {
       if (!(err instanceof EddFatalError)) throw err;
-      sendText(res, 500, WP_FATAL_HTML, 'text/html; charset=UTF-8');
-      return 500;
+      return textReply(500, WP_FATAL_HTML, 'text/html; charset=UTF-8');
     }
     // EDD appends the handling time (seconds) to every answered query, errors like "No customers found!" included.
     data.request_speed = (performance.now() - started) / 1000;
-    sendJson(res, 200, data, {}, EDD_INDENT);
-    return 200;
+    return jsonReply(200, data, {}, EDD_INDENT);
   };
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://emulator.local');
-    if (url.pathname === '/_admin/stats') {
-      sendJson(res, 200, { requests: counter.toJSON() });
-      return;
-    }
-    if (url.pathname === '/_admin/reset' && req.method === 'POST') {
-      counter.reset();
-      sendEmpty(res, 204);
-      return;
-    }
+  const handleApi = (url: URL): Reply => {
     const routed = route(url.pathname, url.searchParams);
     if (!routed) {
       counter.record('other', 404);
-      sendText(res, 404, 'Not Found');
-      return;
+      return textReply(404, 'Not Found');
     }
     if (routed.kind === 'reply') {
       counter.record('invalid', routed.status);
-      sendJson(res, routed.status, routed.body, {}, EDD_INDENT);
-      return;
+      return jsonReply(routed.status, routed.body, {}, EDD_INDENT);
     }
-    counter.record(routed.request.endpoint, serveApi(res, routed.request));
+    const reply = serveApi(routed.request);
+    counter.record(routed.request.endpoint, reply.status);
+    return reply;
+  };
+
+  const serveAdmin = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    if (await faults.serveAdmin(req, res, path)) return;
+    if (path === '/_admin/stats') {
+      sendJson(res, 200, { requests: counter.toJSON(), faults: faultStats.toJSON() });
+    } else if (path === '/_admin/reset' && req.method === 'POST') {
+      counter.reset();
+      faultStats.reset();
+      // The fault settings stay; their sequence starts over.
+      faults.restart();
+      sendEmpty(res, 204);
+    } else {
+      sendJson(res, 404, { error: 'Unknown admin endpoint.' });
+    }
   };
 
   const server = createServer((req, res) => {
-    try {
-      handler(req, res);
-    } catch (err) {
+    const url = new URL(req.url ?? '/', 'http://emulator.local');
+    // Admin requests are never faulted; every other request meets its fault (if any) before WordPress sees it.
+    const work = url.pathname.startsWith('/_admin/')
+      ? serveAdmin(req, res, url.pathname)
+      : faults.serve(req, res, () => Promise.resolve(handleApi(url)));
+    work.catch((err: unknown) => {
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
       sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
-    }
+    });
   });
   const handle = await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
   siteUrl = handle.url;

@@ -62,3 +62,39 @@ export const BATCH_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 120;
 export const DEFAULT_IMPORT_LIMIT_PER_MINUTE = 5;
 export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+/**
+ * Server errors, for fault injection. All *unconfirmed* (no recorded 5xx): 500 and 503 are what
+ * Laravel's exception handler renders with debug off (`"Server Error"` has no full stop; 503 is
+ * maintenance mode); 502 comes from the edge in front of the application (the cassettes show
+ * Cloudflare and Envoy headers), as an HTML page rather than JSON.
+ */
+export const SERVER_ERROR_MESSAGE = 'Server Error';
+export const SERVICE_UNAVAILABLE_MESSAGE = 'Service Unavailable';
+export const BAD_GATEWAY_HTML =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n';
+
+/**
+ * Group import. Sources and confidence:
+ * - `POST /api/groups/{id}/import-subscribers` with `{"subscribers":[{"email","fields"}]}`, answered
+ *   `{"import_progress_url": "..."}`: the official Go SDK (mailerlite-go groups.go,
+ *   `ImportSubscribers`, 2026-03). No recorded response: the status code (200 here) is *unconfirmed*.
+ * - `POST /api/groups/{id}/subscribers/import` with the same body: the official Python SDK
+ *   (`import_subscribers_to_group`); its only cassette recorded a 401, so this path is
+ *   *unconfirmed*. The emulator serves both paths with one handler.
+ * - `GET /api/subscribers/import/{id}`: confirmed, recorded response (mailerlite-python cassette
+ *   subscribers-get-import.yml, 2024-12); see `importJson` for the shape. It carries the
+ *   X-RateLimit headers, so it counts against the general limit.
+ * - `GET /api/subscribers/import`: confirmed, a page-based list, 15 per page, newest first
+ *   (mailerlite-java fixture SubscribersTest_TestGetSubscriberImports, 2023-12).
+ * - Entries of the `invalid`, `changed`, ... lists are `{id, email}` (mailerlite-java
+ *   SubscriberImportStatusEntry); what puts a row in which list is *unconfirmed* (see handlers/imports.ts).
+ * - That a group import counts against the 5-per-minute import limit: *unconfirmed* (the limit's
+ *   message speaks of "import creation").
+ * - The real import is asynchronous; the emulator applies it at once and reports it done.
+ */
+export const IMPORT_STATUS_PATH = '/api/subscribers/import';
+export const IMPORTS_PER_PAGE = 15;
+/** *Unconfirmed*: the model class in the 404 of an unknown import ID. */
+export const importNotFoundMessage = (id: string): string =>
+  `No query results for model [App\\Models\\Import\\Import] ${id}`;

@@ -1,4 +1,5 @@
-import { notFoundMessage } from './facts';
+import { IMPORT_RATE_LIMITED_MESSAGE, notFoundMessage } from './facts';
+import type { LimitDecision } from './rate-limiter';
 import type { ApiResponse, RouteMatch } from './router';
 
 /** Malformed or empty JSON reaches Laravel's validator as an empty input, so it is treated as `{}`. */
@@ -27,4 +28,13 @@ export function unmatched(
   return match.kind === 'not_found'
     ? { status: 404, body: { message: notFoundMessage.route(path) } }
     : methodNotAllowed(method, path, match.allowed);
+}
+
+/** The import limit's refusal; the general limit's headers are added by the server as for any request. */
+export function importRateLimited(decision: LimitDecision): ApiResponse {
+  return {
+    status: 429,
+    body: { message: IMPORT_RATE_LIMITED_MESSAGE },
+    headers: { 'Retry-After': String(decision.retryAfterSeconds) },
+  };
 }

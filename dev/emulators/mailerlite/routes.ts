@@ -8,6 +8,7 @@ import {
   unassignFromGroup,
   updateGroup,
 } from './handlers/groups';
+import { getImport, listImports } from './handlers/imports';
 import {
   deleteSubscriber,
   getSubscriber,
@@ -20,11 +21,20 @@ import type { Handler, RouteDefinition } from './router';
 /** The pattern of the batch route, which the server treats specially (not reachable from inside a batch). */
 export const BATCH_PATTERN = '/api/batch';
 
-/** Every route the emulator serves; `batch` is built by the server because it needs the dispatcher. */
-export function apiRoutes(batch: Handler): RouteDefinition[] {
+/** Handlers the server builds because they need its dispatcher or limiters. */
+export interface ServerBuiltHandlers {
+  batch: Handler;
+  importSubscribers: Handler;
+}
+
+/** Every route the emulator serves, matched in this order. */
+export function apiRoutes({ batch, importSubscribers }: ServerBuiltHandlers): RouteDefinition[] {
   return [
     { method: 'GET', pattern: '/api/subscribers', handler: getSubscribers },
     { method: 'POST', pattern: '/api/subscribers', handler: upsertSubscriber },
+    // Before `/api/subscribers/{id}`, which would take "import" for an ID.
+    { method: 'GET', pattern: '/api/subscribers/import', handler: listImports },
+    { method: 'GET', pattern: '/api/subscribers/import/{id}', handler: getImport },
     { method: 'GET', pattern: '/api/subscribers/{id}', handler: getSubscriber },
     { method: 'PUT', pattern: '/api/subscribers/{id}', handler: updateSubscriber },
     { method: 'DELETE', pattern: '/api/subscribers/{id}', handler: deleteSubscriber },
@@ -35,6 +45,9 @@ export function apiRoutes(batch: Handler): RouteDefinition[] {
     { method: 'PUT', pattern: '/api/groups/{id}', handler: updateGroup },
     { method: 'DELETE', pattern: '/api/groups/{id}', handler: deleteGroup },
     { method: 'GET', pattern: '/api/groups/{id}/subscribers', handler: groupSubscribers },
+    // The Go SDK's path, then the Python SDK's; see facts.ts.
+    { method: 'POST', pattern: '/api/groups/{id}/import-subscribers', handler: importSubscribers },
+    { method: 'POST', pattern: '/api/groups/{id}/subscribers/import', handler: importSubscribers },
     { method: 'GET', pattern: '/api/fields', handler: listFields },
     { method: 'POST', pattern: '/api/fields', handler: createField },
     { method: 'PUT', pattern: '/api/fields/{id}', handler: updateField },

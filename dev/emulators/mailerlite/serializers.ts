@@ -1,4 +1,5 @@
-import type { Field, Group, MailerLiteState, Subscriber } from './state';
+import { formatLaravelIsoDateTime } from '../shared/dates';
+import type { Field, Group, ImportReport, MailerLiteState, Subscriber } from './state';
 
 const ZERO_RATE = { float: 0, string: '0%' };
 
@@ -73,4 +74,49 @@ export function fieldJson(field: Field, opts: { inList: boolean }): Record<strin
   };
   if (opts.inList) json.used_in_automations = false;
   return json;
+}
+
+/** The emulator's account; real IDs are numeric strings (`"83510"` in a recorded import report). */
+export const EMULATOR_ACCOUNT_ID = '100001';
+
+/**
+ * An import report, key for key in the recorded order (cassette subscribers-get-import.yml). The
+ * lists the emulator never fills (`mistyped`, `role_based`, `suspicious_format`) stay empty.
+ */
+export function importJson(report: ImportReport): Record<string, unknown> {
+  const processed = report.total;
+  const finishedAt = formatLaravelIsoDateTime(report.finishedAt);
+  return {
+    id: report.id,
+    account_id: EMULATOR_ACCOUNT_ID,
+    total: report.total,
+    processed,
+    imported: report.imported,
+    updated: report.updated,
+    errored: report.errored,
+    percent: report.total === 0 ? 100 : Math.floor((processed / report.total) * 100),
+    done: true,
+    invalid: report.invalid,
+    invalid_count: report.invalid.length,
+    mistyped: [],
+    mistyped_count: 0,
+    changed: report.changed,
+    changed_count: report.changed.length,
+    unchanged: report.unchanged,
+    unchanged_count: report.unchanged.length,
+    unsubscribed: report.unsubscribed,
+    unsubscribed_count: report.unsubscribed.length,
+    role_based: [],
+    role_based_count: 0,
+    suspicious_format: [],
+    suspicious_format_count: 0,
+    duplicate: report.duplicate,
+    duplicate_count: report.duplicate.length,
+    banned_import_emails_count: 0,
+    updated_at: finishedAt,
+    undone_at: null,
+    stopped_at: null,
+    undo_started_at: null,
+    finished_at: finishedAt,
+  };
 }

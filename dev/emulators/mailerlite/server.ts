@@ -1,9 +1,13 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
-import { BodyTooLargeError, listen, readBody, sendEmpty, sendJson } from '../shared/http';
+import { FaultInjector } from '../shared/faults';
+import type { FaultSettings } from '../shared/faults';
+import { BodyTooLargeError, jsonReply, listen, readBody, sendEmpty, sendJson } from '../shared/http';
+import type { Reply } from '../shared/http';
 import type { EmulatorHandle } from '../types';
 import { adminStateJson } from './admin';
+import { mailerLiteFaultProfile } from './fault-profile';
 import {
   DEFAULT_IMPORT_LIMIT_PER_MINUTE,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
@@ -13,6 +17,7 @@ import {
   notFoundMessage,
 } from './facts';
 import { createBatchHandler } from './handlers/batch';
+import { createImportSubscribersHandler } from './handlers/imports';
 import { FixedWindowLimiter } from './rate-limiter';
 import { parseJson, unmatched } from './responses';
 import { Router, isWrite } from './router';
@@ -30,10 +35,15 @@ export interface MailerLiteEmulatorOptions {
   port?: number;
   /** API requests allowed per 60 s window (a batch counts as one). Default 120, the real limit; 0 = unlimited. */
   rateLimitPerMinute?: number;
-  /** Imports (batches made only of `POST api/subscribers`) per 60 s window. Default 5; 0 = unlimited. */
+  /** Imports (group imports, and batches made only of `POST api/subscribers`) per 60 s window. Default 5; 0 = unlimited. */
   importLimitPerMinute?: number;
   /** Clock in milliseconds for rate-limit windows and timestamps; tests inject one to cross a window. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Faults active from the start, as `PUT /_admin/faults` takes them. Default none.
+   * @throws FaultSettingsError (the promise rejects) when they cannot be used.
+   */
+  faults?: FaultSettings;
 }
 
 function nonNegativeInteger(name: string, value: number): number {
@@ -43,10 +53,11 @@ function nonNegativeInteger(name: string, value: number): number {
   return value;
 }
 
-function send(res: ServerResponse, response: ApiResponse, headers: OutgoingHttpHeaders): void {
+function toReply(response: ApiResponse, headers: OutgoingHttpHeaders): Reply {
   const all = { ...headers, ...response.headers };
-  if (response.body === undefined) sendEmpty(res, response.status, all);
-  else sendJson(res, response.status, response.body, all, response.indent);
+  return response.body === undefined
+    ? { status: response.status, headers: all }
+    : jsonReply(response.status, response.body, all, response.indent);
 }
 
 /** Starts the MailerLite API emulator with an empty account (default fields only). */
@@ -62,9 +73,14 @@ export async function startMailerLiteEmulator(opts: MailerLiteEmulatorOptions): 
   );
   const state = new MailerLiteState(now);
   const stats = new MailerLiteStats();
+  const faults = new FaultInjector(
+    mailerLiteFaultProfile({ rateLimit: rateLimit || DEFAULT_RATE_LIMIT_PER_MINUTE, now }),
+    { initial: opts.faults, stats: stats.faults },
+  );
   const limiter = rateLimit > 0 ? new FixedWindowLimiter(rateLimit, RATE_LIMIT_WINDOW_MS, now) : null;
   const importLimiter =
     importLimit > 0 ? new FixedWindowLimiter(importLimit, RATE_LIMIT_WINDOW_MS, now) : null;
+  const attemptImport = () => importLimiter?.attempt(opts.apiToken) ?? null;
   const ctx: HandlerContext = { state, baseUrl: '' };
 
   const execute = (method: string, path: string, body: unknown): ApiResponse => {
@@ -90,14 +106,12 @@ export async function startMailerLiteEmulator(opts: MailerLiteEmulatorOptions): 
     return response;
   };
 
-  const batch = createBatchHandler({
-    execute,
-    attemptImport: () => importLimiter?.attempt(opts.apiToken) ?? null,
-    stats,
-  });
-  const router = new Router(apiRoutes(batch));
+  const batch = createBatchHandler({ execute, attemptImport, stats });
+  const importSubscribers = createImportSubscribersHandler({ attemptImport, stats });
+  const router = new Router(apiRoutes({ batch, importSubscribers }));
 
-  const serveAdmin = (req: IncomingMessage, res: ServerResponse, path: string): void => {
+  const serveAdmin = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    if (await faults.serveAdmin(req, res, path)) return;
     if (req.method === 'GET' && path === '/_admin/state') sendJson(res, 200, adminStateJson(state));
     else if (req.method === 'GET' && path === '/_admin/stats') sendJson(res, 200, stats.toJSON());
     else if (req.method === 'POST' && path === '/_admin/reset') {
@@ -105,26 +119,26 @@ export async function startMailerLiteEmulator(opts: MailerLiteEmulatorOptions): 
       stats.reset();
       limiter?.reset();
       importLimiter?.reset();
+      // The fault settings stay; their sequence starts over, so each test meets the same faults.
+      faults.restart();
       sendEmpty(res, 204);
     } else sendJson(res, 404, { message: notFoundMessage.route(path.slice(1)) });
   };
 
-  const serveApi = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const handleApi = async (req: IncomingMessage, url: URL): Promise<Reply> => {
     const method = req.method ?? 'GET';
     const body = parseJson(await readBody(req));
     const match = router.match(method, url.pathname);
     if (match.kind !== 'matched') {
       const response = unmatched(method, url.pathname.slice(1), match);
       stats.requests.record(`${method} unmatched`, response.status);
-      send(res, response, {});
-      return;
+      return toReply(response, {});
     }
     const label = `${method} ${match.route.pattern}`;
     const [scheme, token] = (req.headers.authorization ?? '').trim().split(/\s+/, 2);
     if (scheme?.toLowerCase() !== 'bearer' || token !== opts.apiToken) {
       stats.requests.record(label, 401);
-      send(res, { status: 401, body: { message: UNAUTHENTICATED_MESSAGE } }, {});
-      return;
+      return toReply({ status: 401, body: { message: UNAUTHENTICATED_MESSAGE } }, {});
     }
     const decision = limiter?.attempt(opts.apiToken);
     const headers: OutgoingHttpHeaders = decision
@@ -134,8 +148,7 @@ export async function startMailerLiteEmulator(opts: MailerLiteEmulatorOptions): 
       stats.rateLimited += 1;
       stats.requests.record(label, 429);
       const resetAt = Math.ceil(now() / 1000) + decision.retryAfterSeconds;
-      send(
-        res,
+      return toReply(
         { status: 429, body: { message: TOO_MANY_ATTEMPTS_MESSAGE } },
         {
           ...headers,
@@ -143,7 +156,6 @@ export async function startMailerLiteEmulator(opts: MailerLiteEmulatorOptions): 
           'X-RateLimit-Reset': String(resetAt),
         },
       );
-      return;
     }
     const response = match.route.handler(
       { method, params: match.params, query: url.searchParams, body },
@@ -154,16 +166,17 @@ export async function startMailerLiteEmulator(opts: MailerLiteEmulatorOptions): 
       stats.recordWrite(label);
     }
     stats.requests.record(label, response.status);
-    send(res, response, headers);
+    return toReply(response, headers);
   };
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator.local');
+    // Admin requests are never faulted; API requests meet their fault (if any) before auth and throttling.
     const work = url.pathname.startsWith('/_admin/')
-      ? Promise.resolve(serveAdmin(req, res, url.pathname))
-      : serveApi(req, res, url);
+      ? serveAdmin(req, res, url.pathname)
+      : faults.serve(req, res, () => handleApi(req, url));
     work.catch((err: unknown) => {
-      if (res.headersSent) {
+      if (res.headersSent || res.destroyed) {
         res.destroy();
         return;
       }

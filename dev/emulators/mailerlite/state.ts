@@ -41,6 +41,30 @@ export interface Field {
   isDefault: boolean;
 }
 
+/** One row of an import report's lists (`invalid`, `changed`, ...); `id` is null when no subscriber exists. */
+export interface ImportEntry {
+  id: string | null;
+  email: string;
+}
+
+/** A finished group import, as `GET /api/subscribers/import/{id}` reports it. */
+export interface ImportReport {
+  id: string;
+  seq: bigint;
+  groupId: string;
+  total: number;
+  imported: number;
+  updated: number;
+  errored: number;
+  invalid: ImportEntry[];
+  changed: ImportEntry[];
+  unchanged: ImportEntry[];
+  unsubscribed: ImportEntry[];
+  duplicate: ImportEntry[];
+  /** Milliseconds since the epoch; the emulator finishes an import as soon as it is created. */
+  finishedAt: number;
+}
+
 /** Subscriber and group IDs look like real ones: 18 digits, above 2^53, so clients must keep them as strings. */
 const FIRST_ID = 170_000_000_000_000_001n;
 /** Custom fields get small numeric IDs after the defaults, as in real accounts. */
@@ -57,6 +81,8 @@ export class MailerLiteState {
   private subscriberSeqs: bigint[] = [];
   private readonly subscriberIdByEmail = new Map<string, string>();
   readonly groups = new Map<string, Group>();
+  /** Group imports by ID, in creation order. */
+  readonly imports = new Map<string, ImportReport>();
   /** In ID order; subscribers' `fields` objects follow this order. */
   fields: Field[] = [];
   private nextSeq = FIRST_ID;
@@ -72,6 +98,7 @@ export class MailerLiteState {
     this.subscriberSeqs = [];
     this.subscriberIdByEmail.clear();
     this.groups.clear();
+    this.imports.clear();
     this.fields = DEFAULT_FIELDS.map((f) => ({ ...f, type: 'text', isDefault: true }));
     this.nextSeq = FIRST_ID;
     this.nextFieldId = FIRST_CUSTOM_FIELD_ID;
@@ -79,6 +106,11 @@ export class MailerLiteState {
 
   timestamp(): string {
     return formatSqlDateTime(this.now());
+  }
+
+  /** The injected clock, in milliseconds. */
+  nowMs(): number {
+    return this.now();
   }
 
   private newSeq(): bigint {
@@ -203,6 +235,30 @@ export class MailerLiteState {
   deleteGroup(group: Group): void {
     for (const id of group.memberIds) this.subscribers.get(id)?.groupIds.delete(group.id);
     this.groups.delete(group.id);
+  }
+
+  // Imports
+
+  /** An empty, finished report with a fresh ID (from the same sequence as subscribers and groups). */
+  createImport(groupId: string, total: number): ImportReport {
+    const seq = this.newSeq();
+    const report: ImportReport = {
+      id: seq.toString(),
+      seq,
+      groupId,
+      total,
+      imported: 0,
+      updated: 0,
+      errored: 0,
+      invalid: [],
+      changed: [],
+      unchanged: [],
+      unsubscribed: [],
+      duplicate: [],
+      finishedAt: this.now(),
+    };
+    this.imports.set(report.id, report);
+    return report;
   }
 
   // Fields

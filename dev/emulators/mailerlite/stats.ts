@@ -1,3 +1,4 @@
+import { FaultStats } from '../shared/faults';
 import { RequestCounter } from '../shared/request-counter';
 
 /** What `/_admin/stats` reports, so tests can assert how a client used the API. */
@@ -6,6 +7,8 @@ export class MailerLiteStats {
   readonly requests = new RequestCounter();
   /** Requests executed inside batches, by route and status. */
   readonly batchItems = new RequestCounter();
+  /** Injected faults. A faulted request is not handled, so it is in no other counter (except `appliedThenFailed`). */
+  readonly faults = new FaultStats();
   private readonly writes = new Map<string, number>();
   rateLimited = 0;
   importRateLimited = 0;
@@ -20,6 +23,7 @@ export class MailerLiteStats {
     this.requests.reset();
     this.batchItems.reset();
     this.writes.clear();
+    this.faults.reset();
     this.rateLimited = 0;
     this.importRateLimited = 0;
     this.imports = 0;
@@ -35,6 +39,7 @@ export class MailerLiteStats {
       rateLimited: this.rateLimited,
       importRateLimited: this.importRateLimited,
       imports: this.imports,
+      faults: this.faults.toJSON(),
     };
   }
 }

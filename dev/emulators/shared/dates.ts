@@ -13,3 +13,11 @@ export function parseSqlDateTime(text: string): number {
   if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text)) return Number.NaN;
   return Date.parse(`${text.replace(' ', 'T')}Z`);
 }
+
+/**
+ * Milliseconds since the epoch → `YYYY-MM-DDTHH:MM:SS.000000Z`, how Laravel serialises model dates
+ * (MailerLite's import reports); recorded values have whole seconds, so the fraction is always zero.
+ */
+export function formatLaravelIsoDateTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}.000000Z`;
+}

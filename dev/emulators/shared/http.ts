@@ -27,6 +27,49 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A complete answer, computed before anything is written, so a fault can replace it. */
+export interface Reply {
+  status: number;
+  headers: OutgoingHttpHeaders;
+  /** Omitted for bodiless answers (204). */
+  body?: string;
+}
+
+/** A JSON reply; `indent` as in {@link sendJson}. */
+export function jsonReply(
+  status: number,
+  body: unknown,
+  headers: OutgoingHttpHeaders = {},
+  indent?: number,
+): Reply {
+  const text = JSON.stringify(body, null, indent);
+  return {
+    status,
+    headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
+    body: text,
+  };
+}
+
+/** A plain-text or HTML reply. */
+export function textReply(
+  status: number,
+  text: string,
+  contentType = 'text/plain; charset=utf-8',
+  headers: OutgoingHttpHeaders = {},
+): Reply {
+  return {
+    status,
+    headers: { ...headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) },
+    body: text,
+  };
+}
+
+/** Writes a {@link Reply}. */
+export function sendReply(res: ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status, reply.headers);
+  res.end(reply.body);
+}
+
 /**
  * Writes a JSON response. `indent` reproduces providers that pretty-print (EDD always does; Laravel's
  * exception handler does for MailerLite's 404s), which matters only to someone reading raw output.
@@ -38,13 +81,7 @@ export function sendJson(
   headers: OutgoingHttpHeaders = {},
   indent?: number,
 ): void {
-  const text = JSON.stringify(body, null, indent);
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(text);
+  sendReply(res, jsonReply(status, body, headers, indent));
 }
 
 /** Writes a response without a body (204 and friends). */
@@ -60,8 +97,7 @@ export function sendText(
   text: string,
   contentType = 'text/plain; charset=utf-8',
 ): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  sendReply(res, textReply(status, text, contentType));
 }
 
 /** Binds `server` and returns a handle whose `close` also drops idle keep-alive sockets. */

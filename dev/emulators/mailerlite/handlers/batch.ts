@@ -1,5 +1,6 @@
-import { BATCH_METHODS, IMPORT_RATE_LIMITED_MESSAGE, MAX_BATCH_REQUESTS } from '../facts';
+import { BATCH_METHODS, MAX_BATCH_REQUESTS } from '../facts';
 import type { LimitDecision } from '../rate-limiter';
+import { importRateLimited } from '../responses';
 import type { ApiResponse, Handler } from '../router';
 import type { MailerLiteStats } from '../stats';
 import { ValidationErrors, isPlainObject, rule } from '../validation';
@@ -74,11 +75,7 @@ export function createBatchHandler(deps: BatchDependencies): Handler {
       const decision = deps.attemptImport();
       if (decision && !decision.allowed) {
         deps.stats.importRateLimited += 1;
-        return {
-          status: 429,
-          body: { message: IMPORT_RATE_LIMITED_MESSAGE },
-          headers: { 'Retry-After': String(decision.retryAfterSeconds) },
-        };
+        return importRateLimited(decision);
       }
       deps.stats.imports += 1;
     }
