@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EddCredentials } from '../config';
+import type { ContractPage, ContractSubscriber, SubscriberSource } from './contract';
 import { HttpClient, parseResponse, type RequestObservation } from './http';
 
 /** EDD sends numbers as strings in places (values come from WordPress meta); accept both. */
@@ -65,7 +66,8 @@ export interface PageRequest {
  * Client of the EDD REST API v2 (`/edd-api/v2/...`). Auth is EDD's: `key` and `token` in the
  * query string, which is why the HTTP layer never puts a URL into an error.
  */
-export class EddClient {
+export class EddClient implements SubscriberSource {
+  readonly provider = 'edd' as const;
   private readonly http: HttpClient;
 
   constructor(options: EddClientOptions) {
@@ -110,6 +112,31 @@ export class EddClient {
     });
     if (body?.customers === undefined) return undefined;
     return parseResponse('edd', 'GET /customers', z.array(EddCustomerSchema), body.customers)[0];
+  }
+
+  /**
+   * The contract's read: EDD customers as subscribers. EDD has no subscription status, so every
+   * customer counts as `active` and other statuses have none. The cursor is the next page number.
+   */
+  async getSubscribers(
+    opts: { status?: string; cursor?: string | null; limit?: number } = {},
+  ): Promise<ContractPage<ContractSubscriber>> {
+    if ((opts.status ?? 'active') !== 'active') return { items: [], nextCursor: null };
+    const page = opts.cursor ? Number(opts.cursor) : 1;
+    if (!Number.isInteger(page) || page < 1)
+      throw new RangeError(`not an EDD customers cursor: '${opts.cursor}'`);
+    const number = opts.limit ?? 100;
+    const customers = await this.listCustomers({ page, number });
+    return {
+      items: customers.map(({ info }) => ({
+        id: String(info.customer_id),
+        email: info.email,
+        status: 'active',
+        groups: [],
+        fields: { name: info.first_name, last_name: info.last_name },
+      })),
+      nextCursor: customers.length < number ? null : String(page + 1),
+    };
   }
 
   /** One page of products; an empty array past the last page. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MailerLiteCredentials } from '../config';
 import { ProviderNotFoundError } from '../shared/errors';
+import type { ContractPage, ContractSubscriber, SubscriberDestination } from './contract';
 import { HttpClient, parseResponse, type RequestObservation } from './http';
 
 const idString = z.union([z.string(), z.number()]).transform(String);
@@ -27,7 +28,41 @@ export const MlSubscriberSchema = z.object({
 export type MlSubscriber = z.output<typeof MlSubscriberSchema>;
 
 /** MailerLite subscriber statuses. */
-export type MlStatus = 'active' | 'unsubscribed' | 'unconfirmed' | 'bounced' | 'junk';
+export const ML_STATUSES = ['active', 'unsubscribed', 'unconfirmed', 'bounced', 'junk'] as const;
+export type MlStatus = (typeof ML_STATUSES)[number];
+
+/** Most requests one `POST /api/batch` may carry (documented). */
+export const MAX_BATCH_REQUESTS = 50;
+
+/** One request inside a batch: `path` is relative and starts with `api/`. */
+export interface BatchRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  body?: Record<string, unknown>;
+}
+
+/** Each request's status and body, in the order sent. The batch itself answers 200 even when items fail. */
+export interface BatchResult {
+  total: number;
+  successful: number;
+  failed: number;
+  responses: { code: number; body: unknown }[];
+}
+
+const BatchResultSchema = z.object({
+  total: z.number(),
+  successful: z.number(),
+  failed: z.number(),
+  responses: z.array(z.object({ code: z.number(), body: z.unknown() })),
+});
+
+/** One page of a cursor-paginated list; `nextCursor` is null on the last page. */
+export interface CursorPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const cursorMeta = z.object({ meta: z.object({ next_cursor: z.string().nullish() }).nullish() });
 
 export interface UpsertSubscriberRequest {
   email: string;
@@ -35,7 +70,7 @@ export interface UpsertSubscriberRequest {
   fields?: Record<string, string | number | null>;
   /** Group IDs to add the subscriber to (existing memberships are kept). */
   groups?: string[];
-  status?: MlStatus;
+  status?: string;
 }
 
 export interface MailerLiteClientOptions {
@@ -49,7 +84,8 @@ const dataOf = <S extends z.ZodType>(schema: S) => z.object({ data: schema });
 const pageMeta = z.object({ meta: z.object({ last_page: z.coerce.number().int() }).partial().nullish() });
 
 /** Client of the MailerLite API (`https://connect.mailerlite.com/api`), Bearer-token auth. */
-export class MailerLiteClient {
+export class MailerLiteClient implements SubscriberDestination {
+  readonly provider = 'mailerlite' as const;
   private readonly http: HttpClient;
 
   constructor(options: MailerLiteClientOptions) {
@@ -134,6 +170,130 @@ export class MailerLiteClient {
       fields.push(...parsed.data);
       if (page >= (parsed.meta?.last_page ?? page) || parsed.data.length === 0) return fields;
     }
+  }
+
+  /** One page of subscribers (cursor pagination), optionally only those with a status. */
+  async listSubscribers(
+    opts: { status?: MlStatus; limit?: number; cursor?: string | null } = {},
+  ): Promise<CursorPage<MlSubscriber>> {
+    return this.cursorPage('/subscribers', '/subscribers', opts);
+  }
+
+  /** One page of a group's subscribers (cursor pagination). */
+  async listGroupSubscribers(
+    groupId: string,
+    opts: { status?: MlStatus; limit?: number; cursor?: string | null } = {},
+  ): Promise<CursorPage<MlSubscriber>> {
+    return this.cursorPage(
+      `/groups/${encodeURIComponent(groupId)}/subscribers`,
+      '/groups/{id}/subscribers',
+      opts,
+    );
+  }
+
+  private async cursorPage(
+    path: string,
+    endpoint: string,
+    opts: { status?: MlStatus; limit?: number; cursor?: string | null },
+  ): Promise<CursorPage<MlSubscriber>> {
+    const { body } = await this.http.request('GET', path, {
+      endpoint,
+      query: {
+        'filter[status]': opts.status,
+        limit: opts.limit ?? 1000,
+        cursor: opts.cursor ?? undefined,
+        // Listed subscribers come without their groups unless asked for.
+        include: 'groups',
+      },
+    });
+    const parsed = parseResponse(
+      'mailerlite',
+      `GET ${endpoint}`,
+      dataOf(z.array(MlSubscriberSchema)).and(cursorMeta),
+      body,
+    );
+    return { items: parsed.data, nextCursor: parsed.meta?.next_cursor ?? null };
+  }
+
+  /** Changes a subscriber by ID: only the given fields change; groups given are added. */
+  async updateSubscriber(id: string, data: Omit<UpsertSubscriberRequest, 'email'>): Promise<void> {
+    const { body } = await this.http.request('PUT', `/subscribers/${encodeURIComponent(id)}`, {
+      endpoint: '/subscribers/{id}',
+      body: data,
+    });
+    parseResponse('mailerlite', 'PUT /subscribers/{id}', dataOf(MlSubscriberSchema), body);
+  }
+
+  /** The contract's read: a page of subscribers with a status (default active). */
+  async getSubscribers(
+    opts: { status?: string; cursor?: string | null; limit?: number } = {},
+  ): Promise<ContractPage<ContractSubscriber>> {
+    const status = (opts.status ?? 'active') as MlStatus;
+    if (!ML_STATUSES.includes(status)) {
+      throw new RangeError(
+        `MailerLite has no subscriber status '${opts.status}'; use one of ${ML_STATUSES.join(', ')}`,
+      );
+    }
+    const page = await this.listSubscribers({ status, cursor: opts.cursor, limit: opts.limit });
+    return {
+      items: page.items.map((s) => ({ ...s, groups: s.groups.map((g) => g.id) })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** The contract's write: MailerLite's upsert by email; returns the subscriber's ID. */
+  async addOrUpdateSubscriber(data: UpsertSubscriberRequest): Promise<string> {
+    return (await this.upsertSubscriber(data)).id;
+  }
+
+  async deleteSubscriber(id: string): Promise<void> {
+    await this.http.request('DELETE', `/subscribers/${encodeURIComponent(id)}`, {
+      endpoint: '/subscribers/{id}',
+    });
+  }
+
+  async addSubscriberToGroup(subscriberId: string, groupId: string): Promise<void> {
+    await this.http.request(
+      'POST',
+      `/subscribers/${encodeURIComponent(subscriberId)}/groups/${encodeURIComponent(groupId)}`,
+      {
+        endpoint: '/subscribers/{id}/groups/{groupId}',
+      },
+    );
+  }
+
+  async removeSubscriberFromGroup(subscriberId: string, groupId: string): Promise<void> {
+    await this.http.request(
+      'DELETE',
+      `/subscribers/${encodeURIComponent(subscriberId)}/groups/${encodeURIComponent(groupId)}`,
+      { endpoint: '/subscribers/{id}/groups/{groupId}' },
+    );
+  }
+
+  /** Every group of the account. */
+  async getGroups(): Promise<MlGroup[]> {
+    const all: MlGroup[] = [];
+    for (let page = 1; ; page++) {
+      const { groups, lastPage } = await this.listGroups({ page, limit: 100 });
+      all.push(...groups);
+      if (page >= lastPage || groups.length === 0) return all;
+    }
+  }
+
+  /**
+   * Up to 50 requests in one call, which counts as one request against the rate limit. A batch
+   * made only of `POST api/subscribers` is an import to MailerLite, limited to 5 a minute: callers
+   * that want the general limit mix in another request (see the write strategy in docs/).
+   */
+  async batch(requests: BatchRequest[]): Promise<BatchResult> {
+    if (requests.length === 0) return { total: 0, successful: 0, failed: 0, responses: [] };
+    if (requests.length > MAX_BATCH_REQUESTS) {
+      throw new RangeError(
+        `a MailerLite batch holds at most ${MAX_BATCH_REQUESTS} requests, not ${requests.length}`,
+      );
+    }
+    const { body } = await this.http.request('POST', '/batch', { body: { requests } });
+    return parseResponse('mailerlite', 'POST /batch', BatchResultSchema, body);
   }
 
   async createField(name: string, type: 'text' | 'number' | 'date'): Promise<MlField> {
