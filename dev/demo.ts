@@ -15,7 +15,7 @@ import {
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import { runtimeLogging } from '../src/observability/sdk-logger';
-import { buildActivities, createSyncWorker, NativeConnection, Runtime } from '../src/workers';
+import { buildActivities, NativeConnection, Runtime, SyncWorkers } from '../src/workers';
 import {
   DEMO_EDD_PUBLIC_KEY,
   DEMO_EDD_SECRET_KEY,
@@ -80,6 +80,7 @@ async function main(): Promise<number> {
   const campaign = values.campaign;
   const customers = intOption('customers', values.customers, 2000);
   const seed = intOption('seed', values.seed, 42);
+  const rateLimit = intOption('rate-limit', values['rate-limit'], 0);
   const cleanup: Array<() => Promise<void>> = [];
   let keeping = false;
   // Ctrl-C during the sync: stop everything this process started (the dev server is a child
@@ -135,7 +136,7 @@ async function main(): Promise<number> {
     const mailerlite = await startMailerLiteEmulator({
       apiToken: DEMO_MAILERLITE_TOKEN,
       port: intOption('mailerlite-port', values['mailerlite-port'], 0),
-      rateLimitPerMinute: intOption('rate-limit', values['rate-limit'], 0),
+      rateLimitPerMinute: rateLimit,
     });
     cleanup.unshift(() => mailerlite.close());
     say(
@@ -145,10 +146,12 @@ async function main(): Promise<number> {
     // 3. A worker, wired exactly as the worker process wires one, pointed at the emulators.
     const nativeConnection = await NativeConnection.connect({ address });
     cleanup.unshift(() => nativeConnection.close());
-    const worker = await createSyncWorker({
+    const worker = await SyncWorkers.create({
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      // The worker spends the emulator's budget as it would the real account's (none: no limit).
+      mailerliteRequestsPerMinute: rateLimit > 0 ? Math.max(1, rateLimit - 10) : 0,
       activities: buildActivities({
         config,
         credentials: {

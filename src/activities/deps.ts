@@ -7,8 +7,6 @@ export interface ActivityDeps {
   providers: { edd: EddClient; mailerlite: MailerLiteClient };
   logger: Logger;
   metrics: Metrics;
-  /** Concurrent MailerLite requests in one upsert activity. Default 4. */
-  mailerliteConcurrency?: number;
   /** Concurrent EDD customer look-ups in one source page. Default 8. */
   eddConcurrency?: number;
 }

@@ -1,7 +1,7 @@
 import { campaignActivities } from './campaign';
 import { connectionActivities } from './connections';
 import type { ActivityDeps } from './deps';
-import { destinationActivities } from './destination';
+import { mailerliteExchangeActivities } from './mailerlite-exchange';
 import { withRetryHints } from './retry-hints';
 import { sourceActivities } from './source';
 import { statsActivities } from './stats';
@@ -11,8 +11,11 @@ export type { ActivityDeps } from './deps';
 export type { CampaignResources, ResolvedCampaign } from './campaign';
 export type { ConnectionCheck } from './connections';
 export type { PurchasersPage } from './source';
-export type { UpsertInput, UpsertResult } from './destination';
+export type { ExchangeInput, ExchangeResult, WriteOutcome } from './mailerlite-exchange';
 export type { ValidationResult } from './validation';
+
+/** Activities that each make exactly one MailerLite request: they run on the rate-limited task queue. */
+export const MAILERLITE_QUEUE_ACTIVITIES = ['mailerliteExchange'] as const;
 
 /** Builds every activity of the campaign sync from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -21,7 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...campaignActivities(deps),
     ...sourceActivities(deps),
     ...validationActivities(deps),
-    ...destinationActivities(deps),
+    ...mailerliteExchangeActivities(deps),
     ...statsActivities(deps),
   };
   return Object.fromEntries(

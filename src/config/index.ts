@@ -41,10 +41,17 @@ export const EnvSchema = z.object({
 
   /** Per-request timeout for provider HTTP calls, in milliseconds. */
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
-  /** Concurrent MailerLite requests per upsert activity. */
-  MAILERLITE_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
-  /** Longest Retry-After a provider client waits out in place before failing the activity attempt. */
-  RATE_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(65_000),
+  /**
+   * MailerLite API requests a minute for all syncs and all workers together (the account allows
+   * 120; the default leaves 10 for connection checks and provisioning). Enforced by the Temporal
+   * server as the rate limit of the MailerLite task queue. 0 = no limit (emulators without one).
+   */
+  MAILERLITE_REQUESTS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(110),
+  /**
+   * Longest Retry-After a provider client waits out in place before it fails the activity attempt
+   * (whose retry is then delayed by Retry-After). Default 0: leave the waiting to Temporal.
+   */
+  RATE_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(0),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Pretty, human logs on a terminal instead of JSON lines. */

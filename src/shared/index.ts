@@ -3,3 +3,4 @@ export * from './errors';
 export * from './names';
 export * from './search-attributes';
 export * from './sync-types';
+export * from './subscriber-plan';

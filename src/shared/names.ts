@@ -3,6 +3,14 @@
 /** The task queue the campaign-sync worker polls unless `TEMPORAL_TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'campaign-sync';
 
+/**
+ * The task queue of the activities that each make one MailerLite request. Its rate limit, set by
+ * the workers and enforced by the Temporal server across all of them, is the account's budget.
+ */
+export function mailerliteTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-mailerlite`;
+}
+
 /** Workflow type names, as registered by the worker (the exported function names). */
 export const WORKFLOW_TYPES = {
   campaignSync: 'campaignSync',

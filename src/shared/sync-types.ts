@@ -28,6 +28,11 @@ export const SyncInputSchema = z
     pageSize: z.number().int().min(1).max(1000).default(100),
     /** Stop after this many source pages (a safety net for huge stores). Default: no limit. */
     maxPages: z.number().int().positive().optional(),
+    /**
+     * MailerLite batch chains run side by side. Default 4: one chain waits for each
+     * answer; four keep the account's request budget in use at MailerLite's latency.
+     */
+    writeLanes: z.number().int().min(1).max(8).default(4),
     /** How many invalid or failed records the summary lists with their reasons. Default 100. */
     reportLimit: z.number().int().min(0).max(1000).default(100),
     /** Who started the run (recorded in search attributes and stats). Default `manual`. */

@@ -25,6 +25,5 @@ export function buildActivities(opts: {
     },
     logger,
     metrics,
-    mailerliteConcurrency: config.MAILERLITE_CONCURRENCY,
   });
 }

@@ -1,27 +1,79 @@
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Activities } from '../activities';
+import { MAILERLITE_QUEUE_ACTIVITIES, type Activities } from '../activities';
+import { mailerliteTaskQueue } from '../shared/names';
 
 export interface SyncWorkerOptions {
   connection: NativeConnection;
   namespace: string;
+  /** The main task queue (workflows and most activities). */
   taskQueue: string;
   activities: Activities;
+  /**
+   * MailerLite requests a minute across every worker: the rate limit of the MailerLite task
+   * queue, which the Temporal server enforces for all its pollers. 0 or absent = no limit.
+   */
+  mailerliteRequestsPerMinute?: number;
   /** A workflow bundle built once (tests, prebuilt images); bundled from source when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Grace period for in-flight activities on shutdown. Default 30 s. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
-/** The one place a campaign-sync worker is put together, for the worker process, the demo and tests. */
-export function createSyncWorker(opts: SyncWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
-    activities: opts.activities,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowsPath() }),
-    shutdownGraceTime: opts.shutdownGraceTime ?? '30s',
-  });
+/**
+ * A campaign-sync worker process polls two task queues: the main one (workflows and activities)
+ * and the MailerLite one, whose activities each make exactly one API request, so its task-queue
+ * rate limit is the account's request budget, shared by every worker.
+ */
+export class SyncWorkers {
+  private constructor(
+    readonly main: Worker,
+    readonly mailerlite: Worker,
+  ) {}
+
+  static async create(opts: SyncWorkerOptions): Promise<SyncWorkers> {
+    const common = {
+      connection: opts.connection,
+      namespace: opts.namespace,
+      shutdownGraceTime: opts.shutdownGraceTime ?? '30s',
+    };
+    const mlNames = new Set<string>(MAILERLITE_QUEUE_ACTIVITIES);
+    const pick = (wanted: boolean) =>
+      Object.fromEntries(Object.entries(opts.activities).filter(([name]) => mlNames.has(name) === wanted));
+    const perMinute = opts.mailerliteRequestsPerMinute ?? 0;
+    const main = await Worker.create({
+      ...common,
+      taskQueue: opts.taskQueue,
+      activities: pick(false),
+      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowsPath() }),
+    });
+    const mailerlite = await Worker.create({
+      ...common,
+      taskQueue: mailerliteTaskQueue(opts.taskQueue),
+      activities: pick(true),
+      ...(perMinute > 0 ? { maxTaskQueueActivitiesPerSecond: perMinute / 60 } : {}),
+    });
+    return new SyncWorkers(main, mailerlite);
+  }
+
+  /** Runs both until shutdown (SIGINT/SIGTERM, or {@link shutdown}). */
+  async run(): Promise<void> {
+    await Promise.all([this.main.run(), this.mailerlite.run()]);
+  }
+
+  /** Runs both until `promise` settles, then shuts them down; returns its result. */
+  async runUntil<T>(promise: Promise<T>): Promise<T> {
+    const [result] = await Promise.all([
+      this.main.runUntil(promise),
+      this.mailerlite.runUntil(promise.catch(() => undefined)),
+    ]);
+    return result;
+  }
+
+  shutdown(): void {
+    for (const worker of [this.main, this.mailerlite]) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+  }
 }
 
 /** The workflows module, next to this file in both the TypeScript sources and the compiled output. */

@@ -1,2 +1,8 @@
 export { buildActivities } from './build-activities';
-export { createSyncWorker, NativeConnection, Runtime, workflowsPath } from './create-worker';
+export {
+  NativeConnection,
+  Runtime,
+  SyncWorkers,
+  workflowsPath,
+  type SyncWorkerOptions,
+} from './create-worker';

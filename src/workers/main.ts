@@ -3,7 +3,7 @@ import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
 import { runtimeLogging } from '../observability/sdk-logger';
 import { buildActivities } from './build-activities';
-import { createSyncWorker, NativeConnection, Runtime } from './create-worker';
+import { NativeConnection, Runtime, SyncWorkers } from './create-worker';
 
 /** The worker process: polls the task queue until SIGINT/SIGTERM, then drains and exits 0. */
 async function main(): Promise<void> {
@@ -14,10 +14,11 @@ async function main(): Promise<void> {
   const address = config.TEMPORAL_ADDRESS ?? 'localhost:7233';
   const connection = await NativeConnection.connect({ address });
   try {
-    const worker = await createSyncWorker({
+    const workers = await SyncWorkers.create({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      mailerliteRequestsPerMinute: config.MAILERLITE_REQUESTS_PER_MINUTE,
       activities: buildActivities({
         config,
         credentials,
@@ -29,8 +30,8 @@ async function main(): Promise<void> {
       { address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
       'worker started',
     );
-    // Worker.run() resolves after a graceful shutdown, which the SDK starts on SIGINT/SIGTERM.
-    await worker.run();
+    // run() resolves after a graceful shutdown, which the SDK starts on SIGINT/SIGTERM.
+    await workers.run();
     logger.info('worker stopped');
   } finally {
     await connection.close();

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  condition,
   defineQuery,
   isCancellation,
   log,
@@ -12,7 +13,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
-import { syncWorkflowId } from '../shared/names';
+import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
+import { WriteStream } from './write-pipeline';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   describeZodIssues,
@@ -45,17 +47,6 @@ const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
 const source = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
 
 /**
- * Writing a page to MailerLite: long under rate limits, so it heartbeats a checkpoint after each
- * chunk (a retry resumes there) and a lost worker is noticed within the heartbeat timeout. The
- * heartbeat timeout is longer than the longest Retry-After the client waits out in place.
- */
-const destination = proxyActivities<Activities>({
-  startToCloseTimeout: '30m',
-  heartbeatTimeout: '2m',
-  retry,
-});
-
-/**
  * Syncs one campaign: checks both connections, makes sure the campaign's MailerLite groups and
  * purchase field exist, then pages through the album's EDD purchasers, validating every record and
  * writing the valid ones, and records the run's stats. Only page numbers and per-page records pass
@@ -73,6 +64,12 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       message: `A sync of campaign ${input.campaign} must run with workflow ID ${expectedId} (the campaign's lock), not ${info.workflowId}.`,
     });
   }
+  // One MailerLite request per activity, on the task queue whose rate limit is the account's budget.
+  const mailerlite = proxyActivities<Activities>({
+    taskQueue: mailerliteTaskQueue(info.taskQueue),
+    startToCloseTimeout: '1m',
+    retry,
+  });
   if (info.typedSearchAttributes.get(CAMPAIGN_CODE) === undefined) {
     upsertSearchAttributes([
       { key: CAMPAIGN_CODE, value: input.campaign },
@@ -134,37 +131,44 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     });
 
     enter('syncing');
-    for (let page = 1; input.maxPages === undefined || page <= input.maxPages; page++) {
-      const batch = await source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
-      counts.fetched += batch.records.length;
-      if (batch.records.length > 0) {
-        const { valid, invalid } = await quick.validateRecords({
-          campaign: input.campaign,
-          records: batch.records,
-        });
-        counts.valid += valid.length;
-        counts.invalid += invalid.length;
-        invalidRecords.push(...invalid.slice(0, input.reportLimit - invalidRecords.length));
-        if (valid.length > 0) {
-          const written = await destination.upsertSubscribers({
-            campaign: input.campaign,
-            records: valid,
-            groupId: resources.purchaseGroupId,
-            purchaseFieldKey: resources.purchaseFieldKey,
-            reportLimit: input.reportLimit - failedRecords.length,
-          });
-          counts.created += written.created;
-          counts.updated += written.updated;
-          counts.unchanged += written.unchanged;
-          counts.superseded += written.superseded;
-          counts.failed += written.failed;
-          failedRecords.push(...written.failures);
+    // The source reads the next page while the stream writes the last ones; the stream pushes back
+    // when two pages are waiting, so memory and history stay bounded whatever the campaign's size.
+    const stream = new WriteStream(
+      {
+        groupId: resources.purchaseGroupId,
+        purchaseFieldKey: resources.purchaseFieldKey,
+        fieldKeys: ['name', 'last_name', resources.purchaseFieldKey],
+        lanes: input.writeLanes,
+        maxQueued: 2 * input.pageSize,
+        exchange: mailerlite.mailerliteExchange,
+        waitFor: condition,
+      },
+      { counts, failures: failedRecords, reportLimit: input.reportLimit },
+    );
+    const reading = async () => {
+      try {
+        for (let page = 1; input.maxPages === undefined || page <= input.maxPages; page++) {
+          const batch = await source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
+          counts.fetched += batch.records.length;
+          if (batch.records.length > 0) {
+            const { valid, invalid } = await quick.validateRecords({
+              campaign: input.campaign,
+              records: batch.records,
+            });
+            counts.valid += valid.length;
+            counts.invalid += invalid.length;
+            invalidRecords.push(...invalid.slice(0, input.reportLimit - invalidRecords.length));
+            await stream.push(valid);
+          }
+          pages++;
+          updatedAt = new Date();
+          if (batch.done) break;
         }
+      } finally {
+        stream.close();
       }
-      pages++;
-      updatedAt = new Date();
-      if (batch.done) break;
-    }
+    };
+    await Promise.all([reading(), stream.run()]);
 
     enter('recording');
     const summary = summarize('completed');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import { createSyncWorker } from '../../src/workers/create-worker';
+import { SyncWorkers } from '../../src/workers/create-worker';
 
 let runtimeInstalled = false;
 
@@ -61,15 +61,17 @@ export async function withWorker<T>(
   activities: Activities,
   fn: (taskQueue: string) => Promise<T>,
   taskQueue: string = uniqueTaskQueue(),
+  mailerliteRequestsPerMinute = 0,
 ): Promise<T> {
   bundleCode ??= readFileSync(process.env.CAMPAIGN_SYNC_TEST_BUNDLE!, 'utf8');
-  const worker = await createSyncWorker({
+  const workers = await SyncWorkers.create({
     connection: ctx.nativeConnection,
     namespace: 'default',
     taskQueue,
     activities,
+    mailerliteRequestsPerMinute,
     workflowBundle: { code: bundleCode },
     shutdownGraceTime: '2s',
   });
-  return worker.runUntil(fn(taskQueue));
+  return workers.runUntil(fn(taskQueue));
 }

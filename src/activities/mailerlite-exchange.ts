@@ -1,0 +1,120 @@
+import { ProviderRateLimitError, ProviderTransientError } from '../shared/errors';
+import type { DestinationSnapshot, SubscriberUpsert } from '../shared/subscriber-plan';
+import { MAX_BATCH_REQUESTS, MlSubscriberSchema, type BatchRequest } from '../providers';
+import type { ActivityDeps } from './deps';
+
+export interface ExchangeInput {
+  /** Upserts to send (at most 49, so a read always fits). */
+  writes: SubscriberUpsert[];
+  /** Emails to read after the writes. */
+  reads: string[];
+  /** Field keys to report in snapshots. */
+  fieldKeys: string[];
+  /** The group whose membership snapshots report. */
+  groupId: string;
+}
+
+export type WriteOutcome = { ok: true; created: boolean } | { ok: false; reason: string };
+
+export interface ExchangeResult {
+  writes: WriteOutcome[];
+  reads: DestinationSnapshot[];
+}
+
+/**
+ * The one MailerLite request of a sync's write path: a batch holding this chunk's upserts and the
+ * next chunk's reads. One activity is exactly one API request, so the task queue's rate limit
+ * (`maxTaskQueueActivitiesPerSecond`, enforced by the Temporal server across every worker) is the
+ * account's request budget. A batch made only of upserts would be an import, limited to 5 a
+ * minute; there is always a read in the batch (a read-back of the last write when nothing is
+ * left to read), so it stays under the general limit.
+ */
+export function mailerliteExchangeActivities({ providers }: ActivityDeps) {
+  return {
+    async mailerliteExchange(input: ExchangeInput): Promise<ExchangeResult> {
+      const reads = input.reads.length > 0 ? input.reads : input.writes.slice(-1).map((w) => w.email);
+      const requests: BatchRequest[] = [
+        ...input.writes.map((w): BatchRequest => ({
+          method: 'POST',
+          path: 'api/subscribers',
+          body: { ...w },
+        })),
+        ...reads.map((email): BatchRequest => ({
+          method: 'GET',
+          path: `api/subscribers/${encodeURIComponent(email)}`,
+        })),
+      ];
+      if (requests.length > MAX_BATCH_REQUESTS) {
+        throw new RangeError(
+          `${input.writes.length} writes and ${reads.length} reads exceed one batch (${MAX_BATCH_REQUESTS})`,
+        );
+      }
+      const result = await providers.mailerlite.batch(requests);
+      if (result.responses.length !== requests.length) {
+        throw new ProviderTransientError(
+          'mailerlite',
+          `batch answered ${result.responses.length} of ${requests.length} requests`,
+        );
+      }
+      // An item the server could not do now (rate limit, 5xx) makes the whole batch retry: upserts
+      // and reads are idempotent, and every count is taken from this attempt's answers only.
+      for (const r of result.responses) {
+        if (r.code === 429)
+          throw new ProviderRateLimitError('mailerlite', 'a batch item was rate limited', 60_000);
+        if (r.code >= 500)
+          throw new ProviderTransientError('mailerlite', `a batch item failed with HTTP ${r.code}`, r.code);
+      }
+      const writes = result.responses.slice(0, input.writes.length).map(writeOutcome);
+      const readAnswers = result.responses.slice(input.writes.length);
+      return {
+        writes,
+        reads: input.reads.map((email, i) => snapshot(email, readAnswers[i]!, input)),
+      };
+    },
+  };
+}
+
+function writeOutcome(r: { code: number; body: unknown }): WriteOutcome {
+  if (r.code === 200 || r.code === 201) return { ok: true, created: r.code === 201 };
+  return { ok: false, reason: `MailerLite refused the record (HTTP ${r.code}): ${describe(r.body)}` };
+}
+
+function snapshot(
+  email: string,
+  r: { code: number; body: unknown },
+  input: ExchangeInput,
+): DestinationSnapshot {
+  if (r.code === 404) return { email, exists: false, fields: {}, inGroup: false };
+  if (r.code !== 200) {
+    throw new ProviderTransientError(
+      'mailerlite',
+      `reading a subscriber in a batch answered HTTP ${r.code}`,
+      r.code,
+    );
+  }
+  const parsed = MlSubscriberSchema.safeParse((r.body as { data?: unknown } | null)?.data);
+  if (!parsed.success)
+    throw new ProviderTransientError('mailerlite', 'a subscriber read in a batch had an unexpected shape');
+  const s = parsed.data;
+  const fields: Record<string, string> = {};
+  for (const key of input.fieldKeys) {
+    const value = s.fields[key];
+    if (value !== null && value !== undefined) fields[key] = String(value as string | number).trim();
+  }
+  return {
+    email,
+    exists: true,
+    status: s.status,
+    fields,
+    inGroup: s.groups.some((g) => g.id === input.groupId),
+  };
+}
+
+function describe(body: unknown): string {
+  if (!body || typeof body !== 'object') return 'no details';
+  const b = body as { message?: unknown; errors?: Record<string, unknown> };
+  const details = Object.entries(b.errors ?? {}).map(
+    ([field, messages]) => `${field}: ${Array.isArray(messages) ? messages.join(' ') : String(messages)}`,
+  );
+  return details.length > 0 ? details.join('; ') : typeof b.message === 'string' ? b.message : 'no details';
+}

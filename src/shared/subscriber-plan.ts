@@ -1,0 +1,72 @@
+import type { SourceRecord } from './sync-types';
+
+/**
+ * What the destination holds for one email, as far as a campaign sync cares: kept small because it
+ * passes through workflow history.
+ */
+export interface DestinationSnapshot {
+  email: string;
+  exists: boolean;
+  status?: string;
+  /** Values of the fields the sync writes (name, last_name, the purchase field), as strings. */
+  fields: Record<string, string>;
+  /** Whether the subscriber is in the campaign's purchase group. */
+  inGroup: boolean;
+}
+
+/** A subscriber upsert, as sent in a MailerLite batch (`POST api/subscribers`). */
+export interface SubscriberUpsert {
+  email: string;
+  fields: Record<string, string | number>;
+  groups: string[];
+  status?: 'active';
+}
+
+export type WritePlan =
+  { kind: 'unchanged' | 'superseded' } | { kind: 'create' | 'update'; upsert: SubscriberUpsert };
+
+export interface PlanContext {
+  groupId: string;
+  purchaseFieldKey: string;
+}
+
+/**
+ * Decides what to write for one valid record given what MailerLite holds: nothing when it is
+ * already there as it should be; otherwise only an upsert. Pure, so the workflow runs it.
+ *
+ * - The purchase field keeps the newest order of the album: an older order never lowers it
+ *   (`superseded` when nothing else differs).
+ * - An existing subscriber's status is never sent, so a sync cannot re-activate someone who
+ *   unsubscribed, bounced or was marked junk. New subscribers are created active.
+ */
+export function planWrite(record: SourceRecord, snapshot: DestinationSnapshot, ctx: PlanContext): WritePlan {
+  const held = Number(snapshot.fields[ctx.purchaseFieldKey] ?? NaN);
+  const newerHeld = snapshot.exists && Number.isFinite(held) && held > record.orderId;
+  const fields: Record<string, string | number> = { name: record.firstName, last_name: record.lastName };
+  if (!newerHeld) fields[ctx.purchaseFieldKey] = record.orderId;
+  if (!snapshot.exists) {
+    return {
+      kind: 'create',
+      upsert: { email: record.email, fields, groups: [ctx.groupId], status: 'active' },
+    };
+  }
+  const same =
+    snapshot.inGroup &&
+    Object.entries(fields).every(([key, value]) => (snapshot.fields[key] ?? '') === String(value).trim());
+  if (same) return { kind: newerHeld ? 'superseded' : 'unchanged' };
+  return { kind: 'update', upsert: { email: record.email, fields, groups: [ctx.groupId] } };
+}
+
+/**
+ * One record per subscriber (email, case-insensitive): the newest order. Two orders of one buyer
+ * in a page would otherwise race each other; the older ones are counted as superseded.
+ */
+export function newestPerEmail(records: SourceRecord[]): { latest: SourceRecord[]; superseded: number } {
+  const byEmail = new Map<string, SourceRecord>();
+  for (const record of records) {
+    const key = record.email.toLowerCase();
+    const seen = byEmail.get(key);
+    if (!seen || record.orderId > seen.orderId) byEmail.set(key, record);
+  }
+  return { latest: [...byEmail.values()], superseded: records.length - byEmail.size };
+}

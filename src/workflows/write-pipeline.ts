@@ -1,0 +1,147 @@
+import type { ExchangeInput, ExchangeResult } from '../activities';
+import type { FailedRecordReport, SourceRecord, SyncCounts } from '../shared/sync-types';
+import {
+  newestPerEmail,
+  planWrite,
+  type PlanContext,
+  type SubscriberUpsert,
+} from '../shared/subscriber-plan';
+
+/** Most items of one MailerLite batch, and most writes (one place is kept for a read). */
+const BATCH_ITEMS = 50;
+const MAX_WRITES = BATCH_ITEMS - 1;
+
+export interface StreamOptions extends PlanContext {
+  fieldKeys: string[];
+  /** Batch chains running side by side. */
+  lanes: number;
+  /**
+   * Records waiting to be read, beyond which `push` waits (backpressure on the source). Raised to
+   * two full batches a lane, so a lane waiting to fill its batch always gets there.
+   */
+  maxQueued: number;
+  exchange: (input: ExchangeInput) => Promise<ExchangeResult>;
+  /** Resolves once `predicate` holds: the workflow's `condition`. */
+  waitFor: (predicate: () => boolean) => Promise<unknown>;
+}
+
+/** Where lanes add their outcomes as they go, so the progress query sees them at once. */
+export interface Tally {
+  counts: SyncCounts;
+  failures: FailedRecordReport[];
+  /** Failed records to list, at most. */
+  reportLimit: number;
+}
+
+interface Pending {
+  record: SourceRecord;
+  upsert: SubscriberUpsert;
+  create: boolean;
+}
+
+interface Lane {
+  queue: SourceRecord[];
+  pending: Pending[];
+}
+
+/**
+ * The write side of a sync, as a stream fed page by page while the source reads the next page.
+ * Records are spread over lanes by email, so two orders of one buyer never race in two lanes. Each
+ * lane is a chain of MailerLite batches: a batch carries the upserts decided from the previous
+ * batch's reads plus as many new reads as fit, so requests stay (nearly) full. A new subscriber
+ * costs two batch items (read, write), an unchanged one one item (read); nothing is written
+ * without being read first.
+ */
+export class WriteStream {
+  private readonly lanes: Lane[];
+  private closed = false;
+
+  constructor(
+    private readonly opts: StreamOptions,
+    private readonly tally: Tally,
+  ) {
+    this.lanes = Array.from({ length: Math.max(1, opts.lanes) }, () => ({ queue: [], pending: [] }));
+    this.maxQueued = Math.max(opts.maxQueued, 2 * BATCH_ITEMS * this.lanes.length);
+  }
+
+  private readonly maxQueued: number;
+
+  /** Queues valid records for writing; resolves when the queue has room again. */
+  async push(records: SourceRecord[]): Promise<void> {
+    for (const record of records) this.lanes[laneOf(record.email, this.lanes.length)]!.queue.push(record);
+    await this.opts.waitFor(() => this.queued() < this.maxQueued);
+  }
+
+  /** No more records will come; the lanes finish what they hold. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Runs every lane until the stream is closed and drained. */
+  async run(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => this.runLane(lane)));
+  }
+
+  private queued(): number {
+    return this.lanes.reduce((n, lane) => n + lane.queue.length, 0);
+  }
+
+  private async runLane(lane: Lane): Promise<void> {
+    const { counts } = this.tally;
+    for (;;) {
+      // Every request spends the account's budget, so a lane sends only full batches until the
+      // stream closes: writes plus reads make 50, or writes alone fill their 49.
+      await this.opts.waitFor(
+        () =>
+          this.closed ||
+          lane.pending.length >= MAX_WRITES ||
+          lane.queue.length >= BATCH_ITEMS - Math.min(lane.pending.length, MAX_WRITES),
+      );
+      if (lane.queue.length === 0 && lane.pending.length === 0) return;
+      const writes = lane.pending.splice(0, MAX_WRITES);
+      // Two orders of one buyer in the same read: only the newest is planned. An older one read in
+      // a later batch sees the newer write (writes go first in a batch) and is superseded there.
+      const { latest: reading, superseded } = newestPerEmail(
+        lane.queue.splice(0, BATCH_ITEMS - writes.length),
+      );
+      counts.superseded += superseded;
+      const result = await this.opts.exchange({
+        writes: writes.map((w) => w.upsert),
+        reads: reading.map((r) => r.email),
+        fieldKeys: this.opts.fieldKeys,
+        groupId: this.opts.groupId,
+      });
+      result.writes.forEach((outcome, i) => this.recordWrite(writes[i]!, outcome));
+      result.reads.forEach((snapshot, i) => {
+        const record = reading[i]!;
+        const plan = planWrite(record, snapshot, this.opts);
+        if (plan.kind === 'create' || plan.kind === 'update') {
+          lane.pending.push({ record, upsert: plan.upsert, create: plan.kind === 'create' });
+        } else counts[plan.kind]++;
+      });
+    }
+  }
+
+  private recordWrite({ record, create }: Pending, outcome: ExchangeResult['writes'][number]): void {
+    const { counts } = this.tally;
+    if (outcome.ok) {
+      counts[create ? 'created' : 'updated']++;
+      return;
+    }
+    counts.failed++;
+    if (this.tally.failures.length < this.tally.reportLimit) {
+      const { orderId, customerId, email } = record;
+      this.tally.failures.push({ orderId, customerId, email, reason: outcome.reason });
+    }
+  }
+}
+
+/** A stable lane for an email (FNV-1a of the lower-cased address). */
+export function laneOf(email: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (const ch of email.toLowerCase()) {
+    hash ^= ch.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % lanes;
+}

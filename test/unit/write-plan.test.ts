@@ -1,0 +1,179 @@
+import { newestPerEmail, planWrite, type DestinationSnapshot } from '../../src/shared/subscriber-plan';
+import type { ExchangeInput, ExchangeResult } from '../../src/activities';
+import { emptyCounts } from '../../src/shared/sync-types';
+import { laneOf, WriteStream, type Tally } from '../../src/workflows/write-pipeline';
+
+const ctx = { groupId: 'g1', purchaseFieldKey: 'x_purchase' };
+const record = { orderId: 500, customerId: 7, email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };
+const inSync: DestinationSnapshot = {
+  email: 'ann@example.com',
+  exists: true,
+  status: 'active',
+  fields: { name: 'Ann', last_name: 'Lee', x_purchase: '500' },
+  inGroup: true,
+};
+
+describe('planWrite', () => {
+  it('creates a missing subscriber as active, in the group, with the purchase field', () => {
+    expect(
+      planWrite(record, { email: record.email, exists: false, fields: {}, inGroup: false }, ctx),
+    ).toEqual({
+      kind: 'create',
+      upsert: {
+        email: 'ann@example.com',
+        fields: { name: 'Ann', last_name: 'Lee', x_purchase: 500 },
+        groups: ['g1'],
+        status: 'active',
+      },
+    });
+  });
+
+  it('writes nothing when the destination already matches', () => {
+    expect(planWrite(record, inSync, ctx)).toEqual({ kind: 'unchanged' });
+  });
+
+  it('updates without a status, so an unsubscribed subscriber is never re-activated', () => {
+    const plan = planWrite(record, { ...inSync, status: 'unsubscribed', inGroup: false }, ctx);
+    expect(plan.kind).toBe('update');
+    expect(plan.kind === 'update' && plan.upsert).toEqual({
+      email: 'ann@example.com',
+      fields: { name: 'Ann', last_name: 'Lee', x_purchase: 500 },
+      groups: ['g1'],
+    });
+  });
+
+  it('never lowers the purchase field to an older order', () => {
+    const newer = { ...inSync, fields: { ...inSync.fields, x_purchase: '900' } };
+    expect(planWrite(record, newer, ctx)).toEqual({ kind: 'superseded' });
+    const renamed = planWrite({ ...record, firstName: 'Anne' }, newer, ctx);
+    expect(renamed.kind === 'update' && renamed.upsert.fields).toEqual({ name: 'Anne', last_name: 'Lee' });
+  });
+});
+
+describe('newestPerEmail', () => {
+  it('keeps the newest order per email, ignoring case, and counts the rest', () => {
+    const { latest, superseded } = newestPerEmail([
+      record,
+      { ...record, orderId: 700, email: 'ANN@example.com' },
+      { ...record, email: 'bob@example.com', orderId: 600 },
+    ]);
+    expect(latest.map((r) => r.orderId)).toEqual([700, 600]);
+    expect(superseded).toBe(1);
+  });
+});
+
+describe('WriteStream', () => {
+  /** A destination in memory standing in for the exchange activity: this tests the batching logic only. */
+  function destination(existing: Record<string, DestinationSnapshot> = {}) {
+    const batches: ExchangeInput[] = [];
+    const exchange = async (input: ExchangeInput): Promise<ExchangeResult> => {
+      batches.push(input);
+      await new Promise((r) => setImmediate(r));
+      const writes = input.writes.map((w) => {
+        if (w.email.startsWith('reject')) return { ok: false as const, reason: 'HTTP 422 email: bad' };
+        const created = !existing[w.email];
+        existing[w.email] = {
+          email: w.email,
+          exists: true,
+          status: 'active',
+          fields: Object.fromEntries(Object.entries(w.fields).map(([k, v]) => [k, String(v)])),
+          inGroup: true,
+        };
+        return { ok: true as const, created };
+      });
+      const reads = input.reads.map(
+        (email) => existing[email] ?? { email, exists: false, fields: {}, inGroup: false },
+      );
+      return { writes, reads };
+    };
+    return { batches, exchange, existing };
+  }
+
+  /** Outside a workflow, `condition` is a poll. */
+  const waitFor = async (predicate: () => boolean) => {
+    while (!predicate()) await new Promise((r) => setImmediate(r));
+  };
+
+  const records = (n: number, prefix = 'p') =>
+    Array.from({ length: n }, (_, i) => ({
+      ...record,
+      orderId: 1000 + i,
+      email: `${prefix}${i}@example.com`,
+    }));
+
+  async function run(pages: (typeof record)[][], existing?: Record<string, DestinationSnapshot>, lanes = 2) {
+    const dest = destination(existing);
+    const tally: Tally = { counts: emptyCounts(), failures: [], reportLimit: 1 };
+    const stream = new WriteStream(
+      {
+        ...ctx,
+        fieldKeys: ['name', 'last_name', 'x_purchase'],
+        lanes,
+        maxQueued: 100,
+        exchange: dest.exchange,
+        waitFor,
+      },
+      tally,
+    );
+    const feeding = (async () => {
+      for (const page of pages) await stream.push(page);
+      stream.close();
+    })();
+    await Promise.all([feeding, stream.run()]);
+    return { ...dest, tally };
+  }
+
+  it('fills batches up to 50 items, keeps a read in every batch, and writes each record once', async () => {
+    const all = records(500);
+    const { batches, tally } = await run(
+      [all.slice(0, 200), all.slice(200, 400), all.slice(400)],
+      undefined,
+      1,
+    );
+    expect(tally.counts.created).toBe(500);
+    for (const b of batches) {
+      expect(b.writes.length + b.reads.length).toBeLessThanOrEqual(50);
+      expect(b.writes.length).toBeLessThanOrEqual(49);
+    }
+    // 500 reads + 500 writes in batches of at most 50 items: close to the 20-batch minimum.
+    expect(batches.length).toBeLessThanOrEqual(23);
+    const written = batches.flatMap((b) => b.writes.map((w) => w.email));
+    expect(new Set(written).size).toBe(500);
+  });
+
+  it('reads only when nothing changed, and reports refusals with their reason', async () => {
+    const existing: Record<string, DestinationSnapshot> = {};
+    for (const r of records(100)) {
+      existing[r.email] = {
+        email: r.email,
+        exists: true,
+        status: 'active',
+        fields: { name: 'Ann', last_name: 'Lee', x_purchase: String(r.orderId) },
+        inGroup: true,
+      };
+    }
+    const { batches, tally } = await run([[...records(100), ...records(3, 'reject')]], existing);
+    expect(tally.counts).toMatchObject({ unchanged: 100, created: 0, failed: 3 });
+    expect(tally.failures).toHaveLength(1); // the report limit
+    expect(tally.failures[0]).toMatchObject({
+      email: expect.stringMatching(/^reject\d@/),
+      reason: 'HTTP 422 email: bad',
+    });
+    expect(batches.reduce((n, b) => n + b.writes.length, 0)).toBe(3);
+  });
+
+  it('keeps the newest order when one buyer appears on several pages', async () => {
+    const older = { ...record, orderId: 10 };
+    const newer = { ...record, orderId: 20 };
+    const { existing, tally } = await run([[newer], records(120), [older], [{ ...record, orderId: 5 }]]);
+    expect(existing[record.email]!.fields.x_purchase).toBe('20');
+    expect(tally.counts.created).toBe(121);
+    expect(tally.counts.superseded).toBe(2);
+  });
+
+  it('puts an email in the same lane whatever its case', () => {
+    expect(laneOf('Ann@Example.com', 4)).toBe(laneOf('ann@example.com', 4));
+    const spread = new Set(records(50).map((r) => laneOf(r.email, 4)));
+    expect(spread.size).toBe(4);
+  });
+});
