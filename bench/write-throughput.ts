@@ -31,8 +31,8 @@ const BATCH_ITEMS = 50;
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      customers: { type: 'string', default: '20000' },
-      scale: { type: 'string', default: '3' },
+      customers: { type: 'string', default: '10000' },
+      scale: { type: 'string', default: '2' },
       budget: { type: 'string', default: String(loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE) },
     },
   });
@@ -44,7 +44,11 @@ async function main(): Promise<void> {
   const server = await startLocalServer();
   const dataset = generateDemoData({ seed: 7, customers });
   const album = dataset.products.find((p) => p.campaign)!;
-  const edd = await startEddEmulator({ dataset, publicKey: DEMO_EDD_PUBLIC_KEY, secretKey: DEMO_EDD_SECRET_KEY });
+  const edd = await startEddEmulator({
+    dataset,
+    publicKey: DEMO_EDD_PUBLIC_KEY,
+    secretKey: DEMO_EDD_SECRET_KEY,
+  });
   const mailerlite = await startMailerLiteEmulator({
     apiToken: DEMO_MAILERLITE_TOKEN,
     rateLimitPerMinute: REAL_REQUESTS_PER_MINUTE * scale,
@@ -97,7 +101,9 @@ async function main(): Promise<void> {
         await run('re-run (unchanged)', 1, (s) => s.unchanged),
       ])(),
     );
-    console.log(`MailerLite write throughput: ${customers} customers, time scaled x${scale}, worker budget ${budget}/min`);
+    console.log(
+      `MailerLite write throughput: ${customers} customers, time scaled x${scale}, worker budget ${budget}/min`,
+    );
     console.table(rows);
   } finally {
     await client.connection.close();

@@ -1,6 +1,6 @@
-import { CampaignNotFoundError, ProviderRequestError } from '../shared/errors';
+import { CampaignNotFoundError, CampaignResourceConflictError, ProviderRequestError } from '../shared/errors';
 import { campaignFromProduct, fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
-import type { MailerLiteClient, MlGroup } from '../providers';
+import { pickGroup, type MailerLiteClient, type MlGroup } from '../providers';
 import type { ActivityDeps } from './deps';
 
 export interface ResolvedCampaign {
@@ -53,9 +53,12 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
       const ml = providers.mailerlite;
       const created: string[] = [];
       const groupIds: Record<string, string> = {};
+      // One listing finds every group whose name contains the campaign code (MailerLite filters
+      // names partially), instead of one look-up per tier: requests are the scarce resource.
+      const existing = await ml.listAllGroups(input.campaign);
       for (const tier of input.tiers) {
         const name = tierGroupName(input.campaign, tier);
-        const { group, wasCreated } = await ensureGroup(ml, name);
+        const { group, wasCreated } = await ensureGroup(ml, name, existing);
         if (wasCreated) created.push(name);
         groupIds[tier] = group.id;
       }
@@ -72,6 +75,13 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
           if (!field) throw err;
         }
       }
+      if (field.type !== 'number') {
+        throw new CampaignResourceConflictError(
+          fieldName,
+          `MailerLite field ${fieldName} is a ${field.type} field; the purchase field must be a number field ` +
+            `(it holds EDD order IDs). Delete or rename it in MailerLite, then sync again.`,
+        );
+      }
       if (created.length > 0)
         logger.info({ campaign: input.campaign, created }, 'created campaign resources');
       return {
@@ -87,9 +97,10 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
 async function ensureGroup(
   ml: MailerLiteClient,
   name: string,
+  existing: MlGroup[],
 ): Promise<{ group: MlGroup; wasCreated: boolean }> {
-  const existing = await ml.findGroupByName(name);
-  if (existing) return { group: existing, wasCreated: false };
+  const found = pickGroup(existing, name);
+  if (found) return { group: found, wasCreated: false };
   try {
     return { group: await ml.createGroup(name), wasCreated: true };
   } catch (err) {

@@ -99,7 +99,7 @@ function snapshot(
   const fields: Record<string, string> = {};
   for (const key of input.fieldKeys) {
     const value = s.fields[key];
-    if (value !== null && value !== undefined) fields[key] = String(value as string | number).trim();
+    if (typeof value === 'string' || typeof value === 'number') fields[key] = String(value).trim();
   }
   return {
     email,

@@ -48,10 +48,11 @@ export const EnvSchema = z.object({
    */
   MAILERLITE_REQUESTS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(110),
   /**
-   * Longest Retry-After a provider client waits out in place before it fails the activity attempt
-   * (whose retry is then delayed by Retry-After). Default 0: leave the waiting to Temporal.
+   * Longest Retry-After a provider client waits out in place (then tries once more); a longer one
+   * fails the activity attempt, whose retry Temporal delays by the Retry-After. Waiting in place
+   * keeps a multi-request activity's progress; 10 s stays well inside every activity timeout.
    */
-  RATE_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  RATE_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Pretty, human logs on a terminal instead of JSON lines. */

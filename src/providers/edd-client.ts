@@ -77,6 +77,8 @@ export class EddClient implements SubscriberSource {
       baseUrl: `${baseUrl.replace(/\/+$/, '')}/edd-api/v2`,
       timeoutMs: options.timeoutMs,
       query: { key: publicKey, token },
+      // A page of sales needs a customer look-up per buyer: a blip on one read should not fail the page.
+      getRetries: 2,
       observe: options.observe,
     });
   }

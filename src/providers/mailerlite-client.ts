@@ -83,6 +83,17 @@ export interface MailerLiteClientOptions {
 const dataOf = <S extends z.ZodType>(schema: S) => z.object({ data: schema });
 const pageMeta = z.object({ meta: z.object({ last_page: z.coerce.number().int() }).partial().nullish() });
 
+/**
+ * The group with this name among `groups`: exactly, else ignoring case. MailerLite may treat group
+ * names as unique regardless of case (unconfirmed); a group differing only in case would then
+ * refuse our create, so it counts as found.
+ */
+export function pickGroup(groups: MlGroup[], name: string): MlGroup | undefined {
+  return (
+    groups.find((g) => g.name === name) ?? groups.find((g) => g.name.toLowerCase() === name.toLowerCase())
+  );
+}
+
 /** Client of the MailerLite API (`https://connect.mailerlite.com/api`), Bearer-token auth. */
 export class MailerLiteClient implements SubscriberDestination {
   readonly provider = 'mailerlite' as const;
@@ -141,12 +152,12 @@ export class MailerLiteClient implements SubscriberDestination {
     return { groups: parsed.data, lastPage: parsed.meta?.last_page ?? opts.page };
   }
 
-  /** The group with exactly this name, or undefined. */
+  /** The group with this name (exactly, else ignoring case), or undefined. */
   async findGroupByName(name: string): Promise<MlGroup | undefined> {
     for (let page = 1; ; page++) {
       const { groups, lastPage } = await this.listGroups({ page, limit: 100, name });
-      const exact = groups.find((g) => g.name === name);
-      if (exact) return exact;
+      const found = pickGroup(groups, name);
+      if (found) return found;
       if (page >= lastPage || groups.length === 0) return undefined;
     }
   }
@@ -272,9 +283,14 @@ export class MailerLiteClient implements SubscriberDestination {
 
   /** Every group of the account. */
   async getGroups(): Promise<MlGroup[]> {
+    return this.listAllGroups();
+  }
+
+  /** Every group, or every group whose name contains `name` (MailerLite's partial filter). */
+  async listAllGroups(name?: string): Promise<MlGroup[]> {
     const all: MlGroup[] = [];
     for (let page = 1; ; page++) {
-      const { groups, lastPage } = await this.listGroups({ page, limit: 100 });
+      const { groups, lastPage } = await this.listGroups({ page, limit: 100, name });
       all.push(...groups);
       if (page >= lastPage || groups.length === 0) return all;
     }

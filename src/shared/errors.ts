@@ -93,6 +93,19 @@ export class CampaignNotFoundError extends CampaignSyncError {
   }
 }
 
+/**
+ * A campaign resource exists in the destination in a shape the sync cannot use (e.g. the purchase
+ * field is a text field). Retrying will not help; the message says what to change.
+ */
+export class CampaignResourceConflictError extends CampaignSyncError {
+  constructor(
+    readonly resource: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export type ProviderName = 'edd' | 'mailerlite';
 
 /**
@@ -105,4 +118,5 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   ProviderNotFoundError.name,
   InvalidInputError.name,
   CampaignNotFoundError.name,
+  CampaignResourceConflictError.name,
 ] as const;

@@ -20,6 +20,7 @@ export interface Stack {
   edd: EmulatorHandle & { token: string };
   mailerlite: EmulatorHandle;
   metrics: Metrics;
+  mailerliteToken: string;
   /** Activities built exactly as the worker builds them, talking HTTP to the emulators. */
   activities: Activities;
   close(): Promise<void>;
@@ -27,7 +28,14 @@ export interface Stack {
 
 /** Both emulators (real HTTP servers on localhost) with demo data, and real activities pointed at them. */
 export async function startStack(
-  opts: { customers?: number; seed?: number; mailerliteToken?: string; eddToken?: string } = {},
+  opts: {
+    customers?: number;
+    seed?: number;
+    mailerliteToken?: string;
+    eddToken?: string;
+    /** Environment overrides for the activities' config (e.g. RATE_LIMIT_MAX_WAIT_MS). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Stack> {
   const dataset = generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
   const edd = await startEddEmulator({
@@ -41,7 +49,7 @@ export async function startStack(
   });
   const metrics = createMetrics();
   const activities = buildActivities({
-    config: loadConfig({}),
+    config: loadConfig(opts.env ?? {}),
     credentials: {
       edd: { baseUrl: edd.url, publicKey: DEMO_EDD_PUBLIC_KEY, token: opts.eddToken ?? edd.token },
       mailerlite: {
@@ -57,6 +65,7 @@ export async function startStack(
     edd,
     mailerlite,
     metrics,
+    mailerliteToken: DEMO_MAILERLITE_TOKEN,
     activities,
     async close() {
       await Promise.all([edd.close(), mailerlite.close()]);
@@ -107,4 +116,14 @@ export async function mailerliteGet<T>(mailerlite: EmulatorHandle, path: string)
   });
   if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
   return (await res.json()) as T;
+}
+
+/** Turns on an emulator's fault injection (`PUT /_admin/faults`). */
+export async function setFaults(emulator: EmulatorHandle, faults: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${emulator.url}/_admin/faults`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  if (res.status !== 200) throw new Error(`PUT /_admin/faults: HTTP ${res.status} ${await res.text()}`);
 }

@@ -145,3 +145,23 @@ describe('HttpClient', () => {
     expect(retryAfterMs(new Headers())).toBe(60_000);
   });
 });
+
+describe('HttpClient GET retries', () => {
+  it('tries a GET again after a transient failure, but never a POST', async () => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls++;
+      res.writeHead(calls < 3 ? 503 : 200, { 'Content-Type': 'application/json' });
+      res.end(calls < 3 ? '{"message":"Service Unavailable"}' : '{"ok":true}');
+    };
+    const res = await client({ getRetries: 2 }).request<{ ok: boolean }>('GET', '/x');
+    expect(res.body.ok).toBe(true);
+    expect(calls).toBe(3);
+
+    calls = 0;
+    await expect(client({ getRetries: 2 }).request('POST', '/x', { body: {} })).rejects.toBeInstanceOf(
+      ProviderTransientError,
+    );
+    expect(calls).toBe(1);
+  });
+});

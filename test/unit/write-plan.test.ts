@@ -155,10 +155,8 @@ describe('WriteStream', () => {
     const { batches, tally } = await run([[...records(100), ...records(3, 'reject')]], existing);
     expect(tally.counts).toMatchObject({ unchanged: 100, created: 0, failed: 3 });
     expect(tally.failures).toHaveLength(1); // the report limit
-    expect(tally.failures[0]).toMatchObject({
-      email: expect.stringMatching(/^reject\d@/),
-      reason: 'HTTP 422 email: bad',
-    });
+    expect(tally.failures[0]!.email).toMatch(/^reject\d@/);
+    expect(tally.failures[0]!.reason).toBe('HTTP 422 email: bad');
     expect(batches.reduce((n, b) => n + b.writes.length, 0)).toBe(3);
   });
 
