@@ -6,14 +6,8 @@ import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import type { SyncSummary } from '../src/shared/sync-types';
 import { buildActivities, NativeConnection, Runtime, SyncWorkers } from '../src/workers';
-import {
-  DEMO_EDD_PUBLIC_KEY,
-  DEMO_EDD_SECRET_KEY,
-  DEMO_MAILERLITE_TOKEN,
-  generateDemoData,
-  startEddEmulator,
-  startMailerLiteEmulator,
-} from '../dev/emulators';
+import { startEmulatorPair } from '../dev/emulator-pair';
+import { generateDemoData } from '../dev/emulators';
 import { startLocalServer } from '../dev/temporal/local-server';
 
 /** MailerLite's documented limits. */
@@ -44,16 +38,14 @@ async function main(): Promise<void> {
   const server = await startLocalServer();
   const dataset = generateDemoData({ seed: 7, customers });
   const album = dataset.products.find((p) => p.campaign)!;
-  const edd = await startEddEmulator({
+  const emulators = await startEmulatorPair({
     dataset,
-    publicKey: DEMO_EDD_PUBLIC_KEY,
-    secretKey: DEMO_EDD_SECRET_KEY,
+    mailerlite: {
+      rateLimitPerMinute: REAL_REQUESTS_PER_MINUTE * scale,
+      importLimitPerMinute: REAL_IMPORTS_PER_MINUTE * scale,
+    },
   });
-  const mailerlite = await startMailerLiteEmulator({
-    apiToken: DEMO_MAILERLITE_TOKEN,
-    rateLimitPerMinute: REAL_REQUESTS_PER_MINUTE * scale,
-    importLimitPerMinute: REAL_IMPORTS_PER_MINUTE * scale,
-  });
+  const { mailerlite } = emulators;
   const connection = await NativeConnection.connect({ address: server.address });
   const taskQueue = 'bench-write-throughput';
   const workers = await SyncWorkers.create({
@@ -63,10 +55,7 @@ async function main(): Promise<void> {
     mailerliteRequestsPerMinute: budget * scale,
     activities: buildActivities({
       config: loadConfig({}),
-      credentials: {
-        edd: { baseUrl: edd.url, publicKey: DEMO_EDD_PUBLIC_KEY, token: edd.token },
-        mailerlite: { baseUrl: `${mailerlite.url}/api`, apiToken: DEMO_MAILERLITE_TOKEN },
-      },
+      credentials: emulators.credentials,
       logger: createLogger({ level: 'silent' }),
       metrics: createMetrics(),
     }),
@@ -108,7 +97,7 @@ async function main(): Promise<void> {
   } finally {
     await client.connection.close();
     await connection.close();
-    await Promise.all([edd.close(), mailerlite.close()]);
+    await emulators.close();
     await server.env.teardown();
   }
 }

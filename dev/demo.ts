@@ -16,14 +16,8 @@ import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import { runtimeLogging } from '../src/observability/sdk-logger';
 import { buildActivities, NativeConnection, Runtime, SyncWorkers } from '../src/workers';
-import {
-  DEMO_EDD_PUBLIC_KEY,
-  DEMO_EDD_SECRET_KEY,
-  DEMO_MAILERLITE_TOKEN,
-  generateDemoData,
-  startEddEmulator,
-  startMailerLiteEmulator,
-} from './emulators';
+import { startEmulatorPair } from './emulator-pair';
+import { generateDemoData } from './emulators';
 import { expectedSync } from './expected-sync';
 import { startLocalServer, type LocalServer } from './temporal/local-server';
 import { registerSearchAttributes } from './temporal/search-attributes';
@@ -126,19 +120,16 @@ async function main(): Promise<number> {
     }
 
     // 2. The provider emulators with the deterministic demo data.
-    const edd = await startEddEmulator({
+    const emulators = await startEmulatorPair({
       dataset,
-      publicKey: DEMO_EDD_PUBLIC_KEY,
-      secretKey: DEMO_EDD_SECRET_KEY,
-      port: intOption('edd-port', values['edd-port'], 0),
+      eddPort: intOption('edd-port', values['edd-port'], 0),
+      mailerlite: {
+        port: intOption('mailerlite-port', values['mailerlite-port'], 0),
+        rateLimitPerMinute: rateLimit,
+      },
     });
-    cleanup.unshift(() => edd.close());
-    const mailerlite = await startMailerLiteEmulator({
-      apiToken: DEMO_MAILERLITE_TOKEN,
-      port: intOption('mailerlite-port', values['mailerlite-port'], 0),
-      rateLimitPerMinute: rateLimit,
-    });
-    cleanup.unshift(() => mailerlite.close());
+    cleanup.unshift(() => emulators.close());
+    const { edd, mailerlite } = emulators;
     say(
       `Emulators: EDD ${edd.url}, MailerLite ${mailerlite.url}/api (${dataset.customers.length} customers, seed ${seed})`,
     );
@@ -154,10 +145,7 @@ async function main(): Promise<number> {
       mailerliteRequestsPerMinute: rateLimit > 0 ? Math.max(1, rateLimit - 10) : 0,
       activities: buildActivities({
         config,
-        credentials: {
-          edd: { baseUrl: edd.url, publicKey: DEMO_EDD_PUBLIC_KEY, token: edd.token },
-          mailerlite: { baseUrl: `${mailerlite.url}/api`, apiToken: DEMO_MAILERLITE_TOKEN },
-        },
+        credentials: emulators.credentials,
         logger,
         metrics: createMetrics(),
       }),

@@ -4,13 +4,10 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics, type Metrics } from '../../src/observability/metrics';
 import { buildActivities } from '../../src/workers/build-activities';
+import { startEmulatorPair } from '../../dev/emulator-pair';
 import {
-  DEMO_EDD_PUBLIC_KEY,
-  DEMO_EDD_SECRET_KEY,
   DEMO_MAILERLITE_TOKEN,
   generateDemoData,
-  startEddEmulator,
-  startMailerLiteEmulator,
   type DemoDataset,
   type EmulatorHandle,
 } from '../../dev/emulators';
@@ -38,22 +35,15 @@ export async function startStack(
   } = {},
 ): Promise<Stack> {
   const dataset = generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
-  const edd = await startEddEmulator({
-    dataset,
-    publicKey: DEMO_EDD_PUBLIC_KEY,
-    secretKey: DEMO_EDD_SECRET_KEY,
-  });
-  const mailerlite = await startMailerLiteEmulator({
-    apiToken: DEMO_MAILERLITE_TOKEN,
-    rateLimitPerMinute: 0,
-  });
+  const emulators = await startEmulatorPair({ dataset, mailerlite: { rateLimitPerMinute: 0 } });
+  const { edd, mailerlite } = emulators;
   const metrics = createMetrics();
   const activities = buildActivities({
     config: loadConfig(opts.env ?? {}),
     credentials: {
-      edd: { baseUrl: edd.url, publicKey: DEMO_EDD_PUBLIC_KEY, token: opts.eddToken ?? edd.token },
+      edd: { ...emulators.credentials.edd, token: opts.eddToken ?? edd.token },
       mailerlite: {
-        baseUrl: `${mailerlite.url}/api`,
+        ...emulators.credentials.mailerlite,
         apiToken: opts.mailerliteToken ?? DEMO_MAILERLITE_TOKEN,
       },
     },
@@ -67,9 +57,7 @@ export async function startStack(
     metrics,
     mailerliteToken: DEMO_MAILERLITE_TOKEN,
     activities,
-    async close() {
-      await Promise.all([edd.close(), mailerlite.close()]);
-    },
+    close: () => emulators.close(),
   };
 }
 

@@ -177,13 +177,7 @@ describe('campaign sync against the emulators', () => {
 
   it('answers the progress query while it runs', async () => {
     const campaign = uniqueCampaign();
-    const slow = {
-      ...stack.activities,
-      fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
-        await new Promise((r) => setTimeout(r, 300));
-        return stack.activities.fetchPurchasersPage(...args);
-      },
-    };
+    const slow = slowSource(stack);
     const seen: SyncProgress[] = await withWorker(temporal, slow, async (tq) => {
       const handle = await startSync(temporal.client, tq, {
         campaign,
@@ -211,13 +205,7 @@ describe('campaign sync against the emulators', () => {
 
   it('cancels within a page, keeps what was written, reports partial stats and frees the lock', async () => {
     const campaign = uniqueCampaign();
-    const slow = {
-      ...stack.activities,
-      fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
-        await new Promise((r) => setTimeout(r, 300));
-        return stack.activities.fetchPurchasersPage(...args);
-      },
-    };
+    const slow = slowSource(stack);
     const input = { campaign, productId: album(0).id, pageSize: 40 };
     await withWorker(temporal, slow, async (tq) => {
       const handle = await startSync(temporal.client, tq, input);
@@ -306,4 +294,15 @@ async function waitFor(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('progress never reached the expected state');
+}
+
+/** The stack's activities with each source page taking 300 ms longer, so a run lasts long enough to watch. */
+function slowSource(s: Stack): Stack['activities'] {
+  return {
+    ...s.activities,
+    fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return s.activities.fetchPurchasersPage(...args);
+    },
+  };
 }
