@@ -12,7 +12,7 @@ export function formatProgress(p: SyncProgress): string {
 export function formatSummary(s: SyncSummary): string {
   const lines = [
     `Campaign ${s.campaign} (EDD product ${s.productId}): ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s`,
-    `  pages      ${s.pages}`,
+    `  pages      ${s.pages} (in ${s.runs} run${s.runs === 1 ? '' : 's'})`,
     `  fetched    ${s.fetched}`,
     `  valid      ${s.valid}`,
     `  invalid    ${s.invalid}`,

@@ -1,6 +1,43 @@
 import { z } from 'zod';
 import { CAMPAIGN_CODE_PATTERN, DEFAULT_PURCHASE_TIER, DEFAULT_TIERS } from './campaign';
 
+const countsShape = {
+  fetched: z.number().int().min(0),
+  valid: z.number().int().min(0),
+  invalid: z.number().int().min(0),
+  created: z.number().int().min(0),
+  updated: z.number().int().min(0),
+  unchanged: z.number().int().min(0),
+  superseded: z.number().int().min(0),
+  failed: z.number().int().min(0),
+};
+
+/** What a run hands the next one when it continues as new: the cursor and the running stats. */
+const ResumeSchema = z
+  .object({
+    /** The next EDD page to read. */
+    page: z.number().int().min(1),
+    pages: z.number().int().min(0),
+    counts: z.object(countsShape).strict(),
+    invalidRecords: z.array(
+      z.object({
+        orderId: z.number(),
+        customerId: z.number(),
+        email: z.string(),
+        reasons: z.array(z.string()),
+      }),
+    ),
+    failedRecords: z.array(
+      z.object({ orderId: z.number(), customerId: z.number(), email: z.string(), reason: z.string() }),
+    ),
+    startedAt: z.string(),
+    productId: z.number().int().positive(),
+    /** Runs of this sync before this one. */
+    continuations: z.number().int().min(1),
+  })
+  .strict();
+export type SyncResume = z.output<typeof ResumeSchema>;
+
 /**
  * Input of the campaign-sync workflow. Credentials never travel here (they would be written to
  * workflow history): the worker reads them from its own environment. Unknown keys are rejected so
@@ -37,6 +74,14 @@ export const SyncInputSchema = z
     reportLimit: z.number().int().min(0).max(1000).default(100),
     /** Who started the run (recorded in search attributes and stats). Default `manual`. */
     trigger: z.string().trim().min(1).max(200).default('manual'),
+    /**
+     * History events after which a run continues as new (carrying its cursor and stats), at a page
+     * boundary. Default 10,000, below Temporal's warning at 10,240; the server's own suggestion
+     * (`continueAsNewSuggested`) is followed too.
+     */
+    historyLimit: z.number().int().min(200).max(40_000).default(10_000),
+    /** Set by the workflow itself when it continues as new; not for callers. */
+    resume: ResumeSchema.optional(),
   })
   .strict()
   .refine((input) => input.tiers.includes(input.purchaseTier), {
@@ -120,6 +165,8 @@ export interface SyncSummary extends SyncCounts {
   productId: number;
   status: 'completed' | 'cancelled';
   pages: number;
+  /** Temporal runs the sync took (continue-as-new keeps each run's history small). */
+  runs: number;
   /** Invalid records with their reasons, at most `reportLimit` of them. */
   invalidRecords: InvalidRecordReport[];
   /** Invalid records not listed because of `reportLimit`. */

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   defineQuery,
   isCancellation,
   log,
@@ -26,6 +27,7 @@ import {
   type SyncOptions,
   type SyncPhase,
   type SyncProgress,
+  type SyncResume,
   type SyncSummary,
 } from '../shared/sync-types';
 
@@ -77,13 +79,15 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     ]);
   }
 
-  const startedAt = new Date();
-  const counts = emptyCounts();
-  const invalidRecords: InvalidRecordReport[] = [];
-  const failedRecords: FailedRecordReport[] = [];
+  // A continued run picks up the cursor and the stats of the runs before it.
+  const resume = input.resume;
+  const startedAt = resume ? new Date(resume.startedAt) : new Date();
+  const counts = resume ? { ...resume.counts } : emptyCounts();
+  const invalidRecords: InvalidRecordReport[] = resume ? [...resume.invalidRecords] : [];
+  const failedRecords: FailedRecordReport[] = resume ? [...resume.failedRecords] : [];
   let phase: SyncPhase = 'starting';
-  let pages = 0;
-  let productId = input.productId ?? 0;
+  let pages = resume?.pages ?? 0;
+  let productId = resume?.productId ?? input.productId ?? 0;
   let updatedAt = startedAt;
 
   setHandler(progressQuery, () => ({
@@ -106,6 +110,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       productId,
       status,
       pages,
+      runs: (resume?.continuations ?? 0) + 1,
       ...counts,
       invalidRecords,
       invalidRecordsOmitted: counts.invalid - invalidRecords.length,
@@ -122,8 +127,10 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     await quick.checkConnections();
 
     enter('preparing');
-    const product = await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId });
-    productId = product.productId;
+    if (!resume) {
+      const product = await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId });
+      productId = product.productId;
+    }
     const resources = await quick.ensureCampaignResources({
       campaign: input.campaign,
       tiers: input.tiers,
@@ -145,9 +152,19 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       },
       { counts, failures: failedRecords, reportLimit: input.reportLimit },
     );
+    // Where to continue as new: set at a page boundary once history is long enough.
+    let continueAt: number | undefined;
+    const historyFull = () => {
+      const now = workflowInfo();
+      return now.continueAsNewSuggested || now.historyLength >= input.historyLimit;
+    };
     const reading = async () => {
       try {
-        for (let page = 1; input.maxPages === undefined || page <= input.maxPages; page++) {
+        for (let page = resume?.page ?? 1; input.maxPages === undefined || page <= input.maxPages; page++) {
+          if (historyFull()) {
+            continueAt = page;
+            break;
+          }
           const batch = await source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
           counts.fetched += batch.records.length;
           if (batch.records.length > 0) {
@@ -169,6 +186,23 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       }
     };
     await Promise.all([reading(), stream.run()]);
+
+    if (continueAt !== undefined) {
+      // Everything queued has been written; the next run starts at this page with these stats,
+      // under the same workflow ID, so the campaign's lock is held throughout.
+      const next: SyncResume = {
+        page: continueAt,
+        pages,
+        counts: { ...counts },
+        invalidRecords,
+        failedRecords,
+        startedAt: startedAt.toISOString(),
+        productId,
+        continuations: (resume?.continuations ?? 0) + 1,
+      };
+      log.info('campaign sync continues as new', { campaign: input.campaign, page: continueAt });
+      return await continueAsNew<typeof campaignSync>({ ...input, resume: next });
+    }
 
     enter('recording');
     const summary = summarize('completed');

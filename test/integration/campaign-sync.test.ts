@@ -103,6 +103,36 @@ describe('campaign sync against the emulators', () => {
     }
   });
 
+  it('continues as new with its cursor and stats when history grows, holding the lock throughout', async () => {
+    const campaign = uniqueCampaign();
+    const product = album(0);
+    const expected = expectedSync(stack.dataset, product.id);
+    const { summary, firstRunId, lastRunId } = await withWorker(temporal, stack.activities, async (tq) => {
+      const handle = await startSync(temporal.client, tq, {
+        campaign,
+        productId: product.id,
+        pageSize: 50,
+        historyLimit: 300,
+      });
+      const result = await handle.result();
+      const latest = await temporal.client.workflow.getHandle(syncWorkflowId(campaign)).describe();
+      return { summary: result, firstRunId: handle.firstExecutionRunId, lastRunId: latest.runId };
+    });
+    expect(summary.runs).toBeGreaterThan(2);
+    expect(lastRunId).not.toBe(firstRunId);
+    expect(summary).toMatchObject({
+      status: 'completed',
+      fetched: expected.orders,
+      invalid: expected.invalidOrders,
+      created: expected.subscribers.size,
+      superseded: expected.supersededOrders,
+      failed: 0,
+    });
+    expect(summary.invalidRecords).toHaveLength(Math.min(100, expected.invalidOrders));
+    const subscribers = await mailerliteSubscribers(stack.mailerlite);
+    expect(subscribers).toHaveLength(expected.subscribers.size);
+  });
+
   it('reports every invalid record with all its reasons and loses nothing else', async () => {
     const campaign = uniqueCampaign();
     const product = album(1);
