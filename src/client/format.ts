@@ -20,6 +20,7 @@ export function formatSummary(s: SyncSummary): string {
     `  updated    ${s.updated}`,
     `  unchanged  ${s.unchanged}`,
     `  superseded ${s.superseded} (older orders of a buyer whose newer order is synced)`,
+    `  skipped    ${s.skipped} (unsubscribed, bounced or junk in MailerLite: consent kept)`,
     `  failed     ${s.failed}`,
     `  synced     ${s.created + s.updated + s.unchanged} (created + updated + unchanged)`,
   ];
@@ -29,6 +30,12 @@ export function formatSummary(s: SyncSummary): string {
       lines.push(`  order ${r.orderId}, customer ${r.customerId} <${r.email}>: ${r.reasons.join('; ')}`);
     }
     if (s.invalidRecordsOmitted > 0) lines.push(`  ... and ${s.invalidRecordsOmitted} more`);
+  }
+  if (s.skippedRecords.length > 0) {
+    lines.push('Records not written to keep consent:');
+    for (const r of s.skippedRecords)
+      lines.push(`  order ${r.orderId}, customer ${r.customerId} <${r.email}>: ${r.reason}`);
+    if (s.skippedRecordsOmitted > 0) lines.push(`  ... and ${s.skippedRecordsOmitted} more`);
   }
   if (s.failedRecords.length > 0) {
     lines.push('Records MailerLite refused:');

@@ -29,7 +29,7 @@ export function createMetrics(
   });
   const subscribers = new Counter({
     name: 'campaign_sync_subscribers_total',
-    help: 'Records processed by sync runs, by campaign and outcome (created, updated, unchanged, superseded, invalid, failed).',
+    help: 'Records processed by sync runs, by campaign and outcome (created, updated, unchanged, superseded, skipped, invalid, failed).',
     labelNames: ['campaign', 'outcome'],
     registers: [registry],
   });
@@ -58,7 +58,15 @@ export function createMetrics(
       latency.observe({ provider: o.provider, method: o.method, endpoint: o.endpoint }, o.durationMs / 1000);
     },
     recordRun(s) {
-      for (const outcome of ['created', 'updated', 'unchanged', 'superseded', 'invalid', 'failed'] as const) {
+      for (const outcome of [
+        'created',
+        'updated',
+        'unchanged',
+        'superseded',
+        'skipped',
+        'invalid',
+        'failed',
+      ] as const) {
         subscribers.inc({ campaign: s.campaign, outcome }, s[outcome]);
       }
       runs.inc({ campaign: s.campaign, status: s.status });

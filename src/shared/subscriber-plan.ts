@@ -23,7 +23,15 @@ export interface SubscriberUpsert {
 }
 
 export type WritePlan =
-  { kind: 'unchanged' | 'superseded' } | { kind: 'create' | 'update'; upsert: SubscriberUpsert };
+  | { kind: 'unchanged' | 'superseded' }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'create' | 'update'; upsert: SubscriberUpsert };
+
+/**
+ * Statuses that mean the person withdrew or cannot be mailed: a sync never writes to them, so it
+ * can never set them back to active or put them into a campaign's groups.
+ */
+export const NO_CONSENT_STATUSES: readonly string[] = ['unsubscribed', 'bounced', 'junk'];
 
 export interface PlanContext {
   groupId: string;
@@ -36,10 +44,16 @@ export interface PlanContext {
  *
  * - The purchase field keeps the newest order of the album: an older order never lowers it
  *   (`superseded` when nothing else differs).
- * - An existing subscriber's status is never sent, so a sync cannot re-activate someone who
- *   unsubscribed, bounced or was marked junk. New subscribers are created active.
+ * - Someone unsubscribed, bounced or marked junk is not written at all (`skipped`, with the
+ *   reason); an existing subscriber's status is never sent. New subscribers are created active.
  */
 export function planWrite(record: SourceRecord, snapshot: DestinationSnapshot, ctx: PlanContext): WritePlan {
+  if (snapshot.exists && snapshot.status && NO_CONSENT_STATUSES.includes(snapshot.status)) {
+    return {
+      kind: 'skipped',
+      reason: `subscriber is ${snapshot.status} in MailerLite: not rewritten (consent)`,
+    };
+  }
   const held = Number(snapshot.fields[ctx.purchaseFieldKey] ?? NaN);
   const newerHeld = snapshot.exists && Number.isFinite(held) && held > record.orderId;
   const fields: Record<string, string | number> = { name: record.firstName, last_name: record.lastName };

@@ -9,6 +9,7 @@ const countsShape = {
   updated: z.number().int().min(0),
   unchanged: z.number().int().min(0),
   superseded: z.number().int().min(0),
+  skipped: z.number().int().min(0),
   failed: z.number().int().min(0),
 };
 
@@ -28,6 +29,9 @@ const ResumeSchema = z
       }),
     ),
     failedRecords: z.array(
+      z.object({ orderId: z.number(), customerId: z.number(), email: z.string(), reason: z.string() }),
+    ),
+    skippedRecords: z.array(
       z.object({ orderId: z.number(), customerId: z.number(), email: z.string(), reason: z.string() }),
     ),
     startedAt: z.string(),
@@ -145,6 +149,8 @@ export interface SyncCounts {
    * destination (or in the same page): the purchase field keeps the newest order, so not written.
    */
   superseded: number;
+  /** Valid records whose subscriber unsubscribed, bounced or is junk: consent kept, not written. */
+  skipped: number;
   /** Valid records the destination refused or that could not be written. */
   failed: number;
 }
@@ -173,13 +179,26 @@ export interface SyncSummary extends SyncCounts {
   invalidRecordsOmitted: number;
   failedRecords: FailedRecordReport[];
   failedRecordsOmitted: number;
+  /** Records not written to keep consent (unsubscribed, bounced, junk), with the reason, at most `reportLimit`. */
+  skippedRecords: FailedRecordReport[];
+  skippedRecordsOmitted: number;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
 }
 
 export function emptyCounts(): SyncCounts {
-  return { fetched: 0, valid: 0, invalid: 0, created: 0, updated: 0, unchanged: 0, superseded: 0, failed: 0 };
+  return {
+    fetched: 0,
+    valid: 0,
+    invalid: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    superseded: 0,
+    skipped: 0,
+    failed: 0,
+  };
 }
 
 /** `path: message` for each problem zod found, so an error names the field to fix. */

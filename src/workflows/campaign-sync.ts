@@ -85,6 +85,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   const counts = resume ? { ...resume.counts } : emptyCounts();
   const invalidRecords: InvalidRecordReport[] = resume ? [...resume.invalidRecords] : [];
   const failedRecords: FailedRecordReport[] = resume ? [...resume.failedRecords] : [];
+  const skippedRecords: FailedRecordReport[] = resume ? [...resume.skippedRecords] : [];
   let phase: SyncPhase = 'starting';
   let pages = resume?.pages ?? 0;
   let productId = resume?.productId ?? input.productId ?? 0;
@@ -116,6 +117,8 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       invalidRecordsOmitted: counts.invalid - invalidRecords.length,
       failedRecords,
       failedRecordsOmitted: counts.failed - failedRecords.length,
+      skippedRecords,
+      skippedRecordsOmitted: counts.skipped - skippedRecords.length,
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
@@ -150,7 +153,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         exchange: mailerlite.mailerliteExchange,
         waitFor: condition,
       },
-      { counts, failures: failedRecords, reportLimit: input.reportLimit },
+      { counts, failures: failedRecords, skips: skippedRecords, reportLimit: input.reportLimit },
     );
     // Where to continue as new: set at a page boundary once history is long enough.
     let continueAt: number | undefined;
@@ -196,6 +199,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         counts: { ...counts },
         invalidRecords,
         failedRecords,
+        skippedRecords,
         startedAt: startedAt.toISOString(),
         productId,
         continuations: (resume?.continuations ?? 0) + 1,

@@ -29,6 +29,8 @@ export interface StreamOptions extends PlanContext {
 export interface Tally {
   counts: SyncCounts;
   failures: FailedRecordReport[];
+  /** Records skipped to keep consent, with the reason. */
+  skips: FailedRecordReport[];
   /** Failed records to list, at most. */
   reportLimit: number;
 }
@@ -117,6 +119,9 @@ export class WriteStream {
         const plan = planWrite(record, snapshot, this.opts);
         if (plan.kind === 'create' || plan.kind === 'update') {
           lane.pending.push({ record, upsert: plan.upsert, create: plan.kind === 'create' });
+        } else if (plan.kind === 'skipped') {
+          counts.skipped++;
+          this.report(this.tally.skips, record, plan.reason);
         } else counts[plan.kind]++;
       });
     }
@@ -129,10 +134,15 @@ export class WriteStream {
       return;
     }
     counts.failed++;
-    if (this.tally.failures.length < this.tally.reportLimit) {
-      const { orderId, customerId, email } = record;
-      this.tally.failures.push({ orderId, customerId, email, reason: outcome.reason });
-    }
+    this.report(this.tally.failures, record, outcome.reason);
+  }
+
+  private report(
+    list: FailedRecordReport[],
+    { orderId, customerId, email }: SourceRecord,
+    reason: string,
+  ): void {
+    if (list.length < this.tally.reportLimit) list.push({ orderId, customerId, email, reason });
   }
 }
 

@@ -133,6 +133,39 @@ describe('campaign sync against the emulators', () => {
     expect(subscribers).toHaveLength(expected.subscribers.size);
   });
 
+  it('never writes to a buyer who unsubscribed, and reports the record with the reason', async () => {
+    const campaign = uniqueCampaign();
+    const product = album(0);
+    const expected = expectedSync(stack.dataset, product.id);
+    const buyer = [...expected.subscribers.values()][3]!;
+    const res = await fetch(`${stack.mailerlite.url}/api/subscribers`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${stack.mailerliteToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: buyer.email, status: 'unsubscribed', fields: { name: 'Before' } }),
+    });
+    expect(res.status).toBe(201);
+
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      runSync(tq, { campaign, productId: product.id }),
+    );
+    expect(summary.skipped).toBe(1);
+    expect(summary.created).toBe(expected.subscribers.size - 1);
+    expect(summary.skippedRecords).toEqual([
+      {
+        orderId: buyer.orderId,
+        customerId: buyer.customerId,
+        email: buyer.email,
+        reason: 'subscriber is unsubscribed in MailerLite: not rewritten (consent)',
+      },
+    ]);
+    const after = (await mailerliteSubscribers(stack.mailerlite)).find(
+      (s) => s.email === buyer.email.toLowerCase(),
+    )!;
+    expect(after.status).toBe('unsubscribed');
+    expect(after.fields.name).toBe('Before');
+    expect(after.groups).toEqual([]);
+  });
+
   it('reports every invalid record with all its reasons and loses nothing else', async () => {
     const campaign = uniqueCampaign();
     const product = album(1);
@@ -153,9 +186,14 @@ describe('campaign sync against the emulators', () => {
     }
     // Every fetched record is accounted for.
     expect(summary.valid + summary.invalid).toBe(summary.fetched);
-    expect(summary.created + summary.updated + summary.unchanged + summary.superseded + summary.failed).toBe(
-      summary.valid,
-    );
+    expect(
+      summary.created +
+        summary.updated +
+        summary.unchanged +
+        summary.superseded +
+        summary.skipped +
+        summary.failed,
+    ).toBe(summary.valid);
   });
 
   it('bounds the invalid records listed in the summary, and counts the rest', async () => {

@@ -32,8 +32,15 @@ describe('planWrite', () => {
     expect(planWrite(record, inSync, ctx)).toEqual({ kind: 'unchanged' });
   });
 
-  it('updates without a status, so an unsubscribed subscriber is never re-activated', () => {
-    const plan = planWrite(record, { ...inSync, status: 'unsubscribed', inGroup: false }, ctx);
+  it.each(['unsubscribed', 'bounced', 'junk'])('never writes to a subscriber who is %s', (status) => {
+    expect(planWrite({ ...record, firstName: 'Other' }, { ...inSync, status, inGroup: false }, ctx)).toEqual({
+      kind: 'skipped',
+      reason: `subscriber is ${status} in MailerLite: not rewritten (consent)`,
+    });
+  });
+
+  it('updates an existing subscriber without sending a status', () => {
+    const plan = planWrite(record, { ...inSync, status: 'unconfirmed', inGroup: false }, ctx);
     expect(plan.kind).toBe('update');
     expect(plan.kind === 'update' && plan.upsert).toEqual({
       email: 'ann@example.com',
@@ -103,7 +110,7 @@ describe('WriteStream', () => {
 
   async function run(pages: (typeof record)[][], existing?: Record<string, DestinationSnapshot>, lanes = 2) {
     const dest = destination(existing);
-    const tally: Tally = { counts: emptyCounts(), failures: [], reportLimit: 1 };
+    const tally: Tally = { counts: emptyCounts(), failures: [], skips: [], reportLimit: 1 };
     const stream = new WriteStream(
       {
         ...ctx,
