@@ -233,14 +233,18 @@ describe('campaign sync against the emulators', () => {
   it('runs again after a completed sync, writing nothing when nothing changed', async () => {
     const campaign = uniqueCampaign();
     const input = { campaign, productId: album(2).id };
-    const [first, second] = await withWorker(temporal, stack.activities, async (tq) => {
+    const { first, second, writesDuringSecond } = await withWorker(temporal, stack.activities, async (tq) => {
       const a = await runSync(tq, input);
+      const before = await mailerliteWrites(stack);
       const b = await runSync(tq, input);
-      return [a, b];
+      return { first: a, second: b, writesDuringSecond: (await mailerliteWrites(stack)) - before };
     });
     expect(first.created).toBeGreaterThan(0);
     expect(second).toMatchObject({ created: 0, updated: 0, failed: 0, fetched: first.fetched });
     expect(second.unchanged).toBe(first.created);
+    // Not one write call reached MailerLite on the second run (the first run's are counted).
+    expect(await mailerliteWrites(stack)).toBeGreaterThanOrEqual(first.created);
+    expect(writesDuringSecond).toBe(0);
   });
 
   it('answers the progress query while it runs', async () => {
@@ -373,4 +377,12 @@ function slowSource(s: Stack): Stack['activities'] {
       return s.activities.fetchPurchasersPage(...args);
     },
   };
+}
+
+/** Successful write calls MailerLite has taken so far (the emulator's own count, batch items included). */
+async function mailerliteWrites(s: Stack): Promise<number> {
+  const stats = (await (await fetch(`${s.mailerlite.url}/_admin/stats`)).json()) as {
+    writes: { total: number };
+  };
+  return stats.writes.total;
 }
