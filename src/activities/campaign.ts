@@ -18,6 +18,8 @@ export interface CampaignResources {
   purchaseFieldKey: string;
   /** Names of the groups and fields this call created (empty when all existed). */
   created: string[];
+  /** In a dry run: names of the groups and fields a real run would create (nothing is created). */
+  missing: string[];
 }
 
 const PRODUCT_PAGE_SIZE = 100;
@@ -49,15 +51,24 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
       campaign: string;
       tiers: string[];
       purchaseTier: string;
+      /** Look only: report what is missing instead of creating it (a missing group's ID is ''). */
+      dryRun?: boolean;
     }): Promise<CampaignResources> {
       const ml = providers.mailerlite;
       const created: string[] = [];
+      const missing: string[] = [];
       const groupIds: Record<string, string> = {};
       // One listing finds every group whose name contains the campaign code (MailerLite filters
       // names partially), instead of one look-up per tier: requests are the scarce resource.
       const existing = await ml.listAllGroups(input.campaign);
       for (const tier of input.tiers) {
         const name = tierGroupName(input.campaign, tier);
+        if (input.dryRun) {
+          const found = pickGroup(existing, name);
+          if (!found) missing.push(name);
+          groupIds[tier] = found?.id ?? '';
+          continue;
+        }
         const { group, wasCreated } = await ensureGroup(ml, name, existing);
         if (wasCreated) created.push(name);
         groupIds[tier] = group.id;
@@ -65,6 +76,16 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
       const fieldName = purchaseFieldName(input.campaign);
       const wantedKey = fieldKey(fieldName);
       let field = (await ml.listFields()).find((f) => f.name === fieldName || f.key === wantedKey);
+      if (!field && input.dryRun) {
+        missing.push(fieldName);
+        return {
+          groupIds,
+          purchaseGroupId: groupIds[input.purchaseTier]!,
+          purchaseFieldKey: wantedKey,
+          created,
+          missing,
+        };
+      }
       if (!field) {
         try {
           field = await ml.createField(fieldName, 'number');
@@ -89,6 +110,7 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
         purchaseGroupId: groupIds[input.purchaseTier]!,
         purchaseFieldKey: field.key,
         created,
+        missing,
       };
     },
   };

@@ -5,7 +5,8 @@ export function statsActivities({ logger, metrics }: ActivityDeps) {
   return {
     /** Records a finished (or cancelled) run in metrics and the log: counts only, no personal data. */
     async recordSyncStats(summary: SyncSummary): Promise<void> {
-      metrics.recordRun(summary);
+      // A dry run wrote nothing: it must not count as subscribers processed.
+      if (!summary.dryRun) metrics.recordRun(summary);
       const { invalidRecords: _i, failedRecords: _f, ...counts } = summary;
       logger.info({ stats: counts }, 'sync run recorded');
     },

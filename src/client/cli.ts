@@ -16,10 +16,11 @@ import { runUrl, uiBaseUrl } from './ui-link';
 export const USAGE = `Usage: campaign-sync <command> [options]
 
 Commands:
-  sync start <campaign> [--wait] [--product-id N] [--page-size N] [--max-pages N]
+  sync start <campaign> [--wait] [--dry-run] [--product-id N] [--page-size N] [--max-pages N]
                         [--purchase-tier TIER] [--json]
                         Start a sync of one campaign (e.g. 2024_ETB_NBL). With --wait, show
-                        its progress and print the summary when it ends.
+                        its progress and print the summary when it ends. With --dry-run,
+                        compute what it would create, update and skip, and write nothing.
   sync status <campaign> [--json]
                         The latest run of a campaign's sync: progress, summary or failure.
   sync cancel <campaign>
@@ -129,6 +130,7 @@ async function syncStartCommand(
     options: {
       wait: { type: 'boolean' },
       json: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       'product-id': { type: 'string' },
       'page-size': { type: 'string' },
       'max-pages': { type: 'string' },
@@ -143,6 +145,7 @@ async function syncStartCommand(
   if (pageSize !== undefined) input.pageSize = pageSize;
   if (maxPages !== undefined) input.maxPages = maxPages;
   if (values['purchase-tier'] !== undefined) input.purchaseTier = values['purchase-tier'];
+  if (values['dry-run']) input.dryRun = true;
 
   const client = await connect();
   const handle = await startSync(client, config.TEMPORAL_TASK_QUEUE, input);

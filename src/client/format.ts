@@ -11,6 +11,14 @@ export function formatProgress(p: SyncProgress): string {
 
 export function formatSummary(s: SyncSummary): string {
   const lines = [
+    ...(s.dryRun
+      ? [
+          'DRY RUN: nothing was written; created and updated count what a real run would write.',
+          ...(s.resourcesToCreate.length > 0
+            ? [`Would create in MailerLite: ${s.resourcesToCreate.join(', ')}`]
+            : []),
+        ]
+      : []),
     `Campaign ${s.campaign} (EDD product ${s.productId}): ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s`,
     `  pages      ${s.pages} (in ${s.runs} run${s.runs === 1 ? '' : 's'})`,
     `  fetched    ${s.fetched}`,
@@ -30,6 +38,12 @@ export function formatSummary(s: SyncSummary): string {
       lines.push(`  order ${r.orderId}, customer ${r.customerId} <${r.email}>: ${r.reasons.join('; ')}`);
     }
     if (s.invalidRecordsOmitted > 0) lines.push(`  ... and ${s.invalidRecordsOmitted} more`);
+  }
+  for (const kind of ['created', 'updated'] as const) {
+    if (s.samples[kind].length === 0) continue;
+    lines.push(`Would be ${kind} (sample):`);
+    for (const r of s.samples[kind])
+      lines.push(`  order ${r.orderId} <${r.email}>: ${JSON.stringify(r.fields)}`);
   }
   if (s.skippedRecords.length > 0) {
     lines.push('Records not written to keep consent:');

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { CAMPAIGN_CODE_PATTERN, DEFAULT_PURCHASE_TIER, DEFAULT_TIERS } from './campaign';
 
+const SampleSchema = z
+  .object({
+    orderId: z.number(),
+    email: z.string(),
+    fields: z.record(z.string(), z.union([z.string(), z.number()])),
+  })
+  .strict();
+
+/** A record a dry run would write, with the field values it would send. */
+export type WriteSample = z.output<typeof SampleSchema>;
+
 const countsShape = {
   fetched: z.number().int().min(0),
   valid: z.number().int().min(0),
@@ -34,6 +45,12 @@ const ResumeSchema = z
     skippedRecords: z.array(
       z.object({ orderId: z.number(), customerId: z.number(), email: z.string(), reason: z.string() }),
     ),
+    samples: z
+      .object({
+        created: z.array(z.lazy(() => SampleSchema)),
+        updated: z.array(z.lazy(() => SampleSchema)),
+      })
+      .strict(),
     startedAt: z.string(),
     productId: z.number().int().positive(),
     /** Runs of this sync before this one. */
@@ -78,6 +95,10 @@ export const SyncInputSchema = z
     reportLimit: z.number().int().min(0).max(1000).default(100),
     /** Who started the run (recorded in search attributes and stats). Default `manual`. */
     trigger: z.string().trim().min(1).max(200).default('manual'),
+    /** Compute what the run would create, update and skip, with samples, and write nothing. */
+    dryRun: z.boolean().default(false),
+    /** Records of each kind a dry run lists as samples. Default 10. */
+    sampleSize: z.number().int().min(0).max(100).default(10),
     /**
      * History events after which a run continues as new (carrying its cursor and stats), at a page
      * boundary. Default 10,000, below Temporal's warning at 10,240; the server's own suggestion
@@ -173,6 +194,12 @@ export interface SyncSummary extends SyncCounts {
   pages: number;
   /** Temporal runs the sync took (continue-as-new keeps each run's history small). */
   runs: number;
+  /** True when nothing was written: `created` and `updated` then count what a real run would write. */
+  dryRun: boolean;
+  /** A dry run's samples of what it would create and update, at most `sampleSize` each. */
+  samples: { created: WriteSample[]; updated: WriteSample[] };
+  /** A dry run's groups and fields a real run would create. */
+  resourcesToCreate: string[];
   /** Invalid records with their reasons, at most `reportLimit` of them. */
   invalidRecords: InvalidRecordReport[];
   /** Invalid records not listed because of `reportLimit`. */

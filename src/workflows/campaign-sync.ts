@@ -86,6 +86,8 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   const invalidRecords: InvalidRecordReport[] = resume ? [...resume.invalidRecords] : [];
   const failedRecords: FailedRecordReport[] = resume ? [...resume.failedRecords] : [];
   const skippedRecords: FailedRecordReport[] = resume ? [...resume.skippedRecords] : [];
+  const samples = resume ? { ...resume.samples } : { created: [], updated: [] };
+  let resourcesToCreate: string[] = [];
   let phase: SyncPhase = 'starting';
   let pages = resume?.pages ?? 0;
   let productId = resume?.productId ?? input.productId ?? 0;
@@ -112,6 +114,9 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       status,
       pages,
       runs: (resume?.continuations ?? 0) + 1,
+      dryRun: input.dryRun,
+      samples,
+      resourcesToCreate,
       ...counts,
       invalidRecords,
       invalidRecordsOmitted: counts.invalid - invalidRecords.length,
@@ -138,7 +143,9 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       campaign: input.campaign,
       tiers: input.tiers,
       purchaseTier: input.purchaseTier,
+      dryRun: input.dryRun,
     });
+    resourcesToCreate = resources.missing;
 
     enter('syncing');
     // The source reads the next page while the stream writes the last ones; the stream pushes back
@@ -149,11 +156,13 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         purchaseFieldKey: resources.purchaseFieldKey,
         fieldKeys: ['name', 'last_name', resources.purchaseFieldKey],
         lanes: input.writeLanes,
+        dryRun: input.dryRun,
+        sampleSize: input.sampleSize,
         maxQueued: 2 * input.pageSize,
         exchange: mailerlite.mailerliteExchange,
         waitFor: condition,
       },
-      { counts, failures: failedRecords, skips: skippedRecords, reportLimit: input.reportLimit },
+      { counts, failures: failedRecords, skips: skippedRecords, samples, reportLimit: input.reportLimit },
     );
     // Where to continue as new: set at a page boundary once history is long enough.
     let continueAt: number | undefined;
@@ -200,6 +209,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         invalidRecords,
         failedRecords,
         skippedRecords,
+        samples,
         startedAt: startedAt.toISOString(),
         productId,
         continuations: (resume?.continuations ?? 0) + 1,

@@ -1,5 +1,5 @@
 import type { ExchangeInput, ExchangeResult } from '../activities';
-import type { FailedRecordReport, SourceRecord, SyncCounts } from '../shared/sync-types';
+import type { FailedRecordReport, SourceRecord, SyncCounts, WriteSample } from '../shared/sync-types';
 import {
   newestPerEmail,
   planWrite,
@@ -15,6 +15,9 @@ export interface StreamOptions extends PlanContext {
   fieldKeys: string[];
   /** Batch chains running side by side. */
   lanes: number;
+  /** Plan only: count and sample what would be written, send no writes. */
+  dryRun: boolean;
+  sampleSize: number;
   /**
    * Records waiting to be read, beyond which `push` waits (backpressure on the source). Raised to
    * two full batches a lane, so a lane waiting to fill its batch always gets there.
@@ -31,6 +34,8 @@ export interface Tally {
   failures: FailedRecordReport[];
   /** Records skipped to keep consent, with the reason. */
   skips: FailedRecordReport[];
+  /** A dry run's samples of what it would write. */
+  samples: { created: WriteSample[]; updated: WriteSample[] };
   /** Failed records to list, at most. */
   reportLimit: number;
 }
@@ -67,6 +72,8 @@ export class WriteStream {
   }
 
   private readonly maxQueued: number;
+  /** Dry run only: the order planned so far for each email (a real run's writes carry this). */
+  private readonly dryPlanned = new Map<string, number>();
 
   /** Queues valid records for writing; resolves when the queue has room again. */
   async push(records: SourceRecord[]): Promise<void> {
@@ -117,7 +124,24 @@ export class WriteStream {
       result.reads.forEach((snapshot, i) => {
         const record = reading[i]!;
         const plan = planWrite(record, snapshot, this.opts);
-        if (plan.kind === 'create' || plan.kind === 'update') {
+        if ((plan.kind === 'create' || plan.kind === 'update') && this.opts.dryRun) {
+          // Nothing is written, so a later read cannot see this run's earlier plan for the same
+          // buyer: remember it here, as the write would have.
+          const key = record.email.toLowerCase();
+          const planned = this.dryPlanned.get(key) ?? 0;
+          if (planned >= record.orderId) {
+            // The same order read twice (a page boundary moved) is as good as written already.
+            counts[planned === record.orderId ? 'unchanged' : 'superseded']++;
+            return;
+          }
+          this.dryPlanned.set(key, record.orderId);
+          const kind = plan.kind === 'create' ? 'created' : 'updated';
+          counts[kind]++;
+          const samples = this.tally.samples[kind];
+          if (samples.length < this.opts.sampleSize) {
+            samples.push({ orderId: record.orderId, email: record.email, fields: plan.upsert.fields });
+          }
+        } else if (plan.kind === 'create' || plan.kind === 'update') {
           lane.pending.push({ record, upsert: plan.upsert, create: plan.kind === 'create' });
         } else if (plan.kind === 'skipped') {
           counts.skipped++;

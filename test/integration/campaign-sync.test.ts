@@ -166,6 +166,39 @@ describe('campaign sync against the emulators', () => {
     expect(after.groups).toEqual([]);
   });
 
+  it('in a dry run computes what it would do, with samples, and leaves MailerLite untouched', async () => {
+    const campaign = uniqueCampaign();
+    const product = album(1);
+    const expected = expectedSync(stack.dataset, product.id);
+    const before = await mailerliteGet<{ data: unknown[] }>(stack.mailerlite, '/fields?limit=100');
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      runSync(tq, { campaign, productId: product.id, dryRun: true, sampleSize: 5 }),
+    );
+    expect(summary).toMatchObject({
+      dryRun: true,
+      status: 'completed',
+      created: expected.subscribers.size,
+      updated: 0,
+      invalid: expected.invalidOrders,
+    });
+    expect(summary.resourcesToCreate).toHaveLength(9);
+    expect(summary.resourcesToCreate).toContain(purchaseFieldName(campaign));
+    expect(summary.samples.created).toHaveLength(5);
+    for (const sample of summary.samples.created) {
+      const want = expected.subscribers.get(sample.email.toLowerCase())!;
+      expect(sample.orderId).toBe(want.orderId);
+      expect(sample.fields).toMatchObject({ name: want.firstName });
+    }
+    expect(await mailerliteWrites(stack)).toBe(0);
+    expect(await mailerliteSubscribers(stack.mailerlite)).toEqual([]);
+    const groups = await mailerliteGet<{ data: unknown[] }>(
+      stack.mailerlite,
+      `/groups?filter[name]=${campaign}`,
+    );
+    expect(groups.data).toEqual([]);
+    expect(await mailerliteGet<{ data: unknown[] }>(stack.mailerlite, '/fields?limit=100')).toEqual(before);
+  });
+
   it('reports every invalid record with all its reasons and loses nothing else', async () => {
     const campaign = uniqueCampaign();
     const product = album(1);

@@ -108,14 +108,27 @@ describe('WriteStream', () => {
       email: `${prefix}${i}@example.com`,
     }));
 
-  async function run(pages: (typeof record)[][], existing?: Record<string, DestinationSnapshot>, lanes = 2) {
+  async function run(
+    pages: (typeof record)[][],
+    existing?: Record<string, DestinationSnapshot>,
+    lanes = 2,
+    dryRun = false,
+  ) {
     const dest = destination(existing);
-    const tally: Tally = { counts: emptyCounts(), failures: [], skips: [], reportLimit: 1 };
+    const tally: Tally = {
+      counts: emptyCounts(),
+      failures: [],
+      skips: [],
+      samples: { created: [], updated: [] },
+      reportLimit: 1,
+    };
     const stream = new WriteStream(
       {
         ...ctx,
         fieldKeys: ['name', 'last_name', 'x_purchase'],
         lanes,
+        dryRun,
+        sampleSize: 3,
         maxQueued: 100,
         exchange: dest.exchange,
         waitFor,
@@ -174,6 +187,15 @@ describe('WriteStream', () => {
     expect(existing[record.email]!.fields.x_purchase).toBe('20');
     expect(tally.counts.created).toBe(121);
     expect(tally.counts.superseded).toBe(2);
+  });
+
+  it('in a dry run reads everything, writes nothing, and samples what it would write', async () => {
+    const { batches, tally } = await run([records(120)], undefined, 2, true);
+    expect(batches.every((b) => b.writes.length === 0)).toBe(true);
+    expect(batches.reduce((n, b) => n + b.reads.length, 0)).toBe(120);
+    expect(tally.counts.created).toBe(120);
+    expect(tally.samples.created).toHaveLength(3);
+    expect(tally.samples.created[0]).toMatchObject({ fields: { name: 'Ann', last_name: 'Lee' } });
   });
 
   it('puts an email in the same lane whatever its case', () => {
