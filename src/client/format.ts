@@ -5,7 +5,7 @@ import type { SyncStatus } from './sync-status';
 export function formatProgress(p: SyncProgress): string {
   return (
     `[${p.campaign}] ${p.phase}: pages ${p.pages}, fetched ${p.fetched}, valid ${p.valid}, invalid ${p.invalid}, ` +
-    `created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, superseded ${p.superseded}, failed ${p.failed}`
+    `created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, superseded ${p.superseded}, skipped ${p.skipped}, failed ${p.failed}`
   );
 }
 
