@@ -62,11 +62,13 @@ export class SyncWorkers {
 
   /** Runs both until `promise` settles, then shuts them down; returns its result. */
   async runUntil<T>(promise: Promise<T>): Promise<T> {
-    const [result] = await Promise.all([
+    // Both must have shut down before this returns, whether `promise` resolved or rejected.
+    const [main] = await Promise.allSettled([
       this.main.runUntil(promise),
       this.mailerlite.runUntil(promise.catch(() => undefined)),
     ]);
-    return result;
+    if (main.status === 'rejected') throw main.reason;
+    return main.value;
   }
 
   shutdown(): void {

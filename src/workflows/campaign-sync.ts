@@ -67,9 +67,10 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     });
   }
   // One MailerLite request per activity, on the task queue whose rate limit is the account's budget.
+  // Two minutes covers the HTTP timeout (30 s) twice plus a Retry-After waited out in place (10 s).
   const mailerlite = proxyActivities<Activities>({
     taskQueue: mailerliteTaskQueue(info.taskQueue),
-    startToCloseTimeout: '1m',
+    startToCloseTimeout: '2m',
     retry,
   });
   if (info.typedSearchAttributes.get(CAMPAIGN_CODE) === undefined) {
