@@ -16,7 +16,8 @@ import { runUrl, uiBaseUrl } from './ui-link';
 export const USAGE = `Usage: campaign-sync <command> [options]
 
 Commands:
-  sync start <campaign> [--wait] [--dry-run] [--product-id N] [--page-size N] [--max-pages N]
+  sync start <campaign> [--wait] [--dry-run] [--mode upsert|update-only] [--product-id N]
+                        [--page-size N] [--max-pages N]
                         [--purchase-tier TIER] [--json]
                         Start a sync of one campaign (e.g. 2024_ETB_NBL). With --wait, show
                         its progress and print the summary when it ends. With --dry-run,
@@ -131,6 +132,7 @@ async function syncStartCommand(
       wait: { type: 'boolean' },
       json: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
+      mode: { type: 'string' },
       'product-id': { type: 'string' },
       'page-size': { type: 'string' },
       'max-pages': { type: 'string' },
@@ -146,6 +148,7 @@ async function syncStartCommand(
   if (maxPages !== undefined) input.maxPages = maxPages;
   if (values['purchase-tier'] !== undefined) input.purchaseTier = values['purchase-tier'];
   if (values['dry-run']) input.dryRun = true;
+  if (values.mode !== undefined) input.mode = values.mode as SyncInput['mode'];
 
   const client = await connect();
   const handle = await startSync(client, config.TEMPORAL_TASK_QUEUE, input);

@@ -28,7 +28,7 @@ export function formatSummary(s: SyncSummary): string {
     `  updated    ${s.updated}`,
     `  unchanged  ${s.unchanged}`,
     `  superseded ${s.superseded} (older orders of a buyer whose newer order is synced)`,
-    `  skipped    ${s.skipped} (unsubscribed, bounced or junk in MailerLite: consent kept)`,
+    `  skipped    ${s.skipped} (consent kept, or not created in update-only mode)`,
     `  failed     ${s.failed}`,
     `  synced     ${s.created + s.updated + s.unchanged} (created + updated + unchanged)`,
   ];
@@ -46,7 +46,7 @@ export function formatSummary(s: SyncSummary): string {
       lines.push(`  order ${r.orderId} <${r.email}>: ${JSON.stringify(r.fields)}`);
   }
   if (s.skippedRecords.length > 0) {
-    lines.push('Records not written to keep consent:');
+    lines.push('Records deliberately not written:');
     for (const r of s.skippedRecords)
       lines.push(`  order ${r.orderId}, customer ${r.customerId} <${r.email}>: ${r.reason}`);
     if (s.skippedRecordsOmitted > 0) lines.push(`  ... and ${s.skippedRecordsOmitted} more`);

@@ -36,7 +36,12 @@ export const NO_CONSENT_STATUSES: readonly string[] = ['unsubscribed', 'bounced'
 export interface PlanContext {
   groupId: string;
   purchaseFieldKey: string;
+  /** `upsert` creates and updates; `update-only` never creates a subscriber. Default `upsert`. */
+  mode?: SyncMode;
 }
+
+/** How a sync writes: create and update (default), or only update subscribers MailerLite already has. */
+export type SyncMode = 'upsert' | 'update-only';
 
 /**
  * Decides what to write for one valid record given what MailerLite holds: nothing when it is
@@ -58,6 +63,9 @@ export function planWrite(record: SourceRecord, snapshot: DestinationSnapshot, c
   const newerHeld = snapshot.exists && Number.isFinite(held) && held > record.orderId;
   const fields: Record<string, string | number> = { name: record.firstName, last_name: record.lastName };
   if (!newerHeld) fields[ctx.purchaseFieldKey] = record.orderId;
+  if (!snapshot.exists && ctx.mode === 'update-only') {
+    return { kind: 'skipped', reason: 'not in MailerLite, and the sync is update-only: not created' };
+  }
   if (!snapshot.exists) {
     return {
       kind: 'create',

@@ -95,6 +95,8 @@ export const SyncInputSchema = z
     reportLimit: z.number().int().min(0).max(1000).default(100),
     /** Who started the run (recorded in search attributes and stats). Default `manual`. */
     trigger: z.string().trim().min(1).max(200).default('manual'),
+    /** `upsert` (default) creates and updates; `update-only` only updates subscribers MailerLite has. */
+    mode: z.enum(['upsert', 'update-only']).default('upsert'),
     /** Compute what the run would create, update and skip, with samples, and write nothing. */
     dryRun: z.boolean().default(false),
     /** Records of each kind a dry run lists as samples. Default 10. */
@@ -170,7 +172,10 @@ export interface SyncCounts {
    * destination (or in the same page): the purchase field keeps the newest order, so not written.
    */
   superseded: number;
-  /** Valid records whose subscriber unsubscribed, bounced or is junk: consent kept, not written. */
+  /**
+   * Valid records deliberately not written, each listed with its reason: the subscriber
+   * unsubscribed, bounced or is junk (consent kept), or is absent in an update-only sync.
+   */
   skipped: number;
   /** Valid records the destination refused or that could not be written. */
   failed: number;

@@ -156,6 +156,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         groupId: resources.purchaseGroupId,
         purchaseFieldKey: resources.purchaseFieldKey,
         fieldKeys: ['name', 'last_name', resources.purchaseFieldKey],
+        mode: input.mode,
         lanes: input.writeLanes,
         dryRun: input.dryRun,
         sampleSize: input.sampleSize,

@@ -199,6 +199,41 @@ describe('campaign sync against the emulators', () => {
     expect(await mailerliteGet<{ data: unknown[] }>(stack.mailerlite, '/fields?limit=100')).toEqual(before);
   });
 
+  it('in update-only mode updates the buyers MailerLite has and creates no one', async () => {
+    const campaign = uniqueCampaign();
+    const product = album(0);
+    const expected = expectedSync(stack.dataset, product.id);
+    const known = [...expected.subscribers.values()].slice(0, 2);
+    for (const buyer of known) {
+      const res = await fetch(`${stack.mailerlite.url}/api/subscribers`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${stack.mailerliteToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: buyer.email, fields: { name: 'Old name' } }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      runSync(tq, { campaign, productId: product.id, mode: 'update-only', reportLimit: 1000 }),
+    );
+    expect(summary).toMatchObject({
+      created: 0,
+      updated: 2,
+      failed: 0,
+    });
+    // Every other valid order is skipped (an absent buyer's older orders too): none is lost.
+    expect(summary.skipped).toBeGreaterThanOrEqual(expected.subscribers.size - 2);
+    expect(summary.updated + summary.superseded + summary.skipped).toBe(summary.valid);
+    expect(summary.skippedRecords[0]!.reason).toBe(
+      'not in MailerLite, and the sync is update-only: not created',
+    );
+    const subscribers = await mailerliteSubscribers(stack.mailerlite);
+    expect(subscribers.map((s) => s.email).sort()).toEqual(known.map((b) => b.email.toLowerCase()).sort());
+    for (const s of subscribers) {
+      const buyer = known.find((b) => b.email.toLowerCase() === s.email)!;
+      expect(s.fields.name).toBe(buyer.firstName);
+    }
+  });
+
   it('reports every invalid record with all its reasons and loses nothing else', async () => {
     const campaign = uniqueCampaign();
     const product = album(1);

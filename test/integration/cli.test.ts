@@ -48,6 +48,9 @@ describe('campaign-sync CLI', () => {
     const badOption = await cli(['sync', 'start', '2024_ETB_NBL', '--page-size', 'lots']);
     expect(badOption.code).toBe(EXIT.invalidInput);
     expect(badOption.err).toMatch(/--page-size must be a positive whole number, not 'lots'/);
+    const badMode = await cli(['sync', 'start', '2024_ETB_NBL', '--mode', 'mirror-everything']);
+    expect(badMode.code).toBe(EXIT.invalidInput);
+    expect(badMode.err).toMatch(/mode: /);
     const badEnv = await runCli(
       ['locks'],
       { TEMPORAL_ADDRESS: temporal.address, HTTP_TIMEOUT_MS: 'x' },

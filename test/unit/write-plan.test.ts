@@ -39,6 +39,16 @@ describe('planWrite', () => {
     });
   });
 
+  it('in update-only mode never creates, but still updates', () => {
+    const absent = { email: record.email, exists: false, fields: {}, inGroup: false };
+    expect(planWrite(record, absent, { ...ctx, mode: 'update-only' })).toEqual({
+      kind: 'skipped',
+      reason: 'not in MailerLite, and the sync is update-only: not created',
+    });
+    const renamed = planWrite({ ...record, firstName: 'Anne' }, inSync, { ...ctx, mode: 'update-only' });
+    expect(renamed.kind).toBe('update');
+  });
+
   it('updates an existing subscriber without sending a status', () => {
     const plan = planWrite(record, { ...inSync, status: 'unconfirmed', inGroup: false }, ctx);
     expect(plan.kind).toBe('update');
