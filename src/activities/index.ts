@@ -1,4 +1,5 @@
 import { campaignActivities } from './campaign';
+import { catalogActivities } from './catalog';
 import { connectionActivities } from './connections';
 import type { ActivityDeps } from './deps';
 import { mailerliteExchangeActivities } from './mailerlite-exchange';
@@ -9,6 +10,7 @@ import { validationActivities } from './validation';
 
 export type { ActivityDeps } from './deps';
 export type { CampaignResources, ResolvedCampaign } from './campaign';
+export type { CampaignListing } from './catalog';
 export type { ConnectionCheck } from './connections';
 export type { PurchasersPage } from './source';
 export type { ExchangeInput, ExchangeResult, WriteOutcome } from './mailerlite-exchange';
@@ -22,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   const all = {
     ...connectionActivities(deps),
     ...campaignActivities(deps),
+    ...catalogActivities(deps),
     ...sourceActivities(deps),
     ...validationActivities(deps),
     ...mailerliteExchangeActivities(deps),

@@ -3,6 +3,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { InvalidInputError } from '../shared/errors';
 import type { SyncInput } from '../shared/sync-types';
+import { formatCampaigns, listCampaigns } from './campaign-list';
 import { connectClient } from './connection';
 import { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';
 import { formatLocks, formatProgress, formatStatus, formatSummary } from './format';
@@ -27,6 +28,9 @@ Commands:
   sync cancel <campaign>
                         Cancel a campaign's running sync (keeps what was written).
   locks [--json]        Campaign locks held by running syncs.
+  campaign list [--json]
+                        Campaigns EDD's album products give (YEAR_ARTIST_ALBUM), and whether
+                        their MailerLite groups and purchase field exist.
   help                  This text.
 
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE
@@ -86,6 +90,14 @@ export async function runCli(
       });
       const locks = await listLocks(await connect());
       io.out(values.json ? JSON.stringify(locks, null, 2) : formatLocks(locks));
+      return EXIT.ok;
+    }
+    if (command === 'campaign') {
+      if (sub !== 'list')
+        throw new UsageError(sub ? `unknown campaign command '${sub}'` : "'campaign' needs list");
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      const campaigns = await listCampaigns(await connect(), config.TEMPORAL_TASK_QUEUE);
+      io.out(values.json ? JSON.stringify(campaigns, null, 2) : formatCampaigns(campaigns));
       return EXIT.ok;
     }
     if (command !== 'sync') throw new UsageError(`unknown command '${command}'`);

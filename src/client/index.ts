@@ -1,3 +1,4 @@
+export { formatCampaigns, listCampaigns } from './campaign-list';
 export { runCli, USAGE } from './cli';
 export { connectClient, type ClientSettings } from './connection';
 export { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';

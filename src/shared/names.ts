@@ -14,6 +14,7 @@ export function mailerliteTaskQueue(taskQueue: string): string {
 /** Workflow type names, as registered by the worker (the exported function names). */
 export const WORKFLOW_TYPES = {
   campaignSync: 'campaignSync',
+  listCampaigns: 'listCampaigns',
 } as const;
 
 /** Prefix of every campaign sync's workflow ID. */

@@ -1,1 +1,2 @@
 export { campaignSync, progressQuery } from './campaign-sync';
+export { listCampaigns } from './list-campaigns';

@@ -59,6 +59,40 @@ describe('campaign-sync CLI', () => {
     expect(badEnv).toBe(EXIT.invalidInput);
   });
 
+  it('lists the campaigns EDD products give, with what exists of each in MailerLite', async () => {
+    const albumsInData = albums(stack.dataset);
+    const first = albumsInData[0]!;
+    // Two of the first campaign's eight tier groups exist already.
+    for (const tier of ['GOLD', 'WOOD']) {
+      const res = await fetch(`${stack.mailerlite.url}/api/groups`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${stack.mailerliteToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: `${first.campaign}_${tier}` }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const listed = await withWorker(temporal, stack.activities, (tq) =>
+      cli(['campaign', 'list', '--json'], tq),
+    );
+    expect(listed.code).toBe(EXIT.ok);
+    const campaigns = JSON.parse(listed.out) as {
+      campaign: string;
+      productId: number;
+      groupsPresent: number;
+    }[];
+    expect(campaigns.map((c) => c.campaign).sort()).toEqual(albumsInData.map((a) => a.campaign).sort());
+    expect(campaigns.find((c) => c.campaign === first.campaign)).toMatchObject({
+      productId: first.id,
+      groupsPresent: 2,
+      groupsExpected: 8,
+      purchaseField: false,
+    });
+    const text = await withWorker(temporal, stack.activities, (tq) => cli(['campaign', 'list'], tq));
+    expect(text.out).toMatch(
+      new RegExp(`${first.campaign}\\s+product ${first.id}\\s+groups 2/8\\s+purchase field no`),
+    );
+  });
+
   it('starts a sync, waits with progress, prints the summary and the UI link; status shows it', async () => {
     const campaign = uniqueCampaign();
     const productId = albums(stack.dataset)[0]!.id;

@@ -1,0 +1,54 @@
+import { campaignFromProduct, fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
+import type { ActivityDeps } from './deps';
+import { pickGroup } from '../providers';
+
+/** A campaign found in EDD, and how much of it exists in MailerLite. */
+export interface CampaignListing {
+  campaign: string;
+  productId: number;
+  title: string;
+  /** Tier groups that exist, of `tiers`. */
+  groupsPresent: number;
+  groupsExpected: number;
+  /** Whether the `<CAMPAIGN>_PURCHASE` field exists. */
+  purchaseField: boolean;
+}
+
+const PRODUCT_PAGE_SIZE = 100;
+
+export function catalogActivities({ providers }: ActivityDeps) {
+  return {
+    /**
+     * Every album campaign EDD's products give (their `YEAR_ARTIST_ALBUM` codes), with whether
+     * each one's tier groups and purchase field exist in MailerLite. Reads only.
+     */
+    async listCampaigns(input: { tiers: string[] }): Promise<CampaignListing[]> {
+      const albums: { campaign: string; productId: number; title: string }[] = [];
+      for (let page = 1; ; page++) {
+        const products = await providers.edd.listProducts({ page, number: PRODUCT_PAGE_SIZE });
+        for (const { info } of products) {
+          const campaign = campaignFromProduct({ title: info.title, createDate: info.create_date });
+          if (campaign) albums.push({ campaign, productId: info.id, title: info.title });
+        }
+        if (products.length < PRODUCT_PAGE_SIZE) break;
+      }
+      const [groups, fields] = await Promise.all([
+        providers.mailerlite.listAllGroups(),
+        providers.mailerlite.listFields(),
+      ]);
+      return albums
+        .map((album) => {
+          const name = purchaseFieldName(album.campaign);
+          return {
+            ...album,
+            groupsPresent: input.tiers.filter((tier) =>
+              pickGroup(groups, tierGroupName(album.campaign, tier)),
+            ).length,
+            groupsExpected: input.tiers.length,
+            purchaseField: fields.some((f) => f.name === name || f.key === fieldKey(name)),
+          };
+        })
+        .sort((a, b) => a.campaign.localeCompare(b.campaign));
+    },
+  };
+}
