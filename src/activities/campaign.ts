@@ -22,22 +22,16 @@ export interface CampaignResources {
   missing: string[];
 }
 
-const PRODUCT_PAGE_SIZE = 100;
-
 export function campaignActivities({ providers, logger }: ActivityDeps) {
   return {
     /** Finds the EDD album product of a campaign (by its derived code, or by the given product ID). */
     async resolveCampaign(input: { campaign: string; productId?: number }): Promise<ResolvedCampaign> {
-      for (let page = 1; ; page++) {
-        const products = await providers.edd.listProducts({ page, number: PRODUCT_PAGE_SIZE });
-        for (const { info } of products) {
-          const matches =
-            input.productId !== undefined
-              ? info.id === input.productId
-              : campaignFromProduct({ title: info.title, createDate: info.create_date }) === input.campaign;
-          if (matches) return { campaign: input.campaign, productId: info.id, productTitle: info.title };
-        }
-        if (products.length < PRODUCT_PAGE_SIZE) break;
+      for (const { info } of await providers.edd.listAllProducts()) {
+        const matches =
+          input.productId !== undefined
+            ? info.id === input.productId
+            : campaignFromProduct({ title: info.title, createDate: info.create_date }) === input.campaign;
+        if (matches) return { campaign: input.campaign, productId: info.id, productTitle: info.title };
       }
       throw new CampaignNotFoundError(input.campaign);
     },

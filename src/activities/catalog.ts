@@ -14,8 +14,6 @@ export interface CampaignListing {
   purchaseField: boolean;
 }
 
-const PRODUCT_PAGE_SIZE = 100;
-
 export function catalogActivities({ providers }: ActivityDeps) {
   return {
     /**
@@ -23,19 +21,15 @@ export function catalogActivities({ providers }: ActivityDeps) {
      * each one's tier groups and purchase field exist in MailerLite. Reads only.
      */
     async listCampaigns(input: { tiers: string[] }): Promise<CampaignListing[]> {
-      const albums: { campaign: string; productId: number; title: string }[] = [];
-      for (let page = 1; ; page++) {
-        const products = await providers.edd.listProducts({ page, number: PRODUCT_PAGE_SIZE });
-        for (const { info } of products) {
-          const campaign = campaignFromProduct({ title: info.title, createDate: info.create_date });
-          if (campaign) albums.push({ campaign, productId: info.id, title: info.title });
-        }
-        if (products.length < PRODUCT_PAGE_SIZE) break;
-      }
-      const [groups, fields] = await Promise.all([
+      const [products, groups, fields] = await Promise.all([
+        providers.edd.listAllProducts(),
         providers.mailerlite.listAllGroups(),
         providers.mailerlite.listFields(),
       ]);
+      const albums = products.flatMap(({ info }) => {
+        const campaign = campaignFromProduct({ title: info.title, createDate: info.create_date });
+        return campaign ? [{ campaign, productId: info.id, title: info.title }] : [];
+      });
       return albums
         .map((album) => {
           const name = purchaseFieldName(album.campaign);

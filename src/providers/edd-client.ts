@@ -141,6 +141,16 @@ export class EddClient implements SubscriberSource {
     };
   }
 
+  /** Every product of the store, page by page (a store has few: albums and merchandise). */
+  async listAllProducts(): Promise<EddProduct[]> {
+    const all: EddProduct[] = [];
+    for (let page = 1; ; page++) {
+      const products = await this.listProducts({ page, number: 100 });
+      all.push(...products);
+      if (products.length < 100) return all;
+    }
+  }
+
   /** One page of products; an empty array past the last page. */
   async listProducts(page: PageRequest): Promise<EddProduct[]> {
     const { body } = await this.http.request<{ products?: unknown }>('GET', '/products', {
