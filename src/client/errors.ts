@@ -5,11 +5,18 @@ export class SyncAlreadyRunningError extends Error {
     readonly workflowId: string,
     readonly runId: string | undefined,
     readonly startedAt: Date | undefined,
+    /** Who holds the lock: the run's trigger (`cli`, `schedule:…`) or the workflow holding it. */
+    readonly holder?: string,
+    /** `campaignSync`, or `campaignLock` when another workflow (e.g. a transition) holds the lock. */
+    readonly holderType?: string,
   ) {
     super(
-      `Campaign ${campaign} is already syncing: workflow ${workflowId}` +
+      (holderType === 'campaignLock'
+        ? `Campaign ${campaign} is locked by ${holder ?? 'another workflow'}: workflow ${workflowId}`
+        : `Campaign ${campaign} is already syncing: workflow ${workflowId}`) +
         (runId ? `, run ${runId}` : '') +
         (startedAt ? `, started ${startedAt.toISOString()}` : '') +
+        (holder && holderType !== 'campaignLock' ? `, started by ${holder}` : '') +
         `. Wait for it to finish, or cancel it with 'campaign-sync sync cancel ${campaign}'.`,
     );
     this.name = 'SyncAlreadyRunningError';

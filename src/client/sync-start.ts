@@ -49,7 +49,14 @@ export async function startSync(client: Client, taskQueue: string, input: SyncIn
         .getHandle(workflowId)
         .describe()
         .catch(() => undefined);
-      throw new SyncAlreadyRunningError(options.campaign, workflowId, running?.runId, running?.startTime);
+      throw new SyncAlreadyRunningError(
+        options.campaign,
+        workflowId,
+        running?.runId,
+        running?.startTime,
+        running?.typedSearchAttributes.get(SYNC_TRIGGER),
+        running?.type,
+      );
     }
     throw err;
   }

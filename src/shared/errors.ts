@@ -88,7 +88,7 @@ export class CampaignNotFoundError extends CampaignSyncError {
   constructor(readonly campaign: string) {
     super(
       `Campaign ${campaign} was not found: no EDD product derives this code. ` +
-        `Run 'campaign-sync campaigns' to list the codes EDD products give, or pass --product-id.`,
+        `Run 'campaign-sync campaign list' to list the codes EDD products give, or pass --product-id.`,
     );
   }
 }
@@ -112,6 +112,12 @@ export type ProviderName = 'edd' | 'mailerlite';
  * Failure types that no retry can fix: the workflow fails at once with them instead of retrying
  * until its timeout. Rate-limit and transient errors are deliberately absent.
  */
+/**
+ * A campaign's lock is held (by a running sync, or by a workflow such as a transition holding it),
+ * so the work that needed it was refused. Retrying at once will not help; wait for the holder.
+ */
+export class CampaignLockedError extends CampaignSyncError {}
+
 export const NON_RETRYABLE_ERROR_TYPES = [
   ProviderAuthError.name,
   ProviderRequestError.name,
@@ -119,4 +125,5 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   InvalidInputError.name,
   CampaignNotFoundError.name,
   CampaignResourceConflictError.name,
+  CampaignLockedError.name,
 ] as const;

@@ -15,6 +15,7 @@ export function mailerliteTaskQueue(taskQueue: string): string {
 export const WORKFLOW_TYPES = {
   campaignSync: 'campaignSync',
   listCampaigns: 'listCampaigns',
+  campaignLock: 'campaignLock',
 } as const;
 
 /** Prefix of every campaign sync's workflow ID. */

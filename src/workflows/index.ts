@@ -1,2 +1,3 @@
 export { campaignSync, progressQuery } from './campaign-sync';
 export { listCampaigns } from './list-campaigns';
+export { campaignLock } from './campaign-lock';

@@ -1,0 +1,112 @@
+import {
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { CampaignLockedError } from '../shared/errors';
+import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
+
+export interface CampaignLockInput {
+  campaign: string;
+  /** Who holds the lock, e.g. `transition:campaign-transition-2024_A_B-2025_C_D`. */
+  holder: string;
+}
+
+/** Ends a {@link campaignLock} run, freeing the campaign. */
+export const releaseLockSignal = defineSignal('release');
+/** Who holds the lock (answered while it is held). */
+export const lockHolderQuery = defineQuery<CampaignLockInput>('holder');
+
+/**
+ * Holds a campaign's lock for another workflow: it runs under the campaign's sync workflow ID
+ * (`campaign-sync-<CODE>`), so while it is open no sync of the campaign can start, and ends when
+ * its parent signals `release`, or when the parent closes (parent close policy TERMINATE), so a
+ * lock can never outlive the work it protects.
+ */
+export async function campaignLock(input: CampaignLockInput): Promise<{ campaign: string; holder: string }> {
+  let released = false;
+  setHandler(releaseLockSignal, () => {
+    released = true;
+  });
+  setHandler(lockHolderQuery, () => input);
+  try {
+    await condition(() => released);
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+  }
+  return { campaign: input.campaign, holder: input.holder };
+}
+
+/** Locks held by one workflow; release them all with {@link LockSet.release}. */
+export class LockSet {
+  constructor(private readonly handles: ChildWorkflowHandle<typeof campaignLock>[]) {}
+
+  get campaigns(): string[] {
+    return this.handles.map((h) => h.workflowId);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(
+      this.handles.map(async (handle) => {
+        await handle.signal(releaseLockSignal);
+        await handle.result();
+      }),
+    );
+  }
+}
+
+/**
+ * Takes the locks of several campaigns for the calling workflow, in code order (so two callers
+ * wanting the same pair cannot each hold one and wait for the other). A campaign already locked,
+ * by a running sync or another holder, fails at once with {@link CampaignLockedError} naming the
+ * lock's workflow ID; the locks taken so far are released first.
+ */
+export async function acquireCampaignLocks(campaigns: string[], holder: string): Promise<LockSet> {
+  const taken: ChildWorkflowHandle<typeof campaignLock>[] = [];
+  const info = workflowInfo();
+  for (const campaign of [...new Set(campaigns)].sort()) {
+    const workflowId = syncWorkflowId(campaign);
+    try {
+      taken.push(
+        await startChild(campaignLock, {
+          workflowId,
+          args: [{ campaign, holder }],
+          taskQueue: info.taskQueue,
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: [
+            { key: CAMPAIGN_CODE, value: campaign },
+            { key: SYNC_TRIGGER, value: holder },
+          ],
+        }),
+      );
+    } catch (err) {
+      await new LockSet(taken).release();
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw ApplicationFailure.create({
+          type: CampaignLockedError.name,
+          nonRetryable: true,
+          message:
+            `Campaign ${campaign} is locked: workflow ${workflowId} is running (a sync, or another ` +
+            `workflow holding the lock). See 'campaign-sync locks'; try again once it ends.`,
+          details: [{ campaign, workflowId }],
+        });
+      }
+      throw err;
+    }
+  }
+  return new LockSet(taken);
+}
+
+/** The workflow type a lock-holding run has. */
+export const LOCK_WORKFLOW_TYPE = WORKFLOW_TYPES.campaignLock;
