@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Metrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 import type { EddClient, MailerLiteClient } from '../providers';
@@ -9,4 +10,10 @@ export interface ActivityDeps {
   metrics: Metrics;
   /** Concurrent EDD customer look-ups in one source page. Default 8. */
   eddConcurrency?: number;
+  /**
+   * A Temporal client, for activities that manage schedules or describe runs: provisioning's
+   * schedule steps fail without it, and the scheduled launcher's lock-holder look-up then names
+   * only the holder's workflow ID.
+   */
+  temporal?: { client: Client; namespace: string };
 }

@@ -1,5 +1,7 @@
+import type { Client } from '@temporalio/client';
 import type { Config, EddCredentials, MailerLiteCredentials } from '../config';
 import { createActivities, type Activities } from '../activities';
+import { connectClient } from '../client/connection';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { EddClient, MailerLiteClient } from '../providers';
@@ -10,6 +12,8 @@ export function buildActivities(opts: {
   credentials: { edd: EddCredentials; mailerlite: MailerLiteCredentials };
   logger: Logger;
   metrics: Metrics;
+  /** A Temporal client for the activities that manage schedules and describe runs (see {@link connectActivityClient}). */
+  temporal?: { client: Client; namespace: string };
 }): Activities {
   const { config, credentials, logger, metrics } = opts;
   const observe = metrics.observeRequest.bind(metrics);
@@ -25,5 +29,17 @@ export function buildActivities(opts: {
     },
     logger,
     metrics,
+    ...(opts.temporal ? { temporal: opts.temporal } : {}),
   });
+}
+
+/**
+ * The Temporal client the worker's activities use (schedules, run descriptions), from the config:
+ * `TEMPORAL_ADDRESS` (default localhost:7233) and `TEMPORAL_NAMESPACE`. The caller closes it with
+ * `client.connection.close()`.
+ */
+export async function connectActivityClient(config: Config): Promise<{ client: Client; namespace: string }> {
+  const namespace = config.TEMPORAL_NAMESPACE;
+  const client = await connectClient({ address: config.TEMPORAL_ADDRESS ?? 'localhost:7233', namespace });
+  return { client, namespace };
 }

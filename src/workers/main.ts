@@ -2,7 +2,7 @@ import { loadConfig, providerSettings } from '../config';
 import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
 import { runtimeLogging } from '../observability/sdk-logger';
-import { buildActivities } from './build-activities';
+import { buildActivities, connectActivityClient } from './build-activities';
 import { NativeConnection, Runtime, SyncWorkers } from './create-worker';
 
 /** The worker process: polls the task queue until SIGINT/SIGTERM, then drains and exits 0. */
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const credentials = providerSettings(config);
   const address = config.TEMPORAL_ADDRESS ?? 'localhost:7233';
   const connection = await NativeConnection.connect({ address });
+  const temporal = await connectActivityClient(config);
   try {
     const workers = await SyncWorkers.create({
       connection,
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
         credentials,
         logger,
         metrics: createMetrics(undefined, { defaultMetrics: true }),
+        temporal,
       }),
     });
     logger.info(
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     await workers.run();
     logger.info('worker stopped');
   } finally {
+    await temporal.client.connection.close();
     await connection.close();
   }
 }

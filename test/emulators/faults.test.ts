@@ -305,6 +305,7 @@ describe('fault injection', () => {
       malformedRate: 0,
       applyBeforeFailRate: 0,
       seed: 1,
+      routeFaults: [],
     });
     expect(await sequence(5, mlGet)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   });
@@ -329,6 +330,32 @@ describe('fault injection', () => {
     ['a fractional seed', { seed: 1.5 }, ['seed']],
     ['an array', [], ['body']],
     ['text that is not JSON', 'errorRate=1', ['body']],
+    ['route faults that are not a list', { routeFaults: { path: '/api/groups' } }, ['routeFaults']],
+    [
+      'a route fault with a success status',
+      { routeFaults: [{ path: '/api/groups', status: 200 }] },
+      ['routeFaults[0].status'],
+    ],
+    [
+      'a route fault without a path, with an unknown method and key',
+      { routeFaults: [{ method: 'FETCH', status: 500, limit: 1 }] },
+      ['routeFaults[0].limit', 'routeFaults[0].method', 'routeFaults[0].path'],
+    ],
+    [
+      'a route fault with a relative path and zero times',
+      {
+        routeFaults: [
+          { path: '/api/groups', status: 500 },
+          { path: 'api/groups', status: 500, times: 0 },
+        ],
+      },
+      ['routeFaults[1].path', 'routeFaults[1].times'],
+    ],
+    [
+      'a route fault with a negative after',
+      { routeFaults: [{ path: '/api/groups', status: 500, after: -1 }] },
+      ['routeFaults[0].after'],
+    ],
   ])('refuses %s with 422 naming the field, keeping the active faults', async (_name, body, fields) => {
     await put(ml, { errorRate: 0.25, seed: 4 });
     const res = await put(ml, body);
@@ -337,6 +364,69 @@ describe('fault injection', () => {
     expect(json.message).toBe('Invalid fault settings.');
     expect(Object.keys(json.errors)).toEqual(fields);
     expect(await (await fetch(`${ml.url}/_admin/faults`)).json()).toMatchObject({ errorRate: 0.25, seed: 4 });
+  });
+
+  it('route faults fail matching requests after `after`, `times` times, before any other fault', async () => {
+    await put(ml, {
+      routeFaults: [{ method: 'post', path: '/api/groups/', status: 500, after: 2, times: 2 }],
+      rateLimitBursts: { every: 100, length: 1 },
+    });
+    const create = (name: string) => mlPost('/api/groups', { name });
+    // Only POST /api/groups matches: reads go through and take no part in the count.
+    expect(label(await create('A'))).toBe('201');
+    expect(label(await mlGet())).toBe('ok');
+    expect(label(await create('B'))).toBe('201');
+    const failed = (await create('C')) as Extract<Outcome, { kind: 'answered' }>;
+    expect(failed.status).toBe(500);
+    expect(JSON.parse(failed.body)).toEqual({ message: 'Server Error' }); // shaped like MailerLite's 500
+    expect(label(await create('C'))).toBe('500');
+    expect(label(await create('C'))).toBe('201');
+    expect(label(await mlGet())).toBe('ok');
+    const state = (await (await fetch(`${ml.url}/_admin/state`)).json()) as { groups: { name: string }[] };
+    expect(state.groups.map((g) => g.name)).toEqual(['A', 'B', 'C']);
+    const stats = await faultStats(ml);
+    expect(stats.byKind.route).toBe(2);
+    expect(stats.byKind.rateLimitBurst).toBe(0); // route-faulted requests take no position in the sequence
+    expect(stats.byStatus['500']).toBe(2);
+    // A reset restarts the counts: the next two creates are let through again.
+    await fetch(`${ml.url}/_admin/reset`, { method: 'POST' });
+    let n = 0;
+    expect(await sequence(4, () => create(`R${n++}`))).toEqual(['201', '201', '500', '500']);
+  });
+
+  it('route faults match {name} segments, any method when none is given, and answer other statuses as JSON', async () => {
+    await put(ml, {
+      routeFaults: [
+        { path: '/api/groups/{id}', status: 422, message: 'The given data was invalid.' },
+        { method: 'GET', path: '/api/groups', status: 429 },
+      ],
+    });
+    for (const method of ['DELETE', 'PUT']) {
+      const res = await fetch(`${ml.url}/api/groups/123`, { method, headers: mlAuth });
+      expect(res.status).toBe(422);
+      expect(await res.json()).toEqual({ message: 'The given data was invalid.' });
+    }
+    const limited = (await mlGet()) as Extract<Outcome, { kind: 'answered' }>;
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    // Neither matches a path with a different number of segments.
+    expect(label(await attempt(`${ml.url}/api/groups/123/subscribers`, { headers: mlAuth }))).toBe('404');
+    expect(await (await fetch(`${ml.url}/_admin/faults`)).json()).toMatchObject({
+      routeFaults: [
+        {
+          method: null,
+          path: '/api/groups/{id}',
+          status: 422,
+          after: 0,
+          times: null,
+          message: 'The given data was invalid.',
+        },
+        { method: 'GET', path: '/api/groups', status: 429, after: 0, times: null, message: null },
+      ],
+    });
+    // EDD's emulator shares the injector.
+    await put(edd, { routeFaults: [{ path: '/edd-api/v2/customers', status: 503, times: 1 }] });
+    expect(await sequence(2, eddGet)).toEqual(['503', 'ok']);
   });
 
   it('answers 405 for other methods on /_admin/faults', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import type { Activities } from '../../src/activities';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
@@ -32,6 +33,8 @@ export async function startStack(
     eddToken?: string;
     /** Environment overrides for the activities' config (e.g. RATE_LIMIT_MAX_WAIT_MS). */
     env?: Record<string, string>;
+    /** The test Temporal client (`connectTestTemporal()`), for activities that manage schedules or describe runs. */
+    temporal?: { client: Client };
   } = {},
 ): Promise<Stack> {
   const dataset = generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
@@ -49,6 +52,9 @@ export async function startStack(
     },
     logger: createLogger({ level: 'silent' }),
     metrics,
+    ...(opts.temporal
+      ? { temporal: { client: opts.temporal.client, namespace: opts.temporal.client.options.namespace } }
+      : {}),
   });
   return {
     dataset,

@@ -42,6 +42,38 @@ export interface RateLimitBursts {
 /** A fixed delay, or one drawn uniformly from `min..max` (inclusive) per request. */
 export type LatencySetting = number | { min: number; max: number };
 
+/**
+ * A targeted fault: requests matching `method` and `path` are let through `after` times, then
+ * answered `status` (without being handled) `times` times, or for good when `times` is absent.
+ */
+export interface RouteFault {
+  /** HTTP method to match, any case. Default: any method. */
+  method?: string;
+  /**
+   * Path to match (the query is ignored): exact, or with `{name}` segments each matching one
+   * segment, e.g. `/api/groups/{id}`.
+   */
+  path: string;
+  /** The answer's status, 400..599. 500, 502, 503 and 429 look like the provider's; others are `{message}` JSON. */
+  status: number;
+  /** Matching requests let through first. Default 0. */
+  after?: number;
+  /** Matching requests then failed. Default: all of them. */
+  times?: number;
+  /** `message` of a JSON answer (not of 500/502/503/429). Default `Injected fault (routeFaults[i]).` */
+  message?: string;
+}
+
+/** A route fault with its defaults filled in (`method`/`times` null = any / forever). */
+export interface ActiveRouteFault {
+  method: string | null;
+  path: string;
+  status: number;
+  after: number;
+  times: number | null;
+  message: string | null;
+}
+
 /** What `PUT /_admin/faults` and the emulators' `faults` option accept. Every field is optional. */
 export interface FaultSettings {
   /** Share (0..1) of API requests answered 500, 502 or 503 without being handled. Default 0. */
@@ -58,6 +90,8 @@ export interface FaultSettings {
   applyBeforeFailRate?: number;
   /** PRNG seed, an integer 0..2^32−1. Default {@link DEFAULT_FAULT_SEED}. */
   seed?: number;
+  /** Targeted faults, decided before all the others (at most {@link MAX_ROUTE_FAULTS}). Default none. */
+  routeFaults?: RouteFault[];
 }
 
 /** The settings with every default filled in: what `GET /_admin/faults` returns. */
@@ -69,6 +103,7 @@ export interface ActiveFaults {
   malformedRate: number;
   applyBeforeFailRate: number;
   seed: number;
+  routeFaults: ActiveRouteFault[];
 }
 
 const SETTING_KEYS = [
@@ -79,7 +114,12 @@ const SETTING_KEYS = [
   'malformedRate',
   'applyBeforeFailRate',
   'seed',
+  'routeFaults',
 ] as const;
+const ROUTE_FAULT_KEYS = ['method', 'path', 'status', 'after', 'times', 'message'] as const;
+/** Most route faults one setting may hold. */
+export const MAX_ROUTE_FAULTS = 50;
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const RATE_KEYS = ['resetRate', 'errorRate', 'malformedRate', 'applyBeforeFailRate'] as const;
 
 /** Fault settings that cannot be used; `errors` names each offending field. */
@@ -153,6 +193,74 @@ function parseBursts(
     : null;
 }
 
+function parseRouteFaults(value: unknown, add: (field: string, message: string) => void): ActiveRouteFault[] {
+  if (!Array.isArray(value)) {
+    add('routeFaults', 'must be an array of { "method"?, "path", "status", "after"?, "times"? }.');
+    return [];
+  }
+  if (value.length > MAX_ROUTE_FAULTS) add('routeFaults', `must hold at most ${MAX_ROUTE_FAULTS} faults.`);
+  const parsed: ActiveRouteFault[] = [];
+  value.slice(0, MAX_ROUTE_FAULTS).forEach((raw: unknown, i) => {
+    const at = `routeFaults[${i}]`;
+    if (!isObject(raw)) {
+      add(at, 'must be an object { "method"?, "path", "status", "after"?, "times"?, "message"? }.');
+      return;
+    }
+    let ok = true;
+    const fail = (field: string, message: string): void => {
+      ok = false;
+      add(`${at}${field}`, message);
+    };
+    for (const key of Object.keys(raw)) {
+      if (!(ROUTE_FAULT_KEYS as readonly string[]).includes(key)) {
+        fail(`.${key}`, `is not a setting; known: ${ROUTE_FAULT_KEYS.join(', ')}.`);
+      }
+    }
+    const { method, path, status, after = 0, times, message } = raw;
+    const upper = typeof method === 'string' ? method.toUpperCase() : undefined;
+    if (method !== undefined && !(HTTP_METHODS as readonly (string | undefined)[]).includes(upper)) {
+      fail('.method', `must be one of ${HTTP_METHODS.join(', ')}.`);
+    }
+    if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
+      fail('.path', 'must be a path starting with / (no query), e.g. "/api/groups" or "/api/groups/{id}".');
+    }
+    if (!isIntegerIn(status, 400, 599))
+      fail('.status', 'must be an HTTP error status, an integer from 400 to 599.');
+    if (!isIntegerIn(after, 0, Number.MAX_SAFE_INTEGER)) fail('.after', 'must be an integer of 0 or more.');
+    if (times !== undefined && !isIntegerIn(times, 1, Number.MAX_SAFE_INTEGER)) {
+      fail('.times', 'must be a positive integer (leave it out to fail every matching request).');
+    }
+    if (message !== undefined && (typeof message !== 'string' || message.length > 500)) {
+      fail('.message', 'must be a string of at most 500 characters.');
+    }
+    if (!ok) return;
+    parsed.push({
+      method: upper ?? null,
+      path: normalizePath(path as string),
+      status: status as number,
+      after: after as number,
+      times: (times as number | undefined) ?? null,
+      message: (message as string | undefined) ?? null,
+    });
+  });
+  return parsed;
+}
+
+/** Without a trailing slash (except the root), so `/api/groups/` matches `/api/groups`. */
+function normalizePath(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
+
+/** Whether a request path matches a route fault's path (`{name}` matches one segment). */
+function pathMatches(pattern: string, path: string): boolean {
+  const want = pattern.split('/');
+  const got = normalizePath(path).split('/');
+  return (
+    want.length === got.length &&
+    want.every((part, i) => (/^\{[^/{}]+\}$/.test(part) ? got[i] !== '' : part === got[i]))
+  );
+}
+
 /**
  * Checks settings strictly: unknown keys, wrong types and out-of-range values are refused, naming
  * the field. Rates must sum to at most 1, because each request meets at most one fault.
@@ -176,6 +284,7 @@ export function parseFaultSettings(raw: unknown): ActiveFaults {
     malformedRate: 0,
     applyBeforeFailRate: 0,
     seed: DEFAULT_FAULT_SEED,
+    routeFaults: [],
   };
   for (const key of RATE_KEYS) {
     const value = raw[key];
@@ -194,6 +303,7 @@ export function parseFaultSettings(raw: unknown): ActiveFaults {
     if (isIntegerIn(raw.seed, 0, MAX_SEED)) active.seed = raw.seed;
     else add('seed', `must be an integer from 0 to ${MAX_SEED}.`);
   }
+  if (raw.routeFaults !== undefined) active.routeFaults = parseRouteFaults(raw.routeFaults, add);
   if (Object.keys(errors).length > 0) throw new FaultSettingsError(errors);
   return active;
 }
@@ -206,7 +316,8 @@ export interface FaultProfile {
   malformed(): Reply;
 }
 
-export type FaultKind = 'serverError' | 'rateLimitBurst' | 'reset' | 'malformed' | 'appliedThenFailed';
+export type FaultKind =
+  'serverError' | 'rateLimitBurst' | 'reset' | 'malformed' | 'appliedThenFailed' | 'route';
 
 export interface FaultDecision {
   /** 1-based position among API requests since the settings were last set or reset. */
@@ -224,6 +335,7 @@ const FAULT_KINDS: readonly FaultKind[] = [
   'reset',
   'malformed',
   'appliedThenFailed',
+  'route',
 ];
 
 /** Injected faults, for `/_admin/stats`. */
@@ -243,7 +355,7 @@ export class FaultStats {
     this.delayed = 0;
   }
 
-  /** `{ total, byKind: { serverError, rateLimitBurst, reset, malformed, appliedThenFailed }, byStatus, delayed }`. */
+  /** `{ total, byKind: { serverError, rateLimitBurst, reset, malformed, appliedThenFailed, route }, byStatus, delayed }`. */
   toJSON(): unknown {
     const byKind = Object.fromEntries(FAULT_KINDS.map((k) => [k, this.byKind.get(k) ?? 0]));
     const total = [...this.byKind.values()].reduce((sum, n) => sum + n, 0);
@@ -272,6 +384,8 @@ export class FaultInjector {
   private active: ActiveFaults = NO_FAULTS;
   private rng = new Rng(DEFAULT_FAULT_SEED);
   private position = 0;
+  /** Matching requests seen by each route fault since the settings were set or reset. */
+  private routeSeen: number[] = [];
 
   /** @throws FaultSettingsError when `opts.initial` cannot be used. */
   constructor(
@@ -302,11 +416,42 @@ export class FaultInjector {
   restart(): void {
     this.rng = new Rng(this.active.seed);
     this.position = 0;
+    this.routeSeen = this.active.routeFaults.map(() => 0);
   }
 
   private get inert(): boolean {
     const a = this.active;
-    return a.rateLimitBursts === null && a.latencyMs === 0 && RATE_KEYS.every((key) => a[key] === 0);
+    return (
+      a.rateLimitBursts === null &&
+      a.latencyMs === 0 &&
+      a.routeFaults.length === 0 &&
+      RATE_KEYS.every((key) => a[key] === 0)
+    );
+  }
+
+  /**
+   * The route fault that answers this request, if any. Every route fault matching the request
+   * counts it; the first whose window (after its `after` requests, for `times` requests) holds it
+   * answers. A request no route fault answers goes on to the other faults.
+   */
+  decideRoute(method: string, path: string): { fault: ActiveRouteFault; index: number } | null {
+    let answer: { fault: ActiveRouteFault; index: number } | null = null;
+    for (const [index, fault] of this.active.routeFaults.entries()) {
+      if (fault.method !== null && fault.method !== method.toUpperCase()) continue;
+      if (!pathMatches(fault.path, path)) continue;
+      const seen = (this.routeSeen[index] = (this.routeSeen[index] ?? 0) + 1);
+      const inWindow = seen > fault.after && (fault.times === null || seen <= fault.after + fault.times);
+      answer ??= inWindow ? { fault, index } : null;
+    }
+    return answer;
+  }
+
+  private routeReply(fault: ActiveRouteFault, index: number): Reply {
+    if (fault.status === 429) return this.profile.rateLimited(1);
+    if ((SERVER_ERROR_STATUSES as readonly number[]).includes(fault.status)) {
+      return this.profile.serverError(fault.status as ServerErrorStatus);
+    }
+    return jsonReply(fault.status, { message: fault.message ?? `Injected fault (routeFaults[${index}]).` });
   }
 
   /** The fate of the next API request. Draws exactly three numbers, whatever the outcome. */
@@ -352,6 +497,17 @@ export class FaultInjector {
   async serve(req: IncomingMessage, res: ServerResponse, handle: () => Promise<Reply>): Promise<void> {
     if (this.inert) {
       sendReply(res, await handle());
+      return;
+    }
+    // Route faults come first; a request they answer takes no position in the sequence below.
+    const route = this.decideRoute(
+      req.method ?? 'GET',
+      new URL(req.url ?? '/', 'http://emulator.local').pathname,
+    );
+    if (route) {
+      this.stats.record('route', route.fault.status);
+      await drain(req);
+      sendReply(res, this.routeReply(route.fault, route.index));
       return;
     }
     const decision = this.decide();

@@ -1,0 +1,228 @@
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, type Duration } from '@temporalio/common';
+import { fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
+import { InvalidInputError, ProviderNotFoundError, ProviderRequestError } from '../shared/errors';
+import { launcherWorkflowId, syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import type { LockHolder, ScheduleTiming } from '../shared/provisioning';
+import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
+import type { SyncInput } from '../shared/sync-types';
+import { pickGroup } from '../providers';
+import type { ActivityDeps } from './deps';
+
+/**
+ * How far back a sync schedule catches up on actions it missed while the Temporal server was
+ * down: a short outage (a restart, an upgrade) still runs the sync it missed; after a longer one
+ * the missed run is dropped and the next one does the work (each sync covers the whole campaign).
+ */
+export const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
+
+/** What of a campaign's MailerLite resources exists now. */
+export interface ExistingCampaignResources {
+  /** Each tier's group, in tier order; `id` null when it does not exist. */
+  groups: { tier: string; name: string; id: string | null }[];
+  /** The `<CAMPAIGN>_PURCHASE` field, or null. */
+  field: { id: string; name: string; key: string; type: string } | null;
+}
+
+/** A create step's answer: created now (with its ID), or found to exist already (reused). */
+export type CreateOutcome = { created: true; id: string } | { created: false };
+
+/** MailerLite's refusal of a duplicate name: `422 {"errors":{"name":["The name has already been taken."]}}`. */
+function isNameTaken(err: unknown): boolean {
+  return (
+    err instanceof ProviderRequestError &&
+    err.status === 422 &&
+    (err.fieldErrors.name ?? []).some((m) => /already been taken/i.test(m))
+  );
+}
+
+/**
+ * The steps of `campaign create` (a saga, see src/workflows/campaign-create.ts). Every MailerLite
+ * create or delete is one activity making exactly one API request (they run on the MailerLite task
+ * queue, whose rate limit is the account's budget); the look-up pages, like the sync's. Each step
+ * says whether it created its resource, so the saga undoes exactly what its own run created.
+ */
+export function provisioningActivities({ providers, logger, temporal }: ActivityDeps) {
+  const ml = providers.mailerlite;
+
+  const requireClient = (): Client => {
+    if (temporal) return temporal.client;
+    throw ApplicationFailure.create({
+      type: 'WorkerConfigError',
+      nonRetryable: true,
+      message:
+        'This worker has no Temporal client (ActivityDeps.temporal), which schedule steps need; ' +
+        'workers built by src/workers/main.ts have one.',
+    });
+  };
+
+  return {
+    /** The campaign's tier groups and purchase field as they exist now (one listing of each). */
+    async lookupCampaignResources(input: {
+      campaign: string;
+      tiers: string[];
+    }): Promise<ExistingCampaignResources> {
+      const groups = await ml.listAllGroups(input.campaign);
+      const fieldName = purchaseFieldName(input.campaign);
+      const wantedKey = fieldKey(fieldName);
+      const field = (await ml.listFields()).find((f) => f.name === fieldName || f.key === wantedKey);
+      return {
+        groups: input.tiers.map((tier) => {
+          const name = tierGroupName(input.campaign, tier);
+          return { tier, name, id: pickGroup(groups, name)?.id ?? null };
+        }),
+        field: field ? { id: field.id, name: field.name, key: field.key, type: field.type } : null,
+      };
+    },
+
+    /** `POST /api/groups`. A name already taken (a race, or a lost answer) is reported, not created. */
+    async createCampaignGroup(input: { name: string }): Promise<CreateOutcome> {
+      try {
+        const group = await ml.createGroup(input.name);
+        logger.info({ group: input.name, id: group.id }, 'created MailerLite group');
+        return { created: true, id: group.id };
+      } catch (err) {
+        if (isNameTaken(err)) return { created: false };
+        throw err;
+      }
+    },
+
+    /** `DELETE /api/groups/{id}`: a compensation. Already gone (404) counts as done. */
+    async deleteCampaignGroup(input: { id: string; name: string }): Promise<{ deleted: boolean }> {
+      try {
+        await ml.deleteGroup(input.id);
+        logger.info({ group: input.name, id: input.id }, 'deleted MailerLite group (undo)');
+        return { deleted: true };
+      } catch (err) {
+        if (err instanceof ProviderNotFoundError) return { deleted: false };
+        throw err;
+      }
+    },
+
+    /** `POST /api/fields {type: number}`. A name already taken is reported, not created. */
+    async createCampaignField(input: { name: string }): Promise<CreateOutcome> {
+      try {
+        const field = await ml.createField(input.name, 'number');
+        logger.info({ field: input.name, id: field.id }, 'created MailerLite field');
+        return { created: true, id: field.id };
+      } catch (err) {
+        if (isNameTaken(err)) return { created: false };
+        throw err;
+      }
+    },
+
+    /** `DELETE /api/fields/{id}`: a compensation. Already gone (404) counts as done. */
+    async deleteCampaignField(input: { id: string; name: string }): Promise<{ deleted: boolean }> {
+      try {
+        await ml.deleteField(input.id);
+        logger.info({ field: input.name, id: input.id }, 'deleted MailerLite field (undo)');
+        return { deleted: true };
+      } catch (err) {
+        if (err instanceof ProviderNotFoundError) return { deleted: false };
+        throw err;
+      }
+    },
+
+    /** Whether a schedule with this ID exists. */
+    async findSyncSchedule(input: { scheduleId: string }): Promise<{ exists: boolean }> {
+      try {
+        await requireClient().schedule.getHandle(input.scheduleId).describe();
+        return { exists: true };
+      } catch (err) {
+        if (err instanceof ScheduleNotFoundError) return { exists: false };
+        throw err;
+      }
+    },
+
+    /**
+     * Creates the campaign's sync schedule: overlap SKIP, catch-up window
+     * {@link SCHEDULE_CATCHUP_WINDOW}; its action starts the launcher `scheduledCampaignSync` on
+     * the worker's task queue. An existing schedule with the ID is reused, unless its memo names
+     * `owner` (this run: an earlier attempt of this step created it, and its answer was lost).
+     */
+    async createSyncSchedule(input: {
+      campaign: string;
+      scheduleId: string;
+      timing: ScheduleTiming;
+      taskQueue: string;
+      args: SyncInput;
+      /** `<workflowId>/<runId>` of the provisioning run, recorded in the schedule's memo. */
+      owner: string;
+    }): Promise<{ created: boolean }> {
+      const client = requireClient();
+      try {
+        await client.schedule.create({
+          scheduleId: input.scheduleId,
+          spec: input.timing.every
+            ? { intervals: [{ every: input.timing.every as Duration }] }
+            : { cronExpressions: [input.timing.cron!] },
+          action: {
+            type: 'startWorkflow',
+            workflowType: WORKFLOW_TYPES.scheduledCampaignSync,
+            taskQueue: input.taskQueue,
+            workflowId: launcherWorkflowId(input.campaign),
+            args: [input.args],
+            typedSearchAttributes: [
+              { key: CAMPAIGN_CODE, value: input.campaign },
+              { key: SYNC_TRIGGER, value: input.args.trigger ?? `schedule:${input.scheduleId}` },
+            ],
+          },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: SCHEDULE_CATCHUP_WINDOW },
+          memo: { createdBy: input.owner },
+          state: { note: `Scheduled sync of campaign ${input.campaign} (campaign-sync campaign create)` },
+        });
+        logger.info({ scheduleId: input.scheduleId, timing: input.timing }, 'created sync schedule');
+        return { created: true };
+      } catch (err) {
+        if (err instanceof ScheduleAlreadyRunning) {
+          const existing = await client.schedule.getHandle(input.scheduleId).describe();
+          return { created: existing.memo?.createdBy === input.owner };
+        }
+        // The server's (or the SDK's) refusal of the spec: retrying will not help.
+        if (err instanceof TypeError) throw new InvalidInputError(`Invalid schedule: ${err.message}`);
+        throw err;
+      }
+    },
+
+    /** Deletes a sync schedule: a compensation. Already gone counts as done. */
+    async deleteSyncSchedule(input: { scheduleId: string }): Promise<{ deleted: boolean }> {
+      try {
+        await requireClient().schedule.getHandle(input.scheduleId).delete();
+        logger.info({ scheduleId: input.scheduleId }, 'deleted sync schedule (undo)');
+        return { deleted: true };
+      } catch (err) {
+        if (err instanceof ScheduleNotFoundError) return { deleted: false };
+        throw err;
+      }
+    },
+
+    /**
+     * The run holding a campaign's lock (`campaign-sync-<CODE>`): its type, run ID, start time and
+     * `SyncTrigger`. Without a Temporal client, or when it has just ended, only its workflow ID.
+     */
+    async describeLockHolder(input: { campaign: string }): Promise<LockHolder> {
+      const workflowId = syncWorkflowId(input.campaign);
+      if (!temporal) return { workflowId };
+      try {
+        const run = await temporal.client.workflow.getHandle(workflowId).describe();
+        const trigger = run.typedSearchAttributes.get(SYNC_TRIGGER);
+        return {
+          workflowId,
+          workflowType: run.type,
+          runId: run.runId,
+          startedAt: run.startTime.toISOString(),
+          ...(trigger !== undefined ? { trigger } : {}),
+        };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { workflowId };
+        throw err;
+      }
+    },
+  };
+}

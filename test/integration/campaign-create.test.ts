@@ -1,0 +1,392 @@
+import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { runCli } from '../../src/client';
+import { createCampaign } from '../../src/client/campaign-create';
+import { EXIT } from '../../src/client/errors';
+import { startSync } from '../../src/client/sync-start';
+import { DEFAULT_TIERS, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
+import { launcherWorkflowId, syncScheduleId, syncWorkflowId, WORKFLOW_TYPES } from '../../src/shared/names';
+import type {
+  CampaignCreateInput,
+  CampaignCreateResult,
+  ProvisioningFailureDetails,
+  ScheduledSyncResult,
+} from '../../src/shared/provisioning';
+import { SYNC_TRIGGER } from '../../src/shared/search-attributes';
+import type { SyncInput } from '../../src/shared/sync-types';
+import {
+  connectTestTemporal,
+  uniqueTaskQueue,
+  withWorker,
+  type TemporalTestContext,
+} from '../helpers/temporal';
+import { albums, mailerliteGet, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+
+let temporal: TemporalTestContext;
+let stack: Stack;
+
+beforeAll(async () => {
+  temporal = await connectTestTemporal();
+  stack = await startStack({ customers: 300, temporal });
+});
+afterAll(async () => {
+  await stack.close();
+  await temporal.close();
+});
+afterEach(async () => {
+  await fetch(`${stack.mailerlite.url}/_admin/faults`, { method: 'DELETE' });
+});
+
+/** A matcher for any string matching `re` (typed, unlike `expect.stringMatching`). */
+const anyMatching = (re: RegExp): string => {
+  const matcher: unknown = expect.stringMatching(re);
+  return matcher as string;
+};
+
+const groupNames = (campaign: string) => DEFAULT_TIERS.map((tier) => tierGroupName(campaign, tier));
+
+async function groupsOf(campaign: string): Promise<{ id: string; name: string }[]> {
+  const page = await mailerliteGet<{ data: { id: string; name: string }[] }>(
+    stack.mailerlite,
+    `/groups?limit=100&filter[name]=${campaign}`,
+  );
+  return page.data;
+}
+
+async function fieldsOf(campaign: string): Promise<{ id: string; name: string; type: string }[]> {
+  const page = await mailerliteGet<{ data: { id: string; name: string; type: string }[] }>(
+    stack.mailerlite,
+    `/fields?limit=100&filter[keyword]=${campaign.toLowerCase()}`,
+  );
+  return page.data;
+}
+
+async function writes(): Promise<number> {
+  const stats = (await (await fetch(`${stack.mailerlite.url}/_admin/stats`)).json()) as {
+    writes: { total: number };
+  };
+  return stats.writes.total;
+}
+
+async function mlPost(path: string, body: unknown): Promise<{ id: string }> {
+  const res = await fetch(`${stack.mailerlite.url}/api${path}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${stack.mailerliteToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`POST ${path}: HTTP ${res.status}`);
+  return ((await res.json()) as { data: { id: string } }).data;
+}
+
+/** Runs `campaignCreate` on a fresh worker, as the CLI does. */
+function create(input: CampaignCreateInput): Promise<CampaignCreateResult> {
+  return withWorker(temporal, stack.activities, (tq) => createCampaign(temporal.client, tq, input));
+}
+
+/** The CampaignProvisioningError a failed create ends with, and its details. */
+async function failedCreate(input: CampaignCreateInput) {
+  const err = await create(input).then(
+    () => {
+      throw new Error('campaign create succeeded; it should have failed');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  expect(cause.type).toBe('CampaignProvisioningError');
+  expect(cause.nonRetryable).toBe(true);
+  return { message: cause.message, details: cause.details?.[0] as ProvisioningFailureDetails };
+}
+
+describe('campaign create', () => {
+  it("creates exactly an EDD album's 8 tier groups and number field; a second run changes nothing", async () => {
+    const album = albums(stack.dataset)[0]!;
+    const campaign = album.campaign;
+
+    const first = await create({ campaign });
+    expect(first).toMatchObject({ campaign, productId: album.id, custom: false, dryRun: false });
+    expect(first.created.map((r) => `${r.kind} ${r.name}`)).toEqual([
+      ...groupNames(campaign).map((name) => `group ${name}`),
+      `field ${purchaseFieldName(campaign)}`,
+    ]);
+    expect(first.reused).toEqual([]);
+    expect(first.message).toMatch(/^Created 8 groups and field /);
+    const groups = await groupsOf(campaign);
+    expect(groups.map((g) => g.name).sort()).toEqual(groupNames(campaign).sort());
+    expect(await fieldsOf(campaign)).toEqual([
+      expect.objectContaining({ name: purchaseFieldName(campaign), type: 'number' }),
+    ]);
+
+    const before = await writes();
+    const second = await create({ campaign });
+    expect(second.created).toEqual([]);
+    expect(second.reused).toHaveLength(9);
+    expect(second.message).toMatch(/nothing to create/i);
+    expect(await writes()).toBe(before);
+    expect(await groupsOf(campaign)).toEqual(groups);
+  });
+
+  it('creates a custom campaign without an EDD product, and refuses an unknown non-custom one', async () => {
+    const campaign = uniqueCampaign();
+    const result = await create({ campaign, custom: true });
+    expect(result).toMatchObject({ campaign, productId: null, custom: true });
+    expect(result.created).toHaveLength(9);
+    expect(await groupsOf(campaign)).toHaveLength(8);
+
+    const unknown = uniqueCampaign();
+    const { message, details } = await failedCreate({ campaign: unknown });
+    expect(message).toMatch(/step 'resolve campaign in EDD' failed: Campaign \S+ was not found/);
+    expect(message).toMatch(/nothing to undo/);
+    expect(details).toMatchObject({ failedStep: 'resolve campaign in EDD', created: [], undone: [] });
+  });
+
+  it('lists what it would create in a dry run, and creates nothing', async () => {
+    const campaign = uniqueCampaign();
+    await mlPost('/groups', { name: tierGroupName(campaign, 'Gold') });
+    const before = await writes();
+    const result = await create({ campaign, custom: true, dryRun: true });
+    expect(result.created).toEqual([]);
+    expect(result.wouldCreate).toHaveLength(8); // 7 groups and the field
+    expect(result.wouldCreate.map((r) => r.name)).not.toContain(tierGroupName(campaign, 'Gold'));
+    expect(result.reused).toEqual([{ kind: 'group', name: tierGroupName(campaign, 'Gold') }]);
+    expect(result.message).toMatch(/^Dry run: would create 7 groups and field /);
+    expect(await writes()).toBe(before);
+  });
+
+  it('undoes the groups it created when the 5th group fails, naming the step', async () => {
+    const campaign = uniqueCampaign();
+    await setFaults(stack.mailerlite, {
+      routeFaults: [{ method: 'POST', path: '/api/groups', status: 500, after: 4 }],
+    });
+    const { message, details } = await failedCreate({ campaign, custom: true });
+    const fifth = groupNames(campaign)[4]!;
+    expect(message).toContain(`step 'create group ${fifth}' failed: mailerlite POST /groups: HTTP 500`);
+    expect(message).toMatch(/; undone: group /);
+    expect(details.failedStep).toBe(`create group ${fifth}`);
+    expect(details.created).toEqual(
+      groupNames(campaign)
+        .slice(0, 4)
+        .map((n) => `group ${n}`),
+    );
+    expect(details.undone).toEqual([...details.created].reverse());
+    expect(details.leftBehind).toEqual([]);
+    expect(await groupsOf(campaign)).toEqual([]);
+    expect(await fieldsOf(campaign)).toEqual([]);
+  });
+
+  it('undoes the 8 groups when the field step fails', async () => {
+    const campaign = uniqueCampaign();
+    await setFaults(stack.mailerlite, {
+      routeFaults: [{ method: 'POST', path: '/api/fields', status: 422, message: 'The type is invalid.' }],
+    });
+    const { message, details } = await failedCreate({ campaign, custom: true });
+    expect(message).toContain(
+      `step 'create field ${purchaseFieldName(campaign)}' failed: mailerlite POST /fields: HTTP 422 The type is invalid.`,
+    );
+    expect(details.undone).toHaveLength(8);
+    expect(await groupsOf(campaign)).toEqual([]);
+    expect(await fieldsOf(campaign)).toEqual([]);
+  });
+
+  it('never deletes a group that existed before the run', async () => {
+    const campaign = uniqueCampaign();
+    const gold = await mlPost('/groups', { name: tierGroupName(campaign, 'Gold') });
+    await setFaults(stack.mailerlite, {
+      routeFaults: [{ method: 'POST', path: '/api/fields', status: 500 }],
+    });
+    const { details } = await failedCreate({ campaign, custom: true });
+    expect(details.created).toHaveLength(7);
+    expect(details.created).not.toContain(`group ${tierGroupName(campaign, 'Gold')}`);
+    expect(details.undone).toHaveLength(7);
+    expect((await groupsOf(campaign)).map((g) => ({ id: g.id, name: g.name }))).toEqual([
+      { id: gold.id, name: tierGroupName(campaign, 'Gold') },
+    ]);
+  });
+
+  it('fails before creating anything when the purchase field exists as a text field', async () => {
+    const campaign = uniqueCampaign();
+    await mlPost('/fields', { name: purchaseFieldName(campaign), type: 'text' });
+    const { message } = await failedCreate({ campaign, custom: true });
+    expect(message).toMatch(/step 'check field \S+_PURCHASE' failed: MailerLite field \S+ is a text field/);
+    expect(await groupsOf(campaign)).toEqual([]);
+  });
+
+  it('says what it left behind when an undo fails too', async () => {
+    const campaign = uniqueCampaign();
+    await setFaults(stack.mailerlite, {
+      routeFaults: [
+        { method: 'POST', path: '/api/groups', status: 422, after: 2 },
+        // The first undo (of the 2nd group) fails every attempt; the second goes through.
+        { method: 'DELETE', path: '/api/groups/{id}', status: 500, times: 5 },
+      ],
+    });
+    const { message, details } = await failedCreate({ campaign, custom: true });
+    const [first, second] = groupNames(campaign);
+    expect(details.undone).toEqual([`group ${first}`]);
+    expect(details.leftBehind).toEqual([
+      expect.objectContaining({ kind: 'group', name: second, reason: anyMatching(/HTTP 500/) }),
+    ]);
+    expect(message).toContain(`NOT undone, left behind in MailerLite (delete by hand): group ${second} (id `);
+    expect((await groupsOf(campaign)).map((g) => g.name)).toEqual([second]);
+  });
+});
+
+describe('campaign create with a schedule, and the scheduled launcher', () => {
+  it('creates a sync schedule whose action is the launcher; a trigger runs the sync under the lock ID', async () => {
+    const album = albums(stack.dataset)[1]!;
+    const campaign = album.campaign;
+    const scheduleId = syncScheduleId(campaign);
+    const tq = uniqueTaskQueue();
+    try {
+      await withWorker(
+        temporal,
+        stack.activities,
+        async () => {
+          const result = await createCampaign(temporal.client, tq, { campaign, schedule: { every: '1h' } });
+          expect(result.created.map((r) => r.kind)).toEqual([
+            ...Array<string>(8).fill('group'),
+            'field',
+            'schedule',
+          ]);
+          expect(result.schedule).toEqual({ scheduleId, timing: { every: '1h' }, created: true });
+
+          const schedule = await temporal.client.schedule.getHandle(scheduleId).describe();
+          expect(schedule.action).toMatchObject({
+            type: 'startWorkflow',
+            workflowType: WORKFLOW_TYPES.scheduledCampaignSync,
+            workflowId: launcherWorkflowId(campaign),
+            taskQueue: tq,
+            args: [{ campaign, productId: album.id, trigger: `schedule:${scheduleId}` }],
+          });
+          expect(schedule.policies).toMatchObject({
+            overlap: ScheduleOverlapPolicy.SKIP,
+            catchupWindow: 10 * 60_000,
+          });
+          expect(schedule.spec.intervals).toEqual([expect.objectContaining({ every: 3_600_000 })]);
+
+          const again = await createCampaign(temporal.client, tq, { campaign, schedule: { every: '1h' } });
+          expect(again.created).toEqual([]);
+          expect(again.schedule).toMatchObject({ created: false });
+          expect(again.message).toMatch(/nothing to create/i);
+
+          // A tick: the launcher starts the sync as a child under the campaign's lock ID.
+          await temporal.client.schedule.getHandle(scheduleId).trigger(ScheduleOverlapPolicy.SKIP);
+          const sync = temporal.client.workflow.getHandle(syncWorkflowId(campaign));
+          for (let i = 0; ; i++) {
+            const run = await sync.describe();
+            if (run.type === WORKFLOW_TYPES.campaignSync) break; // (before: the create's lock run)
+            if (i > 100) throw new Error('the scheduled sync did not start');
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          const run = await sync.describe();
+          expect(run.typedSearchAttributes.get(SYNC_TRIGGER)).toBe(`schedule:${scheduleId}`);
+          const launcherId = run.parentExecution?.workflowId ?? '';
+          expect(launcherId.startsWith(`${launcherWorkflowId(campaign)}-`)).toBe(true);
+          const summary = (await temporal.client.workflow
+            .getHandle(launcherId)
+            .result()) as ScheduledSyncResult;
+          expect(summary).toMatchObject({ campaign, productId: album.id, status: 'completed' });
+        },
+        tq,
+      );
+    } finally {
+      await temporal.client.schedule
+        .getHandle(scheduleId)
+        .delete()
+        .catch(() => undefined);
+    }
+  });
+
+  it('the launcher skips, naming the holder, while a sync runs; when free it runs the sync as campaign-sync-<CODE>', async () => {
+    const campaign = uniqueCampaign();
+    const productId = albums(stack.dataset)[2]!.id;
+    // A sync on a task queue no worker polls: it stays running, holding the campaign's lock.
+    const held = await startSync(temporal.client, uniqueTaskQueue('nobody'), {
+      campaign,
+      productId,
+      trigger: 'cli',
+    });
+    const input: SyncInput = { campaign, productId, trigger: 'schedule:test' };
+    await withWorker(temporal, stack.activities, async (tq) => {
+      const launch = (suffix: string) =>
+        temporal.client.workflow.execute<(i: SyncInput) => Promise<ScheduledSyncResult>>(
+          WORKFLOW_TYPES.scheduledCampaignSync,
+          { taskQueue: tq, workflowId: `${launcherWorkflowId(campaign)}-${suffix}`, args: [input] },
+        );
+      const skipped = await launch('1');
+      expect(skipped).toEqual({
+        status: 'skipped',
+        campaign,
+        holder: {
+          workflowId: syncWorkflowId(campaign),
+          workflowType: WORKFLOW_TYPES.campaignSync,
+          runId: held.firstExecutionRunId,
+          startedAt: anyMatching(/^\d{4}-\d\d-\d\dT/),
+          trigger: 'cli',
+        },
+      });
+      await held.terminate('test: free the lock');
+
+      const ran = await launch('2');
+      expect(ran).toMatchObject({ campaign, productId, status: 'completed' });
+      const run = await temporal.client.workflow.getHandle(syncWorkflowId(campaign)).describe();
+      expect(run.type).toBe(WORKFLOW_TYPES.campaignSync);
+      expect(run.status.name).toBe('COMPLETED');
+      expect(run.typedSearchAttributes.get(SYNC_TRIGGER)).toBe('schedule:test');
+      expect(run.parentExecution?.workflowId).toBe(`${launcherWorkflowId(campaign)}-2`);
+    });
+  });
+});
+
+describe('campaign create CLI', () => {
+  async function cli(args: string[], taskQueue: string) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(
+      args,
+      { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue },
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+    );
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('exits 0 with the result, 1 naming the failed step, 2 for invalid input, 3 when locked', async () => {
+    await withWorker(temporal, stack.activities, async (tq) => {
+      const campaign = uniqueCampaign();
+      const ok = await cli(['campaign', 'create', campaign, '--custom', '--json'], tq);
+      expect(ok.code).toBe(EXIT.ok);
+      expect((JSON.parse(ok.out) as CampaignCreateResult).created).toHaveLength(9);
+      const again = await cli(['campaign', 'create', campaign, '--custom'], tq);
+      expect(again.code).toBe(EXIT.ok);
+      expect(again.out).toMatch(/^Nothing to create for campaign /);
+
+      const invalid = await cli(['campaign', 'create', campaign, '--every', '5x'], tq);
+      expect(invalid.code).toBe(EXIT.invalidInput);
+      expect(invalid.err).toMatch(/schedule.every: every must be a whole number of minutes, hours or days/);
+      const both = await cli(['campaign', 'create', campaign, '--every', '1h', '--cron', '0 * * * *'], tq);
+      expect(both.code).toBe(EXIT.invalidInput);
+
+      const failing = uniqueCampaign();
+      await setFaults(stack.mailerlite, {
+        routeFaults: [{ method: 'POST', path: '/api/groups', status: 422, after: 1 }],
+      });
+      const failed = await cli(['campaign', 'create', failing, '--custom'], tq);
+      expect(failed.code).toBe(EXIT.failed);
+      expect(failed.err).toContain(`step 'create group ${groupNames(failing)[1]}' failed`);
+      expect(failed.err).toContain(`undone: group ${groupNames(failing)[0]}`);
+      await fetch(`${stack.mailerlite.url}/_admin/faults`, { method: 'DELETE' });
+
+      const locked = uniqueCampaign();
+      const held = await startSync(temporal.client, uniqueTaskQueue('nobody'), { campaign: locked });
+      try {
+        const refused = await cli(['campaign', 'create', locked, '--custom'], tq);
+        expect(refused.code).toBe(EXIT.locked);
+        expect(refused.err).toMatch(/Refused: Campaign \S+ is locked/);
+        expect(await groupsOf(locked)).toEqual([]);
+      } finally {
+        await held.terminate('test: free the lock');
+      }
+    });
+  });
+});
