@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EddCredentials } from '../config';
+import { ProviderTransientError } from '../shared/errors';
 import type { ContractPage, ContractSubscriber, SubscriberSource } from './contract';
 import { HttpClient, parseResponse, type RequestObservation } from './http';
 
@@ -104,6 +105,29 @@ export class EddClient implements SubscriberSource {
     return body?.customers === undefined
       ? []
       : parseResponse('edd', 'GET /customers', z.array(EddCustomerSchema), body.customers);
+  }
+
+  /**
+   * One order by ID, whatever its status, or undefined when EDD has none. EDD answers an unknown
+   * ID with a PHP fatal error (HTTP 500, WordPress's "critical error" page), which looks like an
+   * outage: a 500 for the ID counts as "no such order" only when the site answers another sales
+   * query at once, so a real outage still fails (and is retried) as one.
+   */
+  async getSale(saleId: number): Promise<EddSale | undefined> {
+    let body: { sales?: unknown } | undefined;
+    try {
+      ({ body } = await this.http.request<{ sales?: unknown }>('GET', '/sales', {
+        endpoint: '/sales?id',
+        query: { id: saleId },
+      }));
+    } catch (err) {
+      if (!(err instanceof ProviderTransientError && err.status === 500)) throw err;
+      await this.listSales({ page: 1, number: 1 });
+      return undefined;
+    }
+    if (body?.sales === undefined) return undefined;
+    const sales = parseResponse('edd', 'GET /sales?id', z.array(EddSaleSchema), body.sales);
+    return sales.find((s) => s.ID === saleId);
   }
 
   /** A customer by ID or email, or undefined when EDD has none. */
