@@ -3,9 +3,13 @@ import { catalogActivities } from './catalog';
 import { connectionActivities } from './connections';
 import type { ActivityDeps } from './deps';
 import { mailerliteExchangeActivities } from './mailerlite-exchange';
+import { mirrorActivities } from './mirror';
+import { provisioningActivities } from './provisioning';
+import { reportActivities } from './report';
 import { withRetryHints } from './retry-hints';
 import { sourceActivities } from './source';
 import { statsActivities } from './stats';
+import { transitionActivities } from './transition';
 import { validationActivities } from './validation';
 
 export type { ActivityDeps } from './deps';
@@ -15,9 +19,30 @@ export type { ConnectionCheck } from './connections';
 export type { PurchasersPage } from './source';
 export type { ExchangeInput, ExchangeResult, WriteOutcome } from './mailerlite-exchange';
 export type { ValidationResult } from './validation';
+export type {
+  GroupChange,
+  GroupChangeOutcome,
+  PurchaseCheck,
+  PurchaseCheckResult,
+  TransitionMembersInput,
+  TransitionMembersPage,
+} from './transition';
+export type { MirrorScanInput, MirrorScanResult, RemovalOutcome } from './mirror';
+export { REPORT_ACTIVITY, type ReportEntriesInput } from './report';
+export type { CreateOutcome, ExistingCampaignResources } from './provisioning';
 
 /** Activities that each make exactly one MailerLite request: they run on the rate-limited task queue. */
-export const MAILERLITE_QUEUE_ACTIVITIES = ['mailerliteExchange'] as const;
+export const MAILERLITE_QUEUE_ACTIVITIES = [
+  'mailerliteExchange',
+  'listTransitionMembers',
+  'applyGroupChanges',
+  'mirrorScanPage',
+  'mirrorRemoveMembers',
+  'createCampaignGroup',
+  'deleteCampaignGroup',
+  'createCampaignField',
+  'deleteCampaignField',
+] as const;
 
 /** Builds every activity of the campaign sync from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -29,6 +54,10 @@ export function createActivities(deps: ActivityDeps) {
     ...validationActivities(deps),
     ...mailerliteExchangeActivities(deps),
     ...statsActivities(deps),
+    ...transitionActivities(deps),
+    ...reportActivities(deps),
+    ...mirrorActivities(deps),
+    ...provisioningActivities(deps),
   };
   return Object.fromEntries(
     Object.entries(all).map(([name, fn]) => [

@@ -2,32 +2,61 @@ import { parseArgs } from 'node:util';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { InvalidInputError } from '../shared/errors';
-import type { SyncInput } from '../shared/sync-types';
+import { parseDuration } from '../shared/duration';
+import type { ReportKind, SyncInput } from '../shared/sync-types';
+import { campaignCreateCommand } from './campaign-create';
 import { formatCampaigns, listCampaigns } from './campaign-list';
 import { connectClient } from './connection';
 import { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';
-import { formatLocks, formatProgress, formatStatus, formatSummary } from './format';
+import { formatLocks, formatProgress, formatReport, formatStatus, formatSummary } from './format';
 import { listLocks } from './locks';
 import { cancelSync, SyncNotRunningError } from './sync-cancel';
-import { startSync } from './sync-start';
+import { decideRemovals, RemovalDecisionError } from './sync-approve';
+import { syncReport } from './sync-report';
+import { checkSyncInput, startSync } from './sync-start';
 import { failureMessage, syncStatus } from './sync-status';
+import { transitionCommand } from './transition';
 import { watchSync } from './sync-watch';
 import { runUrl, uiBaseUrl } from './ui-link';
 
 export const USAGE = `Usage: campaign-sync <command> [options]
 
 Commands:
-  sync start <campaign> [--wait] [--dry-run] [--mode upsert|update-only] [--product-id N]
-                        [--page-size N] [--max-pages N]
-                        [--purchase-tier TIER] [--json]
+  sync start <campaign> [--wait] [--dry-run] [--mode upsert|update-only|mirror]
+                        [--product-id N] [--page-size N] [--batch-size N] [--max-pages N]
+                        [--timeout 2h] [--progress-interval 10s] [--purchase-tier TIER]
+                        [--max-removal-share 0.1] [--approval-timeout 24h] [--json]
                         Start a sync of one campaign (e.g. 2024_ETB_NBL). With --wait, show
                         its progress and print the summary when it ends. With --dry-run,
-                        compute what it would create, update and skip, and write nothing.
+                        compute what it would create, update, skip and remove, and write
+                        nothing. Mirror mode also removes from the purchase group those no
+                        longer purchasers; above --max-removal-share of the group it waits
+                        for 'sync approve' (or the approveRemovals signal) and fails after
+                        --approval-timeout without one.
+  sync approve <campaign> [--count N] [--by NAME]
+  sync reject <campaign> [--by NAME]
+                        Approve or refuse the removals a mirror sync is waiting for. --count
+                        must equal the pending count shown by 'sync status', when given.
+  sync report <campaign> [--run RUN_ID] [--kind invalid|failed|skipped|removed] [--json]
+                        Every record of a sync (the latest, or the one RUN_ID belongs to) that
+                        was invalid, refused, skipped or removed, with its reasons; readable
+                        while the sync runs and after it ends.
   sync status <campaign> [--json]
                         The latest run of a campaign's sync: progress, summary or failure.
   sync cancel <campaign>
                         Cancel a campaign's running sync (keeps what was written).
+  transition run <source> <destination> [--dry-run] [--remove-from-source]
+                        [--rules JSON|@file] [--wait] [--json]
+                        Move subscribers from the source campaign's tier groups to the
+                        destination's next-tier groups by rules (default: BEMA's progression),
+                        holding both campaigns' locks. --dry-run writes nothing.
   locks [--json]        Campaign locks held by running syncs.
+  campaign create <campaign> [--custom] [--every 1h | --cron "0 * * * *"] [--dry-run] [--json]
+                        Create a campaign's MailerLite tier groups and purchase field (those
+                        missing; a second run creates nothing), and with --every/--cron a sync
+                        schedule. If a step fails, what this run created is deleted again and
+                        the failed step is named. --custom: no EDD product. --dry-run lists
+                        what it would create.
   campaign list [--json]
                         Campaigns EDD's album products give (YEAR_ARTIST_ALBUM), and whether
                         their MailerLite groups and purchase field exist.
@@ -93,12 +122,27 @@ export async function runCli(
       return EXIT.ok;
     }
     if (command === 'campaign') {
+      if (sub === 'create') return await campaignCreateCommand(rest, config.TEMPORAL_TASK_QUEUE, connect, io);
       if (sub !== 'list')
-        throw new UsageError(sub ? `unknown campaign command '${sub}'` : "'campaign' needs list");
+        throw new UsageError(sub ? `unknown campaign command '${sub}'` : "'campaign' needs list or create");
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
       const campaigns = await listCampaigns(await connect(), config.TEMPORAL_TASK_QUEUE);
       io.out(values.json ? JSON.stringify(campaigns, null, 2) : formatCampaigns(campaigns));
       return EXIT.ok;
+    }
+    if (command === 'transition') {
+      return await transitionCommand(sub, rest, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        connect,
+        io,
+        runLink: (workflowId, runId) =>
+          runUrl(
+            uiBaseUrl(address(config), config.TEMPORAL_UI_URL),
+            config.TEMPORAL_NAMESPACE,
+            workflowId,
+            runId,
+          ),
+      });
     }
     if (command !== 'sync') throw new UsageError(`unknown command '${command}'`);
     switch (sub) {
@@ -114,6 +158,29 @@ export async function runCli(
         io.out(values.json ? JSON.stringify(status, null, 2) : formatStatus(status));
         return status.status === 'FAILED' ? EXIT.failed : EXIT.ok;
       }
+      case 'report':
+        return await syncReportCommand(rest, connect, io);
+      case 'approve':
+      case 'reject': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { count: { type: 'string' }, by: { type: 'string' } },
+        });
+        const campaign = campaignArg(positionals, `sync ${sub}`);
+        const count = sub === 'approve' ? nonNegativeInt('count', values.count) : undefined;
+        const result = await decideRemovals(await connect(), campaign, {
+          approve: sub === 'approve',
+          by: values.by ?? env.USER ?? 'cli',
+          ...(count !== undefined ? { count } : {}),
+        });
+        io.out(
+          result.approved
+            ? `Approved: the mirror sync of ${campaign} removes ${result.toRemove} of ${result.groupMembers} group members.`
+            : `Refused: the mirror sync of ${campaign} removes nobody (${result.toRemove} were pending).`,
+        );
+        return EXIT.ok;
+      }
       case 'cancel': {
         const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
         const campaign = campaignArg(positionals, 'sync cancel');
@@ -122,7 +189,11 @@ export async function runCli(
         return EXIT.ok;
       }
       default:
-        throw new UsageError(sub ? `unknown sync command '${sub}'` : "'sync' needs start, status or cancel");
+        throw new UsageError(
+          sub
+            ? `unknown sync command '${sub}'`
+            : "'sync' needs start, status, report, approve, reject or cancel",
+        );
     }
   } catch (err) {
     return reportError(err, io);
@@ -147,8 +218,13 @@ async function syncStartCommand(
       mode: { type: 'string' },
       'product-id': { type: 'string' },
       'page-size': { type: 'string' },
+      'batch-size': { type: 'string' },
       'max-pages': { type: 'string' },
       'purchase-tier': { type: 'string' },
+      timeout: { type: 'string' },
+      'progress-interval': { type: 'string' },
+      'max-removal-share': { type: 'string' },
+      'approval-timeout': { type: 'string' },
     },
   });
   const input: SyncInput = { campaign: campaignArg(positionals, 'sync start'), trigger: 'cli' };
@@ -158,10 +234,25 @@ async function syncStartCommand(
   if (productId !== undefined) input.productId = productId;
   if (pageSize !== undefined) input.pageSize = pageSize;
   if (maxPages !== undefined) input.maxPages = maxPages;
+  const batchSize = positiveInt('batch-size', values['batch-size']);
+  if (batchSize !== undefined) input.batchSize = batchSize;
+  if (values.timeout !== undefined) input.timeout = values.timeout;
+  if (values['progress-interval'] !== undefined) input.progressInterval = values['progress-interval'];
+  if (values['approval-timeout'] !== undefined) input.approvalTimeout = values['approval-timeout'];
+  if (values['max-removal-share'] !== undefined) {
+    const share = Number(values['max-removal-share']);
+    if (!Number.isFinite(share) || share < 0 || share > 1)
+      throw new UsageError(
+        `--max-removal-share must be a number from 0 to 1 (0.1 = 10%), not '${values['max-removal-share']}'`,
+      );
+    input.maxRemovalShare = share;
+  }
   if (values['purchase-tier'] !== undefined) input.purchaseTier = values['purchase-tier'];
   if (values['dry-run']) input.dryRun = true;
   if (values.mode !== undefined) input.mode = values.mode as SyncInput['mode'];
 
+  // Checked before connecting: a mistake is reported even when the server is away.
+  checkSyncInput(input);
   const client = await connect();
   const handle = await startSync(client, config.TEMPORAL_TASK_QUEUE, input);
   const link = runUrl(
@@ -175,10 +266,43 @@ async function syncStartCommand(
   );
   io.out(`Temporal UI: ${link}`);
   if (!values.wait) return EXIT.ok;
-  const summary = await watchSync(handle, (p) => io.out(formatProgress(p)));
+  const summary = await watchSync(
+    handle,
+    (p) => io.out(formatProgress(p)),
+    parseDuration(input.progressInterval ?? '10s'),
+  );
   io.out(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
   return EXIT.ok;
 }
+
+async function syncReportCommand(args: string[], connect: () => Promise<Client>, io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { run: { type: 'string' }, kind: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  });
+  const campaign = campaignArg(positionals, 'sync report');
+  const kinds = (values.kind ?? []).flatMap((k) => k.split(','));
+  for (const kind of kinds) {
+    if (!REPORT_KINDS.includes(kind as ReportKind))
+      throw new UsageError(`--kind must be one of ${REPORT_KINDS.join(', ')}, not '${kind}'`);
+  }
+  const report = await syncReport(await connect(), campaign, {
+    ...(values.run ? { runId: values.run } : {}),
+    kinds: kinds as ReportKind[],
+  });
+  io.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return EXIT.ok;
+}
+
+function nonNegativeInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, not '${value}'`);
+  return n;
+}
+
+const REPORT_KINDS: readonly ReportKind[] = ['invalid', 'failed', 'skipped', 'removed'];
 
 function address(config: Config): string {
   return config.TEMPORAL_ADDRESS ?? 'localhost:7233';
@@ -204,6 +328,10 @@ export function reportError(err: unknown, io: Io): number {
   if (err instanceof SyncNotFoundError || err instanceof SyncNotRunningError) {
     io.err(err.message);
     return EXIT.notFound;
+  }
+  if (err instanceof RemovalDecisionError) {
+    io.err(`Not done: ${err.message}`);
+    return EXIT.failed;
   }
   if (err instanceof WorkflowFailedError) {
     io.err(`Sync failed: ${failureMessage(err)}`);

@@ -25,9 +25,14 @@ export class SyncAlreadyRunningError extends Error {
 
 /** No sync of the campaign was ever started (or its history has been removed by retention). */
 export class SyncNotFoundError extends Error {
-  constructor(readonly campaign: string) {
+  constructor(
+    readonly campaign: string,
+    readonly runId?: string,
+  ) {
     super(
-      `No sync of campaign ${campaign} was found. Start one with 'campaign-sync sync start ${campaign}'.`,
+      runId
+        ? `No run ${runId} of campaign ${campaign}'s sync was found (a wrong run ID, or removed by retention).`
+        : `No sync of campaign ${campaign} was found. Start one with 'campaign-sync sync start ${campaign}'.`,
     );
     this.name = 'SyncNotFoundError';
   }

@@ -1,12 +1,27 @@
-import type { SyncProgress, SyncSummary } from '../shared/sync-types';
+import type { MirrorReport, SyncProgress, SyncSummary } from '../shared/sync-types';
+import type { TierProgress, TransitionProgress, TransitionSummary } from '../shared/transition-types';
 import type { HeldLock } from './locks';
+import type { SyncReport } from './sync-report';
 import type { SyncStatus } from './sync-status';
 
 export function formatProgress(p: SyncProgress): string {
   return (
     `[${p.campaign}] ${p.phase}: pages ${p.pages}, fetched ${p.fetched}, valid ${p.valid}, invalid ${p.invalid}, ` +
-    `created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, superseded ${p.superseded}, skipped ${p.skipped}, failed ${p.failed}`
+    `created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, superseded ${p.superseded}, skipped ${p.skipped}, failed ${p.failed}` +
+    (p.mirror ? `; ${formatMirror(p.mirror, p.campaign)}` : '')
   );
+}
+
+/** One line on a mirror sync's removal step; says how to approve when it waits. */
+export function formatMirror(m: MirrorReport, campaign: string): string {
+  const share = m.groupMembers > 0 ? ` (${((m.toRemove / m.groupMembers) * 100).toFixed(1)}%)` : '';
+  const base = `mirror ${m.state}: ${m.toRemove} of ${m.groupMembers} group members to remove${share}, ${(m.maxRemovalShare * 100).toFixed(1)}% allowed without approval`;
+  if (m.state === 'waiting')
+    return (
+      `${base}. WAITING FOR APPROVAL until ${m.approvalDeadline}: ` +
+      `'campaign-sync sync approve ${campaign} --count ${m.toRemove}' or 'sync reject ${campaign}'`
+    );
+  return base + (m.approvedBy ? `, decided by ${m.approvedBy}` : '') + (m.note ? ` (${m.note})` : '');
 }
 
 export function formatSummary(s: SyncSummary): string {
@@ -32,6 +47,14 @@ export function formatSummary(s: SyncSummary): string {
     `  failed     ${s.failed}`,
     `  synced     ${s.created + s.updated + s.unchanged} (created + updated + unchanged)`,
   ];
+  if (s.mode === 'mirror' && s.mirror) {
+    lines.push(`  removed    ${s.removed} (${formatMirror(s.mirror, s.campaign)})`);
+    if (s.dryRun && s.mirror.sample.length > 0) {
+      lines.push('Would be removed from the purchase group (sample):');
+      for (const m of s.mirror.sample) lines.push(`  subscriber ${m.subscriberId} <${m.email}>`);
+    }
+  }
+  lines.push(`Per-record report: campaign-sync sync report ${s.campaign}`);
   if (s.invalidRecords.length > 0) {
     lines.push('Invalid records (not written; fix them in EDD):');
     for (const r of s.invalidRecords) {
@@ -74,6 +97,25 @@ export function formatStatus(s: SyncStatus): string {
   return lines.join('\n');
 }
 
+export function formatReport(r: SyncReport): string {
+  const totals = Object.entries(r.totals)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+  const lines = [
+    `Campaign ${r.campaign}: sync ${r.status} (${r.runs.length} run${r.runs.length === 1 ? '' : 's'}, first ${r.runs[0]})`,
+    `  ${totals}`,
+  ];
+  if (r.entries.length === 0) lines.push('  No records to report.');
+  for (const e of r.entries) {
+    const who =
+      e.orderId !== undefined
+        ? `order ${e.orderId}, customer ${e.customerId}`
+        : `subscriber ${e.subscriberId}`;
+    lines.push(`  ${e.kind.padEnd(8)} ${who} <${e.email}>: ${e.reasons.join('; ')}`);
+  }
+  return lines.join('\n');
+}
+
 export function formatLocks(locks: HeldLock[]): string {
   if (locks.length === 0) return 'No campaign is locked: no sync is running.';
   return [
@@ -83,4 +125,69 @@ export function formatLocks(locks: HeldLock[]): string {
         `  ${l.campaign}  run ${l.runId}  since ${l.startedAt.toISOString()}  by ${l.trigger ?? 'unknown'}`,
     ),
   ].join('\n');
+}
+
+export function formatTransitionProgress(p: TransitionProgress, tier?: TierProgress): string {
+  const t = p.totals;
+  let line =
+    `[${p.source} → ${p.destination}] ${p.phase}${p.dryRun ? ' (dry run)' : ''}: tiers ${p.tiersDone}/${p.tiersTotal}, ` +
+    `members ${t.members}, moved ${t.moved}, unchanged ${t.unchanged}, not eligible ${t.notEligible}, ` +
+    `skipped ${t.skippedConsent}, failed ${t.failed}`;
+  if (tier) {
+    const c = tier.counts;
+    line +=
+      `; now ${tier.tier}: pages ${tier.pages}, members ${c.members}, moved ${c.moved}, unchanged ${c.unchanged}, ` +
+      `not eligible ${c.notEligible}, skipped ${c.skippedConsent}, failed ${c.failed}`;
+  }
+  return line;
+}
+
+export function formatTransitionSummary(s: TransitionSummary): string {
+  const t = s.totals;
+  const r = t.notEligibleReasons;
+  const lines = [
+    ...(s.dryRun
+      ? [
+          'DRY RUN: nothing was written; moved counts what a real run would move.',
+          ...(s.resourcesToCreate.length > 0
+            ? [`Would create in MailerLite: ${s.resourcesToCreate.join(', ')}`]
+            : []),
+        ]
+      : []),
+    `Transition ${s.source} → ${s.destination}: ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s` +
+      (s.removeFromSource ? ' (moved members leave the source groups)' : ''),
+    `  members        ${t.members}`,
+    `  moved          ${t.moved}`,
+    `  unchanged      ${t.unchanged} (already in the destination group)`,
+    `  not eligible   ${t.notEligible} (no purchase ${r.noPurchase}, order not found ${r.orderNotFound}, email mismatch ${r.emailMismatch})`,
+    `  skipped        ${t.skippedConsent} (unsubscribed, bounced or junk: not touched)`,
+    `  failed         ${t.failed}`,
+    ...(s.resourcesCreated.length > 0 ? [`  created        ${s.resourcesCreated.join(', ')}`] : []),
+    'By tier:',
+    ...s.tiers.map((tier) =>
+      tier.sourceGroupFound
+        ? `  ${tier.tier.padEnd(14)} members ${tier.members}, moved ${tier.moved}, unchanged ${tier.unchanged}, ` +
+          `not eligible ${tier.notEligible}, skipped ${tier.skippedConsent}, failed ${tier.failed} ` +
+          `(${tier.pages} page${tier.pages === 1 ? '' : 's'}, ${tier.runs} run${tier.runs === 1 ? '' : 's'})`
+        : `  ${tier.tier.padEnd(14)} no group ${tier.sourceGroup}: nothing to move`,
+    ),
+    'By rule (first matching rule wins):',
+    ...s.rules.map(
+      (rule, i) =>
+        `  ${i}. ${rule.current_tier} → ${rule.next_tier}${rule.requires_purchase ? ' if purchased' : ''}: ` +
+        `moved ${rule.moved}, unchanged ${rule.unchanged}, failed ${rule.failed}`,
+    ),
+  ];
+  const list = (title: string, records: TransitionSummary['movedRecords'], omitted: number): void => {
+    if (records.length === 0) return;
+    lines.push(title);
+    for (const rec of records)
+      lines.push(`  ${rec.email} (${rec.tier}${rec.nextTier ? ` → ${rec.nextTier}` : ''}): ${rec.reason}`);
+    if (omitted > 0) lines.push(`  ... and ${omitted} more`);
+  };
+  list(s.dryRun ? 'Would move:' : 'Moved:', s.movedRecords, s.movedRecordsOmitted);
+  list('Not eligible:', s.notEligibleRecords, s.notEligibleRecordsOmitted);
+  list('Not touched (consent):', s.skippedRecords, s.skippedRecordsOmitted);
+  list('MailerLite refused:', s.failedRecords, s.failedRecordsOmitted);
+  return lines.join('\n');
 }

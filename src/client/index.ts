@@ -1,3 +1,4 @@
+export { CampaignCreateRunningError, createCampaign, formatCreateResult } from './campaign-create';
 export { formatCampaigns, listCampaigns } from './campaign-list';
 export { runCli, USAGE } from './cli';
 export { connectClient, type ClientSettings } from './connection';

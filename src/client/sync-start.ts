@@ -8,7 +8,13 @@ import {
 import { InvalidInputError } from '../shared/errors';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
-import { describeZodIssues, SyncInputSchema, type SyncInput, type SyncSummary } from '../shared/sync-types';
+import {
+  describeZodIssues,
+  SyncInputSchema,
+  type SyncInput,
+  type SyncOptions,
+  type SyncSummary,
+} from '../shared/sync-types';
 import { SyncAlreadyRunningError } from './errors';
 
 export type SyncHandle = WorkflowHandleWithFirstExecutionRunId<(input: SyncInput) => Promise<SyncSummary>>;
@@ -20,12 +26,7 @@ export type SyncHandle = WorkflowHandleWithFirstExecutionRunId<(input: SyncInput
  * is reported before anything reaches the server.
  */
 export async function startSync(client: Client, taskQueue: string, input: SyncInput): Promise<SyncHandle> {
-  const parsed = SyncInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = describeZodIssues(parsed.error);
-    throw new InvalidInputError(`Invalid sync input: ${issues.join('; ')}`, issues);
-  }
-  const options = parsed.data;
+  const options = checkSyncInput(input);
   const workflowId = syncWorkflowId(options.campaign);
   try {
     return await client.workflow.start<(input: SyncInput) => Promise<SyncSummary>>(
@@ -60,4 +61,14 @@ export async function startSync(client: Client, taskQueue: string, input: SyncIn
     }
     throw err;
   }
+}
+
+/** The input with defaults applied; an {@link InvalidInputError} naming every bad field otherwise. */
+export function checkSyncInput(input: SyncInput): SyncOptions {
+  const parsed = SyncInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = describeZodIssues(parsed.error);
+    throw new InvalidInputError(`Invalid sync input: ${issues.join('; ')}`, issues);
+  }
+  return parsed.data;
 }

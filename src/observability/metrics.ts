@@ -66,6 +66,7 @@ export function createMetrics(
         'skipped',
         'invalid',
         'failed',
+        'removed',
       ] as const) {
         subscribers.inc({ campaign: s.campaign, outcome }, s[outcome]);
       }

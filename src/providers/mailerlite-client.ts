@@ -178,6 +178,11 @@ export class MailerLiteClient implements SubscriberDestination {
     return parseResponse('mailerlite', 'POST /groups', dataOf(MlGroupSchema), body).data;
   }
 
+  /** Deletes a group (its subscribers stay, without it). 404 when it does not exist. */
+  async deleteGroup(id: string): Promise<void> {
+    await this.http.request('DELETE', `/groups/${encodeURIComponent(id)}`, { endpoint: '/groups/{id}' });
+  }
+
   /** Every custom and default field of the account. */
   async listFields(): Promise<MlField[]> {
     const fields: MlField[] = [];
@@ -363,5 +368,10 @@ export class MailerLiteClient implements SubscriberDestination {
   async createField(name: string, type: 'text' | 'number' | 'date'): Promise<MlField> {
     const { body } = await this.http.request('POST', '/fields', { body: { name, type } });
     return parseResponse('mailerlite', 'POST /fields', dataOf(MlFieldSchema), body).data;
+  }
+
+  /** Deletes a custom field, and its values on every subscriber. 404 when it does not exist. */
+  async deleteField(id: string): Promise<void> {
+    await this.http.request('DELETE', `/fields/${encodeURIComponent(id)}`, { endpoint: '/fields/{id}' });
   }
 }

@@ -118,6 +118,19 @@ export type ProviderName = 'edd' | 'mailerlite';
  */
 export class CampaignLockedError extends CampaignSyncError {}
 
+/**
+ * Provisioning a campaign (`campaign create`) failed at a step: the message names the step and its
+ * cause, and what of this run's creations was undone (or, if undoing failed, what is left behind).
+ * The failure's details hold a `ProvisioningFailureDetails` (src/shared/provisioning.ts).
+ */
+export class CampaignProvisioningError extends CampaignSyncError {}
+
+/** A sync passed its overall `timeout`: it stopped at a page boundary, keeping what it wrote. */
+export class SyncTimeoutError extends CampaignSyncError {}
+
+/** A mirror sync's removals needed an approval that did not come within `approvalTimeout`. */
+export class RemovalApprovalTimeoutError extends CampaignSyncError {}
+
 export const NON_RETRYABLE_ERROR_TYPES = [
   ProviderAuthError.name,
   ProviderRequestError.name,
@@ -126,4 +139,5 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   CampaignNotFoundError.name,
   CampaignResourceConflictError.name,
   CampaignLockedError.name,
+  CampaignProvisioningError.name,
 ] as const;

@@ -16,6 +16,10 @@ export const WORKFLOW_TYPES = {
   campaignSync: 'campaignSync',
   listCampaigns: 'listCampaigns',
   campaignLock: 'campaignLock',
+  campaignTransition: 'campaignTransition',
+  transitionTier: 'transitionTier',
+  campaignCreate: 'campaignCreate',
+  scheduledCampaignSync: 'scheduledCampaignSync',
 } as const;
 
 /** Prefix of every campaign sync's workflow ID. */
@@ -34,4 +38,33 @@ export function campaignFromWorkflowId(workflowId: string): string | undefined {
   return workflowId.startsWith(SYNC_WORKFLOW_ID_PREFIX)
     ? workflowId.slice(SYNC_WORKFLOW_ID_PREFIX.length)
     : undefined;
+}
+
+/** The workflow ID of a campaign's provisioning (`campaign create`): one at a time per campaign. */
+export function createWorkflowId(campaign: string): string {
+  return `campaign-create-${campaign}`;
+}
+
+/** The ID of a campaign's sync schedule (one per campaign). */
+export function syncScheduleId(campaign: string): string {
+  return `campaign-sync-schedule-${campaign}`;
+}
+
+/**
+ * The workflow ID a campaign's schedule gives its launcher runs (the schedule appends each action
+ * time to it). The launcher then starts the sync under {@link syncWorkflowId}, the campaign's lock.
+ */
+export function launcherWorkflowId(campaign: string): string {
+  return `campaign-sync-launch-${campaign}`;
+}
+
+/** Prefix of every transition's workflow ID. */
+export const TRANSITION_WORKFLOW_ID_PREFIX = 'campaign-transition-';
+
+/**
+ * The workflow ID of a transition from one campaign to another: one transition of a pair runs at
+ * a time. (The campaigns themselves are locked by the lock runs the transition holds.)
+ */
+export function transitionWorkflowId(source: string, destination: string): string {
+  return `${TRANSITION_WORKFLOW_ID_PREFIX}${source}-${destination}`;
 }

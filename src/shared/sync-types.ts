@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import { CAMPAIGN_CODE_PATTERN, DEFAULT_PURCHASE_TIER, DEFAULT_TIERS } from './campaign';
+import { DURATION_PATTERN, parseDuration } from './duration';
+
+function durationSchema(name: string) {
+  return z
+    .string()
+    .regex(DURATION_PATTERN, `${name} must be a duration such as 90s, 30m, 2h or 1d`)
+    .refine(
+      (value) => !DURATION_PATTERN.test(value) || parseDuration(value) > 0,
+      `${name} must be longer than zero`,
+    );
+}
 
 const SampleSchema = z
   .object({
@@ -22,6 +33,7 @@ const countsShape = {
   superseded: z.number().int().min(0),
   skipped: z.number().int().min(0),
   failed: z.number().int().min(0),
+  removed: z.number().int().min(0),
 };
 
 /** What a run hands the next one when it continues as new: the cursor and the running stats. */
@@ -52,6 +64,8 @@ const ResumeSchema = z
       })
       .strict(),
     startedAt: z.string(),
+    /** When the overall timeout ends the sync (ISO time), if it has one. */
+    deadline: z.string().optional(),
     productId: z.number().int().positive(),
     /** Runs of this sync before this one. */
     continuations: z.number().int().min(1),
@@ -84,6 +98,22 @@ export const SyncInputSchema = z
     purchaseTier: z.string().trim().min(1).default(DEFAULT_PURCHASE_TIER),
     /** EDD sales read per page (one activity each). Default 100, at most 1000. */
     pageSize: z.number().int().min(1).max(1000).default(100),
+    /**
+     * Operations in one MailerLite batch request (reads and writes together). Default 50, the
+     * most MailerLite accepts; smaller batches cost more requests of the account's budget.
+     */
+    batchSize: z.number().int().min(2).max(50).default(50),
+    /**
+     * Overall time limit, as a duration (`90s`, `30m`, `2h`, `1d`). When it passes, the sync stops
+     * at the next page boundary, keeps what it wrote, records its partial stats and fails with
+     * `SyncTimeoutError`. Default: none.
+     */
+    timeout: durationSchema('timeout').optional(),
+    /**
+     * How often a running sync logs a progress line (workflow log, on the worker), and how often
+     * `sync start --wait` polls it, as a duration. Default `10s`.
+     */
+    progressInterval: durationSchema('progressInterval').default('10s'),
     /** Stop after this many source pages (a safety net for huge stores). Default: no limit. */
     maxPages: z.number().int().positive().optional(),
     /**
@@ -95,8 +125,20 @@ export const SyncInputSchema = z
     reportLimit: z.number().int().min(0).max(1000).default(100),
     /** Who started the run (recorded in search attributes and stats). Default `manual`. */
     trigger: z.string().trim().min(1).max(200).default('manual'),
-    /** `upsert` (default) creates and updates; `update-only` only updates subscribers MailerLite has. */
-    mode: z.enum(['upsert', 'update-only']).default('upsert'),
+    /**
+     * `upsert` (default) creates and updates; `update-only` only updates subscribers MailerLite
+     * has; `mirror` upserts, then removes from the campaign's purchase group the members who are no
+     * longer purchasers in the source.
+     */
+    mode: z.enum(['upsert', 'update-only', 'mirror']).default('upsert'),
+    /**
+     * Mirror mode: the share (0..1) of the purchase group's members a run may remove on its own.
+     * Above it, the run waits for an approval (`sync approve`, or the `approveRemovals` signal from
+     * the Temporal UI). Default 0.1.
+     */
+    maxRemovalShare: z.number().min(0).max(1).default(0.1),
+    /** Mirror mode: how long to wait for that approval before failing, as a duration. Default `24h`. */
+    approvalTimeout: durationSchema('approvalTimeout').default('24h'),
     /** Compute what the run would create, update and skip, with samples, and write nothing. */
     dryRun: z.boolean().default(false),
     /** Records of each kind a dry run lists as samples. Default 10. */
@@ -153,6 +195,8 @@ export type SyncPhase =
   | 'checking-connections'
   | 'preparing'
   | 'syncing'
+  | 'mirroring'
+  | 'awaiting-approval'
   | 'recording'
   | 'completed'
   | 'cancelled'
@@ -179,6 +223,47 @@ export interface SyncCounts {
   skipped: number;
   /** Valid records the destination refused or that could not be written. */
   failed: number;
+  /** Mirror mode: members removed from the purchase group (a dry run: members it would remove). */
+  removed: number;
+}
+
+/** What a per-record report entry is about. */
+export type ReportKind = 'invalid' | 'failed' | 'skipped' | 'removed';
+
+/**
+ * One line of a sync's per-record report: a record that was invalid, refused by the destination,
+ * skipped (consent, update-only) or removed from the group by a mirror sync, with its reasons.
+ */
+export interface ReportEntry {
+  kind: ReportKind;
+  email: string;
+  reasons: string[];
+  /** The EDD order and customer, for source records. */
+  orderId?: number;
+  customerId?: number;
+  /** The MailerLite subscriber, for removals. */
+  subscriberId?: string;
+}
+
+/** Mirror mode's removal step, as the summary and the progress query report it. */
+export interface MirrorReport {
+  /** Members of the purchase group read. */
+  groupMembers: number;
+  /** Members no longer purchasers in the source. */
+  toRemove: number;
+  /** `maxRemovalShare` of the run. */
+  maxRemovalShare: number;
+  /** `waiting` while the run waits for an approval. */
+  state: 'not-run' | 'scanning' | 'waiting' | 'approved' | 'rejected' | 'removing' | 'done' | 'dry-run';
+  /** Why the removal step did not run (e.g. `--max-pages` stopped reading before the end). */
+  note?: string;
+  approvedBy?: string;
+  /** When a waiting run gives up (ISO time). */
+  approvalDeadline?: string;
+  /** Some of the members to remove (a dry run's sample). */
+  sample: { subscriberId: string; email: string }[];
+  /** Removals MailerLite refused. */
+  failed: number;
 }
 
 /** Answer of the `progress` query. */
@@ -189,13 +274,20 @@ export interface SyncProgress extends SyncCounts {
   pages: number;
   startedAt: string;
   updatedAt: string;
+  mode: SyncOptions['mode'];
+  /** Mirror mode's removal step, once it has started. */
+  mirror?: MirrorReport;
 }
 
 /** What a finished (or cancelled) sync returns. */
 export interface SyncSummary extends SyncCounts {
   campaign: string;
   productId: number;
-  status: 'completed' | 'cancelled';
+  /**
+   * A run that returns is `completed` or `cancelled`; `timed-out` and `failed` are recorded in
+   * stats only, for runs that end in a failure after keeping what they wrote.
+   */
+  status: 'completed' | 'cancelled' | 'timed-out' | 'failed';
   pages: number;
   /** Temporal runs the sync took (continue-as-new keeps each run's history small). */
   runs: number;
@@ -205,6 +297,9 @@ export interface SyncSummary extends SyncCounts {
   samples: { created: WriteSample[]; updated: WriteSample[] };
   /** A dry run's groups and fields a real run would create. */
   resourcesToCreate: string[];
+  mode: SyncOptions['mode'];
+  /** Mirror mode's removal step. */
+  mirror?: MirrorReport;
   /** Invalid records with their reasons, at most `reportLimit` of them. */
   invalidRecords: InvalidRecordReport[];
   /** Invalid records not listed because of `reportLimit`. */
@@ -230,6 +325,7 @@ export function emptyCounts(): SyncCounts {
     superseded: 0,
     skipped: 0,
     failed: 0,
+    removed: 0,
   };
 }
 

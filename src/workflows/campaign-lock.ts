@@ -4,6 +4,7 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  log,
   ParentClosePolicy,
   setHandler,
   startChild,
@@ -55,11 +56,22 @@ export class LockSet {
     return this.handles.map((h) => h.workflowId);
   }
 
+  /**
+   * Ends every lock run and waits for it to close. A lock run that has ended already (cancelled
+   * with its parent, or terminated by hand) is free, which is all releasing wants.
+   */
   async release(): Promise<void> {
     await Promise.all(
       this.handles.map(async (handle) => {
-        await handle.signal(releaseLockSignal);
-        await handle.result();
+        try {
+          await handle.signal(releaseLockSignal);
+          await handle.result();
+        } catch (err) {
+          log.warn('campaign lock had ended before its release', {
+            workflowId: handle.workflowId,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
       }),
     );
   }

@@ -13,8 +13,10 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { parseDuration } from '../shared/duration';
+import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES, SyncTimeoutError } from '../shared/errors';
 import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
+import { MirrorStep } from './mirror-step';
 import { WriteStream } from './write-pipeline';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
@@ -23,6 +25,7 @@ import {
   SyncInputSchema,
   type FailedRecordReport,
   type InvalidRecordReport,
+  type ReportEntry,
   type SyncInput,
   type SyncOptions,
   type SyncPhase,
@@ -88,6 +91,17 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   const failedRecords: FailedRecordReport[] = resume ? [...resume.failedRecords] : [];
   const skippedRecords: FailedRecordReport[] = resume ? [...resume.skippedRecords] : [];
   const samples = resume ? { ...resume.samples } : { created: [], updated: [] };
+  // The overall timeout counts from the sync's first run, so it carries over continue-as-new.
+  const deadline = resume?.deadline
+    ? new Date(resume.deadline).getTime()
+    : input.timeout
+      ? startedAt.getTime() + parseDuration(input.timeout)
+      : undefined;
+  const progressEveryMs = parseDuration(input.progressInterval);
+  let lastProgressLog = Date.now();
+  // Per-record report entries not yet handed to history (see `flushReport`).
+  const entries: ReportEntry[] = [];
+  const mirror = input.mode === 'mirror' ? new MirrorStep(input.maxRemovalShare) : undefined;
   let resourcesToCreate: string[] = [];
   let phase: SyncPhase = 'starting';
   let pages = resume?.pages ?? 0;
@@ -101,6 +115,8 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     ...counts,
     startedAt: startedAt.toISOString(),
     updatedAt: updatedAt.toISOString(),
+    mode: input.mode,
+    ...(mirror && mirror.report.state !== 'not-run' ? { mirror: { ...mirror.report } } : {}),
   }));
   const enter = (next: SyncPhase) => {
     phase = next;
@@ -118,6 +134,8 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       dryRun: input.dryRun,
       samples,
       resourcesToCreate,
+      mode: input.mode,
+      ...(mirror ? { mirror: mirror.report } : {}),
       ...counts,
       invalidRecords,
       invalidRecordsOmitted: counts.invalid - invalidRecords.length,
@@ -130,6 +148,21 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       durationMs: finishedAt.getTime() - startedAt.getTime(),
     };
   };
+
+  // Hands the report entries gathered so far to history, through one activity's input: each entry
+  // is written once, in this run's history (bounded by continue-as-new), where `sync report` reads
+  // it during and after the run.
+  const flushReport = async () => {
+    while (entries.length > 0) {
+      await quick.recordReportEntries({ campaign: input.campaign, entries: entries.splice(0, 500) });
+    }
+  };
+  const logProgress = (force = false) => {
+    if (!force && Date.now() - lastProgressLog < progressEveryMs) return;
+    lastProgressLog = Date.now();
+    log.info('campaign sync progress', { campaign: input.campaign, phase, pages, ...counts });
+  };
+  let timedOut = false;
 
   try {
     enter('checking-connections');
@@ -156,18 +189,29 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         groupId: resources.purchaseGroupId,
         purchaseFieldKey: resources.purchaseFieldKey,
         fieldKeys: ['name', 'last_name', resources.purchaseFieldKey],
-        mode: input.mode,
+        // Mirror writes as upsert does; its removals come after the last page.
+        mode: input.mode === 'update-only' ? 'update-only' : 'upsert',
         lanes: input.writeLanes,
+        batchSize: input.batchSize,
         dryRun: input.dryRun,
         sampleSize: input.sampleSize,
         maxQueued: 2 * input.pageSize,
         exchange: mailerlite.mailerliteExchange,
         waitFor: condition,
       },
-      { counts, failures: failedRecords, skips: skippedRecords, samples, reportLimit: input.reportLimit },
+      {
+        counts,
+        failures: failedRecords,
+        skips: skippedRecords,
+        samples,
+        reportLimit: input.reportLimit,
+        entries,
+      },
     );
     // Where to continue as new: set at a page boundary once history is long enough.
     let continueAt: number | undefined;
+    // Whether the source was read to its last page (mirror removes nothing otherwise).
+    let readToEnd = false;
     const historyFull = () => {
       const now = workflowInfo();
       return now.continueAsNewSuggested || now.historyLength >= input.historyLimit;
@@ -175,6 +219,10 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     const reading = async () => {
       try {
         for (let page = resume?.page ?? 1; input.maxPages === undefined || page <= input.maxPages; page++) {
+          if (deadline !== undefined && Date.now() >= deadline) {
+            timedOut = true;
+            break;
+          }
           if (historyFull()) {
             continueAt = page;
             break;
@@ -189,17 +237,35 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
             counts.valid += valid.length;
             counts.invalid += invalid.length;
             invalidRecords.push(...invalid.slice(0, input.reportLimit - invalidRecords.length));
+            for (const { orderId, customerId, email, reasons } of invalid)
+              entries.push({ kind: 'invalid', orderId, customerId, email, reasons });
             await stream.push(valid);
           }
           pages++;
           updatedAt = new Date();
-          if (batch.done) break;
+          await flushReport();
+          logProgress();
+          if (batch.done) {
+            readToEnd = true;
+            break;
+          }
         }
       } finally {
         stream.close();
       }
     };
     await Promise.all([reading(), stream.run()]);
+    await flushReport();
+
+    if (timedOut) {
+      throw ApplicationFailure.create({
+        type: SyncTimeoutError.name,
+        nonRetryable: true,
+        message:
+          `Sync of ${input.campaign} stopped at its overall timeout (${input.timeout}) after ${pages} pages: ` +
+          `${counts.created} created, ${counts.updated} updated; what was written is kept. Run it again to go on.`,
+      });
+    }
 
     if (continueAt !== undefined) {
       // Everything queued has been written; the next run starts at this page with these stats,
@@ -213,6 +279,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         skippedRecords,
         samples,
         startedAt: startedAt.toISOString(),
+        ...(deadline !== undefined ? { deadline: new Date(deadline).toISOString() } : {}),
         productId,
         continuations: (resume?.continuations ?? 0) + 1,
       };
@@ -220,19 +287,51 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       return await continueAsNew<typeof campaignSync>({ ...input, resume: next });
     }
 
+    if (mirror && !readToEnd) {
+      mirror.skip('not run: the source was not read to its end (--max-pages), so absence proves nothing');
+    } else if (mirror) {
+      enter('mirroring');
+      await mirror.run({
+        campaign: input.campaign,
+        productId,
+        groupId: resources.purchaseGroupId,
+        sourceKey: `${info.workflowId}/${info.firstExecutionRunId}`,
+        maxRemovalShare: input.maxRemovalShare,
+        approvalTimeoutMs: parseDuration(input.approvalTimeout),
+        approvalTimeout: input.approvalTimeout,
+        deadline,
+        dryRun: input.dryRun || resources.purchaseGroupId === '',
+        sampleSize: input.sampleSize,
+        lanes: input.writeLanes,
+        scan: mailerlite.mirrorScanPage,
+        remove: mailerlite.mirrorRemoveMembers,
+        report: (more) => entries.push(...more),
+        counts,
+        onWaiting: (waiting) => enter(waiting ? 'awaiting-approval' : 'mirroring'),
+      });
+      await flushReport();
+    }
+
     enter('recording');
     const summary = summarize('completed');
     await quick.recordSyncStats(summary);
     enter('completed');
+    logProgress(true);
     log.info('campaign sync completed', { campaign: input.campaign, pages, ...counts });
     return summary;
   } catch (err) {
     if (isCancellation(err)) {
       // Keep what was written, record the partial stats, then end as cancelled (freeing the lock).
       enter('cancelled');
-      await CancellationScope.nonCancellable(() => quick.recordSyncStats(summarize('cancelled')));
+      await CancellationScope.nonCancellable(async () => {
+        await flushReport();
+        await quick.recordSyncStats(summarize('cancelled'));
+      });
     } else {
       enter('failed');
+      // Whatever ended the run, what it met so far stays readable and counted.
+      await flushReport().catch(() => undefined);
+      await quick.recordSyncStats(summarize(timedOut ? 'timed-out' : 'failed')).catch(() => undefined);
     }
     throw err;
   }

@@ -1,3 +1,11 @@
 export { campaignSync, progressQuery } from './campaign-sync';
 export { listCampaigns } from './list-campaigns';
 export { campaignLock } from './campaign-lock';
+export { campaignCreate } from './campaign-create';
+export { scheduledCampaignSync } from './scheduled-sync';
+export {
+  campaignTransition,
+  transitionTier,
+  transitionProgressQuery,
+  tierProgressQuery,
+} from './campaign-transition';

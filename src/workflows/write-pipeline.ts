@@ -1,5 +1,11 @@
 import type { ExchangeInput, ExchangeResult } from '../activities';
-import type { FailedRecordReport, SourceRecord, SyncCounts, WriteSample } from '../shared/sync-types';
+import type {
+  FailedRecordReport,
+  ReportEntry,
+  SourceRecord,
+  SyncCounts,
+  WriteSample,
+} from '../shared/sync-types';
 import {
   newestPerEmail,
   planWrite,
@@ -7,12 +13,13 @@ import {
   type SubscriberUpsert,
 } from '../shared/subscriber-plan';
 
-/** Most items of one MailerLite batch, and most writes (one place is kept for a read). */
-const BATCH_ITEMS = 50;
-const MAX_WRITES = BATCH_ITEMS - 1;
+/** Most items of one MailerLite batch. */
+export const MAX_BATCH_ITEMS = 50;
 
 export interface StreamOptions extends PlanContext {
   fieldKeys: string[];
+  /** Items of one batch request, 2..50; one place is always kept for a read. Default 50. */
+  batchSize?: number;
   /** Batch chains running side by side. */
   lanes: number;
   /** Plan only: count and sample what would be written, send no writes. */
@@ -38,6 +45,11 @@ export interface Tally {
   samples: { created: WriteSample[]; updated: WriteSample[] };
   /** Failed records to list, at most. */
   reportLimit: number;
+  /**
+   * Every failed and skipped record, for the per-record report; the workflow empties it when it
+   * hands the entries over. Unlike the lists above, it is not limited.
+   */
+  entries: ReportEntry[];
 }
 
 interface Pending {
@@ -68,10 +80,12 @@ export class WriteStream {
     private readonly tally: Tally,
   ) {
     this.lanes = Array.from({ length: Math.max(1, opts.lanes) }, () => ({ queue: [], pending: [] }));
-    this.maxQueued = Math.max(opts.maxQueued, 2 * BATCH_ITEMS * this.lanes.length);
+    this.batchItems = Math.min(MAX_BATCH_ITEMS, Math.max(2, opts.batchSize ?? MAX_BATCH_ITEMS));
+    this.maxQueued = Math.max(opts.maxQueued, 2 * this.batchItems * this.lanes.length);
   }
 
   private readonly maxQueued: number;
+  private readonly batchItems: number;
   /** Dry run only: the order planned so far for each email (a real run's writes carry this). */
   private readonly dryPlanned = new Map<string, number>();
 
@@ -97,21 +111,23 @@ export class WriteStream {
 
   private async runLane(lane: Lane): Promise<void> {
     const { counts } = this.tally;
+    const batchItems = this.batchItems;
+    const maxWrites = batchItems - 1;
     for (;;) {
       // Every request spends the account's budget, so a lane sends only full batches until the
       // stream closes: writes plus reads make 50, or writes alone fill their 49.
       await this.opts.waitFor(
         () =>
           this.closed ||
-          lane.pending.length >= MAX_WRITES ||
-          lane.queue.length >= BATCH_ITEMS - Math.min(lane.pending.length, MAX_WRITES),
+          lane.pending.length >= maxWrites ||
+          lane.queue.length >= batchItems - Math.min(lane.pending.length, maxWrites),
       );
       if (lane.queue.length === 0 && lane.pending.length === 0) return;
-      const writes = lane.pending.splice(0, MAX_WRITES);
+      const writes = lane.pending.splice(0, maxWrites);
       // Two orders of one buyer in the same read: only the newest is planned. An older one read in
       // a later batch sees the newer write (writes go first in a batch) and is superseded there.
       const { latest: reading, superseded } = newestPerEmail(
-        lane.queue.splice(0, BATCH_ITEMS - writes.length),
+        lane.queue.splice(0, batchItems - writes.length),
       );
       counts.superseded += superseded;
       const result = await this.opts.exchange({
@@ -145,7 +161,7 @@ export class WriteStream {
           lane.pending.push({ record, upsert: plan.upsert, create: plan.kind === 'create' });
         } else if (plan.kind === 'skipped') {
           counts.skipped++;
-          this.report(this.tally.skips, record, plan.reason);
+          this.report(this.tally.skips, record, plan.reason, 'skipped');
         } else counts[plan.kind]++;
       });
     }
@@ -158,15 +174,17 @@ export class WriteStream {
       return;
     }
     counts.failed++;
-    this.report(this.tally.failures, record, outcome.reason);
+    this.report(this.tally.failures, record, outcome.reason, 'failed');
   }
 
   private report(
     list: FailedRecordReport[],
     { orderId, customerId, email }: SourceRecord,
     reason: string,
+    kind: ReportEntry['kind'],
   ): void {
     if (list.length < this.tally.reportLimit) list.push({ orderId, customerId, email, reason });
+    this.tally.entries.push({ kind, orderId, customerId, email, reasons: [reason] });
   }
 }
 

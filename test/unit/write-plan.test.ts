@@ -131,6 +131,7 @@ describe('WriteStream', () => {
       skips: [],
       samples: { created: [], updated: [] },
       reportLimit: 1,
+      entries: [],
     };
     const stream = new WriteStream(
       {

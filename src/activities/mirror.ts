@@ -1,0 +1,140 @@
+import { heartbeat } from '@temporalio/activity';
+import { ProviderRateLimitError, ProviderTransientError } from '../shared/errors';
+import { MAX_BATCH_REQUESTS, type BatchRequest } from '../providers';
+import { mapWithConcurrency } from './concurrency';
+import type { ActivityDeps } from './deps';
+
+export interface MirrorScanInput {
+  /** Names the source snapshot to compare with; the same key reuses this worker's copy. */
+  sourceKey: string;
+  productId: number;
+  groupId: string;
+  cursor: string | null;
+  /** Members read per request (MailerLite allows up to 1000). */
+  limit: number;
+}
+
+export interface MirrorScanResult {
+  /** Members read on this page. */
+  scanned: number;
+  /** Members whose email is no purchaser of the album in the source. */
+  toRemove: { subscriberId: string; email: string }[];
+  nextCursor: string | null;
+}
+
+export interface RemovalOutcome {
+  subscriberId: string;
+  ok: boolean;
+  reason?: string;
+}
+
+/** EDD calls a completed order `complete` (v2) or `publish` (its post status). */
+const COMPLETE_STATUSES = new Set(['complete', 'publish']);
+/** Sales read per EDD request while building a source snapshot. */
+const SNAPSHOT_PAGE = 1000;
+/** Snapshots a worker keeps (one per mirror sync running on it). */
+const SNAPSHOTS_KEPT = 4;
+
+/**
+ * Mirror mode's two MailerLite steps, each exactly one API request (they run on the rate-limited
+ * MailerLite queue): reading one page of the purchase group's members and comparing it with the
+ * source, and removing up to 50 members from the group in one batch.
+ */
+export function mirrorActivities({ providers, logger, eddConcurrency = 8 }: ActivityDeps) {
+  // The source's purchaser emails, read once per sync and kept by this worker while it compares
+  // the group page by page. Another worker (or a restarted one) reads its own copy: reads only.
+  const snapshots = new Map<string, Promise<Set<string>>>();
+
+  async function readPurchaserEmails(productId: number): Promise<Set<string>> {
+    const emails = new Set<string>();
+    for (let page = 1; ; page++) {
+      const sales = await providers.edd.listSales({ page, number: SNAPSHOT_PAGE });
+      const purchases = sales.filter(
+        (sale) =>
+          COMPLETE_STATUSES.has(sale.status.toLowerCase()) && sale.products.some((p) => p.id === productId),
+      );
+      // An order without an email is the customer's: look those few up.
+      const missing = purchases.filter((sale) => !sale.email?.trim());
+      const found = await mapWithConcurrency(missing, eddConcurrency, (sale) =>
+        providers.edd.getCustomer(sale.customer_id),
+      );
+      for (const sale of purchases) if (sale.email?.trim()) emails.add(sale.email.trim().toLowerCase());
+      for (const customer of found)
+        if (customer?.info.email) emails.add(customer.info.email.trim().toLowerCase());
+      heartbeat({ page });
+      if (sales.length < SNAPSHOT_PAGE) return emails;
+    }
+  }
+
+  function snapshot(key: string, productId: number): Promise<Set<string>> {
+    let existing = snapshots.get(key);
+    if (!existing) {
+      existing = readPurchaserEmails(productId);
+      existing.catch(() => snapshots.delete(key));
+      snapshots.set(key, existing);
+      while (snapshots.size > SNAPSHOTS_KEPT) snapshots.delete(snapshots.keys().next().value!);
+    }
+    return existing;
+  }
+
+  return {
+    /**
+     * Reads one page of the purchase group's members and returns those who are no purchaser of
+     * the album in the source (compared by lower-cased email). The first call of a sync on this
+     * worker reads the source's purchasers from EDD (no rate limit there), heartbeating per page.
+     */
+    async mirrorScanPage(input: MirrorScanInput): Promise<MirrorScanResult> {
+      const purchasers = await snapshot(`${input.sourceKey}:${input.productId}`, input.productId);
+      const page = await providers.mailerlite.listGroupSubscribers(input.groupId, {
+        limit: input.limit,
+        cursor: input.cursor,
+      });
+      const toRemove = page.items
+        .filter((member) => !purchasers.has(member.email.trim().toLowerCase()))
+        .map((member) => ({ subscriberId: member.id, email: member.email }));
+      return { scanned: page.items.length, toRemove, nextCursor: page.nextCursor };
+    },
+
+    /** Removes members from a group in one batch request (at most 50). */
+    async mirrorRemoveMembers(input: {
+      groupId: string;
+      subscriberIds: string[];
+    }): Promise<RemovalOutcome[]> {
+      if (input.subscriberIds.length > MAX_BATCH_REQUESTS)
+        throw new RangeError(
+          `${input.subscriberIds.length} removals exceed one batch (${MAX_BATCH_REQUESTS})`,
+        );
+      const requests = input.subscriberIds.map((id): BatchRequest => ({
+        method: 'DELETE',
+        path: `api/subscribers/${encodeURIComponent(id)}/groups/${encodeURIComponent(input.groupId)}`,
+      }));
+      const result = await providers.mailerlite.batch(requests);
+      if (result.responses.length !== requests.length)
+        throw new ProviderTransientError(
+          'mailerlite',
+          `batch answered ${result.responses.length} of ${requests.length} requests`,
+        );
+      // Removing is idempotent, so an item the server could not do now makes the batch retry.
+      for (const r of result.responses) {
+        if (r.code === 429)
+          throw new ProviderRateLimitError('mailerlite', 'a batch item was rate limited', 60_000);
+        if (r.code >= 500)
+          throw new ProviderTransientError('mailerlite', `a batch item failed with HTTP ${r.code}`, r.code);
+      }
+      const outcomes = result.responses.map((r, i): RemovalOutcome => {
+        const subscriberId = input.subscriberIds[i]!;
+        // 404: the subscriber (or the group) is gone already, which is what removal wanted.
+        if (r.code === 200 || r.code === 204 || r.code === 404) return { subscriberId, ok: true };
+        const message = (r.body as { message?: unknown } | null)?.message;
+        return {
+          subscriberId,
+          ok: false,
+          reason: `MailerLite refused the removal (HTTP ${r.code})${typeof message === 'string' ? `: ${message}` : ''}`,
+        };
+      });
+      const failed = outcomes.filter((o) => !o.ok).length;
+      logger.info({ groupId: input.groupId, removed: outcomes.length - failed, failed }, 'mirror removals');
+      return outcomes;
+    },
+  };
+}

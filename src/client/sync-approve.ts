@@ -1,0 +1,35 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { syncWorkflowId } from '../shared/names';
+import type { RemovalDecision, RemovalDecisionResult } from '../workflows/mirror-step';
+import { SyncNotFoundError } from './errors';
+
+/** A mirror sync's removals could not be decided (none are waiting, or the count differs). */
+export class RemovalDecisionError extends Error {
+  override name = 'RemovalDecisionError';
+}
+
+/**
+ * Approves or refuses the removals a mirror sync waits for, through the `decideRemovals` update:
+ * the workflow checks the decision before accepting it, so a decision sent when none is awaited,
+ * or for another count than is pending, is refused with the reason instead of being lost.
+ */
+export async function decideRemovals(
+  client: Client,
+  campaign: string,
+  decision: RemovalDecision & { approve: boolean },
+): Promise<RemovalDecisionResult> {
+  const handle = client.workflow.getHandle(syncWorkflowId(campaign));
+  try {
+    return await handle.executeUpdate<RemovalDecisionResult, [RemovalDecision & { approve: boolean }]>(
+      'decideRemovals',
+      { args: [decision] },
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new SyncNotFoundError(campaign);
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause instanceof Error ? err.cause.message : err.message;
+      throw new RemovalDecisionError(`Campaign ${campaign}: ${cause}`);
+    }
+    throw err;
+  }
+}

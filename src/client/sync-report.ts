@@ -1,0 +1,116 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import type { temporal } from '@temporalio/proto';
+import { REPORT_ACTIVITY, type ReportEntriesInput } from '../activities/report';
+import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import type { ReportEntry, ReportKind } from '../shared/sync-types';
+import { SyncNotFoundError } from './errors';
+
+export interface SyncReport {
+  campaign: string;
+  workflowId: string;
+  /** The runs of the sync, first to latest (continue-as-new makes one sync several runs). */
+  runs: string[];
+  /** Temporal's status of the latest run: RUNNING while the sync goes on. */
+  status: string;
+  /** Entries of each kind in the whole sync (before any `kinds` filter). */
+  totals: Record<ReportKind, number>;
+  entries: ReportEntry[];
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Closing events and the execution status they mean. */
+const CLOSED: [keyof HistoryEvent, string][] = [
+  ['workflowExecutionCompletedEventAttributes', 'COMPLETED'],
+  ['workflowExecutionFailedEventAttributes', 'FAILED'],
+  ['workflowExecutionCanceledEventAttributes', 'CANCELLED'],
+  ['workflowExecutionTerminatedEventAttributes', 'TERMINATED'],
+  ['workflowExecutionTimedOutEventAttributes', 'TIMED_OUT'],
+];
+
+/**
+ * The per-record report of a campaign's sync (the latest one, or the one a run ID belongs to):
+ * every record that was invalid, refused by MailerLite, skipped, or removed by a mirror sync,
+ * with its reasons. The workflow hands these entries to history as it goes, in the input of its
+ * `recordReportEntries` activity, so they are read back from the histories of the sync's runs,
+ * first to latest, while it runs and after it ends (until the namespace's retention removes them).
+ */
+export async function syncReport(
+  client: Client,
+  campaign: string,
+  opts: { runId?: string; kinds?: ReportKind[] } = {},
+): Promise<SyncReport> {
+  const workflowId = syncWorkflowId(campaign);
+  const anyRun = opts.runId ?? (await latestSyncRun(client, campaign, workflowId));
+  const first = await readHistory(client, workflowId, anyRun, campaign);
+  const firstRunId = first[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId || anyRun;
+
+  const totals: Record<ReportKind, number> = { invalid: 0, failed: 0, skipped: 0, removed: 0 };
+  const entries: ReportEntry[] = [];
+  const runs: string[] = [];
+  let status = 'RUNNING';
+  const wanted = opts.kinds && opts.kinds.length > 0 ? new Set(opts.kinds) : undefined;
+  for (let runId: string | undefined = firstRunId; runId;) {
+    const events: HistoryEvent[] =
+      runId === anyRun ? first : await readHistory(client, workflowId, runId, campaign);
+    runs.push(runId);
+    runId = undefined;
+    status = 'RUNNING';
+    for (const event of events) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name === REPORT_ACTIVITY) {
+        const input = await decodeFromPayloadsAtIndex<ReportEntriesInput>(
+          client.options.loadedDataConverter,
+          0,
+          scheduled.input?.payloads,
+        );
+        for (const entry of input.entries) {
+          totals[entry.kind]++;
+          if (!wanted || wanted.has(entry.kind)) entries.push(entry);
+        }
+      }
+      const next: string | null | undefined =
+        event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      if (next) {
+        runId = next;
+        status = 'CONTINUED_AS_NEW';
+      }
+      for (const [key, name] of CLOSED) if (event[key]) status = name;
+    }
+  }
+  return { campaign, workflowId, runs, status, totals, entries };
+}
+
+async function latestSyncRun(client: Client, campaign: string, workflowId: string): Promise<string> {
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    if (description.type === WORKFLOW_TYPES.campaignSync) return description.runId;
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  // The latest run under the ID holds the lock for another workflow (a transition): take the
+  // latest sync instead.
+  const query = `WorkflowId = '${workflowId}' AND WorkflowType = '${WORKFLOW_TYPES.campaignSync}'`;
+  let latest: { runId: string; startTime: Date } | undefined;
+  for await (const run of client.workflow.list({ query })) {
+    if (!latest || run.startTime > latest.startTime) latest = run;
+  }
+  if (!latest) throw new SyncNotFoundError(campaign);
+  return latest.runId;
+}
+
+async function readHistory(
+  client: Client,
+  workflowId: string,
+  runId: string,
+  campaign: string,
+): Promise<HistoryEvent[]> {
+  try {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    return history.events ?? [];
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new SyncNotFoundError(campaign, runId);
+    throw err;
+  }
+}

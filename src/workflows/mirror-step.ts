@@ -1,0 +1,253 @@
+import {
+  ApplicationFailure,
+  condition,
+  defineSignal,
+  defineUpdate,
+  log,
+  setHandler,
+} from '@temporalio/workflow';
+import type { MirrorScanInput, MirrorScanResult, RemovalOutcome } from '../activities';
+import { RemovalApprovalTimeoutError, SyncTimeoutError } from '../shared/errors';
+import type { MirrorReport, ReportEntry, SyncCounts } from '../shared/sync-types';
+
+/** An approval or a refusal of a mirror sync's pending removals. */
+export interface RemovalDecision {
+  /** Who decides (recorded in the summary). */
+  by?: string;
+  /**
+   * The number of removals being approved, as shown by `sync status`: when given, it must equal
+   * the pending count, so an approval never covers more than its sender saw.
+   */
+  count?: number;
+}
+
+export interface RemovalDecisionResult {
+  approved: boolean;
+  toRemove: number;
+  groupMembers: number;
+}
+
+/** From the Temporal UI ("Send a signal"), with `{}` or `{"by": "...", "count": N}` as input. */
+export const approveRemovalsSignal = defineSignal<[RemovalDecision?]>('approveRemovals');
+export const rejectRemovalsSignal = defineSignal<[RemovalDecision?]>('rejectRemovals');
+/** From the CLI (`sync approve` / `sync reject`): refused at once when no approval is awaited. */
+export const decideRemovalsUpdate = defineUpdate<
+  RemovalDecisionResult,
+  [RemovalDecision & { approve: boolean }]
+>('decideRemovals');
+
+/** Members read per request while comparing the group with the source. */
+const SCAN_PAGE = 1000;
+/** Removals per batch request. */
+const REMOVE_BATCH = 50;
+
+export interface MirrorStepOptions {
+  campaign: string;
+  productId: number;
+  groupId: string;
+  /** Names this sync's source snapshot on the workers. */
+  sourceKey: string;
+  maxRemovalShare: number;
+  approvalTimeoutMs: number;
+  /** The same, as the operator wrote it (`24h`), for messages. */
+  approvalTimeout: string;
+  /** Overall deadline of the sync (epoch ms), if it has one. */
+  deadline?: number;
+  dryRun: boolean;
+  sampleSize: number;
+  lanes: number;
+  scan: (input: MirrorScanInput) => Promise<MirrorScanResult>;
+  remove: (input: { groupId: string; subscriberIds: string[] }) => Promise<RemovalOutcome[]>;
+  /** Adds entries to the per-record report. */
+  report: (entries: ReportEntry[]) => void;
+  counts: SyncCounts;
+  /** Called when the step starts or stops waiting for an approval. */
+  onWaiting: (waiting: boolean) => void;
+}
+
+/**
+ * Mirror mode's removal step, run once every source page has been written: it compares the
+ * purchase group's members with the source's purchasers, and removes from the group those who are
+ * no longer purchasers. When that is more than `maxRemovalShare` of the group, it first waits for
+ * an approval (signal or update) and fails after `approvalTimeout` without one; a refusal ends the
+ * step with nothing removed.
+ */
+export class MirrorStep {
+  readonly report: MirrorReport;
+  private decision: (RemovalDecision & { approve: boolean }) | undefined;
+
+  constructor(maxRemovalShare: number) {
+    this.report = {
+      groupMembers: 0,
+      toRemove: 0,
+      maxRemovalShare,
+      state: 'not-run',
+      sample: [],
+      failed: 0,
+    };
+    // Registered from the start, so a decision sent too early is seen (and ignored), not queued.
+    const decide = (approve: boolean) => (d?: RemovalDecision) => {
+      const problem = this.decisionProblem(d);
+      if (problem) {
+        log.warn(`mirror removal ${approve ? 'approval' : 'refusal'} ignored: ${problem}`);
+        return;
+      }
+      this.decision = { ...d, approve };
+    };
+    setHandler(approveRemovalsSignal, decide(true));
+    setHandler(rejectRemovalsSignal, decide(false));
+    setHandler(
+      decideRemovalsUpdate,
+      (d) => {
+        this.decision = d;
+        return {
+          approved: d.approve,
+          toRemove: this.report.toRemove,
+          groupMembers: this.report.groupMembers,
+        };
+      },
+      {
+        validator: (d: RemovalDecision & { approve: boolean }) => {
+          const problem = this.decisionProblem(d);
+          if (problem) throw new Error(problem);
+        },
+      },
+    );
+  }
+
+  private decisionProblem(d: RemovalDecision | undefined): string | undefined {
+    if (this.report.state !== 'waiting')
+      return `no removals are waiting for approval (mirror step: ${this.report.state})`;
+    if (this.decision) return 'the removals were already decided';
+    if (d?.count !== undefined && d.count !== this.report.toRemove)
+      return `the approval is for ${d.count} removals, but ${this.report.toRemove} are pending`;
+    return undefined;
+  }
+
+  /** Marks the step as not run, with the reason (e.g. the source was not read to its end). */
+  skip(note: string): void {
+    this.report.note = note;
+  }
+
+  async run(o: MirrorStepOptions): Promise<void> {
+    const mirror = this.report;
+    mirror.state = 'scanning';
+    const toRemove: { subscriberId: string; email: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: MirrorScanResult = await o.scan({
+        sourceKey: o.sourceKey,
+        productId: o.productId,
+        groupId: o.groupId,
+        cursor,
+        limit: SCAN_PAGE,
+      });
+      mirror.groupMembers += page.scanned;
+      toRemove.push(...page.toRemove);
+      mirror.toRemove = toRemove.length;
+      cursor = page.nextCursor;
+    } while (cursor);
+    mirror.sample = toRemove.slice(0, o.sampleSize);
+
+    if (o.dryRun) {
+      mirror.state = 'dry-run';
+      o.counts.removed += toRemove.length;
+      o.report(
+        toRemove.map(({ subscriberId, email }) => ({
+          kind: 'removed',
+          subscriberId,
+          email,
+          reasons: ['no longer a purchaser of the album in EDD (dry run: not removed)'],
+        })),
+      );
+      return;
+    }
+    if (toRemove.length === 0) {
+      mirror.state = 'done';
+      return;
+    }
+
+    const share = toRemove.length / Math.max(1, mirror.groupMembers);
+    if (share > o.maxRemovalShare) {
+      const now = Date.now();
+      const waitMs = Math.min(o.approvalTimeoutMs, o.deadline !== undefined ? o.deadline - now : Infinity);
+      mirror.state = 'waiting';
+      mirror.approvalDeadline = new Date(now + waitMs).toISOString();
+      log.warn('mirror sync waits for an approval of its removals', {
+        campaign: o.campaign,
+        toRemove: toRemove.length,
+        groupMembers: mirror.groupMembers,
+        maxRemovalShare: o.maxRemovalShare,
+      });
+      o.onWaiting(true);
+      const decided = await condition(() => this.decision !== undefined, Math.max(0, waitMs));
+      o.onWaiting(false);
+      if (!decided) {
+        const byDeadline = waitMs < o.approvalTimeoutMs;
+        mirror.state = 'not-run';
+        mirror.note = byDeadline ? 'the sync reached its overall timeout' : 'no approval came in time';
+        throw ApplicationFailure.create({
+          type: byDeadline ? SyncTimeoutError.name : RemovalApprovalTimeoutError.name,
+          nonRetryable: true,
+          message:
+            `Mirror sync of ${o.campaign} would remove ${toRemove.length} of ${mirror.groupMembers} members ` +
+            `(${pct(share)}, above the ${pct(o.maxRemovalShare)} allowed without approval) and ` +
+            (byDeadline
+              ? 'reached its overall timeout before an approval came'
+              : `got no approval within its approval timeout (${o.approvalTimeout})`) +
+            '. Nothing was removed; the records written are kept.',
+        });
+      }
+      if (!this.decision!.approve) {
+        mirror.state = 'rejected';
+        mirror.approvedBy = this.decision!.by;
+        mirror.note = `removals refused${this.decision!.by ? ` by ${this.decision!.by}` : ''}; nothing was removed`;
+        return;
+      }
+      mirror.state = 'approved';
+      mirror.approvedBy = this.decision!.by ?? 'unnamed';
+    }
+
+    mirror.state = 'removing';
+    const batches: { subscriberId: string; email: string }[][] = [];
+    for (let i = 0; i < toRemove.length; i += REMOVE_BATCH) batches.push(toRemove.slice(i, i + REMOVE_BATCH));
+    let next = 0;
+    const lane = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        const outcomes = await o.remove({
+          groupId: o.groupId,
+          subscriberIds: batch.map((m) => m.subscriberId),
+        });
+        const entries: ReportEntry[] = [];
+        outcomes.forEach((outcome, i) => {
+          const { subscriberId, email } = batch[i]!;
+          if (outcome.ok) {
+            o.counts.removed++;
+            entries.push({
+              kind: 'removed',
+              subscriberId,
+              email,
+              reasons: ['no longer a purchaser of the album in EDD'],
+            });
+          } else {
+            mirror.failed++;
+            entries.push({
+              kind: 'failed',
+              subscriberId,
+              email,
+              reasons: [outcome.reason ?? 'removal refused'],
+            });
+          }
+        });
+        o.report(entries);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, o.lanes) }, lane));
+    mirror.state = 'done';
+  }
+}
+
+function pct(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
