@@ -1,0 +1,368 @@
+import { parseArgs } from 'node:util';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptionsStartWorkflowAction,
+} from '@temporalio/client';
+import { DURATION_PATTERN, parseDuration } from '../shared/duration';
+import { InvalidInputError } from '../shared/errors';
+import {
+  formatMs,
+  HealthInputSchema,
+  isCheckError,
+  type HealthInput,
+  type HealthReport,
+} from '../shared/health';
+import { healthScheduleId, manualHealthWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import { describeZodIssues } from '../shared/sync-types';
+import { EXIT } from './errors';
+import { queryString } from './system';
+
+/** A health run that cannot finish (say, no worker polls its queue) times out instead of blocking the schedule. */
+export const HEALTH_RUN_TIMEOUT = '10 minutes';
+
+type HealthWorkflow = (input: HealthInput) => Promise<HealthReport>;
+
+export interface HealthScheduleResult {
+  scheduleId: string;
+  every: string;
+  /** `created`, `updated` (its interval or action changed), or `unchanged`. */
+  outcome: 'created' | 'updated' | 'unchanged';
+}
+
+function healthAction(
+  taskQueue: string,
+  scheduleId: string,
+): ScheduleOptionsStartWorkflowAction<HealthWorkflow> {
+  return {
+    type: 'startWorkflow',
+    workflowType: WORKFLOW_TYPES.systemHealth,
+    taskQueue,
+    // The schedule appends each action's time to this ID.
+    workflowId: scheduleId,
+    args: [{ trigger: `schedule:${scheduleId}` }],
+    workflowExecutionTimeout: HEALTH_RUN_TIMEOUT,
+  };
+}
+
+/**
+ * Installs the health schedule of a task queue (ID `campaign-sync-health`, or
+ * `campaign-sync-health-<queue>` for a queue other than the default), idempotently: an existing
+ * schedule keeps its ID and its paused state, and gets the interval and action wanted when they
+ * differ. Overlap SKIP (a tick while a run is still going is dropped), catch-up window one minute.
+ */
+export async function installHealthSchedule(
+  client: Client,
+  opts: { taskQueue: string; every: string },
+): Promise<HealthScheduleResult> {
+  if (!DURATION_PATTERN.test(opts.every) || parseDuration(opts.every) < 1000)
+    throw new InvalidInputError(
+      `--every must be a duration of at least 1s, e.g. 30s, 1m or 5m, not '${opts.every}'`,
+    );
+  const scheduleId = healthScheduleId(opts.taskQueue);
+  const everyMs = parseDuration(opts.every);
+  const spec = { intervals: [{ every: everyMs }] };
+  const action = healthAction(opts.taskQueue, scheduleId);
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' as const };
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      policies,
+      state: { note: 'campaign-sync health check (installed by campaign-sync health install or the worker)' },
+    });
+    return { scheduleId, every: opts.every, outcome: 'created' };
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  const handle = client.schedule.getHandle(scheduleId);
+  const current = await handle.describe();
+  const intervals = current.spec.intervals ?? [];
+  const same =
+    intervals.length === 1 &&
+    Number(intervals[0]!.every) === everyMs &&
+    (current.spec.calendars ?? []).length === 0 &&
+    current.action.workflowType === WORKFLOW_TYPES.systemHealth &&
+    current.action.taskQueue === opts.taskQueue &&
+    current.policies.overlap === ScheduleOverlapPolicy.SKIP;
+  if (same) return { scheduleId, every: opts.every, outcome: 'unchanged' };
+  await handle.update<HealthWorkflow>((previous) => ({
+    spec,
+    action,
+    policies,
+    state: { paused: previous.state.paused, ...(previous.state.note ? { note: previous.state.note } : {}) },
+  }));
+  return { scheduleId, every: opts.every, outcome: 'updated' };
+}
+
+/** An interval as `health install --every` takes it: `90s`, `5m`, `2h`. */
+function formatInterval(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** The health schedule of a task queue as it is now, or undefined when there is none. */
+export async function describeHealthSchedule(
+  client: Client,
+  taskQueue: string,
+): Promise<{ scheduleId: string; every?: string; paused: boolean; nextRun?: string } | undefined> {
+  const scheduleId = healthScheduleId(taskQueue);
+  try {
+    const d = await client.schedule.getHandle(scheduleId).describe();
+    const every = d.spec.intervals?.[0]?.every;
+    const next = d.info.nextActionTimes[0];
+    return {
+      scheduleId,
+      ...(every !== undefined ? { every: formatInterval(Number(every)) } : {}),
+      paused: d.state.paused,
+      ...(next ? { nextRun: next.toISOString() } : {}),
+    };
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** Starts a health run now (workflow ID `<schedule ID>-manual-<time>`) and waits for its report. */
+export async function runHealthNow(
+  client: Client,
+  opts: { taskQueue: string; input?: HealthInput },
+): Promise<HealthReport> {
+  const input: HealthInput = { trigger: 'cli', ...opts.input };
+  const parsed = HealthInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = describeZodIssues(parsed.error);
+    throw new InvalidInputError(`Invalid health input: ${issues.join('; ')}`, issues);
+  }
+  const handle = await client.workflow.start<HealthWorkflow>(WORKFLOW_TYPES.systemHealth, {
+    taskQueue: opts.taskQueue,
+    workflowId: manualHealthWorkflowId(opts.taskQueue, new Date()),
+    args: [input],
+    workflowExecutionTimeout: HEALTH_RUN_TIMEOUT,
+  });
+  return handle.result();
+}
+
+/**
+ * The latest health reports of a task queue, newest first (completed runs, found through
+ * visibility, their reports read from their results).
+ */
+export async function recentHealthReports(
+  client: Client,
+  opts: { taskQueue: string; last: number },
+): Promise<HealthReport[]> {
+  const query =
+    `WorkflowType = '${WORKFLOW_TYPES.systemHealth}' AND ExecutionStatus = 'Completed' ` +
+    `AND TaskQueue = ${queryString(opts.taskQueue)}`;
+  const runs: { workflowId: string; runId: string; closedAt: number }[] = [];
+  // Visibility lists closed runs newest first; read a little more than asked, then sort to be sure.
+  for await (const run of client.workflow.list({ query, pageSize: Math.min(1000, opts.last * 2) })) {
+    runs.push({ workflowId: run.workflowId, runId: run.runId, closedAt: run.closeTime?.getTime() ?? 0 });
+    if (runs.length >= opts.last * 2) break;
+  }
+  runs.sort((a, b) => b.closedAt - a.closedAt);
+  return Promise.all(
+    runs
+      .slice(0, opts.last)
+      .map((r) => client.workflow.getHandle<HealthWorkflow>(r.workflowId, r.runId).result()),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+}
+
+function ago(iso: string | null, now: number): string {
+  return iso ? `${formatMs(Math.max(0, now - Date.parse(iso)))} ago` : 'never';
+}
+
+/** A health report for people. */
+export function formatHealthReport(r: HealthReport): string {
+  const now = Date.parse(r.checkedAt);
+  const lines = [
+    `Health: ${r.status.toUpperCase()} (score ${r.score}) at ${r.checkedAt}` +
+      `${r.previousStatus ? `, previously ${r.previousStatus}` : ''} — run ${r.workflowId} (${r.trigger}, ${formatMs(r.durationMs)})`,
+  ];
+  if (r.findings.length > 0) {
+    lines.push('Findings:');
+    for (const f of r.findings) lines.push(`  [${f.severity}] ${f.area}: ${f.message}`);
+  }
+  lines.push('Workers:');
+  if (isCheckError(r.workers)) lines.push(`  not checked: ${r.workers.error}`);
+  else {
+    for (const q of r.workers.queues)
+      lines.push(
+        `  ${q.taskQueue} (${q.kind} tasks): ${q.pollers} poller${q.pollers === 1 ? '' : 's'}, last seen ${ago(q.lastSeen, now)}`,
+      );
+    for (const w of r.workers.workers)
+      lines.push(`  worker ${w.identity}: last seen ${ago(w.lastSeen, now)}`);
+  }
+  if (isCheckError(r.resources)) lines.push(`Resources: not checked: ${r.resources.error}`);
+  else {
+    const x = r.resources;
+    const m = x.memory;
+    lines.push(
+      `Resources (worker ${x.pid} on ${x.host}): RSS ${mb(m.rssBytes)}, heap ${mb(m.heapUsedBytes)} of ${mb(m.heapLimitBytes)}, ` +
+        `load ${x.loadAverage.map((l) => l.toFixed(2)).join(' ')} (${x.cpus} CPUs), ` +
+        `free memory ${mb(m.freeBytes)} of ${mb(m.totalBytes)}, event-loop delay p99 ${x.eventLoopDelayMs.p99} ms ` +
+        `(max ${x.eventLoopDelayMs.max} ms over ${formatMs(x.eventLoopDelayMs.sampledMs)})`,
+    );
+  }
+  lines.push('Services:');
+  for (const s of r.services)
+    lines.push(
+      `  ${s.service.padEnd(10)} ${s.ok ? 'ok  ' : 'DOWN'} ${s.latencyMs === null ? '-' : `${s.latencyMs} ms`}` +
+        (s.error ? `  ${s.error}` : ''),
+    );
+  if (isCheckError(r.campaigns)) lines.push(`Campaigns: not scanned: ${r.campaigns.error}`);
+  else {
+    const c = r.campaigns;
+    lines.push(
+      `Campaigns: ${c.running.length + c.runningOmitted} syncs running, ${c.stuck.length} stuck ` +
+        `(${c.recovered.restarted} restarted, ${c.recovered.failed} failed), ${c.locks} locks held by other workflows, ` +
+        `${c.failuresTotal} failed syncs since ${c.failuresSince}`,
+    );
+    for (const s of c.running) {
+      const p = s.progress;
+      lines.push(
+        `  ${s.campaign.padEnd(16)} ${s.state.padEnd(8)} ` +
+          (p
+            ? `${p.phase}: pages ${p.pages}, fetched ${p.fetched}, created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, failed ${p.failed}; progress ${ago(p.updatedAt, now)}`
+            : `progress unknown (${s.progressError ?? 'no answer'})`),
+      );
+    }
+    for (const s of c.stuck)
+      lines.push(
+        `  STUCK ${s.campaign}: ${s.reason}; ${s.action} (${s.why}) -> ${s.outcome ?? 'pending'}` +
+          (s.newRunId ? ` as run ${s.newRunId}` : '') +
+          (s.error ? `: ${s.error}` : ''),
+      );
+    for (const l of c.longLocks)
+      lines.push(`  LOCKED ${l.campaign} by ${l.holder ?? l.workflowId} since ${l.startedAt}`);
+    for (const f of c.failures)
+      lines.push(
+        `  failed ${f.campaign}: ${f.count}, last ${f.last.status} at ${f.last.closedAt}${f.last.message ? `: ${f.last.message}` : ''}`,
+      );
+  }
+  const o = r.overload;
+  lines.push(
+    `Overload: ${o.overloaded === null ? 'unknown' : o.overloaded ? `YES (${o.reasons.join('; ')})` : 'no'}` +
+      (o.paused.length ? `; paused ${o.paused.join(', ')}` : '') +
+      (o.resumed.length ? `; resumed ${o.resumed.join(', ')}` : '') +
+      (o.keptPaused.length ? `; paused by a person, left alone: ${o.keptPaused.join(', ')}` : '') +
+      (o.error ? `; ${o.error}` : ''),
+  );
+  if (r.alerts.length > 0) {
+    lines.push('Alerts:');
+    for (const a of r.alerts) lines.push(`  [${a.severity}] ${a.kind}: ${a.message}`);
+    if (r.webhook)
+      lines.push(
+        `  webhook: ${r.webhook.sent ? 'sent' : `not sent${r.webhook.error ? `: ${r.webhook.error}` : ''}`}`,
+      );
+  }
+  return lines.join('\n');
+}
+
+/** The trend of several reports, newest first: one line each. */
+export function formatHealthTrend(reports: HealthReport[]): string {
+  const lines = [`Trend (last ${reports.length}, newest first):`];
+  for (const r of reports) {
+    const c = isCheckError(r.campaigns) ? undefined : r.campaigns;
+    lines.push(
+      `  ${r.checkedAt}  ${r.status.padEnd(9)} ${String(r.score).padStart(3)}  findings ${r.findings.length}` +
+        (c ? `, running ${c.running.length + c.runningOmitted}, stuck ${c.stuck.length}` : '') +
+        (r.overload.overloaded ? ', OVERLOADED' : ''),
+    );
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI: health [--json] [--last N] | health run [--json] | health install [--every 1m]
+
+interface HealthCommandContext {
+  taskQueue: string;
+  /** HEALTH_INTERVAL: the default of `health install --every`. */
+  interval: string;
+  connect: () => Promise<Client>;
+  io: { out: (line: string) => void; err: (line: string) => void };
+}
+
+export async function healthCommand(
+  sub: string | undefined,
+  rest: string[],
+  ctx: HealthCommandContext,
+): Promise<number> {
+  const { io } = ctx;
+  if (sub === 'install') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { every: { type: 'string' }, json: { type: 'boolean' } },
+    });
+    const result = await installHealthSchedule(await ctx.connect(), {
+      taskQueue: ctx.taskQueue,
+      every: values.every ?? ctx.interval,
+    });
+    io.out(
+      values.json
+        ? JSON.stringify(result, null, 2)
+        : `Health schedule ${result.scheduleId} ${result.outcome} (every ${result.every}, task queue ${ctx.taskQueue}).`,
+    );
+    return EXIT.ok;
+  }
+  if (sub === 'run') {
+    const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+    const report = await runHealthNow(await ctx.connect(), { taskQueue: ctx.taskQueue });
+    io.out(values.json ? JSON.stringify(report, null, 2) : formatHealthReport(report));
+    return report.status === 'unhealthy' ? EXIT.failed : EXIT.ok;
+  }
+  const args = sub === undefined ? rest : [sub, ...rest];
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, last: { type: 'string' } } });
+  const last = values.last === undefined ? 10 : Number(values.last);
+  if (!Number.isInteger(last) || last < 1 || last > 100)
+    throw new InvalidInputError(`--last must be a whole number from 1 to 100, not '${values.last}'`);
+  const reports = await recentHealthReports(await ctx.connect(), { taskQueue: ctx.taskQueue, last });
+  if (values.json) {
+    io.out(JSON.stringify({ latest: reports[0] ?? null, trend: reports.map(trendEntry) }, null, 2));
+  } else if (reports.length === 0) {
+    io.err(
+      `No health report on task queue ${ctx.taskQueue} yet. Run one with 'campaign-sync health run', ` +
+        `or install the schedule with 'campaign-sync health install'.`,
+    );
+  } else {
+    io.out(formatHealthReport(reports[0]!));
+    io.out('');
+    io.out(formatHealthTrend(reports));
+  }
+  return reports.length === 0 ? EXIT.notFound : EXIT.ok;
+}
+
+/** One report, cut to a trend line's fields. */
+export function trendEntry(r: HealthReport) {
+  const c = isCheckError(r.campaigns) ? undefined : r.campaigns;
+  return {
+    checkedAt: r.checkedAt,
+    status: r.status,
+    score: r.score,
+    findings: r.findings.length,
+    workflowId: r.workflowId,
+    runId: r.runId,
+    ...(c
+      ? {
+          running: c.running.length + c.runningOmitted,
+          stuck: c.stuck.length,
+          restarted: c.recovered.restarted,
+          failed: c.recovered.failed,
+        }
+      : {}),
+    overloaded: r.overload.overloaded,
+  };
+}

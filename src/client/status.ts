@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import {
+  formatMs,
+  summarizeWorkers,
+  type CampaignFailures,
+  type LockRunInfo,
+  type RunningSyncInfo,
+  type WorkersSection,
+} from '../shared/health';
+import { EXIT } from './errors';
+import { describeHealthSchedule, recentHealthReports } from './health';
+import {
+  deploymentQueues,
+  describePollers,
+  listRecentFailures,
+  listRunningSyncs,
+  listCampaignSyncSchedules,
+  type SyncScheduleInfo,
+} from './system';
+
+/** How far back `status` lists failed syncs. */
+const FAILURES_SINCE_MS = 24 * 3_600_000;
+
+export interface SystemStatus {
+  checkedAt: string;
+  taskQueue: string;
+  workers: WorkersSection;
+  /** Running syncs on the task queue, with live progress. */
+  running: RunningSyncInfo[];
+  runningOmitted: number;
+  /** Campaign locks held by other workflows (transitions, creates). */
+  locks: LockRunInfo[];
+  schedules: SyncScheduleInfo[];
+  healthSchedule: { scheduleId: string; every?: string; paused: boolean; nextRun?: string } | null;
+  /** The latest health report, in brief. */
+  lastHealth: {
+    status: string;
+    score: number;
+    checkedAt: string;
+    workflowId: string;
+    findings: string[];
+  } | null;
+  failures: { since: string; total: number; byCampaign: CampaignFailures[] };
+}
+
+/**
+ * The whole system at a glance, for one deployment (task queue): workers polling its queues, the
+ * running syncs with their progress, campaign sync schedules, the health schedule and the last
+ * health report, and the syncs that failed in the last 24 hours.
+ */
+export async function systemStatus(client: Client, taskQueue: string): Promise<SystemStatus> {
+  const since = new Date(Date.now() - FAILURES_SINCE_MS);
+  const [pollers, runs, schedules, healthSchedule, reports, failures] = await Promise.all([
+    describePollers(client, deploymentQueues(taskQueue)),
+    listRunningSyncs(client, { taskQueue, queryTimeoutMs: 3000 }),
+    listCampaignSyncSchedules(client),
+    describeHealthSchedule(client, taskQueue),
+    recentHealthReports(client, { taskQueue, last: 1 }),
+    listRecentFailures(client, { since, taskQueue, limit: 20 }),
+  ]);
+  const last = reports[0];
+  return {
+    checkedAt: new Date().toISOString(),
+    taskQueue,
+    workers: summarizeWorkers({ checkedAt: new Date().toISOString(), queues: pollers }),
+    running: runs.running,
+    runningOmitted: runs.runningOmitted,
+    locks: runs.locks,
+    schedules,
+    healthSchedule: healthSchedule ?? null,
+    lastHealth: last
+      ? {
+          status: last.status,
+          score: last.score,
+          checkedAt: last.checkedAt,
+          workflowId: last.workflowId,
+          findings: last.findings.map((f) => `${f.severity}: ${f.message}`),
+        }
+      : null,
+    failures: { since: since.toISOString(), total: failures.total, byCampaign: failures.failures },
+  };
+}
+
+function ago(iso: string | null | undefined, now: number): string {
+  return iso ? `${formatMs(Math.max(0, now - Date.parse(iso)))} ago` : 'never';
+}
+
+export function formatSystemStatus(s: SystemStatus): string {
+  const now = Date.parse(s.checkedAt);
+  const lines = [`campaign-sync status at ${s.checkedAt} (task queue ${s.taskQueue})`, '', 'Workers:'];
+  for (const q of s.workers.queues)
+    lines.push(
+      `  ${q.taskQueue} (${q.kind} tasks): ${q.pollers === 0 ? 'NO WORKER' : `${q.pollers} poller${q.pollers === 1 ? '' : 's'}`}, last seen ${ago(q.lastSeen, now)}`,
+    );
+  for (const w of s.workers.workers) lines.push(`  ${w.identity}: last seen ${ago(w.lastSeen, now)}`);
+
+  lines.push('', `Running syncs: ${s.running.length + s.runningOmitted}`);
+  for (const r of s.running) {
+    const p = r.progress;
+    lines.push(
+      `  ${r.campaign.padEnd(16)} started ${ago(r.startedAt, now)} by ${r.trigger ?? '?'}: ` +
+        (p
+          ? `${p.phase}, pages ${p.pages}, fetched ${p.fetched}, created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, failed ${p.failed}; progress ${ago(p.updatedAt, now)}`
+          : `progress unknown (${r.progressError ?? 'no answer'})`),
+    );
+  }
+  if (s.runningOmitted > 0) lines.push(`  ... and ${s.runningOmitted} more`);
+  for (const l of s.locks)
+    lines.push(
+      `  ${l.campaign.padEnd(16)} locked by ${l.holder ?? l.workflowId} since ${ago(l.startedAt, now)}`,
+    );
+
+  lines.push('', `Schedules: ${s.schedules.length} campaign sync schedules`);
+  for (const sc of s.schedules)
+    lines.push(
+      `  ${sc.scheduleId}: ${sc.paused ? `PAUSED${sc.pausedByHealth ? ' by health (overload)' : ''}${sc.note ? ` (${sc.note})` : ''}` : 'active'}` +
+        `${sc.nextRun && !sc.paused ? `, next run ${sc.nextRun}` : ''}${sc.lastRun ? `, last run ${sc.lastRun}` : ''}`,
+    );
+  lines.push(
+    s.healthSchedule
+      ? `  ${s.healthSchedule.scheduleId} (health): ${s.healthSchedule.paused ? 'PAUSED' : 'active'}, every ${s.healthSchedule.every ?? '?'}` +
+          `${s.healthSchedule.nextRun ? `, next run ${s.healthSchedule.nextRun}` : ''}`
+      : `  no health schedule: install it with 'campaign-sync health install'`,
+  );
+
+  lines.push('', 'Last health report:');
+  if (!s.lastHealth) lines.push('  none yet');
+  else {
+    lines.push(
+      `  ${s.lastHealth.status.toUpperCase()} (score ${s.lastHealth.score}) at ${s.lastHealth.checkedAt} (${ago(s.lastHealth.checkedAt, now)}), run ${s.lastHealth.workflowId}`,
+    );
+    for (const f of s.lastHealth.findings.slice(0, 10)) lines.push(`    ${f}`);
+  }
+
+  lines.push('', `Failed syncs since ${s.failures.since}: ${s.failures.total}`);
+  for (const f of s.failures.byCampaign)
+    lines.push(
+      `  ${f.campaign.padEnd(16)} ${f.count}x, last ${f.last.status} at ${f.last.closedAt}${f.last.message ? `: ${f.last.message}` : ''}`,
+    );
+  return lines.join('\n');
+}
+
+/** CLI: `status [--json]`. */
+export async function statusCommand(
+  args: string[],
+  ctx: { taskQueue: string; connect: () => Promise<Client>; io: { out: (line: string) => void } },
+): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const status = await systemStatus(await ctx.connect(), ctx.taskQueue);
+  ctx.io.out(values.json ? JSON.stringify(status, null, 2) : formatSystemStatus(status));
+  return EXIT.ok;
+}

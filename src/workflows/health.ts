@@ -1,0 +1,273 @@
+import {
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { HealthWebhookPayload } from '../activities/health';
+import { parseDuration } from '../shared/duration';
+import { InvalidInputError } from '../shared/errors';
+import {
+  evaluateHealth,
+  healthAlerts,
+  HealthInputSchema,
+  isCheckError,
+  resolveThresholds,
+  scoreFindings,
+  scrubPersonalData,
+  type CheckError,
+  type Finding,
+  type HealthInput,
+  type HealthReport,
+  type HealthThresholds,
+  type OverloadSection,
+  type ServiceCheck,
+  type ServiceName,
+} from '../shared/health';
+import { mailerliteTaskQueue } from '../shared/names';
+import { HEALTH_STATUS } from '../shared/search-attributes';
+import { describeZodIssues } from '../shared/sync-types';
+
+/** Checks are measurements: one attempt each, so a failing service shows as failing, not as slow. */
+const checks = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 1 } });
+
+/** Reads and schedule changes: idempotent, a few attempts. */
+const ops = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumAttempts: 3 },
+});
+
+/** Cancelling a stuck run and waiting for it to close takes up to a minute; it heartbeats meanwhile. */
+const recovery = proxyActivities<Activities>({
+  startToCloseTimeout: '3m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '2s', maximumAttempts: 3 },
+});
+
+/** The alert webhook: retried with backoff (about 15 s in all) before the run gives up on it. */
+const webhook = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+/** The innermost message of an activity failure (the one that says what went wrong). */
+function messageOf(err: unknown): string {
+  let message = err instanceof Error ? err.message : String(err);
+  let current: unknown = err;
+  while (current instanceof Error && current.cause) {
+    current = current.cause;
+    if (current instanceof Error && current.message) message = current.message;
+  }
+  return message;
+}
+
+function settle<T>(p: Promise<T>): Promise<T | CheckError> {
+  return p.catch((err: unknown) => ({ error: messageOf(err) }));
+}
+
+function serviceResult(service: ServiceName, result: ServiceCheck | CheckError, at: string): ServiceCheck {
+  if (!isCheckError(result)) return result;
+  return {
+    service,
+    ok: false,
+    latencyMs: null,
+    checkedAt: at,
+    error: `check did not finish: ${result.error}`,
+  };
+}
+
+/**
+ * One health check of the deployment on a task queue: which workers poll its queues, the worker's
+ * resources, whether Temporal, EDD and MailerLite answer (and how fast), the running syncs with
+ * their progress, stuck ones and recent failures. Judges them against thresholds (the worker's,
+ * overridden by the input), recovers stuck syncs, pauses recurring syncs while overloaded (and
+ * resumes them after), records metrics and alerts, and returns the report: a run's result is the
+ * report, and its `HealthStatus` search attribute lets runs be filtered by status. Runs every
+ * HEALTH_INTERVAL from the health schedule; `health run` starts one by hand.
+ */
+export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthReport> {
+  const parsed = HealthInputSchema.safeParse(rawInput ?? {});
+  if (!parsed.success) throw invalid(`Invalid health input: ${describeZodIssues(parsed.error).join('; ')}`);
+  const input = parsed.data;
+  const info = workflowInfo();
+  const taskQueue = input.taskQueue ?? info.taskQueue;
+  const startedMs = Date.now();
+  const checkedAt = new Date(startedMs).toISOString();
+
+  const context = await ops.healthContext({ taskQueue, workflowId: info.workflowId });
+  let thresholds: HealthThresholds;
+  try {
+    thresholds = resolveThresholds(context.thresholds, input.thresholds);
+  } catch (err) {
+    throw invalid(`Invalid health thresholds: ${messageOf(err)}`);
+  }
+
+  // The MailerLite check is one request, so it runs on the rate-limited queue, within the budget;
+  // if nothing polls that queue it does not finish, which the workers check explains.
+  const mailerlite = proxyActivities<Activities>({
+    taskQueue: mailerliteTaskQueue(taskQueue),
+    scheduleToCloseTimeout: '1m',
+    retry: { maximumAttempts: 1 },
+  });
+  const [workers, resources, temporal, edd, ml, campaigns] = await Promise.all([
+    settle(checks.checkWorkers({ taskQueue })),
+    settle(checks.checkResources()),
+    settle(checks.checkTemporal()),
+    settle(checks.checkEdd()),
+    settle(mailerlite.checkMailerLite()),
+    settle(
+      ops.scanCampaigns({
+        taskQueue,
+        ...(input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {}),
+        failureWindowMs: parseDuration(thresholds.failureWindow),
+      }),
+    ),
+  ]);
+  const services = [
+    serviceResult('temporal', temporal, checkedAt),
+    serviceResult('edd', edd, checkedAt),
+    serviceResult('mailerlite', ml, checkedAt),
+  ];
+  const evaluation = evaluateHealth({ taskQueue, workers, resources, services, campaigns }, thresholds, {
+    recover: input.recover,
+  });
+  const findings: Finding[] = [...evaluation.findings];
+
+  // Stuck syncs: restart, fail with the reason, or only report (see decideRecovery).
+  if (!isCheckError(evaluation.campaigns)) {
+    const section = evaluation.campaigns;
+    for (const stuck of section.stuck) {
+      if (stuck.action === 'report') {
+        stuck.outcome = 'reported';
+        continue;
+      }
+      try {
+        const result = await recovery.recoverStuckSync({
+          campaign: stuck.campaign,
+          workflowId: stuck.workflowId,
+          runId: stuck.runId,
+          action: stuck.action,
+          reason: stuck.reason,
+          why: stuck.why,
+        });
+        stuck.outcome = result.outcome;
+        if (result.newRunId) stuck.newRunId = result.newRunId;
+        if (result.outcome === 'restarted') section.recovered.restarted++;
+        if (result.outcome === 'failed') section.recovered.failed++;
+      } catch (err) {
+        stuck.outcome = 'error';
+        stuck.error = messageOf(err);
+        findings.push({
+          area: 'campaigns',
+          severity: 'unhealthy',
+          message: `stuck sync of ${stuck.campaign} could not be recovered: ${stuck.error}`,
+        });
+      }
+    }
+  }
+
+  // Overload: pause recurring syncs; once no longer overloaded, resume those health paused.
+  const overload: OverloadSection = {
+    overloaded: evaluation.overload?.overloaded ?? null,
+    reasons: evaluation.overload?.reasons ?? [],
+    paused: [],
+    resumed: [],
+    keptPaused: [],
+  };
+  if (overload.overloaded)
+    findings.push({
+      area: 'overload',
+      severity: 'unhealthy',
+      message: `overloaded: ${overload.reasons.join('; ')}`,
+    });
+  if (input.pauseOnOverload && overload.overloaded !== null) {
+    const scope = { taskQueue, ...(input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {}) };
+    try {
+      if (overload.overloaded) {
+        overload.paused = (
+          await ops.pauseSchedulesForOverload({ ...scope, reason: overload.reasons.join('; ') })
+        ).paused;
+      } else {
+        const resumed = await ops.resumeSchedulesAfterOverload(scope);
+        overload.resumed = resumed.resumed;
+        overload.keptPaused = resumed.keptPaused;
+      }
+    } catch (err) {
+      overload.error = messageOf(err);
+      findings.push({
+        area: 'overload',
+        severity: 'degraded',
+        message: `sync schedules could not be ${overload.overloaded ? 'paused' : 'resumed'}: ${overload.error}`,
+      });
+    }
+  }
+
+  const registered = isCheckError(temporal) ? undefined : temporal.healthSearchAttribute;
+  if (registered === false)
+    findings.push({
+      area: 'health',
+      severity: 'degraded',
+      message:
+        'the HealthStatus search attribute is not registered, so runs cannot be filtered by status ' +
+        '(temporal operator search-attribute create --name HealthStatus --type Keyword)',
+    });
+
+  const { status, score } = scoreFindings(findings);
+  const body: Omit<HealthReport, 'alerts'> = {
+    status,
+    score,
+    checkedAt,
+    durationMs: Date.now() - startedMs,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    trigger: input.trigger,
+    taskQueue,
+    ...(input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {}),
+    ...(context.previous ? { previousStatus: context.previous.status } : {}),
+    thresholds,
+    findings: findings.map((f) => ({ ...f, message: scrubPersonalData(f.message) })),
+    workers: evaluation.workers,
+    resources,
+    services,
+    campaigns: evaluation.campaigns,
+    overload,
+  };
+  const report: HealthReport = { ...body, alerts: healthAlerts(body) };
+
+  // Only when registered: upserting an unknown search attribute would fail every workflow task.
+  if (registered) upsertSearchAttributes([{ key: HEALTH_STATUS, value: status }]);
+
+  try {
+    await ops.recordHealthReport(report);
+  } catch (err) {
+    log.warn('health report not recorded in metrics', { error: messageOf(err) });
+  }
+  if (report.alerts.length > 0 && context.webhookConfigured) {
+    const payload: HealthWebhookPayload = {
+      source: 'campaign-sync',
+      kind: 'health-alert',
+      status,
+      score,
+      checkedAt,
+      taskQueue,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      alerts: report.alerts,
+      findings: body.findings.map((f) => `${f.severity}: ${f.message}`),
+    };
+    try {
+      report.webhook = await webhook.postHealthWebhook(payload);
+    } catch (err) {
+      report.webhook = { sent: false, error: messageOf(err) };
+      log.warn('health alert webhook failed', { error: report.webhook.error });
+    }
+  }
+  log.info('health check done', { status, score, findings: findings.length, alerts: report.alerts.length });
+  return report;
+}
+
+function invalid(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: InvalidInputError.name, nonRetryable: true, message });
+}
