@@ -1,26 +1,21 @@
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, type Duration } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
 import { InvalidInputError, ProviderNotFoundError, ProviderRequestError } from '../shared/errors';
-import { launcherWorkflowId, syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import { syncWorkflowId } from '../shared/names';
 import type { LockHolder, ScheduleTiming } from '../shared/provisioning';
-import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
+import { SYNC_TRIGGER } from '../shared/search-attributes';
+import { buildSyncSchedule } from '../shared/sync-schedule';
 import type { SyncInput } from '../shared/sync-types';
 import { pickGroup } from '../providers';
 import type { ActivityDeps } from './deps';
 
-/**
- * How far back a sync schedule catches up on actions it missed while the Temporal server was
- * down: a short outage (a restart, an upgrade) still runs the sync it missed; after a longer one
- * the missed run is dropped and the next one does the work (each sync covers the whole campaign).
- */
-export const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
+export { SCHEDULE_CATCHUP_WINDOW } from '../shared/sync-schedule';
 
 /** What of a campaign's MailerLite resources exists now. */
 export interface ExistingCampaignResources {
@@ -141,9 +136,10 @@ export function provisioningActivities({ providers, logger, temporal }: Activity
     },
 
     /**
-     * Creates the campaign's sync schedule: overlap SKIP, catch-up window
-     * {@link SCHEDULE_CATCHUP_WINDOW}; its action starts the launcher `scheduledCampaignSync` on
-     * the worker's task queue. An existing schedule with the ID is reused, unless its memo names
+     * Creates the campaign's sync schedule, built by `buildSyncSchedule` (src/shared/sync-schedule.ts,
+     * which `schedule create` uses too): overlap SKIP, catch-up window 10 minutes, a default
+     * `timeout` for its syncs; its action starts the launcher `scheduledCampaignSync` on the
+     * worker's task queue. An existing schedule with the ID is reused, unless its memo names
      * `owner` (this run: an earlier attempt of this step created it, and its answer was lost).
      */
     async createSyncSchedule(input: {
@@ -157,26 +153,17 @@ export function provisioningActivities({ providers, logger, temporal }: Activity
     }): Promise<{ created: boolean }> {
       const client = requireClient();
       try {
-        await client.schedule.create({
-          scheduleId: input.scheduleId,
-          spec: input.timing.every
-            ? { intervals: [{ every: input.timing.every as Duration }] }
-            : { cronExpressions: [input.timing.cron!] },
-          action: {
-            type: 'startWorkflow',
-            workflowType: WORKFLOW_TYPES.scheduledCampaignSync,
+        await client.schedule.create(
+          buildSyncSchedule({
+            campaign: input.campaign,
+            scheduleId: input.scheduleId,
+            timing: input.timing,
             taskQueue: input.taskQueue,
-            workflowId: launcherWorkflowId(input.campaign),
-            args: [input.args],
-            typedSearchAttributes: [
-              { key: CAMPAIGN_CODE, value: input.campaign },
-              { key: SYNC_TRIGGER, value: input.args.trigger ?? `schedule:${input.scheduleId}` },
-            ],
-          },
-          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: SCHEDULE_CATCHUP_WINDOW },
-          memo: { createdBy: input.owner },
-          state: { note: `Scheduled sync of campaign ${input.campaign} (campaign-sync campaign create)` },
-        });
+            args: input.args,
+            createdBy: input.owner,
+            note: `Scheduled sync of campaign ${input.campaign} (campaign-sync campaign create)`,
+          }),
+        );
         logger.info({ scheduleId: input.scheduleId, timing: input.timing }, 'created sync schedule');
         return { created: true };
       } catch (err) {

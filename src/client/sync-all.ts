@@ -1,0 +1,228 @@
+import { parseArgs } from 'node:util';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import { parseDuration } from '../shared/duration';
+import { InvalidInputError } from '../shared/errors';
+import { SYNC_ALL_WORKFLOW_ID, WORKFLOW_TYPES } from '../shared/names';
+import { SYNC_TRIGGER } from '../shared/search-attributes';
+import {
+  childSyncInput,
+  SyncAllInputSchema,
+  syncAllTargets,
+  type SyncAllInput,
+  type SyncAllProgress,
+  type SyncAllSummary,
+} from '../shared/sync-all';
+import { describeZodIssues } from '../shared/sync-types';
+import { EXIT } from './errors';
+import { formatHolder } from './schedule-command';
+import { checkSyncInput } from './sync-start';
+import { SYNC_OPTION_FLAGS, syncOptionsFromFlags } from './sync-options';
+
+export type SyncAllHandle = WorkflowHandleWithFirstExecutionRunId<
+  (input: SyncAllInput) => Promise<SyncAllSummary>
+>;
+
+/** A `sync all` is running already (its workflow ID is taken). */
+export class SyncAllRunningError extends Error {
+  constructor(
+    readonly workflowId: string,
+    readonly runId?: string,
+    readonly startedAt?: Date,
+  ) {
+    super(
+      `A sync of all campaigns is already running: workflow ${workflowId}` +
+        (runId ? `, run ${runId}` : '') +
+        (startedAt ? `, started ${startedAt.toISOString()}` : '') +
+        '. Wait for it to finish, or cancel it.',
+    );
+    this.name = 'SyncAllRunningError';
+  }
+}
+
+/**
+ * Checks a `sync all` input here, before anything reaches the server: the input itself, and the
+ * sync options as each listed campaign's sync would get them (with discovery, as a sync of a
+ * stand-in campaign would).
+ */
+export function checkSyncAllInput(input: SyncAllInput): void {
+  const parsed = SyncAllInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = describeZodIssues(parsed.error);
+    throw new InvalidInputError(`Invalid sync all input: ${issues.join('; ')}`, issues);
+  }
+  const targets = syncAllTargets(parsed.data.campaigns) ?? [{ campaign: '2000_ANY' }];
+  for (const target of targets) checkSyncInput(childSyncInput(parsed.data, target, SYNC_ALL_WORKFLOW_ID));
+}
+
+/**
+ * Starts `syncAllCampaigns` under `campaign-sync-all` (conflict policy FAIL: one at a time;
+ * {@link SyncAllRunningError} otherwise). `workflowId` is for tests sharing a server.
+ */
+export async function startSyncAll(
+  client: Client,
+  taskQueue: string,
+  input: SyncAllInput,
+  opts: { workflowId?: string } = {},
+): Promise<SyncAllHandle> {
+  checkSyncAllInput(input);
+  const workflowId = opts.workflowId ?? SYNC_ALL_WORKFLOW_ID;
+  try {
+    return await client.workflow.start<(input: SyncAllInput) => Promise<SyncAllSummary>>(
+      WORKFLOW_TYPES.syncAllCampaigns,
+      {
+        taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [{ key: SYNC_TRIGGER, value: input.trigger ?? 'manual' }],
+      },
+    );
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      const running = await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch(() => undefined);
+      throw new SyncAllRunningError(workflowId, running?.runId, running?.startTime);
+    }
+    throw err;
+  }
+}
+
+/** `--campaign CODE` or `--campaign CODE=PRODUCT_ID`. */
+function campaignFlag(value: string): { campaign: string; productId?: number } {
+  const [campaign, product, extra] = value.split('=');
+  if (extra !== undefined || !campaign)
+    throw new InvalidInputError(`--campaign must be CODE or CODE=PRODUCT_ID, not '${value}'`);
+  if (product === undefined) return { campaign };
+  const productId = Number(product);
+  if (!Number.isInteger(productId) || productId <= 0)
+    throw new InvalidInputError(`--campaign ${value}: the product ID must be a positive whole number`);
+  return { campaign, productId };
+}
+
+/**
+ * `sync all [--concurrency N] [--campaign CODE[=PRODUCT_ID]]... [sync options] [--wait] [--json]`.
+ * Exit 0 started (or, with --wait, no campaign failed), 1 a campaign's sync failed, 2 invalid
+ * input, 3 a sync all is running already.
+ */
+export async function syncAllCommand(
+  args: string[],
+  ctx: {
+    taskQueue: string;
+    connect: () => Promise<Client>;
+    io: { out: (line: string) => void; err: (line: string) => void };
+    runLink?: (workflowId: string, runId: string) => string;
+  },
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...SYNC_OPTION_FLAGS,
+      concurrency: { type: 'string' },
+      campaign: { type: 'string', multiple: true },
+      wait: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'progress-interval': { type: 'string' },
+    },
+  });
+  if (positionals.length > 0)
+    throw new InvalidInputError(
+      `unexpected argument '${positionals[0]}': 'sync all' takes campaigns with --campaign CODE`,
+    );
+  const input: SyncAllInput = { sync: syncOptionsFromFlags(values), trigger: 'cli' };
+  if (values.concurrency !== undefined) {
+    const n = Number(values.concurrency);
+    if (!Number.isInteger(n))
+      throw new InvalidInputError(`--concurrency must be a whole number, not '${values.concurrency}'`);
+    input.concurrency = n;
+  }
+  if (values.campaign) input.campaigns = values.campaign.flatMap((v) => v.split(',')).map(campaignFlag);
+  const pollMs = parseInterval(values['progress-interval']);
+  checkSyncAllInput(input);
+
+  const client = await ctx.connect();
+  let handle: SyncAllHandle;
+  try {
+    handle = await startSyncAll(client, ctx.taskQueue, input);
+  } catch (err) {
+    if (err instanceof SyncAllRunningError) {
+      ctx.io.err(`Refused: ${err.message}`);
+      return EXIT.locked;
+    }
+    throw err;
+  }
+  if (!values.json || !values.wait) {
+    ctx.io.out(
+      `Started sync of all campaigns: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
+    );
+    if (ctx.runLink) ctx.io.out(`Temporal UI: ${ctx.runLink(handle.workflowId, handle.firstExecutionRunId)}`);
+  }
+  if (!values.wait) return EXIT.ok;
+  const done = handle.result();
+  let finished = false;
+  void done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  while (!finished) {
+    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
+    if (finished || values.json) continue;
+    const p = await handle.query<SyncAllProgress>('progress').catch(() => undefined);
+    if (p) ctx.io.out(formatSyncAllProgress(p));
+  }
+  const summary = await done;
+  ctx.io.out(values.json ? JSON.stringify(summary, null, 2) : formatSyncAllSummary(summary));
+  return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+function parseInterval(value: string | undefined): number {
+  if (value === undefined) return 5000;
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new InvalidInputError(`--progress-interval must be a duration such as 5s, not '${value}'`);
+  }
+}
+
+export function formatSyncAllProgress(p: SyncAllProgress): string {
+  const t = p.totals;
+  return (
+    `[sync all] ${p.phase}: ${p.done}/${p.total} done (completed ${p.completed}, skipped ${p.skipped}, failed ${p.failed}), ` +
+    `running ${p.running.length ? p.running.join(', ') : 'none'} (at most ${p.concurrency}); ` +
+    `created ${t.created}, updated ${t.updated}, unchanged ${t.unchanged}`
+  );
+}
+
+export function formatSyncAllSummary(s: SyncAllSummary): string {
+  const t = s.totals;
+  const lines = [
+    ...(s.dryRun
+      ? ['DRY RUN: nothing was written; created and updated count what real runs would write.']
+      : []),
+    `Sync of all campaigns: ${s.total} campaigns in ${(s.durationMs / 1000).toFixed(1)} s, at most ${s.maxConcurrent} at once (limit ${s.concurrency})`,
+    `  completed ${s.completed}, skipped ${s.skipped} (locked), failed ${s.failed}, cancelled ${s.cancelled}`,
+    `  totals: fetched ${t.fetched}, valid ${t.valid}, invalid ${t.invalid}, created ${t.created}, updated ${t.updated}, ` +
+      `unchanged ${t.unchanged}, superseded ${t.superseded}, skipped ${t.skipped}, failed ${t.failed}` +
+      (s.mode === 'mirror' ? `, removed ${t.removed}` : ''),
+    'By campaign:',
+  ];
+  for (const c of s.campaigns) {
+    let line = `  ${c.campaign.padEnd(16)} ${c.status}`;
+    if (c.status === 'completed' && c.counts)
+      line += `: fetched ${c.counts.fetched}, created ${c.counts.created}, updated ${c.counts.updated}, unchanged ${c.counts.unchanged}, failed ${c.counts.failed}`;
+    if (c.status === 'skipped' && c.holder) line += `: ${formatHolder(c.holder)}`;
+    if (c.error) line += `: ${c.error}`;
+    lines.push(line);
+  }
+  if (s.failed > 0) lines.push("A failed campaign's details: campaign-sync sync status <campaign>");
+  return lines.join('\n');
+}

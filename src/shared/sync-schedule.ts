@@ -1,0 +1,160 @@
+/**
+ * A campaign's sync schedule, built in one place: `campaign create --every/--cron` (the
+ * provisioning activity) and `schedule create` (the CLI) both build their schedules here, so the
+ * two give identical schedules.
+ *
+ * Only types come from `@temporalio/client`, so this module has no runtime dependency on it.
+ */
+import type { ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { launcherWorkflowId, syncScheduleId, WORKFLOW_TYPES } from './names';
+import { EVERY_PATTERN, isCronExpression, type ScheduleTiming } from './provisioning';
+import { CAMPAIGN_CODE, SYNC_TRIGGER } from './search-attributes';
+import type { SyncInput } from './sync-types';
+
+/**
+ * How far back a sync schedule catches up on actions it missed while the Temporal server was
+ * down: a short outage (a restart, an upgrade) still runs the sync it missed; after a longer one
+ * the missed run is dropped and the next one does the work (each sync covers the whole campaign).
+ */
+export const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
+
+/**
+ * What happens to a tick while the previous scheduled run is still going: it is skipped (the
+ * running sync covers the campaign anyway). `trigger` and `backfill` pass it explicitly, since the
+ * SDK's `trigger()` would otherwise use ALLOW_ALL.
+ */
+export const SCHEDULE_OVERLAP: ScheduleOverlapPolicy = 'SKIP';
+
+/**
+ * The overall `timeout` a scheduled sync gets when its options name none, so that the campaign's
+ * lock a scheduled run holds has a latest release time: an interval schedule's runs get the
+ * interval (a run never outlasts the next tick by more than a page); a cron schedule's runs get
+ * {@link CRON_SCHEDULE_DEFAULT_TIMEOUT}.
+ */
+export function defaultScheduledTimeout(timing: ScheduleTiming): string {
+  return timing.every ?? CRON_SCHEDULE_DEFAULT_TIMEOUT;
+}
+
+/** The default overall timeout of a cron schedule's syncs. */
+export const CRON_SCHEDULE_DEFAULT_TIMEOUT = '1h';
+
+/** `every 1h` or `cron "0 * * * *" (UTC)`. */
+export function describeTiming(timing: ScheduleTiming): string {
+  return timing.every !== undefined ? `every ${timing.every}` : `cron "${timing.cron}" (UTC)`;
+}
+
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day of week', min: 0, max: 7 },
+] as const;
+
+/**
+ * What is wrong with a schedule's timing, or undefined when it is fine: exactly one of `every`
+ * (a whole number of minutes, hours or days) and `cron` (five fields, numbers in range; names
+ * such as `MON-FRI` are left to the server, which refuses what it cannot parse).
+ */
+export function scheduleTimingProblem(timing: ScheduleTiming): string | undefined {
+  if ((timing.every === undefined) === (timing.cron === undefined))
+    return 'give exactly one of --every (e.g. 1h) and --cron (e.g. "0 * * * *")';
+  if (timing.every !== undefined) {
+    return EVERY_PATTERN.test(timing.every.trim())
+      ? undefined
+      : `--every must be a whole number of minutes, hours or days, e.g. 30m, 1h, 1d; not '${timing.every}'`;
+  }
+  const cron = timing.cron!.trim();
+  if (!isCronExpression(cron))
+    return `--cron must have five fields (minute hour day-of-month month day-of-week), e.g. "0 * * * *"; not '${cron}'`;
+  if (cron.startsWith('@')) return undefined;
+  const fields = cron.split(/\s+/);
+  for (const [i, field] of fields.entries()) {
+    const { name, min, max } = CRON_FIELDS[i]!;
+    for (const item of field.split(',')) {
+      const [range, step, extra] = item.split('/');
+      if (extra !== undefined || range === '' || (step !== undefined && !/^[1-9]\d*$/.test(step)))
+        return `--cron: the ${name} field '${field}' is not valid`;
+      if (range === '*' || range === '?' || /[A-Za-z#]/.test(range!)) continue;
+      const bounds = range!.split('-');
+      if (bounds.length > 2 || bounds.some((b) => !/^\d+$/.test(b)))
+        return `--cron: the ${name} field '${field}' is not valid`;
+      const from = Number(bounds[0]);
+      const to = Number(bounds[1] ?? bounds[0]);
+      if (from < min || to > max || from > to)
+        return `--cron: the ${name} field '${field}' is out of range (${min}-${max})`;
+    }
+  }
+  return undefined;
+}
+
+/** What a campaign's sync schedule is made of. */
+export interface SyncScheduleRequest {
+  campaign: string;
+  /** Default `campaign-sync-schedule-<CODE>`. */
+  scheduleId?: string;
+  timing: ScheduleTiming;
+  /** The worker's task queue: the launcher and its sync run there. */
+  taskQueue: string;
+  /** The launcher's input: the campaign's sync options (`trigger` defaults to `schedule:<id>`). */
+  args: SyncInput;
+  /** Who created the schedule, recorded in its memo (`createdBy`): a provisioning run, or `cli:<user>`. */
+  createdBy: string;
+  /** The schedule's note. */
+  note?: string;
+  /** Create it paused. */
+  paused?: boolean;
+}
+
+/** The launcher's input a schedule passes: its trigger set, and a default `timeout` (see {@link defaultScheduledTimeout}). */
+export function scheduledLauncherArgs(request: SyncScheduleRequest): SyncInput {
+  const scheduleId = request.scheduleId ?? syncScheduleId(request.campaign);
+  return {
+    ...request.args,
+    campaign: request.campaign,
+    trigger: request.args.trigger ?? `schedule:${scheduleId}`,
+    timeout: request.args.timeout ?? defaultScheduledTimeout(request.timing),
+  };
+}
+
+/**
+ * The options of a campaign's sync schedule: an interval or a cron expression (UTC), overlap
+ * {@link SCHEDULE_OVERLAP}, catch-up window {@link SCHEDULE_CATCHUP_WINDOW}; its action starts
+ * the launcher `scheduledCampaignSync` under `campaign-sync-launch-<CODE>` (the schedule appends
+ * the action time), which takes the campaign's lock by starting the sync as its child under
+ * `campaign-sync-<CODE>`. The memo records who created it and the timing as given.
+ */
+export function buildSyncSchedule(request: SyncScheduleRequest): ScheduleOptions {
+  const scheduleId = request.scheduleId ?? syncScheduleId(request.campaign);
+  const args = scheduledLauncherArgs(request);
+  const timing: ScheduleTiming =
+    request.timing.every !== undefined
+      ? { every: request.timing.every.trim() }
+      : { cron: request.timing.cron!.trim() };
+  return {
+    scheduleId,
+    spec:
+      timing.every !== undefined
+        ? { intervals: [{ every: timing.every as Duration }] }
+        : { cronExpressions: [timing.cron!] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: WORKFLOW_TYPES.scheduledCampaignSync,
+      taskQueue: request.taskQueue,
+      workflowId: launcherWorkflowId(request.campaign),
+      args: [args],
+      typedSearchAttributes: [
+        { key: CAMPAIGN_CODE, value: request.campaign },
+        { key: SYNC_TRIGGER, value: args.trigger! },
+      ],
+    },
+    policies: { overlap: SCHEDULE_OVERLAP, catchupWindow: SCHEDULE_CATCHUP_WINDOW },
+    memo: { createdBy: request.createdBy, campaign: request.campaign, timing },
+    typedSearchAttributes: [{ key: CAMPAIGN_CODE, value: request.campaign }],
+    state: {
+      note: request.note ?? `Scheduled sync of campaign ${request.campaign} (campaign-sync)`,
+      ...(request.paused ? { paused: true } : {}),
+    },
+  };
+}

@@ -1,0 +1,247 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  ChildWorkflowFailure,
+  defineQuery,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { DEFAULT_TIERS } from '../shared/campaign';
+import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { syncWorkflowId } from '../shared/names';
+import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
+import {
+  childSyncInput,
+  SyncAllInputSchema,
+  syncAllTargets,
+  type SyncAllCampaignResult,
+  type SyncAllInput,
+  type SyncAllOptions,
+  type SyncAllProgress,
+  type SyncAllSummary,
+  type SyncAllTarget,
+} from '../shared/sync-all';
+import {
+  describeZodIssues,
+  emptyCounts,
+  SyncInputSchema,
+  type SyncCounts,
+  type SyncInput,
+  type SyncOptions,
+} from '../shared/sync-types';
+import { campaignSync } from './campaign-sync';
+
+/** Where a `sync all` run is: campaigns done, running, skipped, failed, and the counts so far. */
+export const syncAllProgressQuery = defineQuery<SyncAllProgress>('progress');
+
+const { listCampaigns, describeLockHolder } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
+});
+
+/**
+ * Syncs every campaign (EDD's album campaigns, or the `campaigns` given): one child `campaignSync`
+ * per campaign under its lock ID `campaign-sync-<CODE>`, at most `concurrency` at once. A campaign
+ * whose lock is held (a manual or scheduled sync, a transition, a create) is skipped and its
+ * holder named; a failed sync is reported with its message and the others go on. Returns every
+ * campaign's outcome and the completed syncs' counts added up. Cancelling it requests the
+ * cancellation of the running syncs (parent close policy REQUEST_CANCEL as well).
+ *
+ * History: about ten events a campaign, and at most 500 campaigns a run (the input schema), so a
+ * run stays far below Temporal's limits without continuing as new.
+ */
+export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<SyncAllSummary> {
+  const options = parseInput(rawInput);
+  const info = workflowInfo();
+  const startedAt = new Date();
+  const results: SyncAllCampaignResult[] = [];
+  const running = new Set<string>();
+  const totals = emptyCounts();
+  let phase: SyncAllProgress['phase'] = 'discovering';
+  let maxConcurrent = 0;
+
+  const tally = () => {
+    const count = (status: SyncAllCampaignResult['status']) =>
+      results.filter((r) => r.status === status).length;
+    return {
+      completed: count('completed'),
+      skipped: count('skipped'),
+      failed: count('failed'),
+      cancelled: count('cancelled'),
+    };
+  };
+  const progress = (): SyncAllProgress => {
+    const t = tally();
+    return {
+      phase,
+      concurrency: options.concurrency,
+      total: results.length,
+      done: t.completed + t.skipped + t.failed + t.cancelled,
+      running: [...running],
+      maxConcurrent,
+      ...t,
+      totals: { ...totals },
+      startedAt: startedAt.toISOString(),
+    };
+  };
+  setHandler(syncAllProgressQuery, progress);
+
+  const targets = await discover(options);
+  const inputs = targets.map((target) => childSyncInput(options, target, info.workflowId));
+  checkChildInputs(inputs);
+  for (const target of targets) {
+    results.push({ ...target, workflowId: syncWorkflowId(target.campaign), status: 'pending' });
+  }
+  phase = 'syncing';
+  log.info('sync all started', { campaigns: targets.length, concurrency: options.concurrency });
+
+  const syncOne = async (index: number): Promise<void> => {
+    const result = results[index]!;
+    const input = inputs[index]!;
+    let child: ChildWorkflowHandle<typeof campaignSync>;
+    try {
+      child = await startChild(campaignSync, {
+        workflowId: result.workflowId,
+        args: [input],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: CAMPAIGN_CODE, value: result.campaign },
+          { key: SYNC_TRIGGER, value: input.trigger! },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      result.holder = await describeLockHolder({ campaign: result.campaign });
+      result.status = 'skipped';
+      log.info('sync all: campaign skipped, its lock is held', {
+        campaign: result.campaign,
+        ...result.holder,
+      });
+      return;
+    }
+    result.status = 'running';
+    result.runId = child.firstExecutionRunId;
+    result.startedAt = new Date().toISOString();
+    running.add(result.campaign);
+    maxConcurrent = Math.max(maxConcurrent, running.size);
+    try {
+      const summary = await child.result();
+      result.status = 'completed';
+      result.counts = countsOf(summary);
+      result.pages = summary.pages;
+      result.runs = summary.runs;
+      result.durationMs = summary.durationMs;
+      for (const key of Object.keys(totals) as (keyof SyncCounts)[]) totals[key] += summary[key];
+    } catch (err) {
+      // This run's own cancellation ends it (its children are asked to cancel too).
+      if (CancellationScope.current().consideredCancelled) throw err;
+      result.status =
+        err instanceof ChildWorkflowFailure && err.cause instanceof CancelledFailure ? 'cancelled' : 'failed';
+      result.error = innermostMessage(err);
+      log.warn('sync all: a campaign sync did not complete', {
+        campaign: result.campaign,
+        status: result.status,
+        error: result.error,
+      });
+    } finally {
+      result.finishedAt = new Date().toISOString();
+      running.delete(result.campaign);
+    }
+  };
+
+  // `concurrency` lanes, each taking the next campaign when its last one has finished.
+  let next = 0;
+  const lane = async () => {
+    while (next < targets.length) await syncOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, targets.length) }, lane));
+
+  phase = 'completed';
+  const finishedAt = new Date();
+  const { phase: _phase, running: _running, done: _done, ...rest } = progress();
+  const summary: SyncAllSummary = {
+    ...rest,
+    mode: (options.sync.mode as SyncOptions['mode'] | undefined) ?? 'upsert',
+    dryRun: options.sync.dryRun === true,
+    campaigns: results,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  };
+  log.info('sync all finished', {
+    campaigns: summary.total,
+    completed: summary.completed,
+    skipped: summary.skipped,
+    failed: summary.failed,
+    cancelled: summary.cancelled,
+    maxConcurrent,
+  });
+  return summary;
+}
+
+function parseInput(rawInput: SyncAllInput): SyncAllOptions {
+  const parsed = SyncAllInputSchema.safeParse(rawInput ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = describeZodIssues(parsed.error);
+  throw ApplicationFailure.create({
+    type: InvalidInputError.name,
+    nonRetryable: true,
+    message: `Invalid sync all input: ${issues.join('; ')}`,
+    details: [issues],
+  });
+}
+
+/** The campaigns given, or every campaign EDD's album products give (each code once). */
+async function discover(options: SyncAllOptions): Promise<SyncAllTarget[]> {
+  const given = syncAllTargets(options.campaigns);
+  if (given) return given;
+  const tiers = Array.isArray(options.sync.tiers) ? (options.sync.tiers as string[]) : [...DEFAULT_TIERS];
+  const listed = await listCampaigns({ tiers });
+  const seen = new Set<string>();
+  return listed.flatMap(({ campaign, productId }) => {
+    if (seen.has(campaign)) return [];
+    seen.add(campaign);
+    return [{ campaign, productId }];
+  });
+}
+
+/** Every child's input must be valid before any child starts: a bad option fails the run at once. */
+function checkChildInputs(inputs: SyncInput[]): void {
+  const issues = inputs.flatMap((input) => {
+    const parsed = SyncInputSchema.safeParse(input);
+    return parsed.success ? [] : describeZodIssues(parsed.error).map((i) => `${input.campaign}: ${i}`);
+  });
+  if (issues.length === 0) return;
+  throw ApplicationFailure.create({
+    type: InvalidInputError.name,
+    nonRetryable: true,
+    message: `Invalid sync options for sync all: ${issues.slice(0, 10).join('; ')}`,
+    details: [issues],
+  });
+}
+
+function countsOf(summary: SyncCounts): SyncCounts {
+  const counts = emptyCounts();
+  for (const key of Object.keys(counts) as (keyof SyncCounts)[]) counts[key] = summary[key];
+  return counts;
+}
+
+/** The innermost message of a failure chain (the one that says what went wrong). */
+function innermostMessage(err: unknown): string {
+  let current: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  while (current instanceof Error && current.cause) {
+    current = current.cause;
+    if (current instanceof Error && current.message) message = current.message;
+  }
+  return message;
+}

@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { EXIT } from '../../src/client/errors';
+import { runCli } from '../../src/client/cli';
+import { startSync } from '../../src/client';
+import type { HeldLock } from '../../src/client/locks';
+import { startSyncAll } from '../../src/client/sync-all';
+import { SYNC_ALL_WORKFLOW_ID, syncWorkflowId, WORKFLOW_TYPES } from '../../src/shared/names';
+import { SYNC_TRIGGER } from '../../src/shared/search-attributes';
+import type { SyncAllSummary } from '../../src/shared/sync-all';
+import { emptyCounts, type SyncCounts, type SyncSummary } from '../../src/shared/sync-types';
+import {
+  connectTestTemporal,
+  uniqueTaskQueue,
+  withWorker,
+  type TemporalTestContext,
+} from '../helpers/temporal';
+import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+
+let temporal: TemporalTestContext;
+let stack: Stack;
+
+beforeAll(async () => {
+  temporal = await connectTestTemporal();
+  stack = await startStack({ customers: 600, temporal });
+});
+afterAll(async () => {
+  await stack.close();
+  await temporal.close();
+});
+
+async function cli(args: string[], taskQueue: string, address = temporal.address) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    args,
+    { TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue },
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** Each source page 300 ms slower, so the child syncs last long enough to overlap if allowed to. */
+function slowSource(s: Stack, extra: Partial<Stack['activities']> = {}): Stack['activities'] {
+  return {
+    ...s.activities,
+    fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return s.activities.fetchPurchasersPage(...args);
+    },
+    ...extra,
+  };
+}
+
+/** The most intervals open at once (an interval closing at the instant another starts does not overlap it). */
+function maxOverlap(intervals: { start: number; end: number }[]): number {
+  const events = intervals.flatMap((i) => [
+    { t: i.start, d: 1 },
+    { t: i.end, d: -1 },
+  ]);
+  events.sort((a, b) => a.t - b.t || a.d - b.d);
+  let open = 0;
+  let most = 0;
+  for (const e of events) {
+    open += e.d;
+    most = Math.max(most, open);
+  }
+  return most;
+}
+
+function addCounts(into: SyncCounts, from: SyncCounts): void {
+  for (const key of Object.keys(into) as (keyof SyncCounts)[]) into[key] += from[key];
+}
+
+async function terminateSyncAll(workflowId = SYNC_ALL_WORKFLOW_ID): Promise<void> {
+  const handle = temporal.client.workflow.getHandle(workflowId);
+  const d = await handle.describe().catch(() => undefined);
+  if (d?.status.name === 'RUNNING') await handle.terminate('test cleanup');
+}
+
+describe('sync all', () => {
+  it('syncs every listed campaign at most N at once, skips a locked one naming its holder, and adds up the counts', async () => {
+    const albumList = albums(stack.dataset);
+    const targets = Array.from({ length: 5 }, (_, i) => ({
+      campaign: uniqueCampaign(),
+      productId: albumList[i % albumList.length]!.id,
+    }));
+    const locked = targets[2]!;
+    // Held by a manual sync nobody works on: it stays running, holding the lock, no timeout.
+    const held = await startSync(temporal.client, uniqueTaskQueue('nobody'), {
+      campaign: locked.campaign,
+      productId: locked.productId,
+      trigger: 'cli',
+    });
+    try {
+      await withWorker(temporal, slowSource(stack), async (tq) => {
+        // `locks` names the holder, and a run without a timeout is released when it ends.
+        const lock = await (async () => {
+          for (let i = 0; i < 75; i++) {
+            const listed = JSON.parse((await cli(['locks', '--json'], tq)).out) as HeldLock[];
+            const found = listed.find((l) => l.campaign === locked.campaign);
+            if (found) return found;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          throw new Error('the held lock was never listed');
+        })();
+        expect(lock).toMatchObject({
+          runId: held.firstExecutionRunId,
+          holder: 'cli',
+          releaseBy: { reason: 'when the run ends (no timeout set)' },
+        });
+        expect(lock.releaseBy.at).toBeUndefined();
+
+        const run = await cli(
+          [
+            'sync',
+            'all',
+            '--concurrency',
+            '2',
+            ...targets.flatMap((t) => ['--campaign', `${t.campaign}=${t.productId}`]),
+            '--page-size',
+            '20',
+            '--max-pages',
+            '4',
+            '--wait',
+            '--json',
+          ],
+          tq,
+        );
+        expect(run.err).toBe('');
+        expect(run.code).toBe(EXIT.ok);
+        const summary = JSON.parse(run.out) as SyncAllSummary;
+        expect(summary).toMatchObject({
+          concurrency: 2,
+          total: 5,
+          completed: 4,
+          skipped: 1,
+          failed: 0,
+          cancelled: 0,
+          mode: 'upsert',
+          dryRun: false,
+        });
+        expect(summary.maxConcurrent).toBeLessThanOrEqual(2);
+        expect(summary.campaigns.map((c) => c.campaign)).toEqual(targets.map((t) => t.campaign));
+
+        // The locked campaign was skipped, its holder named; the others ran as sync-all children.
+        const skipped = summary.campaigns.find((c) => c.campaign === locked.campaign)!;
+        expect(skipped).toMatchObject({
+          status: 'skipped',
+          holder: {
+            workflowId: syncWorkflowId(locked.campaign),
+            workflowType: WORKFLOW_TYPES.campaignSync,
+            runId: held.firstExecutionRunId,
+            trigger: 'cli',
+          },
+        });
+        expect(skipped.runId).toBeUndefined();
+
+        // The totals are the children's own summaries added up, and the children never ran more
+        // than two at once (measured from their start and close times on the server).
+        const expectedTotals = emptyCounts();
+        const intervals: { start: number; end: number }[] = [];
+        for (const c of summary.campaigns.filter((x) => x.status === 'completed')) {
+          const handle = temporal.client.workflow.getHandle(c.workflowId, c.runId);
+          const child = (await handle.result()) as SyncSummary;
+          const d = await handle.describe();
+          expect(d.parentExecution?.workflowId).toBe(SYNC_ALL_WORKFLOW_ID);
+          expect(d.typedSearchAttributes.get(SYNC_TRIGGER)).toBe(`sync-all:${SYNC_ALL_WORKFLOW_ID}`);
+          expect(c.counts).toEqual(
+            Object.fromEntries(Object.keys(expectedTotals).map((k) => [k, child[k as keyof SyncCounts]])),
+          );
+          expect(child.pages).toBe(c.pages);
+          addCounts(expectedTotals, child);
+          intervals.push({ start: d.startTime.getTime(), end: d.closeTime!.getTime() });
+        }
+        expect(summary.totals).toEqual(expectedTotals);
+        expect(summary.totals.created).toBeGreaterThan(0);
+        expect(maxOverlap(intervals)).toBeLessThanOrEqual(2);
+        // With five campaigns and two lanes, two did run side by side at some point.
+        expect(maxOverlap(intervals)).toBe(2);
+        expect(summary.maxConcurrent).toBe(2);
+
+        // The lock held by the manual sync is untouched.
+        expect((await held.describe()).status.name).toBe('RUNNING');
+      });
+    } finally {
+      await held.terminate('test: free the lock').catch(() => undefined);
+      await terminateSyncAll();
+    }
+  });
+
+  it('refuses a second sync all while one runs (exit 3), and bad options with exit 2 before connecting', async () => {
+    const first = await startSyncAll(temporal.client, uniqueTaskQueue('nobody'), {
+      campaigns: [uniqueCampaign()],
+    });
+    try {
+      const second = await cli(['sync', 'all', '--campaign', uniqueCampaign()], uniqueTaskQueue());
+      expect(second.code).toBe(EXIT.locked);
+      expect(second.err).toMatch(
+        new RegExp(
+          `Refused: A sync of all campaigns is already running: workflow campaign-sync-all, run ${first.firstExecutionRunId}`,
+        ),
+      );
+    } finally {
+      await first.terminate('test cleanup');
+    }
+    const nowhere = 'localhost:1';
+    const cases: [string[], RegExp][] = [
+      [['--concurrency', '0'], /concurrency: /],
+      [['--concurrency', '99'], /concurrency: /],
+      [['--concurrency', 'two'], /--concurrency must be a whole number/],
+      [['--campaign', 'nope'], /campaign must be a code like 2024_ETB_NBL/],
+      [['--campaign', '2024_A_B=x'], /the product ID must be a positive whole number/],
+      [['--campaign', '2024_A_B', '--campaign', '2024_A_B'], /2024_A_B is listed twice/],
+      [['--mode', 'everything'], /mode: /],
+      [['--timeout', 'later'], /timeout: /],
+      [['extra'], /unexpected argument 'extra'/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await cli(['sync', 'all', ...flags], 'unused', nowhere);
+      expect({ flags, code: r.code }).toEqual({ flags, code: EXIT.invalidInput });
+      expect(r.err).toMatch(message);
+    }
+  });
+
+  it('discovers the campaigns itself when none are given, and reports a failed campaign with its message', async () => {
+    const albumList = albums(stack.dataset);
+    const good = { campaign: uniqueCampaign(), productId: albumList[3]!.id };
+    // No EDD product gives this code: its sync fails (CampaignNotFoundError, not retried).
+    const missing = uniqueCampaign();
+    const listing = () =>
+      Promise.resolve([
+        { ...good, title: 'good', groupsPresent: 0, groupsExpected: 8, purchaseField: false },
+        {
+          campaign: missing,
+          productId: undefined as unknown as number,
+          title: 'missing',
+          groupsPresent: 0,
+          groupsExpected: 8,
+          purchaseField: false,
+        },
+      ]);
+    const workflowId = `campaign-sync-all-test-${randomUUID()}`;
+    const summary = await withWorker(temporal, slowSource(stack, { listCampaigns: listing }), async (tq) => {
+      const handle = await startSyncAll(
+        temporal.client,
+        tq,
+        { concurrency: 1, sync: { dryRun: true, maxPages: 2, pageSize: 20 } },
+        { workflowId },
+      );
+      return handle.result();
+    });
+    expect(summary).toMatchObject({
+      total: 2,
+      completed: 1,
+      failed: 1,
+      skipped: 0,
+      maxConcurrent: 1,
+      dryRun: true,
+    });
+    expect(summary.campaigns[0]).toMatchObject({
+      campaign: good.campaign,
+      productId: good.productId,
+      status: 'completed',
+    });
+    expect(summary.campaigns[1]).toMatchObject({ campaign: missing, status: 'failed' });
+    expect(summary.campaigns[1]!.error).toMatch(new RegExp(`Campaign ${missing} was not found`));
+    // A dry run counts what it would write, and writes nothing.
+    expect(summary.totals.created + summary.totals.updated).toBeGreaterThan(0);
+    const groups = (await (
+      await fetch(`${stack.mailerlite.url}/api/groups?filter[name]=${good.campaign}`, {
+        headers: { Authorization: `Bearer ${stack.mailerliteToken}` },
+      })
+    ).json()) as { data: unknown[] };
+    expect(groups.data).toEqual([]);
+  });
+});
