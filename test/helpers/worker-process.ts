@@ -10,6 +10,8 @@ export interface WorkerProcess {
   output(): string;
   /** SIGTERM, then the exit code once it has drained. */
   stop(): Promise<number | null>;
+  /** The OS process ID. */
+  pid: number;
 }
 
 /**
@@ -21,6 +23,8 @@ export async function startWorkerProcess(
   taskQueue: string,
   stack: Stack,
   mailerliteRequestsPerMinute: number,
+  /** More environment, e.g. METRICS_PORT or SHUTDOWN_GRACE_SECONDS. */
+  extraEnv: Record<string, string> = {},
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'workers', 'main.ts')], {
     cwd: ROOT,
@@ -36,6 +40,12 @@ export async function startWorkerProcess(
       MAILERLITE_API_TOKEN: DEMO_MAILERLITE_TOKEN,
       MAILERLITE_REQUESTS_PER_MINUTE: String(mailerliteRequestsPerMinute),
       LOG_LEVEL: 'info',
+      // Off unless a test asks: parallel test files would fight over fixed ports.
+      METRICS_PORT: '0',
+      SDK_METRICS_ADDRESS: '',
+      // No health schedule unless a test asks: its checks would act on the test's queue.
+      HEALTH_SCHEDULE: 'off',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -60,6 +70,7 @@ export async function startWorkerProcess(
   }
   return {
     output: () => output,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       return exited;

@@ -6,6 +6,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startLocalServer } from '../../dev/temporal/local-server';
 import { workflowsPath } from '../../src/workers/create-worker';
 import { registerSearchAttributes } from '../../dev/temporal/search-attributes';
+import { ensurePrometheus } from '../../dev/prometheus/ensure-prometheus';
 
 /**
  * Once per test run: a real Temporal dev server (or the one TEMPORAL_ADDRESS names) and the
@@ -13,6 +14,7 @@ import { registerSearchAttributes } from '../../dev/temporal/search-attributes';
  */
 export default async function globalSetup(): Promise<void> {
   const log = (m: string) => process.stderr.write(`${m}\n`);
+  ensurePrometheus(log);
   let address = process.env.TEMPORAL_ADDRESS;
   if (address) {
     const connection = await Connection.connect({ address });

