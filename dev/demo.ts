@@ -15,6 +15,7 @@ import {
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import { runtimeLogging } from '../src/observability/sdk-logger';
+import { installHealthSchedule } from '../src/client/health';
 import { buildActivities, NativeConnection, Runtime, SyncWorkers } from '../src/workers';
 import { startEmulatorPair } from './emulator-pair';
 import { generateDemoData } from './emulators';
@@ -137,6 +138,9 @@ async function main(): Promise<number> {
     // 3. A worker, wired exactly as the worker process wires one, pointed at the emulators.
     const nativeConnection = await NativeConnection.connect({ address });
     cleanup.unshift(() => nativeConnection.close());
+    // The activities' own Temporal client (schedules, run descriptions, the health check).
+    const activityClient = await connectClient({ address, namespace: config.TEMPORAL_NAMESPACE });
+    cleanup.unshift(() => activityClient.connection.close());
     const worker = await SyncWorkers.create({
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -148,9 +152,21 @@ async function main(): Promise<number> {
         credentials: emulators.credentials,
         logger,
         metrics: createMetrics(),
+        temporal: { client: activityClient, namespace: config.TEMPORAL_NAMESPACE },
       }),
     });
     const running = worker.run();
+    if (config.HEALTH_SCHEDULE) {
+      // Left in place, like the worker process does: 'campaign-sync health' and 'status' read its reports.
+      await installHealthSchedule(activityClient, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        every: config.HEALTH_INTERVAL,
+      }).then(
+        (r) => say(`Health: schedule ${r.scheduleId} ${r.outcome} (every ${r.every})`),
+        (err: unknown) =>
+          say(`Health: schedule not installed (${err instanceof Error ? err.message : String(err)})`),
+      );
+    }
 
     // 4. One sync, through the same client code as `campaign-sync sync start --wait`.
     const code = await (async () => {

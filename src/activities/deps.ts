@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Metrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 import type { EddClient, MailerLiteClient } from '../providers';
+import type { HealthThresholds } from '../shared/health';
 
 /** What activities are built from; tests swap any member, production wires the real ones. */
 export interface ActivityDeps {
@@ -16,4 +17,9 @@ export interface ActivityDeps {
    * only the holder's workflow ID.
    */
   temporal?: { client: Client; namespace: string };
+  /**
+   * The health check's settings (HEALTH_* variables): thresholds, which a run's input may override,
+   * and the alert webhook. Default thresholds and no webhook when absent.
+   */
+  health?: { thresholds: HealthThresholds; webhookUrl?: string };
 }

@@ -2,6 +2,7 @@ import { campaignActivities } from './campaign';
 import { catalogActivities } from './catalog';
 import { connectionActivities } from './connections';
 import type { ActivityDeps } from './deps';
+import { healthActivities } from './health';
 import { mailerliteExchangeActivities } from './mailerlite-exchange';
 import { mirrorActivities } from './mirror';
 import { provisioningActivities } from './provisioning';
@@ -30,6 +31,12 @@ export type {
 export type { MirrorScanInput, MirrorScanResult, RemovalOutcome } from './mirror';
 export { REPORT_ACTIVITY, type ReportEntriesInput } from './report';
 export type { CreateOutcome, ExistingCampaignResources } from './provisioning';
+export type {
+  HealthContext,
+  HealthWebhookPayload,
+  RecoverStuckSyncInput,
+  RecoverStuckSyncResult,
+} from './health';
 
 /** Activities that each make exactly one MailerLite request: they run on the rate-limited task queue. */
 export const MAILERLITE_QUEUE_ACTIVITIES = [
@@ -42,6 +49,7 @@ export const MAILERLITE_QUEUE_ACTIVITIES = [
   'deleteCampaignGroup',
   'createCampaignField',
   'deleteCampaignField',
+  'checkMailerLite',
 ] as const;
 
 /** Builds every activity of the campaign sync from its dependencies. */
@@ -58,6 +66,7 @@ export function createActivities(deps: ActivityDeps) {
     ...reportActivities(deps),
     ...mirrorActivities(deps),
     ...provisioningActivities(deps),
+    ...healthActivities(deps),
   };
   return Object.fromEntries(
     Object.entries(all).map(([name, fn]) => [

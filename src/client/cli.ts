@@ -1,14 +1,20 @@
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, dataConverterFor, loadConfig, type Config } from '../config';
 import { InvalidInputError } from '../shared/errors';
 import { parseDuration } from '../shared/duration';
 import type { ReportKind, SyncInput } from '../shared/sync-types';
 import { campaignCreateCommand } from './campaign-create';
+import { startCodecServer } from '../codec/codec-server';
 import { formatCampaigns, listCampaigns } from './campaign-list';
+import { checkConfig, formatConfigCheck } from './config-check';
 import { connectClient } from './connection';
 import { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';
 import { formatLocks, formatProgress, formatReport, formatStatus, formatSummary } from './format';
+import { healthCommand } from './health';
+import { statusCommand } from './status';
+import { scheduleCommand } from './schedule-command';
+import { syncAllCommand } from './sync-all';
 import { listLocks } from './locks';
 import { cancelSync, SyncNotRunningError } from './sync-cancel';
 import { decideRemovals, RemovalDecisionError } from './sync-approve';
@@ -50,7 +56,23 @@ Commands:
                         Move subscribers from the source campaign's tier groups to the
                         destination's next-tier groups by rules (default: BEMA's progression),
                         holding both campaigns' locks. --dry-run writes nothing.
-  locks [--json]        Campaign locks held by running syncs.
+  sync all [--concurrency N] [--campaign CODE[=PRODUCT_ID]]... [--mode M] [--dry-run]
+           [--timeout 2h] [--page-size N] [--wait] [--json]
+                        Sync every campaign (EDD's albums, or those given) as child workflows,
+                        at most N at once (default 2); a locked campaign is skipped with its
+                        holder named. With --wait, progress and the summary with totals.
+  locks [--json]        Campaign locks held now: holder (cli, schedule:..., sync-all:...,
+                        transition:..., create:...), start, progress, latest release time.
+  schedule create <campaign> --every 1h | --cron "0 * * * *" [--mode M] [--dry-run]
+                  [--product-id N] [--timeout 1h] [--page-size N] [--note TEXT] [--paused]
+                        A recurring sync of the campaign (overlap SKIP, catch-up window 10
+                        min; each run takes the campaign's lock or is skipped, naming the
+                        holder). Its syncs' timeout defaults to the interval (cron: 1h).
+  schedule list [--json] | describe <campaign> [--json]
+                        Schedules; one schedule's spec, state, next runs and recent results.
+  schedule pause|unpause <campaign> [--note TEXT] | trigger <campaign> [--wait]
+  schedule backfill <campaign> --from ISO --to ISO [--overlap skip|buffer-one|allow-all|...]
+  schedule delete <campaign>
   campaign create <campaign> [--custom] [--every 1h | --cron "0 * * * *"] [--dry-run] [--json]
                         Create a campaign's MailerLite tier groups and purchase field (those
                         missing; a second run creates nothing), and with --every/--cron a sync
@@ -60,12 +82,28 @@ Commands:
   campaign list [--json]
                         Campaigns EDD's album products give (YEAR_ARTIST_ALBUM), and whether
                         their MailerLite groups and purchase field exist.
+  config check [--json] The effective configuration (secrets masked), every invalid variable
+                        named; exit 2 when invalid.
+  codec-server [--port 8888] [--origin URL]...
+                        Serve /encode and /decode for the Temporal UI when payload encryption
+                        is on (PAYLOAD_ENCRYPTION_KEYS); CODEC_SERVER_TOKEN requires a bearer
+                        token. Runs until interrupted.
+  status [--json]       The whole system at a glance: workers polling the task queues, running
+                        syncs with progress, schedules, the last health report, failed syncs
+                        of the last 24 hours.
+  health [--json] [--last N]
+                        The latest health report and the trend of the last N (default 10).
+  health run [--json]   Run a health check now and print its report (exit 1 when unhealthy).
+  health install [--every 1m]
+                        Install the health schedule (or set its interval; default
+                        HEALTH_INTERVAL); the worker installs it at start too.
   help                  This text.
 
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE
 (campaign-sync), TEMPORAL_UI_URL. See README.md.
 
-Exit codes: 0 success, 1 failure, 2 invalid input, 3 refused (campaign locked), 4 not found.`;
+Exit codes: 0 success, 1 failure, 2 invalid input, 3 refused (campaign locked, schedule exists,
+scheduled run skipped), 4 not found.`;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -107,11 +145,47 @@ export async function runCli(
       io.out(USAGE);
       return command ? EXIT.ok : EXIT.invalidInput;
     }
+    if (command === 'config') {
+      if (sub !== 'check') throw new UsageError("'config' needs check");
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      const check = checkConfig(env);
+      io.out(values.json ? JSON.stringify(check, null, 2) : formatConfigCheck(check));
+      return check.ok ? EXIT.ok : EXIT.invalidInput;
+    }
     const config = loadConfig(env);
+    if (command === 'codec-server') {
+      return await codecServerCommand(
+        [sub, ...rest].filter((a): a is string => a !== undefined),
+        config,
+        io,
+      );
+    }
     const connect = async () => {
-      client = await connectClient({ address: address(config), namespace: config.TEMPORAL_NAMESPACE });
+      client = await connectClient({
+        address: address(config),
+        namespace: config.TEMPORAL_NAMESPACE,
+        dataConverter: dataConverterFor(config),
+      });
       return client;
     };
+    if (command === 'status') {
+      return await statusCommand(
+        [sub, ...rest].filter((a): a is string => a !== undefined),
+        {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          connect,
+          io,
+        },
+      );
+    }
+    if (command === 'health') {
+      return await healthCommand(sub, rest, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        interval: config.HEALTH_INTERVAL,
+        connect,
+        io,
+      });
+    }
     if (command === 'locks') {
       const { values } = parseArgs({
         args: [sub, ...rest].filter((a): a is string => a !== undefined),
@@ -144,10 +218,31 @@ export async function runCli(
           ),
       });
     }
+    if (command === 'schedule') {
+      return await scheduleCommand(sub, rest, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        connect,
+        io,
+        ...(env.USER ? { user: env.USER } : {}),
+      });
+    }
     if (command !== 'sync') throw new UsageError(`unknown command '${command}'`);
     switch (sub) {
       case 'start':
         return await syncStartCommand(rest, config, connect, io);
+      case 'all':
+        return await syncAllCommand(rest, {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          connect,
+          io,
+          runLink: (workflowId, runId) =>
+            runUrl(
+              uiBaseUrl(address(config), config.TEMPORAL_UI_URL),
+              config.TEMPORAL_NAMESPACE,
+              workflowId,
+              runId,
+            ),
+        });
       case 'status': {
         const { values, positionals } = parseArgs({
           args: rest,
@@ -192,7 +287,7 @@ export async function runCli(
         throw new UsageError(
           sub
             ? `unknown sync command '${sub}'`
-            : "'sync' needs start, status, report, approve, reject or cancel",
+            : "'sync' needs start, all, status, report, approve, reject or cancel",
         );
     }
   } catch (err) {
@@ -303,6 +398,33 @@ function nonNegativeInt(name: string, value: string | undefined): number | undef
 }
 
 const REPORT_KINDS: readonly ReportKind[] = ['invalid', 'failed', 'skipped', 'removed'];
+
+async function codecServerCommand(args: string[], config: Config, io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, origin: { type: 'string', multiple: true } },
+  });
+  const converter = dataConverterFor(config);
+  if (!converter?.payloadCodecs?.[0])
+    throw new UsageError('codec-server needs PAYLOAD_ENCRYPTION_KEYS (the same keys as the worker)');
+  const port = positiveInt('port', values.port) ?? 8888;
+  const origins = values.origin ?? [uiBaseUrl(address(config), config.TEMPORAL_UI_URL)];
+  const server = await startCodecServer({
+    codec: converter.payloadCodecs[0],
+    origins,
+    port,
+    ...(config.CODEC_SERVER_TOKEN ? { token: config.CODEC_SERVER_TOKEN } : {}),
+  });
+  io.out(
+    `Codec server on ${server.url} for ${origins.join(', ')}; start the UI with --ui-codec-endpoint ${server.url}`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return EXIT.ok;
+}
 
 function address(config: Config): string {
   return config.TEMPORAL_ADDRESS ?? 'localhost:7233';

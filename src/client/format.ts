@@ -119,11 +119,19 @@ export function formatReport(r: SyncReport): string {
 export function formatLocks(locks: HeldLock[]): string {
   if (locks.length === 0) return 'No campaign is locked: no sync is running.';
   return [
-    'Campaign locks held by running syncs:',
-    ...locks.map(
-      (l) =>
-        `  ${l.campaign}  run ${l.runId}  since ${l.startedAt.toISOString()}  by ${l.trigger ?? 'unknown'}`,
-    ),
+    'Campaign locks held by running syncs (and by workflows holding a lock):',
+    ...locks.flatMap((l) => [
+      `  ${l.campaign}  run ${l.runId}  since ${l.startedAt.toISOString()}  by ${l.holder}` +
+        (l.workflowType === 'campaignLock' ? ' (lock run)' : '') +
+        (l.parentWorkflowId ? `  via ${l.parentWorkflowId}` : ''),
+      ...(l.progress
+        ? [
+            `      progress  ${l.progress.phase}, pages ${l.progress.pages}, fetched ${l.progress.fetched}, ` +
+              `created ${l.progress.created}, updated ${l.progress.updated}, unchanged ${l.progress.unchanged}, failed ${l.progress.failed}`,
+          ]
+        : []),
+      `      released  ${l.releaseBy.at ? `by ${l.releaseBy.at} at the latest (${l.releaseBy.reason})` : l.releaseBy.reason}`,
+    ]),
   ].join('\n');
 }
 

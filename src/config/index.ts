@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { DataConverter } from '@temporalio/common';
+import { AesGcmPayloadCodec, parseCodecKeys } from '../codec/aes-gcm-codec';
 import { DEFAULT_TASK_QUEUE } from '../shared/names';
+import { HEALTH_ENV, healthSettingsFrom } from './health';
 
 /** `'true'|'false'` (and `1|0`), parsed explicitly: `Boolean('false')` is true. */
 const booleanString = z
@@ -54,9 +57,53 @@ export const EnvSchema = z.object({
    */
   RATE_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 
+  /**
+   * Turns on payload encryption (AES-256-GCM) in the worker and the client: comma-separated
+   * `id:base64key` pairs of 32-byte keys (`openssl rand -base64 32`). The first encrypts unless
+   * PAYLOAD_ENCRYPTION_KEY_ID names another; all decrypt (keep old keys listed after a rotation).
+   */
+  PAYLOAD_ENCRYPTION_KEYS: optionalString.pipe(
+    z
+      .string()
+      .optional()
+      .superRefine((spec, ctx) => {
+        if (spec === undefined) return;
+        try {
+          parseCodecKeys(spec);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+  ),
+  PAYLOAD_ENCRYPTION_KEY_ID: optionalString,
+  /** Bearer token the codec server asks of callers (the Temporal UI sends it); unset = no check. */
+  CODEC_SERVER_TOKEN: optionalString,
+  /**
+   * A workflow bundle built ahead (`npm run build:bundle`), loaded instead of bundling the workflow
+   * code at start: what the worker image does.
+   */
+  WORKFLOW_BUNDLE_PATH: optionalString,
+  /** Port of the worker's Prometheus endpoint (`GET /metrics`); 0 turns it off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  /** Interface the metrics endpoint listens on. */
+  METRICS_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  /**
+   * host:port where the Temporal SDK's native runtime serves its own metrics, which the metrics
+   * endpoint appends to its answer. Empty turns SDK metrics off.
+   */
+  SDK_METRICS_ADDRESS: z
+    .string()
+    .trim()
+    .regex(/^$|^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9465 (or empty for none)')
+    .default('127.0.0.1:9465'),
+  /** Seconds in-flight activities get to finish after SIGTERM before the worker stops them. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Pretty, human logs on a terminal instead of JSON lines. */
   LOG_PRETTY: booleanString.default(false),
+
+  /** The health check: schedule interval, thresholds, alert webhook (src/config/health.ts). */
+  ...HEALTH_ENV,
 });
 
 export type Config = z.output<typeof EnvSchema>;
@@ -77,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
     );
   }
+  // HEALTH_* thresholds that contradict each other (e.g. unhealthy below degraded).
+  healthSettings(result.data);
   return result.data;
 }
 
@@ -120,4 +169,27 @@ export function eddToken(secretKey: string, publicKey: string): string {
   return createHash('md5')
     .update(secretKey + publicKey)
     .digest('hex');
+}
+
+/**
+ * The data converter the worker and the client use: with PAYLOAD_ENCRYPTION_KEYS set, payloads are
+ * encrypted before they reach the Temporal server; otherwise the SDK's default (undefined).
+ */
+export function dataConverterFor(config: Config): DataConverter | undefined {
+  if (!config.PAYLOAD_ENCRYPTION_KEYS) return undefined;
+  try {
+    const keys = parseCodecKeys(config.PAYLOAD_ENCRYPTION_KEYS, config.PAYLOAD_ENCRYPTION_KEY_ID);
+    return { payloadCodecs: [new AesGcmPayloadCodec(keys)] };
+  } catch (err) {
+    throw new ConfigError([`PAYLOAD_ENCRYPTION_KEY_ID: ${(err as Error).message}`]);
+  }
+}
+
+/** The worker's health settings: thresholds (defaults where unset) and the alert webhook. */
+export function healthSettings(config: Config): ReturnType<typeof healthSettingsFrom> {
+  try {
+    return healthSettingsFrom(config);
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
 }

@@ -20,6 +20,8 @@ export const WORKFLOW_TYPES = {
   transitionTier: 'transitionTier',
   campaignCreate: 'campaignCreate',
   scheduledCampaignSync: 'scheduledCampaignSync',
+  syncAllCampaigns: 'syncAllCampaigns',
+  systemHealth: 'systemHealth',
 } as const;
 
 /** Prefix of every campaign sync's workflow ID. */
@@ -58,6 +60,12 @@ export function launcherWorkflowId(campaign: string): string {
   return `campaign-sync-launch-${campaign}`;
 }
 
+/**
+ * The workflow ID of `sync all` (workflow `syncAllCampaigns`), started with conflict policy FAIL so
+ * two runs of it never overlap. (It cannot be a campaign's lock: `all` is no campaign code.)
+ */
+export const SYNC_ALL_WORKFLOW_ID = 'campaign-sync-all';
+
 /** Prefix of every transition's workflow ID. */
 export const TRANSITION_WORKFLOW_ID_PREFIX = 'campaign-transition-';
 
@@ -67,4 +75,18 @@ export const TRANSITION_WORKFLOW_ID_PREFIX = 'campaign-transition-';
  */
 export function transitionWorkflowId(source: string, destination: string): string {
   return `${TRANSITION_WORKFLOW_ID_PREFIX}${source}-${destination}`;
+}
+
+/**
+ * The ID of the health schedule of a deployment (a task queue): `campaign-sync-health` for the
+ * default queue, `campaign-sync-health-<taskQueue>` for another. Its runs get this ID plus the
+ * action time (the schedule appends it).
+ */
+export function healthScheduleId(taskQueue: string): string {
+  return taskQueue === DEFAULT_TASK_QUEUE ? 'campaign-sync-health' : `campaign-sync-health-${taskQueue}`;
+}
+
+/** The workflow ID of a health run started by hand (`health run`): unique per start. */
+export function manualHealthWorkflowId(taskQueue: string, at: Date): string {
+  return `${healthScheduleId(taskQueue)}-manual-${at.toISOString()}`;
 }

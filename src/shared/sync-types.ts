@@ -277,6 +277,13 @@ export interface SyncProgress extends SyncCounts {
   mode: SyncOptions['mode'];
   /** Mirror mode's removal step, once it has started. */
   mirror?: MirrorReport;
+  /**
+   * When the overall `timeout` ends the sync (ISO time), if it has one: the run stops at the next
+   * page boundary after it, so the campaign's lock is released about then at the latest.
+   */
+  deadline?: string;
+  /** Who started the sync (its `trigger`: `cli`, `schedule:<id>`, `sync-all:<id>`, ...). */
+  trigger?: string;
 }
 
 /** What a finished (or cancelled) sync returns. */

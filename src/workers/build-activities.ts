@@ -1,5 +1,11 @@
 import type { Client } from '@temporalio/client';
-import type { Config, EddCredentials, MailerLiteCredentials } from '../config';
+import {
+  dataConverterFor,
+  healthSettings,
+  type Config,
+  type EddCredentials,
+  type MailerLiteCredentials,
+} from '../config';
 import { createActivities, type Activities } from '../activities';
 import { connectClient } from '../client/connection';
 import type { Logger } from '../observability/logger';
@@ -30,6 +36,7 @@ export function buildActivities(opts: {
     logger,
     metrics,
     ...(opts.temporal ? { temporal: opts.temporal } : {}),
+    health: healthSettings(config),
   });
 }
 
@@ -40,6 +47,10 @@ export function buildActivities(opts: {
  */
 export async function connectActivityClient(config: Config): Promise<{ client: Client; namespace: string }> {
   const namespace = config.TEMPORAL_NAMESPACE;
-  const client = await connectClient({ address: config.TEMPORAL_ADDRESS ?? 'localhost:7233', namespace });
+  const client = await connectClient({
+    address: config.TEMPORAL_ADDRESS ?? 'localhost:7233',
+    namespace,
+    dataConverter: dataConverterFor(config),
+  });
   return { client, namespace };
 }

@@ -15,6 +15,8 @@ export interface SyncWorkerOptions {
   mailerliteRequestsPerMinute?: number;
   /** A workflow bundle built once (tests, prebuilt images); bundled from source when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** With a payload codec when payload encryption is on (see `dataConverterFor`). */
+  dataConverter?: WorkerOptions['dataConverter'];
   /** Grace period for in-flight activities on shutdown. Default 30 s. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
@@ -35,6 +37,7 @@ export class SyncWorkers {
       connection: opts.connection,
       namespace: opts.namespace,
       shutdownGraceTime: opts.shutdownGraceTime ?? '30s',
+      ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     };
     const mlNames = new Set<string>(MAILERLITE_QUEUE_ACTIVITIES);
     const pick = (wanted: boolean) =>

@@ -1,6 +1,8 @@
-import { loadConfig, providerSettings } from '../config';
+import { installHealthSchedule } from '../client/health';
+import { dataConverterFor, loadConfig, providerSettings } from '../config';
 import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
+import { startMetricsServer } from '../observability/metrics-server';
 import { runtimeLogging } from '../observability/sdk-logger';
 import { buildActivities, connectActivityClient } from './build-activities';
 import { NativeConnection, Runtime, SyncWorkers } from './create-worker';
@@ -9,7 +11,30 @@ import { NativeConnection, Runtime, SyncWorkers } from './create-worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
-  Runtime.install(runtimeLogging(logger));
+  const logging = runtimeLogging(logger);
+  Runtime.install({
+    ...logging,
+    telemetryOptions: {
+      ...logging.telemetryOptions,
+      // The SDK's own metrics, served by its native runtime and appended to /metrics below.
+      ...(config.SDK_METRICS_ADDRESS
+        ? { metrics: { prometheus: { bindAddress: config.SDK_METRICS_ADDRESS } } }
+        : {}),
+    },
+  });
+  const metrics = createMetrics(undefined, { defaultMetrics: true });
+  const metricsServer =
+    config.METRICS_PORT > 0
+      ? await startMetricsServer({
+          registry: metrics.registry,
+          port: config.METRICS_PORT,
+          host: config.METRICS_HOST,
+          ...(config.SDK_METRICS_ADDRESS
+            ? { sdkMetricsUrl: `http://${config.SDK_METRICS_ADDRESS}/metrics` }
+            : {}),
+        })
+      : undefined;
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'metrics endpoint');
   const credentials = providerSettings(config);
   const address = config.TEMPORAL_ADDRESS ?? 'localhost:7233';
   const connection = await NativeConnection.connect({ address });
@@ -20,11 +45,14 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       mailerliteRequestsPerMinute: config.MAILERLITE_REQUESTS_PER_MINUTE,
+      dataConverter: dataConverterFor(config),
+      shutdownGraceTime: `${config.SHUTDOWN_GRACE_SECONDS}s`,
+      ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
       activities: buildActivities({
         config,
         credentials,
         logger,
-        metrics: createMetrics(undefined, { defaultMetrics: true }),
+        metrics,
         temporal,
       }),
     });
@@ -32,12 +60,27 @@ async function main(): Promise<void> {
       { address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
       'worker started',
     );
+    if (config.HEALTH_SCHEDULE) {
+      // Idempotent (an existing schedule gets the configured interval), and never fatal.
+      void installHealthSchedule(temporal.client, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        every: config.HEALTH_INTERVAL,
+      }).then(
+        (result) => logger.info(result, 'health schedule installed'),
+        (err: unknown) =>
+          logger.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'health schedule not installed',
+          ),
+      );
+    }
     // run() resolves after a graceful shutdown, which the SDK starts on SIGINT/SIGTERM.
     await workers.run();
     logger.info('worker stopped');
   } finally {
     await temporal.client.connection.close();
     await connection.close();
+    await metricsServer?.close();
   }
 }
 

@@ -117,6 +117,8 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     updatedAt: updatedAt.toISOString(),
     mode: input.mode,
     ...(mirror && mirror.report.state !== 'not-run' ? { mirror: { ...mirror.report } } : {}),
+    ...(deadline !== undefined ? { deadline: new Date(deadline).toISOString() } : {}),
+    trigger: input.trigger,
   }));
   const enter = (next: SyncPhase) => {
     phase = next;

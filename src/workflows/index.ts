@@ -3,6 +3,8 @@ export { listCampaigns } from './list-campaigns';
 export { campaignLock } from './campaign-lock';
 export { campaignCreate } from './campaign-create';
 export { scheduledCampaignSync } from './scheduled-sync';
+export { systemHealth } from './health';
+export { syncAllCampaigns, syncAllProgressQuery } from './sync-all';
 export {
   campaignTransition,
   transitionTier,

@@ -28,6 +28,8 @@ export interface Stack {
 export async function startStack(
   opts: {
     customers?: number;
+    /** A data set to serve instead of generating one (e.g. with `withExtraPurchases`); `customers` and `seed` are then ignored. */
+    dataset?: DemoDataset;
     seed?: number;
     mailerliteToken?: string;
     eddToken?: string;
@@ -37,7 +39,8 @@ export async function startStack(
     temporal?: { client: Client };
   } = {},
 ): Promise<Stack> {
-  const dataset = generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
+  const dataset =
+    opts.dataset ?? generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
   const emulators = await startEmulatorPair({ dataset, mailerlite: { rateLimitPerMinute: 0 } });
   const { edd, mailerlite } = emulators;
   const metrics = createMetrics();
