@@ -1,6 +1,7 @@
-import { ProviderRateLimitError, ProviderTransientError } from '../shared/errors';
+import { ProviderTransientError } from '../shared/errors';
 import type { DestinationSnapshot, SubscriberUpsert } from '../shared/subscriber-plan';
 import { MAX_BATCH_REQUESTS, MlSubscriberSchema, type BatchRequest } from '../providers';
+import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
 
 export interface ExchangeInput {
@@ -50,20 +51,7 @@ export function mailerliteExchangeActivities({ providers }: ActivityDeps) {
         );
       }
       const result = await providers.mailerlite.batch(requests);
-      if (result.responses.length !== requests.length) {
-        throw new ProviderTransientError(
-          'mailerlite',
-          `batch answered ${result.responses.length} of ${requests.length} requests`,
-        );
-      }
-      // An item the server could not do now (rate limit, 5xx) makes the whole batch retry: upserts
-      // and reads are idempotent, and every count is taken from this attempt's answers only.
-      for (const r of result.responses) {
-        if (r.code === 429)
-          throw new ProviderRateLimitError('mailerlite', 'a batch item was rate limited', 60_000);
-        if (r.code >= 500)
-          throw new ProviderTransientError('mailerlite', `a batch item failed with HTTP ${r.code}`, r.code);
-      }
+      checkBatchAnswers(requests, result);
       const writes = result.responses.slice(0, input.writes.length).map(writeOutcome);
       const readAnswers = result.responses.slice(input.writes.length);
       return {

@@ -1,7 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
-import { ProviderRateLimitError, ProviderTransientError } from '../shared/errors';
 import { MAX_BATCH_REQUESTS, type BatchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
+import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
 
 export interface MirrorScanInput {
@@ -109,18 +109,7 @@ export function mirrorActivities({ providers, logger, eddConcurrency = 8 }: Acti
         path: `api/subscribers/${encodeURIComponent(id)}/groups/${encodeURIComponent(input.groupId)}`,
       }));
       const result = await providers.mailerlite.batch(requests);
-      if (result.responses.length !== requests.length)
-        throw new ProviderTransientError(
-          'mailerlite',
-          `batch answered ${result.responses.length} of ${requests.length} requests`,
-        );
-      // Removing is idempotent, so an item the server could not do now makes the batch retry.
-      for (const r of result.responses) {
-        if (r.code === 429)
-          throw new ProviderRateLimitError('mailerlite', 'a batch item was rate limited', 60_000);
-        if (r.code >= 500)
-          throw new ProviderTransientError('mailerlite', `a batch item failed with HTTP ${r.code}`, r.code);
-      }
+      checkBatchAnswers(requests, result);
       const outcomes = result.responses.map((r, i): RemovalOutcome => {
         const subscriberId = input.subscriberIds[i]!;
         // 404: the subscriber (or the group) is gone already, which is what removal wanted.

@@ -1,7 +1,7 @@
-import { ProviderRateLimitError, ProviderTransientError } from '../shared/errors';
 import type { PurchaseVerdict, TransitionMember } from '../shared/transition-rules';
 import { MAX_BATCH_REQUESTS, type BatchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
+import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
 
 export interface TransitionMembersInput {
@@ -85,18 +85,7 @@ export function transitionActivities({ providers, logger, eddConcurrency = 8 }: 
         path: `api/subscribers/${encodeURIComponent(c.subscriberId)}/groups/${encodeURIComponent(c.groupId)}`,
       }));
       const result = await providers.mailerlite.batch(requests);
-      if (result.responses.length !== requests.length) {
-        throw new ProviderTransientError(
-          'mailerlite',
-          `batch answered ${result.responses.length} of ${requests.length} requests`,
-        );
-      }
-      for (const r of result.responses) {
-        if (r.code === 429)
-          throw new ProviderRateLimitError('mailerlite', 'a batch item was rate limited', 60_000);
-        if (r.code >= 500)
-          throw new ProviderTransientError('mailerlite', `a batch item failed with HTTP ${r.code}`, r.code);
-      }
+      checkBatchAnswers(requests, result);
       return result.responses.map((r, i): GroupChangeOutcome => {
         if (r.code >= 200 && r.code < 300) return { ok: true };
         const what = input.changes[i]!.action === 'assign' ? 'joining the group' : 'leaving the group';

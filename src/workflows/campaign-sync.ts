@@ -10,11 +10,11 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  type RetryPolicy,
 } from '@temporalio/workflow';
+import { ACTIVITY_RETRY } from './retry';
 import type { Activities } from '../activities';
 import { parseDuration } from '../shared/duration';
-import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES, SyncTimeoutError } from '../shared/errors';
+import { InvalidInputError, SyncTimeoutError } from '../shared/errors';
 import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
 import { MirrorStep } from './mirror-step';
 import { WriteStream } from './write-pipeline';
@@ -37,13 +37,7 @@ import {
 /** The current phase and counts of a running sync. */
 export const progressQuery = defineQuery<SyncProgress>('progress');
 
-const retry: RetryPolicy = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '1m',
-  maximumAttempts: 10,
-  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-};
+const retry = ACTIVITY_RETRY;
 
 /** Short calls: connection checks, look-ups, provisioning, validation, stats. */
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });

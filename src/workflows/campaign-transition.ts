@@ -40,11 +40,11 @@ import {
   proxyActivities,
   setHandler,
   workflowInfo,
-  type RetryPolicy,
 } from '@temporalio/workflow';
+import { ACTIVITY_RETRY } from './retry';
 import type { Activities, GroupChange, GroupChangeOutcome } from '../activities';
 import { DEFAULT_PURCHASE_TIER, tierGroupName } from '../shared/campaign';
-import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { InvalidInputError } from '../shared/errors';
 import { mailerliteTaskQueue, transitionWorkflowId } from '../shared/names';
 import { describeZodIssues } from '../shared/sync-types';
 import {
@@ -81,13 +81,7 @@ export const transitionProgressQuery = defineQuery<TransitionProgress>('progress
 /** A tier run's pages and counts so far. */
 export const tierProgressQuery = defineQuery<TierProgress>('progress');
 
-const retry: RetryPolicy = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '1m',
-  maximumAttempts: 10,
-  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-};
+const retry = ACTIVITY_RETRY;
 
 /** Connection checks and group look-ups / provisioning. */
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
