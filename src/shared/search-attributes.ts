@@ -6,8 +6,23 @@ export const CAMPAIGN_CODE = defineSearchAttributeKey('CampaignCode', SearchAttr
 /** Who started the run: `cli`, `ui`, `schedule:<id>`, ... */
 export const SYNC_TRIGGER = defineSearchAttributeKey('SyncTrigger', SearchAttributeType.KEYWORD);
 
+/** A sync's mode (`upsert`, `update-only`, `mirror`), set when it starts. */
+export const SYNC_MODE = defineSearchAttributeKey('SyncMode', SearchAttributeType.KEYWORD);
+
+/**
+ * A sync's state: `running` from its start, then `completed`, `failed`, `cancelled` or `timed-out`
+ * (set before the run ends): `SyncStatus='failed'` finds the failed syncs.
+ */
+export const SYNC_STATUS = defineSearchAttributeKey('SyncStatus', SearchAttributeType.KEYWORD);
+
 /** A health run's status (`healthy`, `degraded`, `unhealthy`): `HealthStatus='degraded'` finds the runs. */
 export const HEALTH_STATUS = defineSearchAttributeKey('HealthStatus', SearchAttributeType.KEYWORD);
 
 /** Every custom search attribute the project uses; a server must have them registered. */
-export const SEARCH_ATTRIBUTES = [CAMPAIGN_CODE, SYNC_TRIGGER, HEALTH_STATUS] as const;
+export const SEARCH_ATTRIBUTES = [
+  CAMPAIGN_CODE,
+  SYNC_TRIGGER,
+  SYNC_MODE,
+  SYNC_STATUS,
+  HEALTH_STATUS,
+] as const;

@@ -18,7 +18,7 @@ import { InvalidInputError, SyncTimeoutError } from '../shared/errors';
 import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
 import { MirrorStep } from './mirror-step';
 import { WriteStream } from './write-pipeline';
-import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
+import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   describeZodIssues,
   emptyCounts,
@@ -76,6 +76,14 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       { key: SYNC_TRIGGER, value: input.trigger },
     ]);
   }
+  // Mode and state, so the UI's list can filter on them (`SyncStatus='failed'`); the final state
+  // is set just before the run returns or throws.
+  upsertSearchAttributes([
+    { key: SYNC_MODE, value: input.mode },
+    { key: SYNC_STATUS, value: 'running' },
+  ]);
+  const endAs = (status: SyncSummary['status']) =>
+    upsertSearchAttributes([{ key: SYNC_STATUS, value: status }]);
 
   // A continued run picks up the cursor and the stats of the runs before it.
   const resume = input.resume;
@@ -312,6 +320,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     const summary = summarize('completed');
     await quick.recordSyncStats(summary);
     enter('completed');
+    endAs('completed');
     logProgress(true);
     log.info('campaign sync completed', { campaign: input.campaign, pages, ...counts });
     return summary;
@@ -323,11 +332,13 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         await flushReport();
         await quick.recordSyncStats(summarize('cancelled'));
       });
+      endAs('cancelled');
     } else {
       enter('failed');
       // Whatever ended the run, what it met so far stays readable and counted.
       await flushReport().catch(() => undefined);
       await quick.recordSyncStats(summarize(timedOut ? 'timed-out' : 'failed')).catch(() => undefined);
+      endAs(timedOut ? 'timed-out' : 'failed');
     }
     throw err;
   }

@@ -7,6 +7,7 @@ import { startLocalServer } from '../../dev/temporal/local-server';
 import { workflowsPath } from '../../src/workers/create-worker';
 import { registerSearchAttributes } from '../../dev/temporal/search-attributes';
 import { ensurePrometheus } from '../../dev/prometheus/ensure-prometheus';
+import { ensureChromium } from '../../dev/browser/ensure-chromium';
 
 /**
  * Once per test run: a real Temporal dev server (or the one TEMPORAL_ADDRESS names) and the
@@ -15,6 +16,8 @@ import { ensurePrometheus } from '../../dev/prometheus/ensure-prometheus';
 export default async function globalSetup(): Promise<void> {
   const log = (m: string) => process.stderr.write(`${m}\n`);
   ensurePrometheus(log);
+  // Before any test starts: installing Debian's Chromium can take longer than a test's timeout.
+  ensureChromium(log);
   let address = process.env.TEMPORAL_ADDRESS;
   if (address) {
     const connection = await Connection.connect({ address });
