@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectClient, startSync } from '../src/client';
-import { syncReport } from '../src/client/sync-report';
+import { readRunHistory, syncReport } from '../src/client/sync-report';
 import { syncWorkflowId } from '../src/shared/names';
 import { startEmulatorPair } from '../dev/emulator-pair';
 import { expectedSync } from '../dev/expected-sync';
@@ -62,8 +62,7 @@ async function main(): Promise<void> {
     const report = await syncReport(client, album.campaign!);
     const histories: number[] = [];
     for (const runId of report.runs) {
-      const history = await client.workflow.getHandle(syncWorkflowId(album.campaign!), runId).fetchHistory();
-      histories.push(history.events?.length ?? 0);
+      histories.push((await readRunHistory(client, syncWorkflowId(album.campaign!), runId)).length);
     }
     const ok =
       summary.created === expected.subscribers.size &&
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function startWorker(
+export async function startWorker(
   address: string,
   taskQueue: string,
   emulators: Awaited<ReturnType<typeof startEmulatorPair>>,
@@ -146,7 +145,7 @@ async function hasPoller(address: string, taskQueue: string): Promise<boolean> {
 }
 
 /** The process's peak resident set size so far, from Linux's /proc (VmHWM). */
-function peakResidentKiB(pid: number): number {
+export function peakResidentKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = /VmHWM:\s+(\d+) kB/.exec(status);
   if (!match) throw new Error(`no VmHWM in /proc/${pid}/status`);
@@ -157,7 +156,9 @@ function secs(since: number): string {
   return ((performance.now() - since) / 1000).toFixed(1);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -4,40 +4,64 @@ import { connectClient, startSync } from '../src/client';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
+import { DEFAULT_PURCHASE_TIER, fieldKey, purchaseFieldName, tierGroupName } from '../src/shared/campaign';
 import type { SyncSummary } from '../src/shared/sync-types';
 import { buildActivities, NativeConnection, Runtime, SyncWorkers } from '../src/workers';
 import { startEmulatorPair } from '../dev/emulator-pair';
+import { expectedSync } from '../dev/expected-sync';
 import { generateDemoData } from '../dev/emulators';
-import { startLocalServer } from '../dev/temporal/local-server';
+import { startLocalServer, type LocalServer } from '../dev/temporal/local-server';
 
 /** MailerLite's documented limits. */
 const REAL_REQUESTS_PER_MINUTE = 120;
 const REAL_IMPORTS_PER_MINUTE = 5;
 const BATCH_ITEMS = 50;
 
+export interface ThroughputRow {
+  run: string;
+  subscribers: number;
+  'real seconds': number;
+  'per minute (real limits)': number;
+  'best the limits allow': number;
+  fraction: number;
+  'API requests': number;
+  '429s': number;
+  imports: number;
+}
+
+export interface ThroughputResult {
+  customers: number;
+  scale: number;
+  budget: number;
+  rows: ThroughputRow[];
+  /** Valid purchasers of the album (what MailerLite must hold after the first sync). */
+  expected: number;
+  /** Of those, how many MailerLite did not hold as it should after the first sync (missing, not in the group, wrong purchase). */
+  lost: number;
+}
+
 /**
  * Subscribers written a minute against the MailerLite emulator enforcing the real limits, with
  * time scaled: the emulator and the worker's budget both run `scale` times faster, and the rates
  * measured are divided by `scale` again. Reported as a fraction of the best the limits allow for
  * the strategy's rule (read every subscriber before writing it): 120 requests a minute of 50 batch
- * items, two items (read, write) a new subscriber, one (read) an unchanged one.
+ * items, two items (read, write) a new subscriber, one (read) an unchanged one. After the first
+ * sync, the emulator's subscribers are checked against the data's ground truth (no record lost).
+ *
+ * Uses `server` when given (the caller tears it down), else starts its own dev server.
  */
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      customers: { type: 'string', default: '10000' },
-      scale: { type: 'string', default: '2' },
-      budget: { type: 'string', default: String(loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE) },
-    },
-  });
-  const customers = Number(values.customers);
-  const scale = Number(values.scale);
-  const budget = Number(values.budget);
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-
-  const server = await startLocalServer();
+export async function measureWriteThroughput(opts: {
+  customers: number;
+  scale: number;
+  budget: number;
+  server?: LocalServer;
+}): Promise<ThroughputResult> {
+  const { customers, scale, budget } = opts;
+  const server = opts.server ?? (await startLocalServer());
   const dataset = generateDemoData({ seed: 7, customers });
   const album = dataset.products.find((p) => p.campaign)!;
+  const campaign = album.campaign!;
+  const expected = expectedSync(dataset, album.id);
   const emulators = await startEmulatorPair({
     dataset,
     mailerlite: {
@@ -62,10 +86,14 @@ async function main(): Promise<void> {
   });
   const client = await connectClient({ address: server.address, namespace: 'default' });
   try {
-    const run = async (label: string, perSubscriberItems: number, counted: (s: SyncSummary) => number) => {
+    const run = async (
+      label: string,
+      perSubscriberItems: number,
+      counted: (s: SyncSummary) => number,
+    ): Promise<ThroughputRow> => {
       const before = await adminStats(mailerlite.url);
       const started = performance.now();
-      const handle = await startSync(client, taskQueue, { campaign: album.campaign!, productId: album.id });
+      const handle = await startSync(client, taskQueue, { campaign, productId: album.id, trigger: 'bench' });
       const summary = await handle.result();
       const seconds = (performance.now() - started) / 1000;
       const after = await adminStats(mailerlite.url);
@@ -84,22 +112,41 @@ async function main(): Promise<void> {
         imports: after.imports - before.imports,
       };
     };
-    const rows = await workers.runUntil(
-      (async () => [
-        await run('first sync (create)', 2, (s) => s.created),
-        await run('re-run (unchanged)', 1, (s) => s.unchanged),
-      ])(),
+    const { rows, lost } = await workers.runUntil(
+      (async () => {
+        const first = await run('first sync (create)', 2, (s) => s.created);
+        const lost = await countLost(mailerlite.url, campaign, expected.subscribers);
+        const rerun = await run('re-run (unchanged)', 1, (s) => s.unchanged);
+        return { rows: [first, rerun], lost };
+      })(),
     );
-    console.log(
-      `MailerLite write throughput: ${customers} customers, time scaled x${scale}, worker budget ${budget}/min`,
-    );
-    console.table(rows);
+    return { customers, scale, budget, rows, expected: expected.subscribers.size, lost };
   } finally {
     await client.connection.close();
     await connection.close();
     await emulators.close();
-    await server.env.teardown();
+    if (!opts.server) await server.env.teardown();
   }
+}
+
+/** Expected subscribers MailerLite does not hold as it should: missing, outside the purchase group, or with another purchase. */
+async function countLost(
+  url: string,
+  campaign: string,
+  expected: ReturnType<typeof expectedSync>['subscribers'],
+): Promise<number> {
+  const state = (await (await fetch(`${url}/_admin/state`)).json()) as {
+    subscribers: { email: string; fields: Record<string, unknown>; groups: string[] }[];
+  };
+  const held = new Map(state.subscribers.map((s) => [s.email.toLowerCase(), s]));
+  const group = tierGroupName(campaign, DEFAULT_PURCHASE_TIER);
+  const key = fieldKey(purchaseFieldName(campaign));
+  let lost = 0;
+  for (const [email, want] of expected) {
+    const s = held.get(email);
+    if (!s || !s.groups.includes(group) || Number(s.fields[key]) !== want.orderId) lost++;
+  }
+  return lost;
 }
 
 interface Stats {
@@ -121,7 +168,32 @@ function round(n: number, digits: number): number {
   return Math.round(n * 10 ** digits) / 10 ** digits;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      customers: { type: 'string', default: '10000' },
+      scale: { type: 'string', default: '2' },
+      budget: { type: 'string', default: String(loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE) },
+    },
+  });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const result = await measureWriteThroughput({
+    customers: Number(values.customers),
+    scale: Number(values.scale),
+    budget: Number(values.budget),
+  });
+  console.log(
+    `MailerLite write throughput: ${result.customers} customers, time scaled x${result.scale}, ` +
+      `worker budget ${result.budget}/min`,
+  );
+  console.table(result.rows);
+  console.log(`records lost after the first sync: ${result.lost} of ${result.expected}`);
+  if (result.lost > 0) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -107,10 +107,40 @@ async function readHistory(
   campaign: string,
 ): Promise<HistoryEvent[]> {
   try {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    return history.events ?? [];
+    return await readRunHistory(client, workflowId, runId);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new SyncNotFoundError(campaign, runId);
+    if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === GRPC_NOT_FOUND)
+      throw new SyncNotFoundError(campaign, runId);
     throw err;
   }
+}
+
+/** gRPC's NOT_FOUND status: the raw history call's answer for an unknown run. */
+const GRPC_NOT_FOUND = 5;
+
+/** Events read per request: a run's history can near 4 MB, gRPC's default message limit. */
+const HISTORY_PAGE_EVENTS = 100;
+
+/**
+ * Every event of one run's history, read in pages of {@link HISTORY_PAGE_EVENTS} so that a large
+ * history (a sync continues as new near 4 MB) never exceeds one gRPC message.
+ */
+export async function readRunHistory(
+  client: Client,
+  workflowId: string,
+  runId: string,
+): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId, runId },
+      maximumPageSize: HISTORY_PAGE_EVENTS,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    events.push(...(page.history?.events ?? []));
+    nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return events;
 }

@@ -1,0 +1,386 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger } from '@temporalio/worker';
+import { cancelSync, connectClient, startSync, SyncAlreadyRunningError } from '../src/client';
+import { loadConfig } from '../src/config';
+import { readRunHistory } from '../src/client/sync-report';
+import { syncWorkflowId } from '../src/shared/names';
+import type { SyncSummary } from '../src/shared/sync-types';
+import { Runtime } from '../src/workers';
+import { startEmulatorPair, type EmulatorPair } from '../dev/emulator-pair';
+import { expectedSync } from '../dev/expected-sync';
+import { generateDemoData } from '../dev/emulators';
+import { startLocalServer, type LocalServer } from '../dev/temporal/local-server';
+import { peakResidentKiB, startWorker } from './large-campaign';
+import { measureWriteThroughput, type ThroughputResult } from './write-throughput';
+
+/** Purchasers of the benchmark album per demo customer (the generator's share, about 0.56). */
+const PURCHASERS_PER_CUSTOMER = 0.56;
+
+const USAGE = `npm run bench [-- options]
+
+The five figures of issue 7, measured in one run against a real Temporal dev server and the
+emulators; prints each figure with its target and whether it was met.
+
+  --sizes A,B              purchasers of the two scale runs (default 20000,200000)
+  --page-size N            EDD sales per page, Temporal sync and plain script alike (default 1000)
+  --throughput-customers N demo customers of the rate-limited run (default 10000)
+  --scale N                time scale of the rate-limited run (default 2)
+  --lock-attempts N        refused starts timed for the lock figure (default 200)
+  --quick                  a smoke run: sizes 1000,10000, 2000 customers, 50 attempts`;
+
+interface SizeResult {
+  purchasers: number;
+  customers: number;
+  full: { seconds: number; summary: SyncSummary; writes: number; histories: number[] };
+  rerun: { seconds: number; summary: SyncSummary; writes: number; histories: number[] };
+  peakMiB: number;
+  plain: PlainResult;
+  countsOk: boolean;
+  lock?: LockResult;
+}
+
+interface PlainResult {
+  seconds: number;
+  requests: number;
+  created: number;
+  invalid: number;
+  failed: number;
+}
+
+interface LockResult {
+  refusals: number[];
+  /** Starts that were not refused (the lock did not hold, or the sync had ended). */
+  started: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string' },
+      'page-size': { type: 'string', default: '1000' },
+      'throughput-customers': { type: 'string' },
+      scale: { type: 'string', default: '2' },
+      'lock-attempts': { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const quick = values.quick;
+  const sizes = (values.sizes ?? (quick ? '1000,10000' : '20000,200000')).split(',').map(Number);
+  if (sizes.length !== 2 || sizes.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new Error('--sizes takes two positive integers, e.g. 20000,200000');
+  }
+  const pageSize = Number(values['page-size']);
+  const throughputCustomers = Number(values['throughput-customers'] ?? (quick ? 2000 : 10000));
+  const scale = Number(values.scale);
+  const lockAttempts = Number(values['lock-attempts'] ?? (quick ? 50 : 200));
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+  const began = performance.now();
+  const server = await startLocalServer();
+  try {
+    const results: SizeResult[] = [];
+    for (const [i, purchasers] of sizes.entries()) {
+      results.push(await measureSize(server, purchasers, pageSize, i === 0 ? lockAttempts : 0));
+    }
+    log(`figure 2: rate-limited run, ${throughputCustomers} customers, time x${scale}`);
+    const throughput = await measureWriteThroughput({
+      customers: throughputCustomers,
+      scale,
+      budget: loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE,
+      server,
+    });
+    report(results, throughput, { pageSize, minutes: (performance.now() - began) / 60_000 });
+  } finally {
+    await server.env.teardown();
+  }
+}
+
+/** Figures 1, 3, 5 (and 4 when `lockAttempts` > 0) at one size. */
+async function measureSize(
+  server: LocalServer,
+  purchasers: number,
+  pageSize: number,
+  lockAttempts: number,
+): Promise<SizeResult> {
+  const customers = Math.round(purchasers / PURCHASERS_PER_CUSTOMER);
+  const dataset = generateDemoData({ seed: 11, customers });
+  const album = dataset.products.find((p) => p.campaign)!;
+  const campaign = album.campaign!;
+  const expected = expectedSync(dataset, album.id);
+  log(
+    `size ~${purchasers}: ${customers} customers, album ${campaign} has ${expected.subscribers.size} valid purchasers`,
+  );
+  const emulators = await startEmulatorPair({ dataset, mailerlite: { rateLimitPerMinute: 0 } });
+  const taskQueue = `bench-size-${purchasers}`;
+  const worker = await startWorker(server.address, taskQueue, emulators);
+  const client = await connectClient({ address: server.address, namespace: 'default' });
+  try {
+    const input = { campaign, productId: album.id, pageSize, trigger: 'bench' };
+    const timed = async () => {
+      const before = await mlWrites(emulators);
+      const started = performance.now();
+      const handle = await startSync(client, taskQueue, input);
+      const summary = await handle.result();
+      const seconds = (performance.now() - started) / 1000;
+      const writes = (await mlWrites(emulators)) - before;
+      const histories = await historyLengths(client, campaign, handle.firstExecutionRunId);
+      return { seconds, summary, writes, histories };
+    };
+    log('  Temporal sync (full)');
+    const full = await timed();
+    const peakMiB = Math.round(peakResidentKiB(worker.child.pid!) / 1024);
+    log(`    ${full.seconds.toFixed(1)} s, ${full.summary.created} created, peak RSS ${peakMiB} MiB`);
+    log('  Temporal sync (re-run, nothing changed)');
+    const rerun = await timed();
+    log(`    ${rerun.seconds.toFixed(1)} s, ${rerun.writes} writes`);
+    const countsOk =
+      full.summary.created === expected.subscribers.size &&
+      full.summary.invalid === expected.invalidOrders &&
+      full.summary.fetched === expected.orders &&
+      full.summary.failed === 0 &&
+      rerun.summary.created + rerun.summary.updated + rerun.summary.failed === 0;
+
+    let lock: LockResult | undefined;
+    if (lockAttempts > 0) {
+      log(`  lock: ${lockAttempts} second starts of a running sync`);
+      lock = await measureLock(client, taskQueue, input, emulators, lockAttempts);
+    }
+
+    log('  plain script (no Temporal), MailerLite emptied first');
+    const reset = await fetch(`${emulators.mailerlite.url}/_admin/reset`, { method: 'POST' });
+    if (!reset.ok) throw new Error(`MailerLite emulator reset answered HTTP ${reset.status}`);
+    const plain = await runPlain(emulators, campaign, album.id, pageSize);
+    log(`    ${plain.seconds.toFixed(1)} s, ${plain.created} created`);
+    if (plain.created !== expected.subscribers.size || plain.failed !== 0) {
+      throw new Error(
+        `the plain script created ${plain.created} of ${expected.subscribers.size} (failed ${plain.failed})`,
+      );
+    }
+    return { purchasers: expected.subscribers.size, customers, full, rerun, peakMiB, plain, countsOk, lock };
+  } finally {
+    await client.connection.close();
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    await emulators.close();
+  }
+}
+
+/** Times second starts of a sync held running by MailerLite latency, then cancels it. */
+async function measureLock(
+  client: Client,
+  taskQueue: string,
+  input: { campaign: string; productId: number; pageSize: number; trigger: string },
+  emulators: EmulatorPair,
+  attempts: number,
+): Promise<LockResult> {
+  const faults = `${emulators.mailerlite.url}/_admin/faults`;
+  const set = await fetch(faults, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ latencyMs: 1000 }),
+  });
+  if (!set.ok) throw new Error(`setting the latency fault answered HTTP ${set.status}`);
+  const handle = await startSync(client, taskQueue, input);
+  const refusals: number[] = [];
+  let started = 0;
+  try {
+    for (let i = 0; i < attempts; i++) {
+      const t = performance.now();
+      try {
+        await startSync(client, taskQueue, input);
+        started++;
+      } catch (err) {
+        if (!(err instanceof SyncAlreadyRunningError)) throw err;
+        refusals.push(performance.now() - t);
+      }
+    }
+  } finally {
+    await cancelSync(client, input.campaign).catch(() => undefined);
+    await handle.result().catch(() => undefined);
+    await fetch(faults, { method: 'DELETE' });
+  }
+  return { refusals, started };
+}
+
+/** The plain sequential script (`bench/plain-sync.ts`) as its own process, as the worker is. */
+async function runPlain(
+  emulators: EmulatorPair,
+  campaign: string,
+  productId: number,
+  pageSize: number,
+): Promise<PlainResult> {
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, 'plain-sync.js'), campaign, String(productId), String(pageSize)],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        BENCH_CREDENTIALS: JSON.stringify(emulators.credentials),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const last = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{'))
+    throw new Error(`the plain script failed (exit ${code}):\n${out}${err}`);
+  return JSON.parse(last) as PlainResult;
+}
+
+/**
+ * Events of every run of a sync's chain, from its first run along continue-as-new. History is read
+ * in small pages: one page of a 200,000-purchaser run can exceed the client's 4 MiB message limit.
+ */
+async function historyLengths(client: Client, campaign: string, firstRunId: string): Promise<number[]> {
+  const lengths: number[] = [];
+  for (let runId: string | undefined = firstRunId; runId;) {
+    const events = await readRunHistory(client, syncWorkflowId(campaign), runId);
+    lengths.push(events.length);
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return lengths;
+}
+
+async function mlWrites(emulators: EmulatorPair): Promise<number> {
+  const body = (await (await fetch(`${emulators.mailerlite.url}/_admin/stats`)).json()) as {
+    writes: { total: number };
+  };
+  return body.writes.total;
+}
+
+interface Figure {
+  figure: string;
+  measured: string;
+  target: string;
+  met: string;
+}
+
+function report(
+  results: SizeResult[],
+  t: ThroughputResult,
+  run: { pageSize: number; minutes: number },
+): void {
+  const [small, large] = results as [SizeResult, SizeResult];
+  const figures: Figure[] = [];
+  const add = (figure: string, measured: string, target: string, met: boolean) =>
+    figures.push({ figure, measured, target, met: met ? 'yes' : 'NO' });
+
+  console.log(`\nScale runs (no rate limit, page size ${run.pageSize}, worker as its own process):`);
+  console.table(
+    results.map((r) => ({
+      purchasers: r.purchasers,
+      'Temporal s': round(r.full.seconds, 1),
+      'plain script s': round(r.plain.seconds, 1),
+      'plain / Temporal': round(r.plain.seconds / r.full.seconds, 2),
+      runs: r.full.summary.runs,
+      'events, largest run': Math.max(...r.full.histories, ...r.rerun.histories),
+      'worker peak RSS MiB': r.peakMiB,
+      'writes full': r.full.writes,
+      're-run s': round(r.rerun.seconds, 1),
+      'writes re-run': r.rerun.writes,
+      'counts match': r.countsOk ? 'yes' : 'NO',
+    })),
+  );
+  console.log('\nRate-limited runs (figure 2):');
+  console.table(t.rows);
+
+  for (const r of results) {
+    const ratio = r.plain.seconds / r.full.seconds;
+    add(
+      `1. engine overhead, ${r.purchasers} purchasers`,
+      `${ratio.toFixed(2)} (plain script time / Temporal time)`,
+      '>= 1.0',
+      ratio >= 1.0,
+    );
+  }
+  for (const row of t.rows) {
+    add(
+      `2. use of limits, ${row.run}`,
+      `${row.fraction.toFixed(2)} of the best (${row['per minute (real limits)']}/min of ${row['best the limits allow']})`,
+      '>= 0.9',
+      row.fraction >= 0.9,
+    );
+  }
+  add('2. records lost', `${t.lost} of ${t.expected}`, '0', t.lost === 0);
+  const requests = t.rows.reduce((n, r) => n + r['API requests'], 0);
+  const limited = t.rows.reduce((n, r) => n + r['429s'], 0);
+  const share = requests > 0 ? limited / requests : 0;
+  add(
+    '2. 429 answers',
+    `${limited} of ${requests} requests (${(share * 100).toFixed(2)}%)`,
+    '< 1%',
+    share < 0.01,
+  );
+  const growth = large.peakMiB / small.peakMiB - 1;
+  add(
+    `3. worker peak memory, ${small.purchasers} -> ${large.purchasers}`,
+    `${small.peakMiB} -> ${large.peakMiB} MiB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)}%)`,
+    '<= +25%',
+    growth <= 0.25,
+  );
+  for (const r of results) {
+    const most = Math.max(...r.full.histories, ...r.rerun.histories);
+    add(
+      `3. history events, ${r.purchasers} purchasers`,
+      `largest run ${most} (${r.full.summary.runs} runs full, ${r.rerun.summary.runs} re-run)`,
+      '<= 4,096 a run',
+      most <= 4096,
+    );
+  }
+  const lock = small.lock;
+  if (lock) {
+    const sorted = [...lock.refusals].sort((a, b) => a - b);
+    const p50 = quantile(sorted, 0.5);
+    const p95 = quantile(sorted, 0.95);
+    add(
+      '4. lock: refusing a second start',
+      `median ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (${sorted.length} refused, ${lock.started} not)`,
+      'p95 <= 100 ms, every start refused',
+      p95 <= 100 && lock.started === 0,
+    );
+  }
+  for (const r of results) {
+    add(
+      `5. incremental re-run, ${r.purchasers} purchasers`,
+      `${r.rerun.writes} writes (full run ${r.full.writes}); time ${(r.rerun.seconds / r.full.seconds).toFixed(2)} of the full run`,
+      '0 writes',
+      r.rerun.writes === 0,
+    );
+  }
+  const countsOk = results.every((r) => r.countsOk);
+  add('counts of the scale runs match the ground truth', countsOk ? 'yes' : 'no', 'yes', countsOk);
+
+  console.log(`\nIssue 7 benchmarks (${run.minutes.toFixed(1)} min):`);
+  console.table(figures);
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+function round(n: number, digits: number): number {
+  return Math.round(n * 10 ** digits) / 10 ** digits;
+}
+
+function log(line: string): void {
+  console.log(line);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
