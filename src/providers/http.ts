@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { z } from 'zod';
 import {
   ProviderAuthError,
@@ -51,24 +53,60 @@ export interface RequestOptions {
   body?: unknown;
 }
 
+/** Response headers, looked up case-insensitively (a `Headers` object is one). */
+export interface HeaderLookup {
+  get(name: string): string | null;
+}
+
 export interface HttpResponse<T = unknown> {
   status: number;
   body: T;
-  headers: Headers;
+  headers: HeaderLookup;
+}
+
+/** What came back from the wire: status, headers and the whole body as text. */
+interface RawResponse {
+  status: number;
+  statusText: string;
+  headers: HeaderLookup;
+  text: string;
+}
+
+/** Why a request got no complete answer. */
+class WireError extends Error {
+  constructor(
+    readonly kind: 'timeout' | 'network' | 'cut-off',
+    readonly underlying: unknown,
+    readonly status?: number,
+  ) {
+    super(kind);
+  }
 }
 
 const DEFAULT_RETRY_AFTER_MS = 60_000;
 
 /**
- * The one HTTP layer both providers use: Node's fetch with a timeout per request, JSON in and out,
+ * The one HTTP layer both providers use: Node's `http`/`https` with a keep-alive connection pool
+ * (far cheaper per request than `fetch`, which matters at 10,000 look-ups a page run) and a
+ * timeout per request, JSON in and out,
  * and every failure turned into a typed error the activities (and Temporal's retry policy) act on.
  * Secrets live in headers or query parameters and are never put into an error message.
  */
 export class HttpClient {
   private readonly base: string;
+  private readonly agent: http.Agent;
 
   constructor(private readonly options: HttpClientOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
+    const agentOptions = { keepAlive: true, maxSockets: 64, maxFreeSockets: 64 };
+    this.agent = this.base.startsWith('https:')
+      ? new https.Agent(agentOptions)
+      : new http.Agent(agentOptions);
+  }
+
+  /** Closes the pooled connections (a process that ends need not call it). */
+  close(): void {
+    this.agent.destroy();
   }
 
   async request<T = unknown>(
@@ -119,33 +157,36 @@ export class HttpClient {
     const started = performance.now();
     let status: number | 'error' = 'error';
     try {
-      let response: Response;
+      let response: RawResponse;
       try {
-        response = await fetch(url, {
+        response = await this.send(
           method,
-          headers: {
+          url,
+          {
             Accept: 'application/json',
             ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
             ...this.options.headers,
           },
-          body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
-      } catch (cause) {
-        // A DOMException is not always `instanceof Error` (it can come from another realm): check its name.
-        const name = (cause as { name?: unknown } | null)?.name;
+          opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+        );
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        if (err.kind === 'cut-off') {
+          status = err.status ?? 'error';
+          throw new ProviderTransientError(provider, `${what}: response body was cut off`, err.status, {
+            cause: scrub(err.underlying),
+          });
+        }
         const reason =
-          name === 'TimeoutError' || name === 'AbortError'
+          err.kind === 'timeout'
             ? `timed out after ${this.options.timeoutMs} ms`
-            : `failed: ${describeNetworkError(cause)}`;
-        throw new ProviderTransientError(provider, `${what} ${reason}`, undefined, { cause: scrub(cause) });
+            : `failed: ${describeNetworkError(err.underlying)}`;
+        throw new ProviderTransientError(provider, `${what} ${reason}`, undefined, {
+          cause: scrub(err.underlying),
+        });
       }
       status = response.status;
-      const text = await response.text().catch((cause: unknown) => {
-        throw new ProviderTransientError(provider, `${what}: response body was cut off`, response.status, {
-          cause: scrub(cause),
-        });
-      });
+      const text = response.text;
       let body: unknown = undefined;
       if (text.length > 0) {
         try {
@@ -158,14 +199,81 @@ export class HttpClient {
           );
         }
       }
-      if (response.ok) return { status: response.status, body: body as T, headers: response.headers };
+      if (response.status >= 200 && response.status < 300)
+        return { status: response.status, body: body as T, headers: response.headers };
       throw this.toError(what, response, body);
     } finally {
       this.options.observe?.({ provider, method, endpoint, status, durationMs: performance.now() - started });
     }
   }
 
-  private toError(what: string, response: Response, body: unknown): Error {
+  /** One request on the pooled connections; the timeout covers the whole exchange, body included. */
+  private send(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<RawResponse> {
+    return new Promise<RawResponse>((resolve, reject) => {
+      let status: number | undefined;
+      let settled = false;
+      const fail = (err: WireError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      };
+      const lib = url.protocol === 'https:' ? https : http;
+      const req = lib.request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          headers: body !== undefined ? { ...headers, 'Content-Length': Buffer.byteLength(body) } : headers,
+        },
+        (res) => {
+          status = res.statusCode ?? 0;
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', (cause) => fail(new WireError('cut-off', cause, status)));
+          res.on('aborted', () => fail(new WireError('cut-off', new Error('ECONNRESET'), status)));
+          res.on('end', () => {
+            if (settled) return;
+            if (!res.complete) {
+              fail(new WireError('cut-off', new Error('ECONNRESET'), status));
+              return;
+            }
+            settled = true;
+            clearTimeout(timer);
+            const raw = res.headers;
+            resolve({
+              status: status!,
+              statusText: res.statusMessage ?? '',
+              headers: {
+                get: (name) => {
+                  const value = raw[name.toLowerCase()];
+                  return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+                },
+              },
+              text: Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        fail(new WireError('timeout', new Error('ETIMEDOUT'), status));
+        req.destroy();
+      }, this.options.timeoutMs);
+      req.on('error', (cause) =>
+        fail(
+          status === undefined ? new WireError('network', cause) : new WireError('cut-off', cause, status),
+        ),
+      );
+      req.end(body);
+    });
+  }
+
+  private toError(what: string, response: RawResponse, body: unknown): Error {
     const { provider } = this.options;
     const detail = (this.options.errorMessage ?? defaultErrorMessage)(body) ?? response.statusText;
     const message = `${what}: HTTP ${response.status} ${detail}`;
@@ -199,7 +307,7 @@ function fieldErrors(body: unknown): Record<string, string[]> {
 }
 
 /** `Retry-After` in seconds or as an HTTP date; 60 s when absent or unreadable. */
-export function retryAfterMs(headers: Headers, now: number = Date.now()): number {
+export function retryAfterMs(headers: HeaderLookup, now: number = Date.now()): number {
   const value = headers.get('retry-after');
   if (!value) return DEFAULT_RETRY_AFTER_MS;
   const seconds = Number(value);
