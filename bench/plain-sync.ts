@@ -5,7 +5,7 @@ import { createMetrics } from '../src/observability/metrics';
 import { newestPerEmail, planWrite, type SubscriberUpsert } from '../src/shared/subscriber-plan';
 import { emptyCounts, type SourceRecord } from '../src/shared/sync-types';
 import { buildActivities } from '../src/workers/build-activities';
-import { MAX_BATCH_ITEMS } from '../src/workflows/write-pipeline';
+import { MAX_BATCH_ITEMS } from '../src/shared/write-stream';
 
 /**
  * The engine-overhead baseline (figure 1 of `npm run bench`): a campaign sync as a plain sequential

@@ -1,4 +1,9 @@
-import { CampaignNotFoundError, CampaignResourceConflictError, ProviderRequestError } from '../shared/errors';
+import {
+  CampaignNotFoundError,
+  CampaignResourceConflictError,
+  ProviderRequestError,
+  ProviderTransientError,
+} from '../shared/errors';
 import { campaignFromProduct, fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
 import { pickGroup, type MailerLiteClient, type MlGroup } from '../providers';
 import type { ActivityDeps } from './deps';
@@ -54,7 +59,7 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
       const groupIds: Record<string, string> = {};
       // One listing finds every group whose name contains the campaign code (MailerLite filters
       // names partially), instead of one look-up per tier: requests are the scarce resource.
-      const existing = await ml.listAllGroups(input.campaign);
+      const existing = await reread(() => ml.listAllGroups(input.campaign));
       for (const tier of input.tiers) {
         const name = tierGroupName(input.campaign, tier);
         if (input.dryRun) {
@@ -69,7 +74,9 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
       }
       const fieldName = purchaseFieldName(input.campaign);
       const wantedKey = fieldKey(fieldName);
-      let field = (await ml.listFields()).find((f) => f.name === fieldName || f.key === wantedKey);
+      let field = (await reread(() => ml.listFields())).find(
+        (f) => f.name === fieldName || f.key === wantedKey,
+      );
       if (!field && input.dryRun) {
         missing.push(fieldName);
         return {
@@ -81,14 +88,12 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
         };
       }
       if (!field) {
-        try {
-          field = await ml.createField(fieldName, 'number');
-          created.push(fieldName);
-        } catch (err) {
-          if (!(err instanceof ProviderRequestError && err.status === 422)) throw err;
-          field = (await ml.listFields()).find((f) => f.name === fieldName || f.key === wantedKey);
-          if (!field) throw err;
-        }
+        const made = await createOnce(
+          () => ml.createField(fieldName, 'number'),
+          async () => (await ml.listFields()).find((f) => f.name === fieldName || f.key === wantedKey),
+        );
+        field = made.value;
+        if (made.created) created.push(fieldName);
       }
       if (field.type !== 'number') {
         throw new CampaignResourceConflictError(
@@ -110,6 +115,25 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
   };
 }
 
+/**
+ * A read of the provisioning, tried twice more in place on a transient failure (a 5xx, a reset, a
+ * malformed body), as the EDD client does. Provisioning makes a dozen requests in one activity; an
+ * attempt that fails keeps what it created, but one lost to a blip on a read makes no progress, and
+ * under a flaky MailerLite the retry policy's ten attempts could run out before every group exists.
+ */
+async function reread<T>(read: () => Promise<T>): Promise<T> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof ProviderTransientError) || failures >= 2) throw err;
+      await pause(100 * 4 ** failures);
+    }
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function ensureGroup(
   ml: MailerLiteClient,
   name: string,
@@ -117,12 +141,36 @@ async function ensureGroup(
 ): Promise<{ group: MlGroup; wasCreated: boolean }> {
   const found = pickGroup(existing, name);
   if (found) return { group: found, wasCreated: false };
-  try {
-    return { group: await ml.createGroup(name), wasCreated: true };
-  } catch (err) {
-    if (!(err instanceof ProviderRequestError && err.status === 422)) throw err;
-    const raced = await ml.findGroupByName(name);
-    if (!raced) throw err;
-    return { group: raced, wasCreated: false };
+  const made = await createOnce(
+    () => ml.createGroup(name),
+    () => ml.findGroupByName(name),
+  );
+  return { group: made.value, wasCreated: made.created };
+}
+
+/**
+ * Creates a group or field, tried twice more in place on a transient failure. A failed create may
+ * have been applied (a 500 after the write, a timeout), so before trying again it looks the
+ * resource up and takes it when it is there: no duplicate, whether or not MailerLite refuses
+ * duplicate names. A duplicate-name refusal (422) means another run created it first.
+ */
+async function createOnce<T>(
+  create: () => Promise<T>,
+  lookUp: () => Promise<T | undefined>,
+): Promise<{ value: T; created: boolean }> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return { value: await create(), created: true };
+    } catch (err) {
+      if (err instanceof ProviderRequestError && err.status === 422) {
+        const raced = await reread(lookUp);
+        if (!raced) throw err;
+        return { value: raced, created: false };
+      }
+      if (!(err instanceof ProviderTransientError) || failures >= 2) throw err;
+      await pause(100 * 4 ** failures);
+      const applied = await reread(lookUp);
+      if (applied) return { value: applied, created: true };
+    }
   }
 }

@@ -22,4 +22,11 @@ export interface ActivityDeps {
    * and the alert webhook. Default thresholds and no webhook when absent.
    */
   health?: { thresholds: HealthThresholds; webhookUrl?: string };
+  /**
+   * The MailerLite request budget this worker's deployment enforces, a minute
+   * (`MAILERLITE_REQUESTS_PER_MINUTE`). 0 means none, and syncs then write a page per activity
+   * (`writeRecordsPage`) instead of a request per activity on the rate-limited queue. Absent: the
+   * budgeted path.
+   */
+  mailerliteRequestsPerMinute?: number;
 }

@@ -5,9 +5,10 @@ import type { ActivityDeps } from './deps';
 import { healthActivities } from './health';
 import { mailerliteExchangeActivities } from './mailerlite-exchange';
 import { mirrorActivities } from './mirror';
+import { pageWriteActivities } from './page-writes';
 import { provisioningActivities } from './provisioning';
 import { reportActivities } from './report';
-import { withRetryHints } from './retry-hints';
+import { withLiveness, withRetryHints } from './retry-hints';
 import { sourceActivities } from './source';
 import { statsActivities } from './stats';
 import { transitionActivities } from './transition';
@@ -19,6 +20,7 @@ export type { CampaignListing } from './catalog';
 export type { ConnectionCheck } from './connections';
 export type { PurchasersPage } from './source';
 export type { ExchangeInput, ExchangeResult, WriteOutcome } from './mailerlite-exchange';
+export type { WritePageInput, WritePageResult, WritePath } from './page-writes';
 export type { ValidationResult } from './validation';
 export type {
   GroupChange,
@@ -52,6 +54,9 @@ export const MAILERLITE_QUEUE_ACTIVITIES = [
   'checkMailerLite',
 ] as const;
 
+/** Activities that heartbeat with their own progress details (never overwritten by a liveness beat). */
+const SELF_HEARTBEATING = new Set(['writeRecordsPage', 'recoverStuckSync']);
+
 /** Builds every activity of the campaign sync from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const all = {
@@ -61,6 +66,7 @@ export function createActivities(deps: ActivityDeps) {
     ...sourceActivities(deps),
     ...validationActivities(deps),
     ...mailerliteExchangeActivities(deps),
+    ...pageWriteActivities(deps),
     ...statsActivities(deps),
     ...transitionActivities(deps),
     ...reportActivities(deps),
@@ -69,10 +75,10 @@ export function createActivities(deps: ActivityDeps) {
     ...healthActivities(deps),
   };
   return Object.fromEntries(
-    Object.entries(all).map(([name, fn]) => [
-      name,
-      withRetryHints(fn as (...a: unknown[]) => Promise<unknown>),
-    ]),
+    Object.entries(all).map(([name, fn]) => {
+      const hinted = withRetryHints(fn as (...a: unknown[]) => Promise<unknown>);
+      return [name, SELF_HEARTBEATING.has(name) ? hinted : withLiveness(hinted)];
+    }),
   ) as typeof all;
 }
 

@@ -73,6 +73,23 @@ const ResumeSchema = z
   .strict();
 export type SyncResume = z.output<typeof ResumeSchema>;
 
+/** Longest campaign code a sync takes, so group names `<CAMPAIGN>_<TIER>` stay within MailerLite's 255. */
+const MAX_CAMPAIGN_LENGTH = 64;
+const MAX_TIER_LENGTH = 100;
+const MAX_TIERS = 20;
+/** Control, format (bidi overrides, zero-width) and lone surrogate characters: never part of a name. */
+const HIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+
+/** A tier name or a trigger label: trimmed, not empty, bounded, printable. */
+function labelSchema(what: string, max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max, `${what} must be at most ${max} characters`)
+    .refine((v) => !HIDDEN_CHARACTERS.test(v), `${what} must not contain control or invisible characters`);
+}
+
 /**
  * Input of the campaign-sync workflow. Credentials never travel here (they would be written to
  * workflow history): the worker reads them from its own environment. Unknown keys are rejected so
@@ -86,16 +103,18 @@ export const SyncInputSchema = z
       .regex(
         CAMPAIGN_CODE_PATTERN,
         'campaign must be a code like 2024_ETB_NBL: a 4-digit year, then upper-case parts joined by _',
-      ),
+      )
+      .max(MAX_CAMPAIGN_LENGTH, `campaign must be at most ${MAX_CAMPAIGN_LENGTH} characters`),
     /** EDD product (download) ID of the album; found from the campaign code when absent. */
     productId: z.number().int().positive().optional(),
     /** Tiers whose groups the campaign has. Default: BEMA's eight tiers. */
     tiers: z
-      .array(z.string().trim().min(1))
+      .array(labelSchema('a tier name', MAX_TIER_LENGTH))
       .min(1)
+      .max(MAX_TIERS, `tiers must list at most ${MAX_TIERS} tiers`)
       .default([...DEFAULT_TIERS]),
     /** Tier whose group purchasers join. Default `Bronze Purchase`; must be one of `tiers`. */
-    purchaseTier: z.string().trim().min(1).default(DEFAULT_PURCHASE_TIER),
+    purchaseTier: labelSchema('purchaseTier', MAX_TIER_LENGTH).default(DEFAULT_PURCHASE_TIER),
     /** EDD sales read per page (one activity each). Default 100, at most 1000. */
     pageSize: z.number().int().min(1).max(1000).default(100),
     /**
@@ -124,7 +143,7 @@ export const SyncInputSchema = z
     /** How many invalid or failed records the summary lists with their reasons. Default 100. */
     reportLimit: z.number().int().min(0).max(1000).default(100),
     /** Who started the run (recorded in search attributes and stats). Default `manual`. */
-    trigger: z.string().trim().min(1).max(200).default('manual'),
+    trigger: labelSchema('trigger', 200).default('manual'),
     /**
      * `upsert` (default) creates and updates; `update-only` only updates subscribers MailerLite
      * has; `mirror` upserts, then removes from the campaign's purchase group the members who are no
@@ -305,6 +324,11 @@ export interface SyncSummary extends SyncCounts {
   /** A dry run's groups and fields a real run would create. */
   resourcesToCreate: string[];
   mode: SyncOptions['mode'];
+  /**
+   * How the last run wrote: `budgeted` (a MailerLite request per activity on the rate-limited
+   * queue) or `direct` (a page per activity, when the worker has no request budget configured).
+   */
+  writePath?: 'budgeted' | 'direct';
   /** Mirror mode's removal step. */
   mirror?: MirrorReport;
   /** Invalid records with their reasons, at most `reportLimit` of them. */

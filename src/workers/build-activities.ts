@@ -37,6 +37,7 @@ export function buildActivities(opts: {
     metrics,
     ...(opts.temporal ? { temporal: opts.temporal } : {}),
     health: healthSettings(config),
+    mailerliteRequestsPerMinute: config.MAILERLITE_REQUESTS_PER_MINUTE,
   });
 }
 

@@ -6,6 +6,7 @@ import {
   defineQuery,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -17,7 +18,8 @@ import { parseDuration } from '../shared/duration';
 import { InvalidInputError, SyncTimeoutError } from '../shared/errors';
 import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
 import { MirrorStep } from './mirror-step';
-import { WriteStream } from './write-pipeline';
+import { WriteStream } from '../shared/write-stream';
+import { PageWrites, type RecordSink } from './page-writes';
 import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   describeZodIssues,
@@ -39,11 +41,39 @@ export const progressQuery = defineQuery<SyncProgress>('progress');
 
 const retry = ACTIVITY_RETRY;
 
+/** Source pages read at once: the one being handed over and the next. */
+const READ_AHEAD = 2;
+
+/**
+ * Every activity of a sync heartbeats (by itself, or a liveness beat while it runs): a worker that
+ * dies mid-activity is noticed after this, and the activity retried elsewhere, instead of after
+ * its start-to-close timeout.
+ */
+const HEARTBEAT_TIMEOUT = '20s';
+
 /** Short calls: connection checks, look-ups, provisioning, validation, stats. */
-const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry,
+});
 
 /** One page of EDD sales plus its customers' look-ups. */
-const source = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
+const source = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry,
+});
+
+/**
+ * One page of writes on the direct path: at most a page's ~40 batch requests, each tried up to five
+ * times in place; the heartbeat after every request lets a lost worker's page be retried soon.
+ */
+const pageWriter = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry,
+});
 
 /**
  * Syncs one campaign: checks both connections, makes sure the campaign's MailerLite groups and
@@ -68,6 +98,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   const mailerlite = proxyActivities<Activities>({
     taskQueue: mailerliteTaskQueue(info.taskQueue),
     startToCloseTimeout: '2m',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry,
   });
   if (info.typedSearchAttributes.get(CAMPAIGN_CODE) === undefined) {
@@ -105,6 +136,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   const entries: ReportEntry[] = [];
   const mirror = input.mode === 'mirror' ? new MirrorStep(input.maxRemovalShare) : undefined;
   let resourcesToCreate: string[] = [];
+  let writePath: SyncSummary['writePath'];
   let phase: SyncPhase = 'starting';
   let pages = resume?.pages ?? 0;
   let productId = resume?.productId ?? input.productId ?? 0;
@@ -139,6 +171,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       samples,
       resourcesToCreate,
       mode: input.mode,
+      ...(writePath ? { writePath } : {}),
       ...(mirror ? { mirror: mirror.report } : {}),
       ...counts,
       invalidRecords,
@@ -186,32 +219,52 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     resourcesToCreate = resources.missing;
 
     enter('syncing');
-    // The source reads the next page while the stream writes the last ones; the stream pushes back
+    const tally = {
+      counts,
+      failures: failedRecords,
+      skips: skippedRecords,
+      samples,
+      reportLimit: input.reportLimit,
+      entries,
+    };
+    const writeOptions = {
+      groupId: resources.purchaseGroupId,
+      purchaseFieldKey: resources.purchaseFieldKey,
+      fieldKeys: ['name', 'last_name', resources.purchaseFieldKey],
+      // Mirror writes as upsert does; its removals come after the last page.
+      mode: input.mode === 'update-only' ? ('update-only' as const) : ('upsert' as const),
+      lanes: input.writeLanes,
+      batchSize: input.batchSize,
+      waitFor: condition,
+    };
+    // With no MailerLite budget configured, a page is written by one activity (the direct path);
+    // otherwise every request is its own activity on the rate-limited queue. A dry run always
+    // streams, so what it plans for a buyer on one page is seen on the next.
+    const direct =
+      !input.dryRun && patched('direct-page-writes') && (await quick.describeWritePath()).path === 'direct';
+    writePath = direct ? 'direct' : 'budgeted';
+    // The source reads the next pages while the sink writes the last ones; the sink pushes back
     // when two pages are waiting, so memory and history stay bounded whatever the campaign's size.
-    const stream = new WriteStream(
-      {
-        groupId: resources.purchaseGroupId,
-        purchaseFieldKey: resources.purchaseFieldKey,
-        fieldKeys: ['name', 'last_name', resources.purchaseFieldKey],
-        // Mirror writes as upsert does; its removals come after the last page.
-        mode: input.mode === 'update-only' ? 'update-only' : 'upsert',
-        lanes: input.writeLanes,
-        batchSize: input.batchSize,
-        dryRun: input.dryRun,
-        sampleSize: input.sampleSize,
-        maxQueued: 2 * input.pageSize,
-        exchange: mailerlite.mailerliteExchange,
-        waitFor: condition,
-      },
-      {
-        counts,
-        failures: failedRecords,
-        skips: skippedRecords,
-        samples,
-        reportLimit: input.reportLimit,
-        entries,
-      },
-    );
+    const stream: RecordSink = direct
+      ? new PageWrites(
+          {
+            ...writeOptions,
+            campaign: input.campaign,
+            reportLimit: input.reportLimit,
+            write: pageWriter.writeRecordsPage,
+          },
+          tally,
+        )
+      : new WriteStream(
+          {
+            ...writeOptions,
+            dryRun: input.dryRun,
+            sampleSize: input.sampleSize,
+            maxQueued: 2 * input.pageSize,
+            exchange: mailerlite.mailerliteExchange,
+          },
+          tally,
+        );
     // Where to continue as new: set at a page boundary once history is long enough.
     let continueAt: number | undefined;
     // Whether the source was read to its last page (mirror removes nothing otherwise).
@@ -219,6 +272,29 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     const historyFull = () => {
       const now = workflowInfo();
       return now.continueAsNewSuggested || now.historyLength >= input.historyLimit;
+    };
+    // A page read and validated: the EDD side has no rate limit, so the next pages are read while
+    // this one is handed over (read-ahead), and handed over strictly in page order.
+    const loadPage = async (page: number) => {
+      const batch = await source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
+      const checked =
+        batch.records.length > 0
+          ? await quick.validateRecords({ campaign: input.campaign, records: batch.records })
+          : { valid: [], invalid: [] };
+      return { batch, ...checked };
+    };
+    const readAhead = patched('read-ahead') ? READ_AHEAD : 1;
+    const loading = new Map<number, ReturnType<typeof loadPage>>();
+    const load = (page: number) => {
+      let pending = loading.get(page);
+      if (!pending) {
+        pending = loadPage(page);
+        // A page read ahead past the end, a timeout or a continue-as-new is never used: its
+        // failure must not count as unhandled.
+        pending.catch(() => undefined);
+        loading.set(page, pending);
+      }
+      return pending;
     };
     const reading = async () => {
       try {
@@ -231,13 +307,14 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
             continueAt = page;
             break;
           }
-          const batch = await source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
+          const current = load(page);
+          for (let next = page + 1; next < page + readAhead; next++) {
+            if (input.maxPages === undefined || next <= input.maxPages) void load(next);
+          }
+          const { batch, valid, invalid } = await current;
+          loading.delete(page);
           counts.fetched += batch.records.length;
           if (batch.records.length > 0) {
-            const { valid, invalid } = await quick.validateRecords({
-              campaign: input.campaign,
-              records: batch.records,
-            });
             counts.valid += valid.length;
             counts.invalid += invalid.length;
             invalidRecords.push(...invalid.slice(0, input.reportLimit - invalidRecords.length));

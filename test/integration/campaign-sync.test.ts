@@ -18,6 +18,8 @@ import {
 
 let temporal: TemporalTestContext;
 let stack: Stack;
+/** The worker's configuration for the tests of one write path (see `describe.each` below). */
+let stackEnv: Record<string, string> = {};
 
 beforeAll(async () => {
   temporal = await connectTestTemporal();
@@ -26,7 +28,7 @@ afterAll(async () => {
   await temporal.close();
 });
 beforeEach(async () => {
-  stack = await startStack({ customers: 2000 });
+  stack = await startStack({ customers: 2000, env: stackEnv });
 });
 afterEach(async () => {
   await stack.close();
@@ -43,7 +45,18 @@ async function runSync(taskQueue: string, input: SyncInput): Promise<SyncSummary
   return handle.result();
 }
 
-describe('campaign sync against the emulators', () => {
+// Both write paths: `budgeted` (a request per activity, on the rate-limited queue: the default) and
+// `direct` (MAILERLITE_REQUESTS_PER_MINUTE=0: a page per activity) must leave the same state.
+describe.each([
+  ['budgeted', {}],
+  ['direct', { MAILERLITE_REQUESTS_PER_MINUTE: '0' }],
+] as const)('campaign sync against the emulators (%s write path)', (path, env) => {
+  beforeAll(() => {
+    stackEnv = env;
+  });
+  afterAll(() => {
+    stackEnv = {};
+  });
   it('leaves MailerLite holding exactly the valid purchasers, with names, purchase field and group', async () => {
     const campaign = uniqueCampaign();
     const product = album(0);
@@ -66,6 +79,7 @@ describe('campaign sync against the emulators', () => {
       unchanged: 0,
       superseded: expected.supersededOrders,
       failed: 0,
+      writePath: path,
     });
     expect(summary.pages).toBeGreaterThan(1);
     expect(summary.durationMs).toBeGreaterThan(0);

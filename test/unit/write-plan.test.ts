@@ -1,7 +1,7 @@
 import { newestPerEmail, planWrite, type DestinationSnapshot } from '../../src/shared/subscriber-plan';
 import type { ExchangeInput, ExchangeResult } from '../../src/activities';
 import { emptyCounts } from '../../src/shared/sync-types';
-import { laneOf, WriteStream, type Tally } from '../../src/workflows/write-pipeline';
+import { laneOf, WriteStream, type Tally } from '../../src/shared/write-stream';
 
 const ctx = { groupId: 'g1', purchaseFieldKey: 'x_purchase' };
 const record = { orderId: 500, customerId: 7, email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee' };

@@ -1,17 +1,6 @@
-import type { ExchangeInput, ExchangeResult } from '../activities';
-import type {
-  FailedRecordReport,
-  ReportEntry,
-  SourceRecord,
-  SyncCounts,
-  WriteSample,
-} from '../shared/sync-types';
-import {
-  newestPerEmail,
-  planWrite,
-  type PlanContext,
-  type SubscriberUpsert,
-} from '../shared/subscriber-plan';
+import type { ExchangeInput, ExchangeResult } from '../activities/mailerlite-exchange';
+import type { FailedRecordReport, ReportEntry, SourceRecord, SyncCounts, WriteSample } from './sync-types';
+import { newestPerEmail, planWrite, type PlanContext, type SubscriberUpsert } from './subscriber-plan';
 
 /** Most items of one MailerLite batch. */
 export const MAX_BATCH_ITEMS = 50;
@@ -33,6 +22,13 @@ export interface StreamOptions extends PlanContext {
   exchange: (input: ExchangeInput) => Promise<ExchangeResult>;
   /** Resolves once `predicate` holds: the workflow's `condition`. */
   waitFor: (predicate: () => boolean) => Promise<unknown>;
+  /** Told of each record this stream wrote (created or updated), once MailerLite accepted it. */
+  onWritten?: (record: SourceRecord, kind: 'created' | 'updated') => void;
+  /**
+   * For a record read as already written: whether an earlier attempt of the same work wrote it
+   * (a retried page), so it counts as that attempt's `created` or `updated`, not `unchanged`.
+   */
+  earlierWrite?: (record: SourceRecord) => 'created' | 'updated' | undefined;
 }
 
 /** Where lanes add their outcomes as they go, so the progress query sees them at once. */
@@ -162,6 +158,8 @@ export class WriteStream {
         } else if (plan.kind === 'skipped') {
           counts.skipped++;
           this.report(this.tally.skips, record, plan.reason, 'skipped');
+        } else if (plan.kind === 'unchanged') {
+          counts[this.opts.earlierWrite?.(record) ?? 'unchanged']++;
         } else counts[plan.kind]++;
       });
     }
@@ -170,7 +168,9 @@ export class WriteStream {
   private recordWrite({ record, create }: Pending, outcome: ExchangeResult['writes'][number]): void {
     const { counts } = this.tally;
     if (outcome.ok) {
-      counts[create ? 'created' : 'updated']++;
+      const kind = create ? 'created' : 'updated';
+      counts[kind]++;
+      this.opts.onWritten?.(record, kind);
       return;
     }
     counts.failed++;
