@@ -8,9 +8,17 @@ export interface ClientSettings {
   dataConverter?: DataConverter;
 }
 
+/** Largest gRPC answer the client accepts. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
 /** Connects a Temporal client; the caller closes it with `client.connection.close()`. */
 export async function connectClient(settings: ClientSettings): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.address });
+  const connection = await Connection.connect({
+    address: settings.address,
+    // History pages carry whole pages of records (one payload can reach Temporal's 2 MB blob
+    // limit); gRPC's default of 4 MB for an answer is too small for some of them.
+    channelArgs: { 'grpc.max_receive_message_length': MAX_ANSWER_BYTES },
+  });
   return new Client({
     connection,
     namespace: settings.namespace,

@@ -118,8 +118,11 @@ async function readHistory(
 /** gRPC's NOT_FOUND status: the raw history call's answer for an unknown run. */
 const GRPC_NOT_FOUND = 5;
 
-/** Events read per request: a run's history can near 4 MB, gRPC's default message limit. */
-const HISTORY_PAGE_EVENTS = 100;
+/**
+ * Events read per request: a run's history can near 4 MB, and its events carry whole pages of
+ * records (a source page, a lane's share of writes), so 100 of them once made one answer of 4.5 MB.
+ */
+const HISTORY_PAGE_EVENTS = 20;
 
 /**
  * Every event of one run's history, read in pages of {@link HISTORY_PAGE_EVENTS} so that a large
