@@ -3,6 +3,7 @@ import type { Metrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 import type { EddClient, MailerLiteClient } from '../providers';
 import type { HealthThresholds } from '../shared/health';
+import type { CustomerDirectoryOptions, CustomerLookupMode } from './customer-directory';
 
 /** What activities are built from; tests swap any member, production wires the real ones. */
 export interface ActivityDeps {
@@ -11,6 +12,10 @@ export interface ActivityDeps {
   metrics: Metrics;
   /** Concurrent EDD customer look-ups in one source page. Default 8. */
   eddConcurrency?: number;
+  /** How source pages find their customers (`EDD_CUSTOMER_LOOKUP`). Default `auto`. */
+  customerLookup?: CustomerLookupMode;
+  /** The customer list's limits, for tests; the defaults otherwise. */
+  customerList?: Pick<CustomerDirectoryOptions, 'listAfter' | 'listPageSize' | 'maxAgeMs' | 'maxEntries'>;
   /**
    * A Temporal client, for activities that manage schedules or describe runs: provisioning's
    * schedule steps fail without it, and the scheduled launcher's lock-holder look-up then names

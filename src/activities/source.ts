@@ -1,6 +1,6 @@
-import type { EddCustomer, EddSale } from '../providers';
+import type { EddSale } from '../providers';
 import type { SourceRecord } from '../shared/sync-types';
-import { mapWithConcurrency } from './concurrency';
+import { CustomerDirectory, type CustomerNames } from './customer-directory';
 import type { ActivityDeps } from './deps';
 
 export interface PurchasersPage {
@@ -15,7 +15,21 @@ export interface PurchasersPage {
 /** EDD calls a completed order `complete` (v2) or `publish` (its post status). */
 const COMPLETE_STATUSES = new Set(['complete', 'publish']);
 
-export function sourceActivities({ providers, eddConcurrency = 8 }: ActivityDeps) {
+export function sourceActivities({
+  providers,
+  logger,
+  eddConcurrency = 8,
+  customerLookup = 'auto',
+  customerList,
+}: ActivityDeps) {
+  // One per worker: a list of customers read for one page serves the pages after it.
+  const directory = new CustomerDirectory({
+    edd: providers.edd,
+    mode: customerLookup,
+    concurrency: eddConcurrency,
+    logger,
+    ...customerList,
+  });
   return {
     /**
      * Reads one page of EDD sales and returns the campaign album's purchasers on it, with names
@@ -32,26 +46,22 @@ export function sourceActivities({ providers, eddConcurrency = 8 }: ActivityDeps
           COMPLETE_STATUSES.has(sale.status.toLowerCase()) &&
           sale.products.some((p) => p.id === input.productId),
       );
-      // One look-up per distinct customer of the page, a few at a time.
-      const customerIds = [...new Set(purchases.map((sale) => sale.customer_id))];
-      const found = await mapWithConcurrency(customerIds, eddConcurrency, (id) =>
-        providers.edd.getCustomer(id),
-      );
-      const customers = new Map(customerIds.map((id, i) => [id, found[i]]));
+      // The page's distinct customers: from the worker's list read, or looked up a few at a time.
+      const customers = await directory.find(purchases.map((sale) => sale.customer_id));
       const records = purchases.map((sale) => toRecord(sale, customers.get(sale.customer_id)));
       return { records, salesScanned: sales.length, done: sales.length < input.pageSize };
     },
   };
 }
 
-function toRecord(sale: EddSale, customer: EddCustomer | undefined): SourceRecord {
+function toRecord(sale: EddSale, customer: CustomerNames | undefined): SourceRecord {
   const record: SourceRecord = {
     orderId: sale.ID,
     customerId: sale.customer_id,
     // The order's email is the buyer's address for this purchase; the customer's is a fallback.
-    email: (sale.email || customer?.info.email || '').trim(),
-    firstName: (customer?.info.first_name ?? '').trim(),
-    lastName: (customer?.info.last_name ?? '').trim(),
+    email: (sale.email || customer?.email || '').trim(),
+    firstName: (customer?.firstName ?? '').trim(),
+    lastName: (customer?.lastName ?? '').trim(),
   };
   if (!customer)
     record.sourceProblems = [`customer ${sale.customer_id} of order ${sale.ID} was not found in EDD`];

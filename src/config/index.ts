@@ -38,6 +38,13 @@ export const EnvSchema = z.object({
   /** EDD token = md5(secret key + public key). Give either the token or the secret key. */
   EDD_TOKEN: optionalString,
   EDD_SECRET_KEY: optionalString,
+  /**
+   * How a sync finds the customers of its orders: `each` looks every one up (one request a
+   * customer), `list` reads the store's whole customer list (one request per 1,000 customers) and
+   * keeps it for 10 minutes, `auto` looks up one by one until a worker has needed 200 customers,
+   * then reads the list.
+   */
+  EDD_CUSTOMER_LOOKUP: z.enum(['auto', 'list', 'each']).default('auto'),
 
   MAILERLITE_BASE_URL: z.url().default('https://connect.mailerlite.com/api'),
   MAILERLITE_API_TOKEN: optionalString,

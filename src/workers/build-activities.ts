@@ -38,6 +38,7 @@ export function buildActivities(opts: {
     ...(opts.temporal ? { temporal: opts.temporal } : {}),
     health: healthSettings(config),
     mailerliteRequestsPerMinute: config.MAILERLITE_REQUESTS_PER_MINUTE,
+    customerLookup: config.EDD_CUSTOMER_LOOKUP,
   });
 }
 
