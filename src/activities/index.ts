@@ -21,7 +21,7 @@ export type { ConnectionCheck } from './connections';
 export type { PurchasersPage } from './source';
 export type { ExchangeInput, ExchangeResult, WriteOutcome } from './mailerlite-exchange';
 export type { WritePageInput, WritePageResult, WritePath } from './page-writes';
-export type { ValidationResult } from './validation';
+export type { ValidationInput, ValidationResult } from './validation';
 export type {
   GroupChange,
   GroupChangeOutcome,

@@ -2,24 +2,43 @@ import type { InvalidRecordReport, SourceRecord } from '../shared/sync-types';
 import { recordProblems } from '../validation/record-validator';
 import type { ActivityDeps } from './deps';
 
+export interface ValidationInput {
+  campaign: string;
+  records: SourceRecord[];
+  /**
+   * false: leave `valid` empty and give `invalidAt` instead; the caller, which holds the records,
+   * keeps the others, so the page's records pass through history once less. Default true.
+   */
+  returnValid?: boolean;
+}
+
 export interface ValidationResult {
+  /** The valid records (empty when the input's `returnValid` was false). */
   valid: SourceRecord[];
   /** Every invalid record of the page with all of its problems. */
   invalid: InvalidRecordReport[];
+  /** Positions in the input's `records` of the invalid ones, in order. */
+  invalidAt?: number[];
 }
 
 export function validationActivities({ logger }: ActivityDeps) {
   return {
     /** Splits a page into valid and invalid records; nothing is dropped without a reason. */
-    async validateRecords(input: { campaign: string; records: SourceRecord[] }): Promise<ValidationResult> {
+    async validateRecords(input: ValidationInput): Promise<ValidationResult> {
+      const returnValid = input.returnValid ?? true;
       const valid: SourceRecord[] = [];
       const invalid: InvalidRecordReport[] = [];
-      for (const record of input.records) {
+      const invalidAt: number[] = [];
+      for (const [i, record] of input.records.entries()) {
+        // A record with problems from the source is never valid (they are among its reasons).
         const reasons = recordProblems(record);
         if (reasons.length === 0) {
-          const { sourceProblems: _none, ...clean } = record;
-          valid.push(clean);
+          if (returnValid) {
+            const { sourceProblems: _none, ...clean } = record;
+            valid.push(clean);
+          }
         } else {
+          invalidAt.push(i);
           invalid.push({
             orderId: record.orderId,
             customerId: record.customerId,
@@ -35,7 +54,7 @@ export function validationActivities({ logger }: ActivityDeps) {
       }
       if (invalid.length > 0)
         logger.info({ campaign: input.campaign, invalid: invalid.length }, 'invalid records on page');
-      return { valid, invalid };
+      return returnValid ? { valid, invalid } : { valid, invalid, invalidAt };
     },
   };
 }

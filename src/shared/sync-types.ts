@@ -367,3 +367,13 @@ export function describeZodIssues(error: z.ZodError): string[] {
     return `${path}: ${issue.message}`;
   });
 }
+
+/**
+ * The valid records of a page from a validation's verdicts: every record but those at `invalidAt`
+ * (positions in `records`). Used where the records are already at hand, so that the validation
+ * need not send them back.
+ */
+export function keepValid(records: SourceRecord[], invalidAt: readonly number[]): SourceRecord[] {
+  const invalid = new Set(invalidAt);
+  return records.filter((_, i) => !invalid.has(i));
+}

@@ -24,6 +24,7 @@ import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS, SYNC_TRIGGER } from '../shared/s
 import {
   describeZodIssues,
   emptyCounts,
+  keepValid,
   SyncInputSchema,
   type FailedRecordReport,
   type InvalidRecordReport,
@@ -40,6 +41,14 @@ import {
 export const progressQuery = defineQuery<SyncProgress>('progress');
 
 const retry = ACTIVITY_RETRY;
+
+/**
+ * While pages are read, report entries are handed to history once this many wait, or this long
+ * after the last hand-over (and always at the end, before continue-as-new, on failure), instead of
+ * once a page: fewer activities, and `sync report` still sees a running sync's entries soon.
+ */
+const REPORT_BATCH = 500;
+const REPORT_EVERY_MS = 10_000;
 
 /** Source pages read at once: the one being handed over and the next. */
 const READ_AHEAD = 2;
@@ -189,9 +198,22 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   // Hands the report entries gathered so far to history, through one activity's input: each entry
   // is written once, in this run's history (bounded by continue-as-new), where `sync report` reads
   // it during and after the run.
+  let lastReportFlush = Date.now();
   const flushReport = async () => {
+    lastReportFlush = Date.now();
     while (entries.length > 0) {
-      await quick.recordReportEntries({ campaign: input.campaign, entries: entries.splice(0, 500) });
+      await quick.recordReportEntries({ campaign: input.campaign, entries: entries.splice(0, REPORT_BATCH) });
+    }
+  };
+  // Between pages: a hand-over only when enough entries wait, or they have waited long enough.
+  const batchedReport = patched('report-flush-batched');
+  const flushReportBetweenPages = async () => {
+    if (
+      !batchedReport ||
+      entries.length >= REPORT_BATCH ||
+      (entries.length > 0 && Date.now() - lastReportFlush >= REPORT_EVERY_MS)
+    ) {
+      await flushReport();
     }
   };
   const logProgress = (force = false) => {
@@ -275,13 +297,19 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     };
     // A page read and validated: the EDD side has no rate limit, so the next pages are read while
     // this one is handed over (read-ahead), and handed over strictly in page order.
+    // The validation answers with verdicts only (the invalid ones and where they are): the valid
+    // records are already here, and need not pass through history a second time.
+    const verdictsOnly = patched('validation-verdicts');
     const loadPage = async (page: number) => {
       const batch = await source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
-      const checked =
-        batch.records.length > 0
-          ? await quick.validateRecords({ campaign: input.campaign, records: batch.records })
-          : { valid: [], invalid: [] };
-      return { batch, ...checked };
+      if (batch.records.length === 0) return { batch, valid: [], invalid: [] };
+      const checked = await quick.validateRecords({
+        campaign: input.campaign,
+        records: batch.records,
+        ...(verdictsOnly ? { returnValid: false } : {}),
+      });
+      const valid = checked.invalidAt ? keepValid(batch.records, checked.invalidAt) : checked.valid;
+      return { batch, valid, invalid: checked.invalid };
     };
     const readAhead = patched('read-ahead') ? READ_AHEAD : 1;
     const loading = new Map<number, ReturnType<typeof loadPage>>();
@@ -324,7 +352,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           }
           pages++;
           updatedAt = new Date();
-          await flushReport();
+          await flushReportBetweenPages();
           logProgress();
           if (batch.done) {
             readToEnd = true;

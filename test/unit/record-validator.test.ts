@@ -1,3 +1,7 @@
+import type { ActivityDeps } from '../../src/activities';
+import { validationActivities } from '../../src/activities/validation';
+import { createLogger } from '../../src/observability/logger';
+import { keepValid } from '../../src/shared/sync-types';
 import { emailProblems, recordProblems } from '../../src/validation/record-validator';
 
 const good = {
@@ -47,5 +51,29 @@ describe('record validator', () => {
       'first name is missing',
       'last name is longer than 255 characters',
     ]);
+  });
+});
+
+describe('validateRecords verdicts', () => {
+  const { validateRecords } = validationActivities({
+    logger: createLogger({ level: 'silent' }),
+  } as unknown as ActivityDeps);
+  const records = [
+    good,
+    { ...good, orderId: 11, email: 'no-at.example.com' },
+    { ...good, orderId: 12, email: 'second@example.com' },
+    { ...good, orderId: 13, sourceProblems: ['customer 3 of order 13 was not found in EDD'] },
+    { ...good, orderId: 14, firstName: ' ' },
+  ];
+
+  it('with returnValid false, answers where the invalid ones are and leaves the valid ones to the caller', async () => {
+    const full = await validateRecords({ campaign: 'C', records });
+    const verdicts = await validateRecords({ campaign: 'C', records, returnValid: false });
+    expect(verdicts.valid).toEqual([]);
+    expect(verdicts.invalidAt).toEqual([1, 3, 4]);
+    expect(verdicts.invalid).toEqual(full.invalid);
+    expect(keepValid(records, verdicts.invalidAt!)).toEqual(full.valid);
+    expect(full.valid.map((r) => r.orderId)).toEqual([10, 12]);
+    expect(full.invalidAt).toBeUndefined();
   });
 });
