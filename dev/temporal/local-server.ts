@@ -18,6 +18,15 @@ const ONE_PARTITION = [
   'matching.numTaskqueueWritePartitions=1',
 ];
 
+/**
+ * Eager activity execution: an activity a workflow schedules on its own task queue, when the same
+ * worker has a free slot, comes back in the answer to the workflow task that scheduled it, instead
+ * of through a poll (measured on a 10,000-purchaser sync: a mean of 16-20 ms from scheduled to
+ * started without it). Off by default in the server; production sets it the same way
+ * (deploy/temporal-dynamic-config.yaml).
+ */
+const EAGER_ACTIVITIES = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+
 export interface LocalServerOptions {
   /** SQLite file for persistence; in memory when absent. Its folder is created. */
   dbFilename?: string;
@@ -67,7 +76,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
         ui: opts.ui ?? false,
         uiPort: opts.uiPort,
         searchAttributes: [...SEARCH_ATTRIBUTES],
-        extraArgs: [...ONE_PARTITION, ...(opts.extraArgs ?? [])],
+        extraArgs: [...ONE_PARTITION, ...EAGER_ACTIVITIES, ...(opts.extraArgs ?? [])],
         log: { format: 'pretty', level: 'warn' },
       },
     });
