@@ -100,7 +100,9 @@ export async function startWorker(
   taskQueue: string,
   emulators: Awaited<ReturnType<typeof startEmulatorPair>>,
 ): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'workers', 'main.js')], {
+  // Node flags for the worker alone, e.g. BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', 'src', 'workers', 'main.js')], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   });
   const counts = emptyCounts();
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
 
   await acts.checkConnections();
   const { productId } = await acts.resolveCampaign({
@@ -103,7 +104,9 @@ async function main(): Promise<void> {
   while (queue.length > 0 || pending.length > 0) await send();
 
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ seconds, requests, ...counts }));
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(JSON.stringify({ seconds, cpuSeconds, requests, ...counts }));
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger } from '@temporalio/worker';
@@ -9,12 +7,13 @@ import { readRunHistory } from '../src/client/sync-report';
 import { syncWorkflowId } from '../src/shared/names';
 import type { SyncSummary } from '../src/shared/sync-types';
 import { Runtime } from '../src/workers';
-import { startEmulatorPair, type EmulatorPair } from '../dev/emulator-pair';
+import { setLatency, startEmulatorPair, type EmulatorPair } from '../dev/emulator-pair';
 import { expectedSync } from '../dev/expected-sync';
 import { generateDemoData } from '../dev/emulators';
 import { startLocalServer, type LocalServer } from '../dev/temporal/local-server';
 import { peakResidentKiB, startWorker } from './large-campaign';
 import { measureWriteThroughput, type ThroughputResult } from './write-throughput';
+import { runPlain, type PlainResult } from './plain-run';
 
 /** Purchasers of the benchmark album per demo customer (the generator's share, about 0.56). */
 const PURCHASERS_PER_CUSTOMER = 0.56;
@@ -29,6 +28,8 @@ emulators; prints each figure with its target and whether it was met.
   --throughput-customers N demo customers of the rate-limited run (default 10000)
   --scale N                time scale of the rate-limited run (default 2)
   --lock-attempts N        refused starts timed for the lock figure (default 200)
+  --latency-ms N           figure 1 once more with every emulator answer delayed N ms, as a
+                           network and real services would (default 20; 0 skips it)
   --quick                  a smoke run: sizes 1000,10000, 2000 customers, 50 attempts`;
 
 interface SizeResult {
@@ -38,16 +39,10 @@ interface SizeResult {
   rerun: { seconds: number; summary: SyncSummary; writes: number; histories: number[] };
   peakMiB: number;
   plain: PlainResult;
+  /** Figure 1 again with the emulators' answers delayed (absent with --latency-ms 0). */
+  withLatency?: { temporal: number; plain: number };
   countsOk: boolean;
   lock?: LockResult;
-}
-
-interface PlainResult {
-  seconds: number;
-  requests: number;
-  created: number;
-  invalid: number;
-  failed: number;
 }
 
 interface LockResult {
@@ -64,6 +59,7 @@ async function main(): Promise<void> {
       'throughput-customers': { type: 'string' },
       scale: { type: 'string', default: '2' },
       'lock-attempts': { type: 'string' },
+      'latency-ms': { type: 'string', default: '20' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -81,6 +77,7 @@ async function main(): Promise<void> {
   const throughputCustomers = Number(values['throughput-customers'] ?? (quick ? 2000 : 10000));
   const scale = Number(values.scale);
   const lockAttempts = Number(values['lock-attempts'] ?? (quick ? 50 : 200));
+  const latencyMs = Number(values['latency-ms']);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 
   const began = performance.now();
@@ -88,7 +85,7 @@ async function main(): Promise<void> {
   try {
     const results: SizeResult[] = [];
     for (const [i, purchasers] of sizes.entries()) {
-      results.push(await measureSize(server, purchasers, pageSize, i === 0 ? lockAttempts : 0));
+      results.push(await measureSize(server, purchasers, pageSize, i === 0 ? lockAttempts : 0, latencyMs));
     }
     log(`figure 2: rate-limited run, ${throughputCustomers} customers, time x${scale}`);
     const throughput = await measureWriteThroughput({
@@ -97,7 +94,7 @@ async function main(): Promise<void> {
       budget: loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE,
       server,
     });
-    report(results, throughput, { pageSize, minutes: (performance.now() - began) / 60_000 });
+    report(results, throughput, { pageSize, latencyMs, minutes: (performance.now() - began) / 60_000 });
   } finally {
     await server.env.teardown();
   }
@@ -109,6 +106,7 @@ async function measureSize(
   purchasers: number,
   pageSize: number,
   lockAttempts: number,
+  latencyMs: number,
 ): Promise<SizeResult> {
   const customers = Math.round(purchasers / PURCHASERS_PER_CUSTOMER);
   const dataset = generateDemoData({ seed: 11, customers });
@@ -154,17 +152,55 @@ async function measureSize(
       lock = await measureLock(client, taskQueue, input, emulators, lockAttempts);
     }
 
+    const emptyMailerLite = async () => {
+      const reset = await fetch(`${emulators.mailerlite.url}/_admin/reset`, { method: 'POST' });
+      if (!reset.ok) throw new Error(`MailerLite emulator reset answered HTTP ${reset.status}`);
+    };
+    const plainRun = async () => {
+      const plain = await runPlain(emulators, campaign, album.id, pageSize);
+      log(`    ${plain.seconds.toFixed(1)} s, ${plain.created} created`);
+      if (plain.created !== expected.subscribers.size || plain.failed !== 0) {
+        throw new Error(
+          `the plain script created ${plain.created} of ${expected.subscribers.size} (failed ${plain.failed})`,
+        );
+      }
+      return plain;
+    };
     log('  plain script (no Temporal), MailerLite emptied first');
-    const reset = await fetch(`${emulators.mailerlite.url}/_admin/reset`, { method: 'POST' });
-    if (!reset.ok) throw new Error(`MailerLite emulator reset answered HTTP ${reset.status}`);
-    const plain = await runPlain(emulators, campaign, album.id, pageSize);
-    log(`    ${plain.seconds.toFixed(1)} s, ${plain.created} created`);
-    if (plain.created !== expected.subscribers.size || plain.failed !== 0) {
-      throw new Error(
-        `the plain script created ${plain.created} of ${expected.subscribers.size} (failed ${plain.failed})`,
-      );
+    await emptyMailerLite();
+    const plain = await plainRun();
+
+    let withLatency: SizeResult['withLatency'];
+    if (latencyMs > 0) {
+      await setLatency(emulators, latencyMs);
+      try {
+        log(`  with ${latencyMs} ms per answer: Temporal sync, MailerLite emptied first`);
+        await emptyMailerLite();
+        const temporal = await timed();
+        log(`    ${temporal.seconds.toFixed(1)} s, ${temporal.summary.created} created`);
+        if (temporal.summary.created !== expected.subscribers.size || temporal.summary.failed !== 0) {
+          throw new Error(
+            `the sync with latency created ${temporal.summary.created} of ${expected.subscribers.size}`,
+          );
+        }
+        log(`  with ${latencyMs} ms per answer: plain script, MailerLite emptied first`);
+        await emptyMailerLite();
+        withLatency = { temporal: temporal.seconds, plain: (await plainRun()).seconds };
+      } finally {
+        await setLatency(emulators, 0);
+      }
     }
-    return { purchasers: expected.subscribers.size, customers, full, rerun, peakMiB, plain, countsOk, lock };
+    return {
+      purchasers: expected.subscribers.size,
+      customers,
+      full,
+      rerun,
+      peakMiB,
+      plain,
+      withLatency,
+      countsOk,
+      lock,
+    };
   } finally {
     await client.connection.close();
     worker.child.kill('SIGTERM');
@@ -210,36 +246,6 @@ async function measureLock(
   return { refusals, started };
 }
 
-/** The plain sequential script (`bench/plain-sync.ts`) as its own process, as the worker is. */
-async function runPlain(
-  emulators: EmulatorPair,
-  campaign: string,
-  productId: number,
-  pageSize: number,
-): Promise<PlainResult> {
-  const child = spawn(
-    process.execPath,
-    [join(__dirname, 'plain-sync.js'), campaign, String(productId), String(pageSize)],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        BENCH_CREDENTIALS: JSON.stringify(emulators.credentials),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const last = out.trim().split('\n').pop() ?? '';
-  if (code !== 0 || !last.startsWith('{'))
-    throw new Error(`the plain script failed (exit ${code}):\n${out}${err}`);
-  return JSON.parse(last) as PlainResult;
-}
-
 /**
  * Events of every run of a sync's chain, from its first run along continue-as-new. History is read
  * in small pages: one page of a 200,000-purchaser run can exceed the client's 4 MiB message limit.
@@ -271,7 +277,7 @@ interface Figure {
 function report(
   results: SizeResult[],
   t: ThroughputResult,
-  run: { pageSize: number; minutes: number },
+  run: { pageSize: number; latencyMs: number; minutes: number },
 ): void {
   const [small, large] = results as [SizeResult, SizeResult];
   const figures: Figure[] = [];
@@ -301,15 +307,25 @@ function report(
     const ratio = r.plain.seconds / r.full.seconds;
     add(
       `1. engine overhead, ${r.purchasers} purchasers`,
-      `${ratio.toFixed(2)} (plain script time / Temporal time)`,
+      `${ratio.toFixed(2)} (plain script ${r.plain.seconds.toFixed(1)} s / Temporal ${r.full.seconds.toFixed(1)} s)`,
       '>= 1.0',
       ratio >= 1.0,
+    );
+  }
+  for (const r of results) {
+    if (!r.withLatency) continue;
+    const { plain, temporal } = r.withLatency;
+    add(
+      `1. engine overhead, ${r.purchasers} purchasers, ${run.latencyMs} ms a request`,
+      `${(plain / temporal).toFixed(2)} (plain script ${plain.toFixed(1)} s / Temporal ${temporal.toFixed(1)} s)`,
+      '>= 1.0',
+      plain / temporal >= 1.0,
     );
   }
   for (const row of t.rows) {
     add(
       `2. use of limits, ${row.run}`,
-      `${row.fraction.toFixed(2)} of the best (${row['per minute (real limits)']}/min of ${row['best the limits allow']})`,
+      `${row.fraction.toFixed(3)} of the best (${row['per minute (real limits)']}/min of ${row['best the limits allow']})`,
       '>= 0.9',
       row.fraction >= 0.9,
     );

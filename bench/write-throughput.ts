@@ -106,7 +106,7 @@ export async function measureWriteThroughput(opts: {
         'real seconds': round(seconds, 1),
         'per minute (real limits)': Math.round(perMinute),
         'best the limits allow': best,
-        fraction: round(perMinute / best, 2),
+        fraction: round(perMinute / best, 3),
         'API requests': after.requests - before.requests,
         '429s': after.rateLimited - before.rateLimited,
         imports: after.imports - before.imports,

@@ -49,3 +49,15 @@ export async function startEmulatorPair(opts: {
     },
   };
 }
+
+/** Delays every API answer of both emulators by `ms` (the fault setting `latencyMs`; 0 for none). */
+export async function setLatency(pair: EmulatorPair, ms: number): Promise<void> {
+  for (const emulator of [pair.edd, pair.mailerlite]) {
+    const res = await fetch(`${emulator.url}/_admin/faults`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ latencyMs: ms }),
+    });
+    if (!res.ok) throw new Error(`setting latencyMs on ${emulator.url} answered HTTP ${res.status}`);
+  }
+}
