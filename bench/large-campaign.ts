@@ -87,12 +87,22 @@ async function main(): Promise<void> {
     console.log(ok ? 'OK: counts match the emulator ground truth' : 'MISMATCH with the ground truth');
     if (!ok) process.exitCode = 1;
   } finally {
-    await client.connection.close();
-    worker.child.kill('SIGTERM');
-    await worker.exited;
-    await emulators.close();
-    await server.env.teardown();
+    await closeAll({ client, worker, emulators, server });
   }
+}
+
+/** Stops what a benchmark started, in order: the client, the worker, the emulators, the dev server. */
+export async function closeAll(parts: {
+  client: { connection: { close(): Promise<void> } };
+  worker: { child: ChildProcess; exited: Promise<unknown> };
+  emulators: { close(): Promise<void> };
+  server: { env: { teardown(): Promise<void> } };
+}): Promise<void> {
+  await parts.client.connection.close();
+  parts.worker.child.kill('SIGTERM');
+  await parts.worker.exited;
+  await parts.emulators.close();
+  await parts.server.env.teardown();
 }
 
 export async function startWorker(

@@ -10,7 +10,7 @@ import { setLatency, startEmulatorPair } from '../dev/emulator-pair';
 import { expectedSync } from '../dev/expected-sync';
 import { generateDemoData } from '../dev/emulators';
 import { startLocalServer } from '../dev/temporal/local-server';
-import { startWorker } from './large-campaign';
+import { closeAll, startWorker } from './large-campaign';
 import { runPlain } from './plain-run';
 
 const USAGE = `npm run bench:profile [-- options]
@@ -98,11 +98,7 @@ async function main(): Promise<void> {
       created: plain.created,
     });
   } finally {
-    await client.connection.close();
-    worker.child.kill('SIGTERM');
-    await worker.exited;
-    await emulators.close();
-    await server.env.teardown();
+    await closeAll({ client, worker, emulators, server });
   }
   console.log(
     `${expected.subscribers.size} valid purchasers, ${expected.orders} orders, page size ${pageSize}; ` +
