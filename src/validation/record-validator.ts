@@ -3,6 +3,21 @@ import type { SourceRecord } from '../shared/sync-types';
 /** Longest name MailerLite text fields take in this project (longer ones are refused, not cut). */
 export const MAX_NAME_LENGTH = 255;
 
+/**
+ * Characters a person's name never needs and that would reach every email unseen or change how it
+ * shows: controls (tabs, line breaks, escapes, NUL), lone surrogates, bidi embeddings, overrides
+ * and isolates, and the invisible zero-width space, word joiner, invisible operators and BOM. The
+ * zero-width (non-)joiners stay allowed: Persian and Indic names and emoji sequences use them.
+ */
+const HIDDEN_IN_NAME = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069\u200B\u2060-\u2064\uFEFF]/u;
+
+function hiddenCharacterProblem(label: string, value: string): string[] {
+  const found = HIDDEN_IN_NAME.exec(value);
+  if (!found) return [];
+  const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return [`${label} has a control or invisible character (U+${code}); fix the name in EDD`];
+}
+
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
@@ -52,5 +67,7 @@ export function recordProblems(record: SourceRecord & { sourceProblems?: string[
     problems.push(`first name is longer than ${MAX_NAME_LENGTH} characters`);
   if (record.lastName.length > MAX_NAME_LENGTH)
     problems.push(`last name is longer than ${MAX_NAME_LENGTH} characters`);
+  problems.push(...hiddenCharacterProblem('first name', record.firstName));
+  problems.push(...hiddenCharacterProblem('last name', record.lastName));
   return problems;
 }

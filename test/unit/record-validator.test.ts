@@ -54,6 +54,37 @@ describe('record validator', () => {
   });
 });
 
+describe('hidden characters in names', () => {
+  it.each([
+    ['a tab', 'Tab\tName', '0009'],
+    ['a line break', 'Line\nBreak', '000A'],
+    ['an escape', '\u001b[31mRed', '001B'],
+    ['NUL', 'Null\u0000Byte', '0000'],
+    ['a bidi override', 'Ali\u202eceX', '202E'],
+    ['a bidi isolate', 'Iso\u2067late', '2067'],
+    ['a zero-width space', 'Tr\u200bail', '200B'],
+    ['a BOM inside', 'Bo\ufeffm', 'FEFF'],
+    ['a lone surrogate', 'Half\ud800', 'D800'],
+  ])('refuses a first or last name with %s, naming the character', (_what, name, code) => {
+    expect(recordProblems({ ...good, firstName: name })).toEqual([
+      `first name has a control or invisible character (U+${code}); fix the name in EDD`,
+    ]);
+    expect(recordProblems({ ...good, lastName: name })).toEqual([
+      `last name has a control or invisible character (U+${code}); fix the name in EDD`,
+    ]);
+  });
+
+  it.each([
+    ['Persian with a zero-width non-joiner', 'Mohammad\u200cReza'],
+    ['an emoji sequence with a zero-width joiner', 'Rock👨\u200d🎤'],
+    ['right-to-left text', 'مريم'],
+    ['combining marks', 'שָׁלוֹם'],
+    ['a surrogate pair', '🎸Ünïcødé'],
+  ])('accepts %s', (_what, name) => {
+    expect(recordProblems({ ...good, firstName: name, lastName: name })).toEqual([]);
+  });
+});
+
 describe('validateRecords verdicts', () => {
   const { validateRecords } = validationActivities({
     logger: createLogger({ level: 'silent' }),
