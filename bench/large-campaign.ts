@@ -126,6 +126,8 @@ export async function startWorker(
       // No rate limit: the emulator enforces none either.
       MAILERLITE_REQUESTS_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
+      // How the worker finds customers, when the bench is run with it set (default: the worker's).
+      ...(process.env.EDD_CUSTOMER_LOOKUP ? { EDD_CUSTOMER_LOOKUP: process.env.EDD_CUSTOMER_LOOKUP } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
