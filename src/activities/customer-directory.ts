@@ -1,6 +1,7 @@
-import type { EddCustomer } from '../providers';
+import type { EddCustomer, EddCustomerNames } from '../providers';
 import type { Logger } from '../observability/logger';
 import { mapWithConcurrency } from './concurrency';
+import { CustomerTableBuilder, type CustomerTable } from './customer-table';
 
 /** What a sync needs of an EDD customer. */
 export interface CustomerNames {
@@ -22,12 +23,14 @@ export type CustomerLookupMode = 'auto' | 'list' | 'each';
 
 export interface CustomerDirectoryOptions {
   edd: {
-    listCustomers(page: { page: number; number: number }): Promise<EddCustomer[]>;
+    listCustomerNames(page: { page: number; number: number }): Promise<EddCustomerNames[]>;
     getCustomer(id: number): Promise<EddCustomer | undefined>;
   };
   mode: CustomerLookupMode;
-  /** Requests in flight at once, look-ups and list pages alike. */
+  /** Look-ups in flight at once. */
   concurrency: number;
+  /** List pages in flight at once (at most `concurrency`): each is a large answer parsed whole. */
+  listConcurrency?: number;
   logger?: Logger;
   /** `auto` reads the list once more than this many customers were needed since the last read. */
   listAfter?: number;
@@ -42,14 +45,17 @@ export interface CustomerDirectoryOptions {
 
 export const CUSTOMER_LIST_DEFAULTS = {
   listAfter: 200,
+  listConcurrency: 4,
   listPageSize: 1000,
   maxAgeMs: 10 * 60_000,
   maxEntries: 2_000_000,
 };
 
 interface ListRead {
-  /** first name, last name, email, joined by NUL: one string a customer keeps memory small. */
-  entries: Map<number, Packed>;
+  /** The customers read, outside the heap. */
+  table: CustomerTable;
+  /** Customers looked up one by one since, because the list lacked them. */
+  added: Map<number, CustomerNames>;
   readAt: number;
   /** Set once the memory limit stopped the read: some customers were left out. */
   partial: boolean;
@@ -66,6 +72,7 @@ interface ListRead {
 export class CustomerDirectory {
   private readonly listAfter: number;
   private readonly listPageSize: number;
+  private readonly listConcurrency: number;
   private readonly maxAgeMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -80,6 +87,10 @@ export class CustomerDirectory {
   constructor(private readonly opts: CustomerDirectoryOptions) {
     this.listAfter = opts.listAfter ?? CUSTOMER_LIST_DEFAULTS.listAfter;
     this.listPageSize = opts.listPageSize ?? CUSTOMER_LIST_DEFAULTS.listPageSize;
+    this.listConcurrency = Math.max(
+      1,
+      Math.min(opts.concurrency, opts.listConcurrency ?? CUSTOMER_LIST_DEFAULTS.listConcurrency),
+    );
     this.maxAgeMs = opts.maxAgeMs ?? CUSTOMER_LIST_DEFAULTS.maxAgeMs;
     this.maxEntries = opts.maxEntries ?? CUSTOMER_LIST_DEFAULTS.maxEntries;
     this.now = opts.now ?? Date.now;
@@ -93,9 +104,10 @@ export class CustomerDirectory {
     const found = new Map<number, CustomerNames | undefined>();
     const missing: number[] = [];
     for (const id of wanted) {
-      const packed = read?.entries.get(id);
-      if (packed === undefined) missing.push(id);
-      else found.set(id, unpack(packed));
+      const added = read?.added.get(id);
+      const names = added ? { ...added } : read?.table.get(id);
+      if (names === undefined) missing.push(id);
+      else found.set(id, names);
     }
     const looked = await mapWithConcurrency(missing, this.opts.concurrency, (id) =>
       this.opts.edd.getCustomer(id),
@@ -104,14 +116,15 @@ export class CustomerDirectory {
       const customer = looked[i];
       const names = customer ? namesOf(customer) : undefined;
       found.set(id, names);
-      if (names && read && read.entries.size < this.maxEntries) read.entries.set(id, pack(names));
+      if (names && read && sizeOf(read) < this.maxEntries) read.added.set(id, { ...names });
     });
     return found;
   }
 
   /** How many customers the current list read holds (0 when none): for tests and logs. */
   get listed(): number {
-    return this.fresh()?.entries.size ?? 0;
+    const read = this.fresh();
+    return read ? sizeOf(read) : 0;
   }
 
   private fresh(): ListRead | undefined {
@@ -134,7 +147,7 @@ export class CustomerDirectory {
   private async readList(): Promise<ListRead | undefined> {
     const started = this.now();
     this.read = undefined;
-    const entries = new Map<number, Packed>();
+    const entries = new CustomerTableBuilder();
     let partial = false;
     try {
       // The first page alone (most stores fit in it), then waves of `concurrency` pages, until
@@ -143,11 +156,11 @@ export class CustomerDirectory {
       // and none that existed at the start is skipped.
       let next = 1;
       for (;;) {
-        const wave = next === 1 ? 1 : this.opts.concurrency;
+        const wave = next === 1 ? 1 : this.listConcurrency;
         const pages = Array.from({ length: wave }, (_, i) => next + i);
         next += wave;
         const answers = await Promise.all(
-          pages.map((page) => this.opts.edd.listCustomers({ page, number: this.listPageSize })),
+          pages.map((page) => this.opts.edd.listCustomerNames({ page, number: this.listPageSize })),
         );
         let ended = false;
         for (const customers of answers) {
@@ -157,7 +170,8 @@ export class CustomerDirectory {
               partial = true;
               break;
             }
-            entries.set(customer.info.customer_id, pack(namesOf(customer)));
+            const { id, firstName, lastName, email } = customer;
+            entries.add(id, { firstName, lastName, email });
           }
         }
         if (ended || partial) break;
@@ -179,12 +193,13 @@ export class CustomerDirectory {
       );
       return undefined;
     }
-    const read: ListRead = { entries, readAt: this.now(), partial };
+    const table = entries.build();
+    const read: ListRead = { table, added: new Map(), readAt: this.now(), partial };
     this.read = read;
     this.demand = 0;
     this.unusableAt = undefined;
     this.opts.logger?.info(
-      { customers: entries.size, partial, ms: Math.round(this.now() - started) },
+      { customers: table.size, bytes: table.bytes, partial, ms: Math.round(this.now() - started) },
       'read the EDD customer list',
     );
     // Give the memory back once it is stale, whether or not another page comes.
@@ -202,21 +217,6 @@ function namesOf(customer: EddCustomer): CustomerNames {
   return { firstName: first_name, lastName: last_name, email };
 }
 
-const SEP = '\u0000';
-
-/** A customer as kept: one string, or the object itself when a value holds the separator. */
-type Packed = string | CustomerNames;
-
-function pack(names: CustomerNames): Packed {
-  const { firstName, lastName, email } = names;
-  if (firstName.includes(SEP) || lastName.includes(SEP) || email.includes(SEP)) return names;
-  // join() makes one flat string; a template literal would keep the three parsed parts alive
-  // (more than twice the memory).
-  return [firstName, lastName, email].join(SEP);
-}
-
-function unpack(packed: Packed): CustomerNames {
-  if (typeof packed !== 'string') return { ...packed };
-  const [firstName = '', lastName = '', email = ''] = packed.split(SEP);
-  return { firstName, lastName, email };
+function sizeOf(read: ListRead): number {
+  return read.table.size + read.added.size;
 }

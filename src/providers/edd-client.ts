@@ -25,6 +25,17 @@ export const EddCustomerSchema = z.object({
 });
 export type EddCustomer = z.output<typeof EddCustomerSchema>;
 
+/** Only what a sync needs of a listed customer: checked and kept field by field, the rest ignored. */
+const EddCustomerNamesSchema = z.object({
+  info: z.object({ customer_id: id, first_name: text, last_name: text, email: text }),
+});
+export interface EddCustomerNames {
+  id: number;
+  firstName: string;
+  lastName: string;
+  email: string;
+}
+
 export const EddSaleSchema = z.object({
   ID: id,
   status: text,
@@ -105,6 +116,25 @@ export class EddClient implements SubscriberSource {
     return body?.customers === undefined
       ? []
       : parseResponse('edd', 'GET /customers', z.array(EddCustomerSchema), body.customers);
+  }
+
+  /**
+   * One page of customers, only their IDs, names and emails: what reading a whole store's list
+   * needs (EDD has no field selection, so the rest of each customer is parsed but not kept).
+   */
+  async listCustomerNames(page: PageRequest): Promise<EddCustomerNames[]> {
+    const { body } = await this.http.request<{ customers?: unknown }>('GET', '/customers', {
+      query: { ...page },
+    });
+    if (body?.customers === undefined) return [];
+    return parseResponse('edd', 'GET /customers', z.array(EddCustomerNamesSchema), body.customers).map(
+      ({ info }) => ({
+        id: info.customer_id,
+        firstName: info.first_name,
+        lastName: info.last_name,
+        email: info.email,
+      }),
+    );
   }
 
   /**
