@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectClient, startSync } from '../src/client';
@@ -14,6 +14,7 @@ import {
   generateDemoData,
 } from '../dev/emulators';
 import { startLocalServer } from '../dev/temporal/local-server';
+import { WORKER_NODE_ARGS } from '../src/workers/heap';
 
 /**
  * A campaign of about 200,000 purchasers synced end to end against the emulators with no rate
@@ -110,8 +111,12 @@ export async function startWorker(
   taskQueue: string,
   emulators: Awaited<ReturnType<typeof startEmulatorPair>>,
 ): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
-  // Node flags for the worker alone, e.g. BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
-  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The worker's flags as deployed, then more for the worker alone (a later flag wins), e.g.
+  // BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+  const nodeArgs = [
+    ...WORKER_NODE_ARGS,
+    ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', 'src', 'workers', 'main.js')], {
     env: {
       PATH: process.env.PATH,
@@ -132,17 +137,23 @@ export async function startWorker(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  // BENCH_WORKER_OUTPUT=<file> keeps what the worker prints (with e.g. --trace-gc in the args above).
+  const keep = process.env.BENCH_WORKER_OUTPUT;
+  const collect = (d: Buffer): void => {
+    if (keep) appendFileSync(keep, d);
+    else output += d.toString();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise((resolve) => child.on('exit', resolve));
   // LOG_LEVEL warn hides "worker started": wait for its polling instead.
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`the worker exited:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`the worker exited:\n${output || `(in ${keep})`}`);
     if (await hasPoller(address, taskQueue)) return { child, exited };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`the worker did not start polling:\n${output}`);
+  throw new Error(`the worker did not start polling:\n${output || `(in ${keep})`}`);
 }
 
 async function hasPoller(address: string, taskQueue: string): Promise<boolean> {

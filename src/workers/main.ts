@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { installHealthSchedule } from '../client/health';
 import { dataConverterFor, loadConfig, providerSettings } from '../config';
 import { createLogger } from '../observability/logger';
@@ -57,7 +58,14 @@ async function main(): Promise<void> {
       }),
     });
     logger.info(
-      { address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
+      {
+        address,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        // The heap limit it runs under (src/workers/heap.ts): a worker started without it still works,
+        // with a larger resident size.
+        heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
+      },
       'worker started',
     );
     if (config.HEALTH_SCHEDULE) {

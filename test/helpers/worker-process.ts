@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DEMO_EDD_PUBLIC_KEY, DEMO_EDD_SECRET_KEY, DEMO_MAILERLITE_TOKEN } from '../../dev/emulators';
+import { WORKER_NODE_ARGS } from '../../src/workers/heap';
 import type { Stack } from './stack';
 
 const ROOT = join(__dirname, '..', '..');
@@ -26,29 +27,33 @@ export async function startWorkerProcess(
   /** More environment, e.g. METRICS_PORT or SHUTDOWN_GRACE_SECONDS. */
   extraEnv: Record<string, string> = {},
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'workers', 'main.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      EDD_BASE_URL: stack.edd.url,
-      EDD_PUBLIC_KEY: DEMO_EDD_PUBLIC_KEY,
-      EDD_SECRET_KEY: DEMO_EDD_SECRET_KEY,
-      MAILERLITE_BASE_URL: `${stack.mailerlite.url}/api`,
-      MAILERLITE_API_TOKEN: DEMO_MAILERLITE_TOKEN,
-      MAILERLITE_REQUESTS_PER_MINUTE: String(mailerliteRequestsPerMinute),
-      LOG_LEVEL: 'info',
-      // Off unless a test asks: parallel test files would fight over fixed ports.
-      METRICS_PORT: '0',
-      SDK_METRICS_ADDRESS: '',
-      // No health schedule unless a test asks: its checks would act on the test's queue.
-      HEALTH_SCHEDULE: 'off',
-      ...extraEnv,
+  const child = spawn(
+    process.execPath,
+    [...WORKER_NODE_ARGS, '--import', 'tsx', join(ROOT, 'src', 'workers', 'main.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        EDD_BASE_URL: stack.edd.url,
+        EDD_PUBLIC_KEY: DEMO_EDD_PUBLIC_KEY,
+        EDD_SECRET_KEY: DEMO_EDD_SECRET_KEY,
+        MAILERLITE_BASE_URL: `${stack.mailerlite.url}/api`,
+        MAILERLITE_API_TOKEN: DEMO_MAILERLITE_TOKEN,
+        MAILERLITE_REQUESTS_PER_MINUTE: String(mailerliteRequestsPerMinute),
+        LOG_LEVEL: 'info',
+        // Off unless a test asks: parallel test files would fight over fixed ports.
+        METRICS_PORT: '0',
+        SDK_METRICS_ADDRESS: '',
+        // No health schedule unless a test asks: its checks would act on the test's queue.
+        HEALTH_SCHEDULE: 'off',
+        ...extraEnv,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

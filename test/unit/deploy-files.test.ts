@@ -5,6 +5,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
 import { EnvSchema, loadConfig } from '../../src/config';
 import { createMetrics } from '../../src/observability/metrics';
+import { WORKER_HEAP_LIMIT_MIB, WORKER_NODE_ARGS } from '../../src/workers/heap';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -142,6 +143,14 @@ describe('docker-compose.yml, checked statically (no Docker engine here)', () =>
     expect(dockerfile).toMatch(/^USER node$/m);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     expect(pkg.scripts['build:bundle']).toMatch(/bundle-workflows/);
+  });
+
+  it('runs the worker with the heap limit the benchmarks measured, in the image and in npm run worker', () => {
+    const flag = `--max-old-space-size=${WORKER_HEAP_LIMIT_MIB}`;
+    expect(WORKER_NODE_ARGS).toEqual([flag]);
+    expect(read('Dockerfile')).toMatch(new RegExp(`^\\s+NODE_OPTIONS=${flag} \\\\$`, 'm'));
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.worker).toContain(`node ${flag} dist/src/workers/main.js`);
   });
 });
 
