@@ -42,6 +42,14 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
     },
 
     /**
+     * Makes no request: it runs on the MailerLite task queue, whose rate limit is the account's
+     * budget, so running it takes one request's place in the budget for a request that another
+     * activity makes (`ensureCampaignResources` makes its few in one activity). A sync takes a turn
+     * for each such request first, so every MailerLite request it causes is within the budget.
+     */
+    async mailerliteTurn(): Promise<void> {},
+
+    /**
      * Makes sure the campaign's tier groups and its purchase field exist in MailerLite, creating
      * what is missing. Safe to repeat and to race: a duplicate-name refusal means another run
      * created it first, and the existing one is used.

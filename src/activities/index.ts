@@ -40,7 +40,10 @@ export type {
   RecoverStuckSyncResult,
 } from './health';
 
-/** Activities that each make exactly one MailerLite request: they run on the rate-limited task queue. */
+/**
+ * Activities that each make exactly one MailerLite request (or, `mailerliteTurn`, hold one
+ * request's place for another activity's): they run on the rate-limited task queue.
+ */
 export const MAILERLITE_QUEUE_ACTIVITIES = [
   'mailerliteExchange',
   'listTransitionMembers',
@@ -52,6 +55,7 @@ export const MAILERLITE_QUEUE_ACTIVITIES = [
   'createCampaignField',
   'deleteCampaignField',
   'checkMailerLite',
+  'mailerliteTurn',
 ] as const;
 
 /** Activities that heartbeat with their own progress details (never overwritten by a liveness beat). */

@@ -56,7 +56,7 @@ export const EnvSchema = z.object({
    * 120; the default leaves 10 for connection checks and provisioning). Enforced by the Temporal
    * server as the rate limit of the MailerLite task queue. 0 = no limit (emulators without one).
    */
-  MAILERLITE_REQUESTS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(110),
+  MAILERLITE_REQUESTS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(118),
   /**
    * Longest Retry-After a provider client waits out in place (then tries once more); a longer one
    * fails the activity attempt, whose retry Temporal delays by the Retry-After. Waiting in place

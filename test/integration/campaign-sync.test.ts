@@ -3,7 +3,7 @@ import { ApplicationFailure, ActivityFailure } from '@temporalio/common';
 import { expectedSync } from '../../dev/expected-sync';
 import { DEFAULT_TIERS, fieldKey, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
 import { InvalidInputError } from '../../src/shared/errors';
-import { syncWorkflowId } from '../../src/shared/names';
+import { mailerliteTaskQueue, syncWorkflowId } from '../../src/shared/names';
 import type { SyncInput, SyncProgress, SyncSummary } from '../../src/shared/sync-types';
 import { SyncAlreadyRunningError, startSync } from '../../src/client';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
@@ -375,6 +375,41 @@ describe.each([
     const rerun = await withWorker(temporal, stack.activities, (tq) => runSync(tq, input));
     expect(rerun.status).toBe('completed');
     expect(rerun.unchanged).toBeGreaterThanOrEqual(written.length);
+  });
+});
+
+describe('the MailerLite request budget', () => {
+  it('covers every request a sync makes: each is an activity on the rate-limited queue, or one of its turns', async () => {
+    const campaign = uniqueCampaign();
+    const product = album(0);
+    // Counted from a fresh emulator: the campaign's first sync, which creates its 8 groups and field.
+    const requestsNow = async () =>
+      (
+        (await (await fetch(`${stack.mailerlite.url}/_admin/stats`)).json()) as {
+          requests: { total: number };
+        }
+      ).requests.total;
+    expect(await requestsNow()).toBe(0);
+    const { summary, queued } = await withWorker(temporal, stack.activities, async (tq) => {
+      const summary = await runSync(tq, { campaign, productId: product.id, pageSize: 200 });
+      const history = await temporal.client.workflow.getHandle(syncWorkflowId(campaign)).fetchHistory();
+      const byType = new Map<string, number>();
+      for (const event of history.events ?? []) {
+        const scheduled = event.activityTaskScheduledEventAttributes;
+        if (scheduled?.taskQueue?.name !== mailerliteTaskQueue(tq)) continue;
+        const type = scheduled.activityType?.name ?? '';
+        byType.set(type, (byType.get(type) ?? 0) + 1);
+      }
+      return { summary, queued: byType };
+    });
+    expect(summary.runs).toBe(1);
+    expect(summary.created).toBeGreaterThan(100);
+    // Two look-ups, then the 9 creations and the look-ups again.
+    expect(queued.get('mailerliteTurn')).toBe(2 + DEFAULT_TIERS.length + 1 + 2);
+    expect(queued.get('checkMailerLite')).toBe(1);
+    const onQueue = [...queued.values()].reduce((a, b) => a + b, 0);
+    // Nothing was retried (no faults), so each activity on the queue stands for exactly one request.
+    expect(await requestsNow()).toBe(onQueue);
   });
 });
 
