@@ -47,8 +47,12 @@ export type SyncMode = 'upsert' | 'update-only';
  * Decides what to write for one valid record given what MailerLite holds: nothing when it is
  * already there as it should be; otherwise only an upsert. Pure, so the workflow runs it.
  *
- * - The purchase field keeps the newest order of the album: an older order never lowers it
- *   (`superseded` when nothing else differs).
+ * - The purchase field keeps the newest order of the album, and the names go with it: an order
+ *   older than the one MailerLite holds changes no field (`superseded`), and at most puts the
+ *   subscriber back into the purchase group. Names come from the order's EDD customer, so an older
+ *   order with other names is another customer whose email differs only in case (EDD keeps
+ *   `Ann@x.com` and `ann@x.com` apart, MailerLite does not): its names must not overwrite those of
+ *   the newer order's customer.
  * - Someone unsubscribed, bounced or marked junk is not written at all (`skipped`, with the
  *   reason); an existing subscriber's status is never sent. New subscribers are created active.
  */
@@ -61,8 +65,9 @@ export function planWrite(record: SourceRecord, snapshot: DestinationSnapshot, c
   }
   const held = Number(snapshot.fields[ctx.purchaseFieldKey] ?? NaN);
   const newerHeld = snapshot.exists && Number.isFinite(held) && held > record.orderId;
-  const fields: Record<string, string | number> = { name: record.firstName, last_name: record.lastName };
-  if (!newerHeld) fields[ctx.purchaseFieldKey] = record.orderId;
+  const fields: Record<string, string | number> = newerHeld
+    ? {}
+    : { name: record.firstName, last_name: record.lastName, [ctx.purchaseFieldKey]: record.orderId };
   if (!snapshot.exists && ctx.mode === 'update-only') {
     return { kind: 'skipped', reason: 'not in MailerLite, and the sync is update-only: not created' };
   }

@@ -62,8 +62,18 @@ describe('planWrite', () => {
   it('never lowers the purchase field to an older order', () => {
     const newer = { ...inSync, fields: { ...inSync.fields, x_purchase: '900' } };
     expect(planWrite(record, newer, ctx)).toEqual({ kind: 'superseded' });
-    const renamed = planWrite({ ...record, firstName: 'Anne' }, newer, ctx);
-    expect(renamed.kind === 'update' && renamed.upsert.fields).toEqual({ name: 'Anne', last_name: 'Lee' });
+  });
+
+  it("keeps the newer order's names: an older order of another customer (email differing in case) changes no field", () => {
+    // MailerLite holds order 900 of Ann Lee; order 500 is another EDD customer, ANN@example.com.
+    const newer = { ...inSync, fields: { ...inSync.fields, x_purchase: '900' } };
+    const other = { ...record, email: 'ANN@example.com', firstName: 'Annette', lastName: 'Leigh' };
+    expect(planWrite(other, newer, ctx)).toEqual({ kind: 'superseded' });
+    // Out of the purchase group: put back, with no field sent.
+    expect(planWrite(other, { ...newer, inGroup: false }, ctx)).toEqual({
+      kind: 'update',
+      upsert: { email: 'ANN@example.com', fields: {}, groups: ['g1'] },
+    });
   });
 });
 
