@@ -42,6 +42,13 @@ export interface HttpClientOptions {
   getRetries?: number;
   /** Called after each request with its route pattern, status and duration. */
   observe?: (observation: RequestObservation) => void;
+  /**
+   * How long a pooled connection may sit idle before the client closes it. Default 4 s, under the
+   * 5 s after which Node servers (and many proxies) close idle keep-alive connections: a request
+   * sent on a connection the server is closing at that moment fails with a reset, and for a POST
+   * the client cannot know whether it arrived.
+   */
+  idleSocketMs?: number;
   /** Turns the provider's error body into a message (defaults to `message` or `error`). */
   errorMessage?: (body: unknown) => string | undefined;
 }
@@ -84,6 +91,7 @@ class WireError extends Error {
 }
 
 const DEFAULT_RETRY_AFTER_MS = 60_000;
+const DEFAULT_IDLE_SOCKET_MS = 4_000;
 
 /**
  * The one HTTP layer both providers use: Node's `http`/`https` with a keep-alive connection pool
@@ -98,7 +106,14 @@ export class HttpClient {
 
   constructor(private readonly options: HttpClientOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
-    const agentOptions = { keepAlive: true, maxSockets: 64, maxFreeSockets: 64 };
+    // `timeout` on an idle pooled socket makes the agent destroy it; on a socket in use it does
+    // nothing (no request listens for it), and the per-request timer below still applies.
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: 64,
+      maxFreeSockets: 64,
+      timeout: options.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS,
+    };
     this.agent = this.base.startsWith('https:')
       ? new https.Agent(agentOptions)
       : new http.Agent(agentOptions);

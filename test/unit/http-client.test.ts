@@ -47,6 +47,33 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('HttpClient', () => {
+  it('reuses a connection while it is busy, and closes it itself before the server would (idleSocketMs)', async () => {
+    const ports: number[] = [];
+    handler = (req, res) => {
+      ports.push(req.socket.remotePort!);
+      res.end('{}');
+    };
+    const c = client({ idleSocketMs: 150, timeoutMs: 2_000 });
+    await c.request('POST', '/batch', { body: {} });
+    await new Promise((r) => setTimeout(r, 50));
+    await c.request('POST', '/batch', { body: {} });
+    // Idle past idleSocketMs: the client closed the connection, and the next POST opens a new one
+    // rather than racing the server's own close.
+    await new Promise((r) => setTimeout(r, 400));
+    await c.request('POST', '/batch', { body: {} });
+    c.close();
+    expect(ports[1]).toBe(ports[0]);
+    expect(ports[2]).not.toBe(ports[1]);
+  });
+
+  it('keeps a slow answer past idleSocketMs: the idle limit is not a request timeout', async () => {
+    handler = (_req, res) => setTimeout(() => res.end('{"slow":true}'), 300);
+    const c = client({ idleSocketMs: 100, timeoutMs: 2_000 });
+    const res = await c.request<{ slow: boolean }>('GET', '/slow');
+    c.close();
+    expect(res.body.slow).toBe(true);
+  });
+
   it('sends auth query parameters and parses JSON', async () => {
     let seenUrl = '';
     handler = (req, res) => {
