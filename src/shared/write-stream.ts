@@ -188,11 +188,19 @@ export class WriteStream {
   }
 }
 
-/** A stable lane for an email (FNV-1a of the lower-cased address). */
+/**
+ * A stable lane for an email (FNV-1a of the lower-cased address's code points). Indexed, not
+ * `for...of`: the string iterator made this a tenth of the workflow's own CPU time. The lanes must
+ * stay as they were (a replayed run schedules the same writes), so code points above U+FFFF still
+ * count once, as the iterator gave them.
+ */
 export function laneOf(email: string, lanes: number): number {
+  const lower = email.toLowerCase();
   let hash = 0x811c9dc5;
-  for (const ch of email.toLowerCase()) {
-    hash ^= ch.codePointAt(0)!;
+  for (let i = 0; i < lower.length; i++) {
+    const point = lower.codePointAt(i)!;
+    if (point > 0xffff) i++;
+    hash ^= point;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash % lanes;

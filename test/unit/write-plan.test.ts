@@ -224,4 +224,30 @@ describe('WriteStream', () => {
     const spread = new Set(records(50).map((r) => laneOf(r.email, 4)));
     expect(spread.size).toBe(4);
   });
+
+  it('gives every email the lane it had before (runs in flight replay the same writes)', () => {
+    // The first implementation, over the string iterator's code points.
+    const before = (email: string, lanes: number) => {
+      let hash = 0x811c9dc5;
+      for (const ch of email.toLowerCase()) {
+        hash ^= ch.codePointAt(0)!;
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+      }
+      return hash % lanes;
+    };
+    const emails = [
+      ...records(200).map((r) => r.email),
+      'zoë@example.com',
+      'ÅSA@EXAMPLE.SE',
+      '用户@例子.中国',
+      'rock🎸star@example.com',
+      '🎸🎸@example.com',
+      'half\ud800@example.com',
+      'low\udc00first@example.com',
+      '',
+    ];
+    for (const lanes of [1, 3, 4, 8])
+      for (const email of emails)
+        expect([email, laneOf(email, lanes)]).toEqual([email, before(email, lanes)]);
+  });
 });
