@@ -10,6 +10,7 @@ import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   describeZodIssues,
+  FORGED_RESUME,
   SyncInputSchema,
   type SyncInput,
   type SyncOptions,
@@ -70,5 +71,7 @@ export function checkSyncInput(input: SyncInput): SyncOptions {
     const issues = describeZodIssues(parsed.error);
     throw new InvalidInputError(`Invalid sync input: ${issues.join('; ')}`, issues);
   }
+  if (parsed.data.resume !== undefined)
+    throw new InvalidInputError(`Invalid sync input: ${FORGED_RESUME}`, [FORGED_RESUME]);
   return parsed.data;
 }

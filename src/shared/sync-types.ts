@@ -177,6 +177,10 @@ export const SyncInputSchema = z
     path: ['purchaseTier'],
   });
 
+/** Why a start that carries `resume` is refused: only the sync's own continue-as-new sets it. */
+export const FORGED_RESUME =
+  'resume: is set by the sync itself when it continues as new; a start must leave it out';
+
 /** What a caller passes (defaults may be left out). */
 export type SyncInput = z.input<typeof SyncInputSchema>;
 /** The input after defaults are applied. */

@@ -24,6 +24,7 @@ import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS, SYNC_TRIGGER } from '../shared/s
 import {
   describeZodIssues,
   emptyCounts,
+  FORGED_RESUME,
   keepValid,
   SyncInputSchema,
   type FailedRecordReport,
@@ -96,6 +97,15 @@ const pageWriter = proxyActivities<Activities>({
 export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   const input = parseInput(rawInput);
   const info = workflowInfo();
+  if (input.resume && !info.continuedFromExecutionRunId && patched('resume-only-when-continued')) {
+    // A forged cursor and stats would skip pages and report counts that were never made.
+    throw ApplicationFailure.create({
+      type: InvalidInputError.name,
+      nonRetryable: true,
+      message: `Invalid sync input: ${FORGED_RESUME}`,
+      details: [[FORGED_RESUME]],
+    });
+  }
   const expectedId = syncWorkflowId(input.campaign);
   if (info.workflowId !== expectedId) {
     // The workflow ID is the campaign's lock; a run under any other ID would not hold it.

@@ -7,6 +7,7 @@ import { mailerliteTaskQueue, syncWorkflowId } from '../../src/shared/names';
 import type { SyncInput, SyncProgress, SyncSummary } from '../../src/shared/sync-types';
 import { SyncAlreadyRunningError, startSync } from '../../src/client';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { forgedResume } from '../reliability/support/invalid-inputs';
 import {
   albums,
   mailerliteGet,
@@ -443,6 +444,28 @@ describe('bad input and bad credentials fail fast', () => {
     expect(cause.nonRetryable).toBe(true);
     expect(cause.message).toMatch(/pageSize: /);
     expect(cause.message).toMatch(/apiToken/);
+  });
+
+  it('refuses a start carrying a forged resume (cursor and stats), before any activity', async () => {
+    const campaign = uniqueCampaign();
+    const { failure, history } = await withWorker(temporal, stack.activities, async (tq) => {
+      const handle = await temporal.client.workflow.start('campaignSync', {
+        taskQueue: tq,
+        workflowId: syncWorkflowId(campaign),
+        args: [{ campaign, productId: album(0).id, resume: forgedResume() }],
+      });
+      const failure = await handle.result().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      return { failure, history: await handle.fetchHistory() };
+    });
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause.type).toBe('InvalidInputError');
+    expect(cause.nonRetryable).toBe(true);
+    expect(cause.message).toMatch(/resume: is set by the sync itself when it continues as new/);
+    expect((history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
   });
 
   it('fails without retrying when MailerLite refuses the token', async () => {

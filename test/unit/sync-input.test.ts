@@ -1,4 +1,7 @@
+import { checkSyncInput } from '../../src/client/sync-start';
+import { InvalidInputError } from '../../src/shared/errors';
 import { describeZodIssues, SyncInputSchema } from '../../src/shared/sync-types';
+import { forgedResume } from '../reliability/support/invalid-inputs';
 
 function issuesOf(input: unknown): string[] {
   const result = SyncInputSchema.safeParse(input);
@@ -6,6 +9,16 @@ function issuesOf(input: unknown): string[] {
 }
 
 describe('sync input', () => {
+  it('refuses a start that carries resume, even well formed: only continue-as-new sets it', () => {
+    const input = { campaign: '2024_ETB_NBL', resume: forgedResume() };
+    // The schema takes it (a continued run's input is checked by the same schema)...
+    expect(issuesOf(input)).toEqual([]);
+    // ...the client does not.
+    expect(() => checkSyncInput(input)).toThrow(InvalidInputError);
+    expect(() => checkSyncInput(input)).toThrow(/resume: is set by the sync itself when it continues as new/);
+    expect(checkSyncInput({ campaign: '2024_ETB_NBL' }).resume).toBeUndefined();
+  });
+
   it('applies documented defaults', () => {
     const parsed = SyncInputSchema.parse({ campaign: '2024_ETB_NBL' });
     expect(parsed).toMatchObject({

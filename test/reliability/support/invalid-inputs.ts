@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Rng } from '../../../dev/emulators/shared/prng';
+import { emptyCounts, type SyncResume } from '../../../src/shared/sync-types';
 
 /** One invalid sync input and what the refusal must name. */
 export interface InvalidInput {
@@ -275,6 +276,10 @@ export function invalidInputs(seed = 7): InvalidInput[] {
   ] as [string, unknown, string][]) {
     withCampaign(`resume: ${label}`, { resume: value }, [name]);
   }
+  // Well formed, but a start is not a continuation: a forged cursor would skip pages and counts.
+  withCampaign('resume: well formed, on a start', { resume: forgedResume() }, [
+    'resume: is set by the sync itself',
+  ]);
 
   // --- unknown keys: credentials, prototype keys, typos, junk ---
   const unknownKeys: [string, string][] = [
@@ -357,4 +362,20 @@ function nest(depth: number): unknown {
   let value: unknown = [];
   for (let i = 0; i < depth; i++) value = [value];
   return value;
+}
+
+/** A resume as a run's continue-as-new makes it: page 40 and made-up counts. */
+export function forgedResume(): SyncResume {
+  return {
+    page: 40,
+    pages: 39,
+    counts: { ...emptyCounts(), fetched: 3_900, valid: 3_900, created: 3_900 },
+    invalidRecords: [],
+    failedRecords: [],
+    skippedRecords: [],
+    samples: { created: [], updated: [] },
+    startedAt: '2026-01-01T00:00:00.000Z',
+    productId: 101,
+    continuations: 1,
+  };
 }
