@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { CAMPAIGN_CODE_PATTERN, DEFAULT_TIERS, tierGroupName } from './campaign';
-import { describeZodIssues, SyncInputSchema, type SyncInput, type SyncSummary } from './sync-types';
+import { DEFAULT_TIERS, tierGroupName } from './campaign';
+import {
+  campaignCodeSchema,
+  describeZodIssues,
+  SyncInputSchema,
+  tiersSchema,
+  type SyncInput,
+  type SyncSummary,
+} from './sync-types';
 
 /** `every` of a sync schedule: a whole number of minutes, hours or days, e.g. `30m`, `1h`, `1d`. */
 export const EVERY_PATTERN = /^[1-9]\d{0,5}(m|h|d)$/;
@@ -26,21 +33,13 @@ const RESERVED_SYNC_KEYS = ['campaign', 'trigger', 'resume', 'dryRun'] as const;
 export const CampaignCreateInputSchema = z
   .object({
     /** Campaign code `YEAR_ARTIST_ALBUM`, e.g. `2024_ETB_NBL`. */
-    campaign: z
-      .string({ error: 'campaign is required: a campaign code such as 2024_ETB_NBL' })
-      .regex(
-        CAMPAIGN_CODE_PATTERN,
-        'campaign must be a code like 2024_ETB_NBL: a 4-digit year, then upper-case parts joined by _',
-      ),
+    campaign: campaignCodeSchema(),
     /** A custom campaign: no EDD product, so nothing is resolved from EDD. Default false. */
     custom: z.boolean().default(false),
     /** EDD product ID of the album; found from the code when absent (not for a custom campaign). */
     productId: z.number().int().positive().optional(),
     /** Tiers whose groups the campaign has. Default: BEMA's eight tiers. */
-    tiers: z
-      .array(z.string().trim().min(1))
-      .min(1)
-      .default([...DEFAULT_TIERS]),
+    tiers: tiersSchema().default([...DEFAULT_TIERS]),
     /** List what a real run would create, and create nothing. Default false. */
     dryRun: z.boolean().default(false),
     /** A recurring sync of the campaign; none unless given. */

@@ -74,20 +74,39 @@ const ResumeSchema = z
 export type SyncResume = z.output<typeof ResumeSchema>;
 
 /** Longest campaign code a sync takes, so group names `<CAMPAIGN>_<TIER>` stay within MailerLite's 255. */
-const MAX_CAMPAIGN_LENGTH = 64;
-const MAX_TIER_LENGTH = 100;
-const MAX_TIERS = 20;
+export const MAX_CAMPAIGN_LENGTH = 64;
+export const MAX_TIER_LENGTH = 100;
+export const MAX_TIERS = 20;
 /** Control, format (bidi overrides, zero-width) and lone surrogate characters: never part of a name. */
 const HIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 
 /** A tier name or a trigger label: trimmed, not empty, bounded, printable. */
-function labelSchema(what: string, max: number) {
+export function labelSchema(what: string, max: number, required?: string) {
   return z
-    .string()
+    .string(required ? { error: required } : undefined)
     .trim()
     .min(1)
     .max(max, `${what} must be at most ${max} characters`)
     .refine((v) => !HIDDEN_CHARACTERS.test(v), `${what} must not contain control or invisible characters`);
+}
+
+/** A campaign code (`name` is the field): `YEAR_ARTIST_ALBUM`, at most 64 characters. */
+export function campaignCodeSchema(name = 'campaign') {
+  return z
+    .string({ error: `${name} is required: a campaign code such as 2024_ETB_NBL` })
+    .regex(
+      CAMPAIGN_CODE_PATTERN,
+      `${name} must be a code like 2024_ETB_NBL: a 4-digit year, then upper-case parts joined by _`,
+    )
+    .max(MAX_CAMPAIGN_LENGTH, `${name} must be at most ${MAX_CAMPAIGN_LENGTH} characters`);
+}
+
+/** A campaign's tiers: 1 to 20 names, each printable and at most 100 characters. */
+export function tiersSchema() {
+  return z
+    .array(labelSchema('a tier name', MAX_TIER_LENGTH))
+    .min(1)
+    .max(MAX_TIERS, `tiers must list at most ${MAX_TIERS} tiers`);
 }
 
 /**
@@ -98,21 +117,11 @@ function labelSchema(what: string, max: number) {
 export const SyncInputSchema = z
   .object({
     /** Campaign code `YEAR_ARTIST_ALBUM`, e.g. `2024_ETB_NBL`. */
-    campaign: z
-      .string({ error: 'campaign is required: a campaign code such as 2024_ETB_NBL' })
-      .regex(
-        CAMPAIGN_CODE_PATTERN,
-        'campaign must be a code like 2024_ETB_NBL: a 4-digit year, then upper-case parts joined by _',
-      )
-      .max(MAX_CAMPAIGN_LENGTH, `campaign must be at most ${MAX_CAMPAIGN_LENGTH} characters`),
+    campaign: campaignCodeSchema(),
     /** EDD product (download) ID of the album; found from the campaign code when absent. */
     productId: z.number().int().positive().optional(),
     /** Tiers whose groups the campaign has. Default: BEMA's eight tiers. */
-    tiers: z
-      .array(labelSchema('a tier name', MAX_TIER_LENGTH))
-      .min(1)
-      .max(MAX_TIERS, `tiers must list at most ${MAX_TIERS} tiers`)
-      .default([...DEFAULT_TIERS]),
+    tiers: tiersSchema().default([...DEFAULT_TIERS]),
     /** Tier whose group purchasers join. Default `Bronze Purchase`; must be one of `tiers`. */
     purchaseTier: labelSchema('purchaseTier', MAX_TIER_LENGTH).default(DEFAULT_PURCHASE_TIER),
     /** EDD sales read per page (one activity each). Default 100, at most 1000. */

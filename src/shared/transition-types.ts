@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CAMPAIGN_CODE_PATTERN, DEFAULT_TIERS, tierGroupName } from './campaign';
+import { DEFAULT_TIERS, tierGroupName } from './campaign';
+import { campaignCodeSchema, labelSchema, MAX_TIER_LENGTH, tiersSchema } from './sync-types';
 import {
   DEFAULT_TRANSITION_RULES,
   unreachableRules,
@@ -7,18 +8,12 @@ import {
   type TransitionRule,
 } from './transition-rules';
 
-const campaignCode = (name: string) =>
-  z
-    .string({ error: `${name} is required: a campaign code such as 2024_ETB_NBL` })
-    .regex(
-      CAMPAIGN_CODE_PATTERN,
-      `${name} must be a code like 2024_ETB_NBL: a 4-digit year, then upper-case parts joined by _`,
-    );
+const campaignCode = (name: string) => campaignCodeSchema(name);
 
 export const TransitionRuleSchema = z
   .object({
-    current_tier: z.string({ error: 'current_tier is required: the source tier' }).trim().min(1),
-    next_tier: z.string({ error: 'next_tier is required: the destination tier' }).trim().min(1),
+    current_tier: labelSchema('current_tier', MAX_TIER_LENGTH, 'current_tier is required: the source tier'),
+    next_tier: labelSchema('next_tier', MAX_TIER_LENGTH, 'next_tier is required: the destination tier'),
     requires_purchase: z.boolean({ error: 'requires_purchase is required: true or false' }),
   })
   .strict();
@@ -40,10 +35,7 @@ export const TransitionInputSchema = z
       .max(100)
       .default(() => DEFAULT_TRANSITION_RULES.map((r) => ({ ...r }))),
     /** Tiers the campaigns have; every rule's tiers must be among them. Default: BEMA's eight. */
-    tiers: z
-      .array(z.string().trim().min(1))
-      .min(1)
-      .default(() => [...DEFAULT_TIERS]),
+    tiers: tiersSchema().default(() => [...DEFAULT_TIERS]),
     /** Also take a moved member out of the source tier group. Default false (BEMA keeps them). */
     removeFromSource: z.boolean().default(false),
     /** Compute every decision and count, write nothing (not even the destination's groups). */
@@ -60,7 +52,7 @@ export const TransitionInputSchema = z
      */
     historyLimit: z.number().int().min(200).max(40_000).default(10_000),
     /** Who started the transition (`cli`, `ui`, ...). Default `manual`. */
-    trigger: z.string().trim().min(1).max(200).default('manual'),
+    trigger: labelSchema('trigger', 200).default('manual'),
   })
   .strict()
   .superRefine((input, ctx) => {

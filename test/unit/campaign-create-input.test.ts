@@ -24,6 +24,24 @@ describe('campaign create input', () => {
 
   it.each<[string, unknown, RegExp]>([
     ['a bad code', { campaign: 'etb' }, /^campaign: campaign must be a code/],
+    // As a sync's input is checked: the same code, tier and label rules.
+    ['a 65-character code', { campaign: `2024_${'A'.repeat(60)}` }, /^campaign: campaign must be at most 64/],
+    [
+      'a tier with a line break',
+      { campaign: '2024_A_B', tiers: ['Gold\nX'] },
+      /^tiers.0: a tier name must not contain control/,
+    ],
+    ['a tier with a bidi override', { campaign: '2024_A_B', tiers: ['Gold\u202e'] }, /^tiers.0: .*invisible/],
+    [
+      'a 101-character tier',
+      { campaign: '2024_A_B', tiers: ['T'.repeat(101)] },
+      /^tiers.0: a tier name must be at most 100/,
+    ],
+    [
+      '21 tiers',
+      { campaign: '2024_A_B', tiers: Array.from({ length: 21 }, (_, i) => `T${i}`) },
+      /^tiers: tiers must list at most 20/,
+    ],
     ['an unknown key', { campaign: '2024_A_B', every: '1h' }, /Unrecognized key/],
     [
       'both every and cron',

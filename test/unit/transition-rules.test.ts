@@ -187,6 +187,35 @@ describe('transition input', () => {
     expect(parsed.tiers).toHaveLength(8);
   });
 
+  it('checks codes, tiers, rules and trigger as a sync input is checked', () => {
+    const base = { source: '2024_A_B', destination: '2025_C_D' };
+    expect(issuesOf({ ...base, source: `2024_${'A'.repeat(60)}` })[0]).toMatch(
+      /^source: source must be at most 64 characters/,
+    );
+    expect(issuesOf({ ...base, tiers: ['Gold\u0000'] })[0]).toMatch(/^tiers.0: a tier name must not contain/);
+    expect(issuesOf({ ...base, tiers: Array.from({ length: 21 }, (_, i) => `T${i}`) })[0]).toMatch(
+      /^tiers: tiers must list at most 20/,
+    );
+    expect(
+      issuesOf({
+        ...base,
+        rules: [{ current_tier: 'Opt\u200bIn', next_tier: 'Gold', requires_purchase: false }],
+      })[0],
+    ).toMatch(/^rules.0.current_tier: current_tier must not contain control or invisible characters/);
+    expect(
+      issuesOf({
+        ...base,
+        rules: [{ current_tier: 'Gold', next_tier: 'G'.repeat(101), requires_purchase: false }],
+      })[0],
+    ).toMatch(/^rules.0.next_tier: next_tier must be at most 100/);
+    expect(issuesOf({ ...base, rules: [{ next_tier: 'Gold', requires_purchase: false }] })[0]).toMatch(
+      /^rules.0.current_tier: current_tier is required/,
+    );
+    expect(issuesOf({ ...base, trigger: 'cli\n{"level":60}' })[0]).toMatch(
+      /^trigger: trigger must not contain/,
+    );
+  });
+
   it('names each field that is wrong', () => {
     expect(issuesOf({ source: '2024_A_B', destination: '2024_A_B' })).toEqual([
       'destination: destination must differ from source: a transition moves members to another campaign',
