@@ -13,7 +13,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ACTIVITY_RETRY } from './retry';
-import type { Activities, CampaignResources } from '../activities';
+import type { Activities } from '../activities';
+import { checkConnectionsWithinBudget, ensureResourcesWithinBudget } from './budgeted-preparation';
 import { parseDuration } from '../shared/duration';
 import { InvalidInputError, SyncTimeoutError } from '../shared/errors';
 import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
@@ -60,9 +61,6 @@ const READ_AHEAD = 2;
  * its start-to-close timeout.
  */
 const HEARTBEAT_TIMEOUT = '20s';
-
-/** MailerLite requests `ensureCampaignResources` makes to look: the campaign's groups, the fields. */
-const PROVISIONING_LOOKUPS = 2;
 
 /** Short calls: connection checks, look-ups, provisioning, validation, stats. */
 const quick = proxyActivities<Activities>({
@@ -237,14 +235,11 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   let timedOut = false;
 
   try {
-    // Every MailerLite request the sync causes goes within the account's budget: the connection
-    // check runs on the MailerLite queue, and provisioning (a few requests in one activity) takes a
-    // turn there for each request it will make: its two look-ups, then, when something is missing
-    // (a campaign's first sync), one per creation and the look-ups again.
+    // Every MailerLite request the sync causes goes within the account's budget (see
+    // budgeted-preparation.ts): the connection check and provisioning included.
     const budgetedPreparation = patched('budgeted-preparation');
-    const turns = (n: number) => Promise.all(Array.from({ length: n }, () => mailerlite.mailerliteTurn()));
     enter('checking-connections');
-    if (budgetedPreparation) await Promise.all([quick.checkEdd(), mailerlite.checkMailerLite()]);
+    if (budgetedPreparation) await checkConnectionsWithinBudget({ quick, mailerlite });
     else await quick.checkConnections();
 
     enter('preparing');
@@ -258,17 +253,9 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       purchaseTier: input.purchaseTier,
       dryRun: input.dryRun,
     };
-    let resources: CampaignResources;
-    if (budgetedPreparation) {
-      await turns(PROVISIONING_LOOKUPS);
-      resources = await quick.ensureCampaignResources({ ...ensureInput, dryRun: true });
-      if (!input.dryRun && resources.missing.length > 0) {
-        await turns(resources.missing.length + PROVISIONING_LOOKUPS);
-        resources = await quick.ensureCampaignResources(ensureInput);
-      }
-    } else {
-      resources = await quick.ensureCampaignResources(ensureInput);
-    }
+    const resources = budgetedPreparation
+      ? await ensureResourcesWithinBudget({ quick, mailerlite }, ensureInput)
+      : await quick.ensureCampaignResources(ensureInput);
     resourcesToCreate = resources.missing;
 
     enter('syncing');

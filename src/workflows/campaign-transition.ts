@@ -37,6 +37,7 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -74,6 +75,7 @@ import {
   type TransitionRecords,
   type TransitionSummary,
 } from '../shared/transition-types';
+import { checkConnectionsWithinBudget, ensureResourcesWithinBudget } from './budgeted-preparation';
 import { acquireCampaignLocks } from './campaign-lock';
 
 /** The transition's phase, tiers done and counts of finished tiers. */
@@ -144,14 +146,27 @@ export async function campaignTransition(rawInput: TransitionInput): Promise<Tra
     acquireCampaignLocks([input.source, input.destination], `transition:${info.workflowId}`),
   );
   try {
+    // Every MailerLite request within the account's budget, as a sync's (budgeted-preparation.ts).
+    const budgeted = patched('budgeted-preparation');
+    const prep = {
+      quick,
+      mailerlite: proxyActivities<Activities>({
+        taskQueue: mailerliteTaskQueue(info.taskQueue),
+        startToCloseTimeout: '2m',
+        retry,
+      }),
+    };
+    const ensure = (resources: Parameters<typeof quick.ensureCampaignResources>[0] & { dryRun: boolean }) =>
+      budgeted ? ensureResourcesWithinBudget(prep, resources) : quick.ensureCampaignResources(resources);
     enter('checking-connections');
-    await quick.checkConnections();
+    if (budgeted) await checkConnectionsWithinBudget(prep);
+    else await quick.checkConnections();
 
     enter('preparing');
     const purchaseTier = input.tiers.includes(DEFAULT_PURCHASE_TIER)
       ? DEFAULT_PURCHASE_TIER
       : input.tiers[0]!;
-    const destination = await quick.ensureCampaignResources({
+    const destination = await ensure({
       campaign: input.destination,
       tiers: input.tiers,
       purchaseTier,
@@ -160,7 +175,7 @@ export async function campaignTransition(rawInput: TransitionInput): Promise<Tra
     resourcesCreated = destination.created;
     resourcesToCreate = destination.missing;
     // Look only: a missing source group means nothing to move from that tier.
-    const source = await quick.ensureCampaignResources({
+    const source = await ensure({
       campaign: input.source,
       tiers: input.tiers,
       purchaseTier,
