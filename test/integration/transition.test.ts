@@ -15,7 +15,12 @@ import {
 import type { Activities } from '../../src/activities';
 import { MailerLiteClient } from '../../src/providers';
 import { DEFAULT_TIERS, tierGroupName } from '../../src/shared/campaign';
-import { syncWorkflowId, transitionWorkflowId, WORKFLOW_TYPES } from '../../src/shared/names';
+import {
+  mailerliteTaskQueue,
+  syncWorkflowId,
+  transitionWorkflowId,
+  WORKFLOW_TYPES,
+} from '../../src/shared/names';
 import type {
   TransitionInput,
   TransitionProgress,
@@ -269,6 +274,24 @@ describe('transition against the emulators', () => {
     for (const [email, groups] of after) {
       if (!expected.has(email)) expect([email, groups]).toEqual([email, []]);
     }
+
+    // Its preparation made its MailerLite requests within the budget: the connection check and a
+    // turn per provisioning request on the rate-limited queue, nothing on the main queue.
+    const history = await temporal.client.workflow.getHandle(transitionWorkflowId(src, dst)).fetchHistory();
+    const scheduled = (history.events ?? []).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a
+        ? [
+            `${a.activityType?.name} on ${a.taskQueue?.name === mailerliteTaskQueue(taskQueue) ? 'mailerlite' : 'main'}`,
+          ]
+        : [];
+    });
+    expect(scheduled.filter((s) => s.startsWith('checkMailerLite'))).toEqual([
+      'checkMailerLite on mailerlite',
+    ]);
+    expect(scheduled).not.toContain('checkConnections on main');
+    // Two look-ups for each campaign, at least (more when the destination's groups were created).
+    expect(scheduled.filter((s) => s === 'mailerliteTurn on mailerlite').length).toBeGreaterThanOrEqual(4);
   });
 
   it('a re-run writes nothing: every moved member is unchanged now', async () => {
