@@ -150,7 +150,7 @@ export class CustomerDirectory {
     const entries = new CustomerTableBuilder();
     let partial = false;
     try {
-      // The first page alone (most stores fit in it), then waves of `concurrency` pages, until
+      // The first page alone (most stores fit in it), then waves of `listConcurrency` pages, until
       // one comes back short (EDD answers past the end with no customers). The list is newest
       // first: a customer added meanwhile shifts the rest down a place, so one may be read twice,
       // and none that existed at the start is skipped.
@@ -170,8 +170,7 @@ export class CustomerDirectory {
               partial = true;
               break;
             }
-            const { id, firstName, lastName, email } = customer;
-            entries.add(id, { firstName, lastName, email });
+            entries.add(customer.id, customer);
           }
         }
         if (ended || partial) break;
