@@ -8,8 +8,6 @@ import {
   type TransitionRule,
 } from './transition-rules';
 
-const campaignCode = (name: string) => campaignCodeSchema(name);
-
 export const TransitionRuleSchema = z
   .object({
     current_tier: labelSchema('current_tier', MAX_TIER_LENGTH, 'current_tier is required: the source tier'),
@@ -25,9 +23,9 @@ export const TransitionRuleSchema = z
 export const TransitionInputSchema = z
   .object({
     /** Campaign whose tier groups members are moved from. */
-    source: campaignCode('source'),
+    source: campaignCodeSchema('source'),
     /** Campaign whose next-tier groups members are moved to; not the source. */
-    destination: campaignCode('destination'),
+    destination: campaignCodeSchema('destination'),
     /** Ordered rules; for a member the first matching rule of its tier wins. Default: BEMA's progression. */
     rules: z
       .array(TransitionRuleSchema)
