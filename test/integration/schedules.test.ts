@@ -71,11 +71,13 @@ async function deleteSchedule(campaign: string): Promise<void> {
 }
 
 /** The stack's activities with each source page 300 ms slower, so a sync lasts long enough to collide with. */
-function slowSource(s: Stack): Stack['activities'] {
+function slowSource(s: Stack, gate?: Promise<void>): Stack['activities'] {
   return {
     ...s.activities,
     fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
       await new Promise((r) => setTimeout(r, 300));
+      // A test that needs the sync still running at some point holds its pages until then.
+      await gate;
       return s.activities.fetchPurchasersPage(...args);
     },
   };
@@ -379,8 +381,12 @@ describe('locks hold for scheduled runs', () => {
   it('a manual sync holds the lock: a scheduled run is skipped naming it, and exactly one sync runs', async () => {
     const campaign = uniqueCampaign();
     const product = album(0);
+    // The manual sync reads no page until the schedule's run has been refused: it must still hold
+    // the lock then, however fast or slow the machine is.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
     try {
-      await withWorker(temporal, slowSource(stack), async (tq) => {
+      await withWorker(temporal, slowSource(stack, gate), async (tq) => {
         const created = await cli(
           [
             'schedule',
@@ -434,7 +440,9 @@ describe('locks hold for scheduled runs', () => {
         expect(locksText).toMatch(/released\s+by \d{4}-\S+ at the latest \(the sync's overall timeout/);
 
         // The schedule's run finds the campaign locked: it is skipped, naming the manual run.
-        const triggered = await cli(['schedule', 'trigger', campaign, '--wait', '--json'], tq);
+        const triggered = await cli(['schedule', 'trigger', campaign, '--wait', '--json'], tq).finally(
+          release,
+        );
         expect(triggered.code).toBe(EXIT.locked);
         const outcome = JSON.parse(triggered.out) as ScheduleActionView;
         expect(outcome).toMatchObject({
@@ -469,6 +477,7 @@ describe('locks hold for scheduled runs', () => {
         expect(summary.created).toBeGreaterThan(0);
       });
     } finally {
+      release();
       await deleteSchedule(campaign);
     }
   });
