@@ -4,6 +4,7 @@ import type { Activities } from '../../src/activities';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics, type Metrics } from '../../src/observability/metrics';
+import type { SyncSummary } from '../../src/shared/sync-types';
 import { buildActivities } from '../../src/workers/build-activities';
 import { startEmulatorPair } from '../../dev/emulator-pair';
 import {
@@ -123,4 +124,17 @@ export async function setFaults(emulator: EmulatorHandle, faults: Record<string,
     body: JSON.stringify(faults),
   });
   if (res.status !== 200) throw new Error(`PUT /_admin/faults: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** Every fetched record is valid or invalid, and every valid one has exactly one outcome. */
+export function expectEveryRecordCounted(summary: SyncSummary): void {
+  expect(summary.valid + summary.invalid).toBe(summary.fetched);
+  expect(
+    summary.created +
+      summary.updated +
+      summary.unchanged +
+      summary.superseded +
+      summary.skipped +
+      summary.failed,
+  ).toBe(summary.valid);
 }

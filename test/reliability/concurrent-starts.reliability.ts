@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { expectedSync } from '../../dev/expected-sync';
 import { syncWorkflowId } from '../../src/shared/names';
 import type { SyncSummary } from '../../src/shared/sync-types';
-import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { setFaults, startStack, type Stack } from '../helpers/stack';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { faultCounts, recordCounts } from './support/counts';
 import type { StartOutcome } from './support/start-many';
-import { compareMailerLiteState, expectedStateOf, seedMailerLite } from './support/state';
+import { compareMailerLiteState, seededCase } from './support/state';
 import { expectCompleteSummary, sleep } from './support/sync';
 
 const ROOT = join(__dirname, '..', '..');
@@ -62,11 +61,7 @@ function starter(env: Record<string, string>): Starter {
 describe('reliability 4: fifty concurrent starts of one campaign from several processes', () => {
   it('runs exactly one sync; every other start is refused naming the holder', async () => {
     const started = Date.now();
-    const campaign = uniqueCampaign();
-    const product = albums(stack.dataset)[0]!;
-    const truth = expectedSync(stack.dataset, product.id);
-    const expected = expectedStateOf(truth);
-    const seeded = await seedMailerLite(stack, expected);
+    const { campaign, product, truth, expected, seeded } = await seededCase(stack);
     // Slow enough that the winner's run is surely still going while the others try.
     await setFaults(stack.mailerlite, { latencyMs: { min: 20, max: 80 }, seed: 404 });
 

@@ -1,11 +1,10 @@
-import { expectedSync } from '../../dev/expected-sync';
 import type { EmulatorHandle, FaultSettings } from '../../dev/emulators';
 import { startSync } from '../../src/client';
 import type { SyncSummary } from '../../src/shared/sync-types';
-import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { setFaults, startStack, type Stack } from '../helpers/stack';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { faultCounts, recordCounts } from './support/counts';
-import { compareMailerLiteState, expectedStateOf, seedMailerLite } from './support/state';
+import { compareMailerLiteState, seededCase } from './support/state';
 import { expectCompleteSummary, sleep } from './support/sync';
 
 /** The client gives up on a request after this long, so a latency spike also means timeouts. */
@@ -82,11 +81,7 @@ describe.each([
 
   it('completes with the exact destination state under 5xx, 429 bursts, resets, latency spikes and malformed bodies', async () => {
     const started = Date.now();
-    const campaign = uniqueCampaign();
-    const product = albums(stack.dataset)[0]!;
-    const truth = expectedSync(stack.dataset, product.id);
-    const expected = expectedStateOf(truth);
-    const seeded = await seedMailerLite(stack, expected);
+    const { campaign, product, truth, expected, seeded } = await seededCase(stack);
 
     const spikes = latencySpikes(stack);
     let summary: SyncSummary;

@@ -3,15 +3,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { expectedSync } from '../../dev/expected-sync';
 import { startLocalServer, type LocalServer } from '../../dev/temporal/local-server';
 import { startSync, type SyncHandle } from '../../src/client';
 import type { SyncSummary } from '../../src/shared/sync-types';
-import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { setFaults, startStack, type Stack } from '../helpers/stack';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { faultCounts, recordCounts } from './support/counts';
-import { compareMailerLiteState, expectedStateOf, seedMailerLite } from './support/state';
+import { compareMailerLiteState, seededCase } from './support/state';
 import {
   expectCompleteSummary,
   processAlive,
@@ -94,11 +93,7 @@ describe('reliability 2: the Temporal dev server (SQLite) is killed mid-sync', (
     connection = await Connection.connect({ address });
     const client = new Client({ connection, namespace: 'default' });
 
-    const campaign = uniqueCampaign();
-    const product = albums(stack.dataset)[0]!;
-    const truth = expectedSync(stack.dataset, product.id);
-    const expected = expectedStateOf(truth);
-    const seeded = await seedMailerLite(stack, expected);
+    const { campaign, product, truth, expected, seeded } = await seededCase(stack);
     await setFaults(stack.mailerlite, { latencyMs: { min: 30, max: 120 }, seed: 202 });
     const taskQueue = uniqueTaskQueue('rel-server-kill');
     const worker = await startWorkerProcess(address, taskQueue, stack, 0, workerEnv());

@@ -1,10 +1,9 @@
-import { expectedSync } from '../../dev/expected-sync';
 import { startSync } from '../../src/client';
-import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { setFaults, startStack, type Stack } from '../helpers/stack';
 import { connectTestTemporal, uniqueTaskQueue, type TemporalTestContext } from '../helpers/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { faultCounts, recordCounts } from './support/counts';
-import { compareMailerLiteState, expectedStateOf, seedMailerLite } from './support/state';
+import { compareMailerLiteState, seededCase } from './support/state';
 import { expectCompleteSummary, waitForExit, waitForProgress, workerEnv } from './support/sync';
 
 /** Pending activity states (temporal.api.enums.v1.PendingActivityState). */
@@ -37,11 +36,7 @@ describe.each([
 
   it('completes the sync on a restarted worker, nothing lost, nothing wrong, consent kept', async () => {
     const started = Date.now();
-    const campaign = uniqueCampaign();
-    const product = albums(stack.dataset)[0]!;
-    const truth = expectedSync(stack.dataset, product.id);
-    const expected = expectedStateOf(truth);
-    const seeded = await seedMailerLite(stack, expected);
+    const { campaign, product, truth, expected, seeded } = await seededCase(stack);
     // MailerLite answers a little slowly, so the kill surely lands with batches in flight.
     await setFaults(stack.mailerlite, { latencyMs: { min: 30, max: 120 }, seed: 101 });
     const taskQueue = uniqueTaskQueue('rel-sigkill');

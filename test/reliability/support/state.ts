@@ -1,4 +1,4 @@
-import type { ExpectedSync } from '../../../dev/expected-sync';
+import { expectedSync, type ExpectedSync } from '../../../dev/expected-sync';
 import type { EmulatorHandle } from '../../../dev/emulators';
 import {
   DEFAULT_PURCHASE_TIER,
@@ -7,7 +7,7 @@ import {
   tierGroupName,
 } from '../../../src/shared/campaign';
 import type { SyncSummary } from '../../../src/shared/sync-types';
-import { mailerliteSubscribers, type Stack } from '../../helpers/stack';
+import { albums, mailerliteSubscribers, uniqueCampaign, type Stack } from '../../helpers/stack';
 
 /** The names a subscriber may hold. */
 export interface ExpectedNames {
@@ -262,4 +262,17 @@ export async function compareMailerLiteState(opts: {
 
   expect(problems).toEqual([]);
   return compared;
+}
+
+/**
+ * A case's starting point: a new campaign code for the demo data's first album, its ground truth,
+ * the state MailerLite must end in, and MailerLite seeded (consent-kept and stale subscribers).
+ */
+export async function seededCase(stack: Stack) {
+  const campaign = uniqueCampaign();
+  const product = albums(stack.dataset)[0]!;
+  const truth = expectedSync(stack.dataset, product.id);
+  const expected = expectedStateOf(truth);
+  const seeded = await seedMailerLite(stack, expected);
+  return { campaign, product, truth, expected, seeded };
 }
