@@ -80,10 +80,13 @@ export interface PageRequest {
  */
 export class EddClient implements SubscriberSource {
   readonly provider = 'edd' as const;
+  /** The store's address as configured (`EDD_BASE_URL`), for messages: it holds no credentials. */
+  readonly baseUrl: string;
   private readonly http: HttpClient;
 
   constructor(options: EddClientOptions) {
     const { baseUrl, publicKey, token } = options.credentials;
+    this.baseUrl = baseUrl;
     this.http = new HttpClient({
       provider: 'edd',
       baseUrl: `${baseUrl.replace(/\/+$/, '')}/edd-api/v2`,

@@ -108,9 +108,12 @@ export function pickGroup(groups: MlGroup[], name: string): MlGroup | undefined 
 /** Client of the MailerLite API (`https://connect.mailerlite.com/api`), Bearer-token auth. */
 export class MailerLiteClient implements SubscriberDestination {
   readonly provider = 'mailerlite' as const;
+  /** The API's address as configured (`MAILERLITE_BASE_URL`), for messages: the token is a header. */
+  readonly baseUrl: string;
   private readonly http: HttpClient;
 
   constructor(options: MailerLiteClientOptions) {
+    this.baseUrl = options.credentials.baseUrl;
     this.http = new HttpClient({
       provider: 'mailerlite',
       baseUrl: options.credentials.baseUrl,

@@ -72,6 +72,21 @@ export class ProviderTransientError extends CampaignSyncError {
   }
 }
 
+/**
+ * A sync's connection check could not reach a provider (network error, timeout, 5xx): the message
+ * names the provider, its configured URL, the worker and the setting to check. Retryable, but the
+ * check's own retry policy allows only a few quick attempts, so the run fails within seconds.
+ */
+export class ProviderUnreachableError extends CampaignSyncError {
+  constructor(
+    readonly provider: ProviderName,
+    readonly url: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The workflow input or a configuration value is wrong; the message names the field. */
 export class InvalidInputError extends CampaignSyncError {
   constructor(
@@ -141,3 +156,16 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   CampaignLockedError.name,
   CampaignProvisioningError.name,
 ] as const;
+
+/**
+ * The innermost message of an error and its causes: what went wrong, under the layers a workflow
+ * or activity failure wraps around it ("Activity task failed" around "EDD at ... could not be reached").
+ */
+export function innermostMessage(err: unknown): string {
+  let message = err instanceof Error ? err.message : String(err);
+  for (let current: unknown = err; current instanceof Error && current.cause;) {
+    current = current.cause;
+    if (current instanceof Error && current.message) message = current.message;
+  }
+  return message;
+}

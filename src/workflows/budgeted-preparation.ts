@@ -1,23 +1,46 @@
+import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities, CampaignResources } from '../activities';
+import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { mailerliteTaskQueue } from '../shared/names';
 
 /** MailerLite requests `ensureCampaignResources` makes to look: the campaign's groups, the fields. */
 export const PROVISIONING_LOOKUPS = 2;
 
+/**
+ * The connection checks are tried three times within about 3 s, not with the sync's ten attempts
+ * over four minutes: a provider that is down or refuses the worker's settings fails the run at
+ * once, with the setting to fix, instead of leaving it "preparing".
+ */
+const CHECK_RETRY: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumAttempts: 3,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+};
+
+/** Two minutes: an EDD read is tried three times in place, each within the 30 s HTTP timeout. */
+const CHECK_TIMEOUT = '2m';
+
+const mainChecks = proxyActivities<Activities>({ startToCloseTimeout: CHECK_TIMEOUT, retry: CHECK_RETRY });
+
 /** The activities a workflow's preparation calls, on the main queue and on the MailerLite queue. */
 export interface PreparationActivities {
-  quick: Pick<Activities, 'checkEdd' | 'ensureCampaignResources'>;
-  mailerlite: Pick<Activities, 'checkMailerLite' | 'mailerliteTurn'>;
+  quick: Pick<Activities, 'ensureCampaignResources'>;
+  mailerlite: Pick<Activities, 'mailerliteTurn'>;
 }
 
 /**
- * Both connection checks, the MailerLite one on the MailerLite queue, so its request is within the
- * account's budget like every other.
+ * Both connection checks, each one request with the worker's settings; the MailerLite one on the
+ * MailerLite queue of `taskQueue` (the workflow's), so its request is within the account's budget
+ * like every other. A provider that cannot be used fails the run here, naming the setting to fix.
  */
-export async function checkConnectionsWithinBudget({
-  quick,
-  mailerlite,
-}: PreparationActivities): Promise<void> {
-  await Promise.all([quick.checkEdd(), mailerlite.checkMailerLite()]);
+export async function checkConnectionsWithinBudget(taskQueue: string): Promise<void> {
+  const mailerliteChecks = proxyActivities<Activities>({
+    taskQueue: mailerliteTaskQueue(taskQueue),
+    startToCloseTimeout: CHECK_TIMEOUT,
+    retry: CHECK_RETRY,
+  });
+  await Promise.all([mainChecks.checkEddConnection(), mailerliteChecks.checkMailerLiteConnection()]);
 }
 
 /**

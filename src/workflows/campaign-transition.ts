@@ -159,7 +159,7 @@ export async function campaignTransition(rawInput: TransitionInput): Promise<Tra
     const ensure = (resources: Parameters<typeof quick.ensureCampaignResources>[0] & { dryRun: boolean }) =>
       budgeted ? ensureResourcesWithinBudget(prep, resources) : quick.ensureCampaignResources(resources);
     enter('checking-connections');
-    if (budgeted) await checkConnectionsWithinBudget(prep);
+    if (budgeted) await checkConnectionsWithinBudget(info.taskQueue);
     else await quick.checkConnections();
 
     enter('preparing');

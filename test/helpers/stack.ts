@@ -34,6 +34,8 @@ export async function startStack(
     seed?: number;
     mailerliteToken?: string;
     eddToken?: string;
+    /** The EDD address the activities use instead of the emulator's (e.g. a closed port). */
+    eddBaseUrl?: string;
     /** Environment overrides for the activities' config (e.g. RATE_LIMIT_MAX_WAIT_MS). */
     env?: Record<string, string>;
     /** The test Temporal client (`connectTestTemporal()`), for activities that manage schedules or describe runs. */
@@ -48,7 +50,11 @@ export async function startStack(
   const activities = buildActivities({
     config: loadConfig(opts.env ?? {}),
     credentials: {
-      edd: { ...emulators.credentials.edd, token: opts.eddToken ?? edd.token },
+      edd: {
+        ...emulators.credentials.edd,
+        token: opts.eddToken ?? edd.token,
+        ...(opts.eddBaseUrl ? { baseUrl: opts.eddBaseUrl } : {}),
+      },
       mailerlite: {
         ...emulators.credentials.mailerlite,
         apiToken: opts.mailerliteToken ?? DEMO_MAILERLITE_TOKEN,

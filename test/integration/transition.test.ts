@@ -287,7 +287,7 @@ describe('transition against the emulators', () => {
         : [];
     });
     expect(scheduled.filter((s) => s.startsWith('checkMailerLite'))).toEqual([
-      'checkMailerLite on mailerlite',
+      'checkMailerLiteConnection on mailerlite',
     ]);
     expect(scheduled).not.toContain('checkConnections on main');
     // Two look-ups for each campaign, at least (more when the destination's groups were created).

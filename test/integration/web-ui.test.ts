@@ -112,8 +112,8 @@ test('a sync started from the UI form completes, and its history names the activ
   await page.getByRole('button', { name: 'Descending' }).click();
   await page.getByRole('button', { name: 'Ascending' }).waitFor();
   for (const activity of [
-    'checkEdd',
-    'checkMailerLite',
+    'checkEddConnection',
+    'checkMailerLiteConnection',
     'mailerliteTurn',
     'resolveCampaign',
     'ensureCampaignResources',
