@@ -239,7 +239,7 @@ async function measureLock(
       }
     }
   } finally {
-    await cancelSync(client, input.campaign).catch(() => undefined);
+    await cancelSync(client, input.campaign, { by: 'bench' }).catch(() => undefined);
     await handle.result().catch(() => undefined);
     await fetch(faults, { method: 'DELETE' });
   }

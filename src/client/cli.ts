@@ -16,11 +16,12 @@ import { statusCommand } from './status';
 import { scheduleCommand } from './schedule-command';
 import { syncAllCommand } from './sync-all';
 import { listLocks } from './locks';
-import { cancelSync, SyncNotRunningError } from './sync-cancel';
+import { cancelSync, SyncNotRunningError, type CancelOutcome } from './sync-cancel';
+import { noWorkerWarning } from './worker-presence';
 import { decideRemovals, RemovalDecisionError } from './sync-approve';
 import { syncReport } from './sync-report';
 import { checkSyncInput, startSync } from './sync-start';
-import { failureMessage, syncStatus } from './sync-status';
+import { cliIdentity, failureMessage, syncStatus } from './sync-status';
 import { transitionCommand } from './transition';
 import { watchSync } from './sync-watch';
 import { runUrl, uiBaseUrl } from './ui-link';
@@ -165,6 +166,7 @@ export async function runCli(
         address: address(config),
         namespace: config.TEMPORAL_NAMESPACE,
         dataConverter: dataConverterFor(config),
+        identity: cliIdentity(env.USER),
       });
       return client;
     };
@@ -277,10 +279,18 @@ export async function runCli(
         return EXIT.ok;
       }
       case 'cancel': {
-        const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { force: { type: 'boolean' }, reason: { type: 'string' } },
+        });
         const campaign = campaignArg(positionals, 'sync cancel');
-        const { runId } = await cancelSync(await connect(), campaign);
-        io.out(`Cancellation requested for campaign ${campaign} (run ${runId}).`);
+        const outcome = await cancelSync(await connect(), campaign, {
+          by: cliIdentity(env.USER),
+          force: values.force === true,
+          ...(values.reason !== undefined ? { reason: values.reason } : {}),
+        });
+        for (const line of formatCancelOutcome(campaign, outcome)) (line.warn ? io.err : io.out)(line.text);
         return EXIT.ok;
       }
       default:
@@ -360,12 +370,17 @@ async function syncStartCommand(
     `Started sync of ${input.campaign}: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
   );
   io.out(`Temporal UI: ${link}`);
+  const noWorker = () => noWorkerWarning(client, config.TEMPORAL_TASK_QUEUE, input.campaign);
+  const warning = await noWorker();
+  if (warning) io.err(`Warning: ${warning}`);
   if (!values.wait) return EXIT.ok;
-  const summary = await watchSync(
-    handle,
-    (p) => io.out(formatProgress(p)),
-    parseDuration(input.progressInterval ?? '10s'),
-  );
+  const summary = await watchSync(handle, (p) => io.out(formatProgress(p)), {
+    intervalMs: parseDuration(input.progressInterval ?? '10s'),
+    onNoAnswer: async () => {
+      const still = await noWorker();
+      if (still) io.err(`Still waiting: ${still}`);
+    },
+  });
   io.out(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
   return EXIT.ok;
 }
@@ -424,6 +439,35 @@ async function codecServerCommand(args: string[], config: Config, io: Io): Promi
   });
   await server.close();
   return EXIT.ok;
+}
+
+/** What `sync cancel` says: done, or why nothing happens yet and what to type. */
+function formatCancelOutcome(campaign: string, o: CancelOutcome): { text: string; warn?: boolean }[] {
+  if (o.outcome === 'terminated')
+    return [
+      {
+        text:
+          `Terminated the sync of ${campaign} (run ${o.runId}): the campaign's lock is free. What it wrote stays; ` +
+          `its partial stats were not recorded. 'campaign-sync sync status ${campaign}' shows who stopped it and why.`,
+      },
+    ];
+  const lines: { text: string; warn?: boolean }[] = [
+    {
+      text:
+        `Cancellation requested for campaign ${campaign} (run ${o.runId})` +
+        (o.alreadyRequested ? ', again' : '') +
+        `: it stops after the activities in flight, keeps what it wrote and records what it did.`,
+    },
+  ];
+  if (!o.workerPolling)
+    lines.push({
+      warn: true,
+      text:
+        `Warning: no worker polls task queue ${o.taskQueue}, so nothing acts on the cancellation and the run keeps ` +
+        `the campaign's lock. Start a worker with TEMPORAL_TASK_QUEUE=${o.taskQueue}, or free the lock now with ` +
+        `'campaign-sync sync cancel ${campaign} --force' (terminates the run; its partial stats are not recorded).`,
+    });
+  return lines;
 }
 
 function address(config: Config): string {

@@ -6,6 +6,8 @@ export interface ClientSettings {
   namespace: string;
   /** With a payload codec when payload encryption is on (see `dataConverterFor`). */
   dataConverter?: DataConverter;
+  /** Recorded by Temporal with the requests this client makes (cancellations, terminations). */
+  identity?: string;
 }
 
 /** Largest gRPC answer the client accepts. */
@@ -22,6 +24,7 @@ export async function connectClient(settings: ClientSettings): Promise<Client> {
   return new Client({
     connection,
     namespace: settings.namespace,
+    ...(settings.identity ? { identity: settings.identity } : {}),
     ...(settings.dataConverter ? { dataConverter: settings.dataConverter } : {}),
   });
 }

@@ -9,6 +9,8 @@ export class SyncAlreadyRunningError extends Error {
     readonly holder?: string,
     /** `campaignSync`, or `campaignLock` when another workflow (e.g. a transition) holds the lock. */
     readonly holderType?: string,
+    /** The holder's cancellation was requested and has not taken effect; its task queue. */
+    readonly stalled?: { cancelRequested: boolean; taskQueue: string },
   ) {
     super(
       (holderType === 'campaignLock'
@@ -17,7 +19,10 @@ export class SyncAlreadyRunningError extends Error {
         (runId ? `, run ${runId}` : '') +
         (startedAt ? `, started ${startedAt.toISOString()}` : '') +
         (holder && holderType !== 'campaignLock' ? `, started by ${holder}` : '') +
-        `. Wait for it to finish, or cancel it with 'campaign-sync sync cancel ${campaign}'.`,
+        (stalled?.cancelRequested
+          ? `. Its cancellation was requested but has not taken effect: no worker has acted on it (does one poll ` +
+            `task queue ${stalled.taskQueue}?). Free the lock with 'campaign-sync sync cancel ${campaign} --force'.`
+          : `. Wait for it to finish, or cancel it with 'campaign-sync sync cancel ${campaign}'.`),
     );
     this.name = 'SyncAlreadyRunningError';
   }

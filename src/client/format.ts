@@ -2,7 +2,7 @@ import type { MirrorReport, SyncProgress, SyncSummary } from '../shared/sync-typ
 import type { TierProgress, TransitionProgress, TransitionSummary } from '../shared/transition-types';
 import type { HeldLock } from './locks';
 import type { SyncReport } from './sync-report';
-import type { SyncStatus } from './sync-status';
+import type { PendingActivity, SyncStatus } from './sync-status';
 
 export function formatProgress(p: SyncProgress): string {
   return (
@@ -91,10 +91,63 @@ export function formatStatus(s: SyncStatus): string {
     `  started    ${s.startedAt.toISOString()}`,
   ];
   if (s.closedAt) lines.push(`  closed     ${s.closedAt.toISOString()}`);
+  if (s.workerPolling === false)
+    lines.push(
+      `  WARNING    no worker polls task queue ${s.taskQueue}: the run cannot go on (or act on a cancellation) until one does. ` +
+        `Start a worker with TEMPORAL_TASK_QUEUE=${s.taskQueue}, or free the lock with 'campaign-sync sync cancel ${s.campaign} --force'.`,
+    );
   if (s.progress) lines.push(`  progress   ${formatProgress(s.progress)}`);
+  // Activities retrying, those alike on one line (a sync reads two pages at once, writes in lanes).
+  const retrying = new Map<string, number>();
+  for (const a of (s.activities ?? []).filter((a) => a.attempt > 1 || a.lastFailure)) {
+    const line = formatPendingActivity(a);
+    retrying.set(line, (retrying.get(line) ?? 0) + 1);
+  }
+  for (const [line, n] of [...retrying].slice(0, 5))
+    lines.push(`  activity   ${line}${n > 1 ? ` (${n} alike)` : ''}`);
+  if (s.cancellation) {
+    const c = s.cancellation;
+    lines.push(
+      `  cancelled  ${s.status === 'RUNNING' ? 'requested' : 'by request'}${c.by ? ` of ${c.by}` : ''}${c.at ? ` at ${c.at.toISOString()}` : ''}` +
+        `${c.reason ? `: ${c.reason}` : ''}` +
+        (s.status === 'RUNNING'
+          ? `; not taken effect yet${s.workerPolling === false ? ` (no worker polls ${s.taskQueue}): 'campaign-sync sync cancel ${s.campaign} --force' frees the lock` : ''}`
+          : ''),
+    );
+  }
+  if (s.termination) {
+    const t = s.termination;
+    lines.push(
+      `  terminated ${t.by ? `by ${t.by}` : ''}${t.at ? ` at ${t.at.toISOString()}` : ''}${t.reason ? `: ${t.reason}` : ''}`,
+    );
+  }
   if (s.failure) lines.push(`  failure    ${s.failure}`);
   if (s.summary) lines.push(formatSummary(s.summary));
+  if (s.partial) {
+    lines.push(`What it did before it stopped (recorded by the run):`);
+    lines.push(formatSummary(s.partial));
+  } else if (s.status === 'TERMINATED')
+    lines.push(
+      s.progress
+        ? `Where it was when it stopped (replayed from its history): ${formatProgress(s.progress)}`
+        : `What it did before it stopped is not known (no worker answered for its history).`,
+    );
   return lines.join('\n');
+}
+
+/** `fetchPurchasersPage: attempt 3 of 10, next in 4s; last error: ...`. */
+export function formatPendingActivity(a: PendingActivity, now = Date.now()): string {
+  const of = a.maximumAttempts > 0 ? ` of ${a.maximumAttempts}` : '';
+  const next =
+    a.nextAttemptAt && a.nextAttemptAt.getTime() > now
+      ? `, next attempt in ${Math.ceil((a.nextAttemptAt.getTime() - now) / 1000)}s`
+      : a.state === 'SCHEDULED'
+        ? ', waiting for a worker'
+        : ', running';
+  const failure = a.lastFailure
+    ? `; last error${a.lastFailure.type ? ` (${a.lastFailure.type})` : ''}: ${a.lastFailure.message}`
+    : '';
+  return `${a.type}: attempt ${a.attempt}${of}${next}${failure}`;
 }
 
 export function formatReport(r: SyncReport): string {
@@ -103,7 +156,7 @@ export function formatReport(r: SyncReport): string {
     .join(', ');
   const lines = [
     `Campaign ${r.campaign}: sync ${r.status} (${r.runs.length} run${r.runs.length === 1 ? '' : 's'}, first ${r.runs[0]})`,
-    `  ${totals}`,
+    `  ${totals}${r.pendingRemovals > 0 ? ` (of which ${r.pendingRemovals} removals pending an approval)` : ''}`,
   ];
   if (r.entries.length === 0) lines.push('  No records to report.');
   for (const e of r.entries) {
@@ -111,7 +164,9 @@ export function formatReport(r: SyncReport): string {
       e.orderId !== undefined
         ? `order ${e.orderId}, customer ${e.customerId}`
         : `subscriber ${e.subscriberId}`;
-    lines.push(`  ${e.kind.padEnd(8)} ${who} <${e.email}>: ${e.reasons.join('; ')}`);
+    lines.push(
+      `  ${(e.pending ? 'pending' : e.kind).padEnd(8)} ${who} <${e.email}>: ${e.reasons.join('; ')}`,
+    );
   }
   return lines.join('\n');
 }

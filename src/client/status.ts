@@ -18,6 +18,7 @@ import {
   listCampaignSyncSchedules,
   type SyncScheduleInfo,
 } from './system';
+import { workerPolls } from './worker-presence';
 
 /** How far back `status` lists failed syncs. */
 const FAILURES_SINCE_MS = 24 * 3_600_000;
@@ -25,8 +26,13 @@ const FAILURES_SINCE_MS = 24 * 3_600_000;
 export interface SystemStatus {
   checkedAt: string;
   taskQueue: string;
+  /**
+   * What needs a person now: running syncs (or lock holders) on a task queue that no worker polls,
+   * which hold their campaign's lock and cannot go on or act on a cancellation.
+   */
+  problems: string[];
   workers: WorkersSection;
-  /** Running syncs on the task queue, with live progress. */
+  /** Every running sync, whatever its task queue, with live progress. */
   running: RunningSyncInfo[];
   runningOmitted: number;
   /** Campaign locks held by other workflows (transitions, creates). */
@@ -53,7 +59,8 @@ export async function systemStatus(client: Client, taskQueue: string): Promise<S
   const since = new Date(Date.now() - FAILURES_SINCE_MS);
   const [pollers, runs, schedules, healthSchedule, reports, failures] = await Promise.all([
     describePollers(client, deploymentQueues(taskQueue)),
-    listRunningSyncs(client, { taskQueue, queryTimeoutMs: 3000 }),
+    // Every queue: a sync started on a queue no worker polls holds its lock all the same.
+    listRunningSyncs(client, { queryTimeoutMs: 3000 }),
     listCampaignSyncSchedules(client),
     describeHealthSchedule(client, taskQueue),
     recentHealthReports(client, { taskQueue, last: 1 }),
@@ -63,6 +70,7 @@ export async function systemStatus(client: Client, taskQueue: string): Promise<S
   return {
     checkedAt: new Date().toISOString(),
     taskQueue,
+    problems: await unpolledRuns(client, [...runs.running, ...runs.locks]),
     workers: summarizeWorkers({ checkedAt: new Date().toISOString(), queues: pollers }),
     running: runs.running,
     runningOmitted: runs.runningOmitted,
@@ -82,13 +90,37 @@ export async function systemStatus(client: Client, taskQueue: string): Promise<S
   };
 }
 
+/** The runs (syncs and lock holders) whose task queue no worker polls, each said with what to do. */
+async function unpolledRuns(
+  client: Client,
+  runs: { campaign: string; workflowId: string; taskQueue?: string }[],
+): Promise<string[]> {
+  const queues = [...new Set(runs.map((r) => r.taskQueue).filter((q): q is string => q !== undefined))];
+  const polled = new Map(
+    await Promise.all(queues.map(async (q) => [q, await workerPolls(client, q).catch(() => true)] as const)),
+  );
+  return runs
+    .filter((r) => r.taskQueue !== undefined && polled.get(r.taskQueue) === false)
+    .map(
+      (r) =>
+        `${r.workflowId} (campaign ${r.campaign}) runs on task queue ${r.taskQueue}, which no worker polls: it holds the ` +
+        `campaign's lock and cannot go on or be cancelled. Start a worker with TEMPORAL_TASK_QUEUE=${r.taskQueue}, ` +
+        `or free the lock with 'campaign-sync sync cancel ${r.campaign} --force'.`,
+    );
+}
+
 function ago(iso: string | null | undefined, now: number): string {
   return iso ? `${formatMs(Math.max(0, now - Date.parse(iso)))} ago` : 'never';
 }
 
 export function formatSystemStatus(s: SystemStatus): string {
   const now = Date.parse(s.checkedAt);
-  const lines = [`campaign-sync status at ${s.checkedAt} (task queue ${s.taskQueue})`, '', 'Workers:'];
+  const lines = [`campaign-sync status at ${s.checkedAt} (task queue ${s.taskQueue})`];
+  if (s.problems.length > 0) {
+    lines.push('', `PROBLEMS: ${s.problems.length}`);
+    for (const p of s.problems) lines.push(`  ${p}`);
+  }
+  lines.push('', 'Workers:');
   for (const q of s.workers.queues)
     lines.push(
       `  ${q.taskQueue} (${q.kind} tasks): ${q.pollers === 0 ? 'NO WORKER' : `${q.pollers} poller${q.pollers === 1 ? '' : 's'}`}, last seen ${ago(q.lastSeen, now)}`,
@@ -99,7 +131,8 @@ export function formatSystemStatus(s: SystemStatus): string {
   for (const r of s.running) {
     const p = r.progress;
     lines.push(
-      `  ${r.campaign.padEnd(16)} started ${ago(r.startedAt, now)} by ${r.trigger ?? '?'}: ` +
+      `  ${r.campaign.padEnd(16)} started ${ago(r.startedAt, now)} by ${r.trigger ?? '?'}` +
+        `${r.taskQueue !== s.taskQueue ? ` on task queue ${r.taskQueue}` : ''}: ` +
         (p
           ? `${p.phase}, pages ${p.pages}, fetched ${p.fetched}, created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, failed ${p.failed}; progress ${ago(p.updatedAt, now)}`
           : `progress unknown (${r.progressError ?? 'no answer'})`),

@@ -1,7 +1,34 @@
+import { hostname } from 'node:os';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import type { temporal } from '@temporalio/proto';
+import { innermostMessage } from '../shared/errors';
 import { syncWorkflowId } from '../shared/names';
 import type { SyncProgress, SyncSummary } from '../shared/sync-types';
 import { SyncNotFoundError } from './errors';
+import { workerPolls } from './worker-presence';
+
+/** An activity of a running sync that has not finished: what it is, its attempt and its last failure. */
+export interface PendingActivity {
+  type: string;
+  /** SCHEDULED (waiting for a worker), STARTED (running) or CANCEL_REQUESTED. */
+  state: string;
+  attempt: number;
+  /** 0 = no limit. */
+  maximumAttempts: number;
+  lastFailure?: { type?: string; message: string };
+  /** When the next attempt starts, while it waits out the retry backoff. */
+  nextAttemptAt?: Date;
+}
+
+/** Who stopped a run and why, from its history. */
+export interface StopInfo {
+  at?: Date;
+  /** The identity of the client that asked (e.g. `campaign-sync CLI alice@host`), or Temporal's. */
+  by?: string;
+  reason?: string;
+}
 
 export interface SyncStatus {
   campaign: string;
@@ -11,13 +38,33 @@ export interface SyncStatus {
   status: string;
   startedAt: Date;
   closedAt?: Date;
-  /** Live progress of a running sync. */
+  /** The run's task queue, and whether a worker polls its workflow tasks (running syncs only). */
+  taskQueue: string;
+  workerPolling?: boolean;
+  /** Live progress of a running sync; for a terminated one, where it was (replayed by a worker). */
   progress?: SyncProgress;
+  /** Activities in flight of a running sync, those retrying first. */
+  activities?: PendingActivity[];
   /** Summary of a completed sync. */
   summary?: SyncSummary;
+  /**
+   * What a run that did not complete had done when it stopped: the summary it recorded (cancelled,
+   * failed, timed out), read from its history.
+   */
+  partial?: SyncSummary;
+  /** A cancellation requested (of a running sync, not yet taken effect; or of a cancelled one). */
+  cancellation?: StopInfo;
+  /** Who terminated the run and why (`sync cancel --force`, health, the Web UI). */
+  termination?: StopInfo;
   /** Failure message of a failed sync. */
   failure?: string;
 }
+
+/** Activity type of the stats step, whose input is the run's summary (also a partial one). */
+const STATS_ACTIVITY = 'recordSyncStats';
+/** Events read from the end of a run's history to find its stop and its last summary. */
+const TAIL_PAGE_EVENTS = 50;
+const TAIL_MAX_PAGES = 20;
 
 /** The latest run of a campaign's sync: its state, live progress, and its summary or failure. */
 export async function syncStatus(client: Client, campaign: string): Promise<SyncStatus> {
@@ -37,28 +84,156 @@ export async function syncStatus(client: Client, campaign: string): Promise<Sync
     status: description.status.name,
     startedAt: description.startTime,
     closedAt: description.closeTime,
+    taskQueue: description.taskQueue,
   };
   const run = client.workflow.getHandle(workflowId, description.runId);
-  if (description.status.name === 'RUNNING') {
-    status.progress = await run.query<SyncProgress>('progress').catch(() => undefined);
-  } else if (description.status.name === 'COMPLETED') {
+  const name = description.status.name;
+  if (name === 'RUNNING') {
+    status.workerPolling = await workerPolls(client, description.taskQueue);
+    // Without a worker the query would wait for one; there is nothing to answer it.
+    if (status.workerPolling)
+      status.progress = await client
+        .withDeadline(Date.now() + 5000, () => run.query<SyncProgress>('progress'))
+        .catch(() => undefined);
+    status.activities = pendingActivities(description);
+    if (description.raw.workflowExtendedInfo?.cancelRequested)
+      status.cancellation = (await readStops(client, workflowId, description.runId, name)).cancellation ?? {};
+  } else if (name === 'COMPLETED') {
     status.summary = (await run.result()) as SyncSummary;
-  } else if (description.status.name === 'FAILED') {
-    status.failure = await run.result().then(
-      () => undefined,
-      (err: unknown) => failureMessage(err),
-    );
+  } else {
+    if (name === 'FAILED')
+      status.failure = await run.result().then(
+        () => undefined,
+        (err: unknown) => failureMessage(err),
+      );
+    const stops = await readStops(client, workflowId, description.runId, name);
+    if (stops.partial) status.partial = stops.partial;
+    if (stops.cancellation) status.cancellation = stops.cancellation;
+    if (stops.termination) status.termination = stops.termination;
+    if (name === 'TERMINATED' && !stops.partial) {
+      // A terminated run recorded nothing; a worker replaying its history answers where it was.
+      status.progress = await client
+        .withDeadline(Date.now() + 5000, () => run.query<SyncProgress>('progress'))
+        .catch(() => undefined);
+    }
   }
   return status;
 }
 
-/** The innermost message of a workflow failure (the one that says what went wrong). */
-export function failureMessage(err: unknown): string {
-  let current: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  while (current instanceof Error && current.cause) {
-    current = current.cause;
-    if (current instanceof Error && current.message) message = current.message;
+/** The activities of a run still in flight, those that failed an attempt first. */
+export function pendingActivities(description: WorkflowExecutionDescription): PendingActivity[] {
+  const list = (description.raw.pendingActivities ?? []).map((a): PendingActivity => {
+    const next = optionalTsToDate(a.nextAttemptScheduleTime);
+    return {
+      type: a.activityType?.name ?? '(unknown)',
+      state: stateName(a.state),
+      attempt: a.attempt ?? 1,
+      maximumAttempts: a.maximumAttempts ?? 0,
+      ...(a.lastFailure
+        ? {
+            lastFailure: {
+              ...(a.lastFailure.applicationFailureInfo?.type
+                ? { type: a.lastFailure.applicationFailureInfo.type }
+                : {}),
+              message: innermost(a.lastFailure),
+            },
+          }
+        : {}),
+      ...(next ? { nextAttemptAt: next } : {}),
+    };
+  });
+  return list.sort(
+    (a, b) => Number(Boolean(b.lastFailure)) - Number(Boolean(a.lastFailure)) || b.attempt - a.attempt,
+  );
+}
+
+function stateName(state: number | null | undefined): string {
+  switch (state) {
+    case 1:
+      return 'SCHEDULED';
+    case 2:
+      return 'STARTED';
+    case 3:
+      return 'CANCEL_REQUESTED';
+    case 4:
+      return 'PAUSED';
+    case 5:
+      return 'PAUSE_REQUESTED';
+    default:
+      return 'UNKNOWN';
   }
+}
+
+/** The innermost message of a failure chain in history (the one that says what went wrong). */
+function innermost(failure: temporal.api.failure.v1.IFailure): string {
+  let message = failure.message ?? '';
+  for (let f = failure.cause; f; f = f.cause) if (f.message) message = f.message;
   return message;
 }
+
+type Stops = { partial?: SyncSummary; cancellation?: StopInfo; termination?: StopInfo };
+
+/** What to read from a run's history, by its status, and when that has been found. */
+const ENOUGH: Record<string, (found: Stops, pagesRead: number) => boolean> = {
+  RUNNING: (f) => f.cancellation !== undefined,
+  CANCELLED: (f) => f.cancellation !== undefined,
+  FAILED: (f) => f.partial !== undefined,
+  TIMED_OUT: (f) => f.partial !== undefined,
+  // A cancellation asked before a termination (`sync cancel`, then `--force`) is near the end.
+  TERMINATED: (f, pages) => f.termination !== undefined && (f.cancellation !== undefined || pages >= 2),
+};
+
+/**
+ * Reads a run's history from its end: the last summary it recorded (the input of its stats step:
+ * a cancelled, failed or timed-out run records what it did so far), who asked for its cancellation
+ * and why, and who terminated it and why. Reads only as far back as its status needs.
+ */
+async function readStops(client: Client, workflowId: string, runId: string, status: string): Promise<Stops> {
+  const found: Stops = {};
+  const enough = ENOUGH[status] ?? (() => true);
+  let nextPageToken: Uint8Array | undefined;
+  for (let page = 1; page <= TAIL_MAX_PAGES; page++) {
+    const res = await client.workflowService.getWorkflowExecutionHistoryReverse({
+      namespace: client.options.namespace,
+      execution: { workflowId, runId },
+      maximumPageSize: TAIL_PAGE_EVENTS,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    for (const event of res.history?.events ?? []) {
+      const at = optionalTsToDate(event.eventTime);
+      const terminated = event.workflowExecutionTerminatedEventAttributes;
+      if (terminated && !found.termination)
+        found.termination = {
+          ...(at ? { at } : {}),
+          ...(terminated.identity ? { by: terminated.identity } : {}),
+          ...(terminated.reason ? { reason: terminated.reason } : {}),
+        };
+      const cancel = event.workflowExecutionCancelRequestedEventAttributes;
+      if (cancel && !found.cancellation)
+        found.cancellation = {
+          ...(at ? { at } : {}),
+          ...(cancel.identity ? { by: cancel.identity } : {}),
+          ...(cancel.cause ? { reason: cancel.cause } : {}),
+        };
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name === STATS_ACTIVITY && !found.partial && !found.cancellation)
+        found.partial = await decodeFromPayloadsAtIndex<SyncSummary>(
+          client.options.loadedDataConverter,
+          0,
+          scheduled.input?.payloads,
+        );
+    }
+    if (enough(found, page)) break;
+    nextPageToken = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
+    if (!nextPageToken) break;
+  }
+  return found;
+}
+
+/** The identity the CLI gives Temporal for the requests it makes (recorded with a cancellation or termination). */
+export function cliIdentity(user: string | undefined): string {
+  return `campaign-sync CLI ${user ?? 'unknown'}@${hostname()}`;
+}
+
+/** The innermost message of a workflow failure (the one that says what went wrong). */
+export const failureMessage = innermostMessage;

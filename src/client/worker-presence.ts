@@ -1,0 +1,25 @@
+import type { Client } from '@temporalio/client';
+import { describePollers } from './system';
+
+/**
+ * Whether any worker polls a task queue's workflow tasks (Temporal lists the pollers it saw in the
+ * last minutes). A run on a queue nobody polls does nothing, and cannot act on a cancellation.
+ */
+export async function workerPolls(client: Client, taskQueue: string): Promise<boolean> {
+  const [queue] = await describePollers(client, [{ taskQueue, kind: 'workflow' }]);
+  return (queue?.pollers.length ?? 0) > 0;
+}
+
+/** The warning `sync start` gives when no worker polls its queue; undefined when one does. */
+export async function noWorkerWarning(
+  client: Client,
+  taskQueue: string,
+  campaign: string,
+): Promise<string | undefined> {
+  if (await workerPolls(client, taskQueue).catch(() => true)) return undefined;
+  return (
+    `no worker polls task queue ${taskQueue}, so the sync of ${campaign} waits, holding the campaign's lock, ` +
+    `until one does. Start a worker with TEMPORAL_TASK_QUEUE=${taskQueue} ('npm run worker'), or free the lock ` +
+    `with 'campaign-sync sync cancel ${campaign} --force'.`
+  );
+}

@@ -1,0 +1,208 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { runCli } from '../../src/client';
+import { EXIT } from '../../src/client/errors';
+import type { SystemStatus } from '../../src/client/status';
+import { startSync } from '../../src/client/sync-start';
+import { syncStatus } from '../../src/client/sync-status';
+import { syncWorkflowId } from '../../src/shared/names';
+import type { SyncProgress } from '../../src/shared/sync-types';
+import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import {
+  connectTestTemporal,
+  uniqueTaskQueue,
+  withWorker,
+  type TemporalTestContext,
+} from '../helpers/temporal';
+
+let temporal: TemporalTestContext;
+let stack: Stack;
+
+beforeAll(async () => {
+  temporal = await connectTestTemporal();
+  stack = await startStack({ customers: 300 });
+});
+afterAll(async () => {
+  await stack.close();
+  await temporal.close();
+});
+
+/** Runs the CLI in-process as a person would from a shell, capturing what it prints. */
+async function cli(args: string[], taskQueue: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    args,
+    { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, USER: 'ops' },
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function productId(): string {
+  return String(albums(stack.dataset)[0]!.id);
+}
+
+describe('a sync started where no worker polls holds nothing forever, and nothing looks healthy meanwhile', () => {
+  it('start warns, cancel says why nothing happens, a new start says how to free it, status reports it, --force frees it', async () => {
+    const campaign = uniqueCampaign();
+    const nobody = uniqueTaskQueue('nobody');
+
+    const started = await cli(['sync', 'start', campaign, '--product-id', productId()], nobody);
+    expect(started.code).toBe(EXIT.ok);
+    expect(started.out).toMatch(/^Started sync of /);
+    expect(started.err).toBe(
+      `Warning: no worker polls task queue ${nobody}, so the sync of ${campaign} waits, holding the campaign's lock, ` +
+        `until one does. Start a worker with TEMPORAL_TASK_QUEUE=${nobody} ('npm run worker'), or free the lock ` +
+        `with 'campaign-sync sync cancel ${campaign} --force'.`,
+    );
+
+    // --wait says so while it waits (it is stopped below by the forced cancel).
+    const waiting = cli(
+      ['sync', 'start', uniqueCampaign(), '--product-id', productId(), '--progress-interval', '1s', '--wait'],
+      nobody,
+    );
+
+    const cancel = await cli(['sync', 'cancel', campaign, '--reason', 'started on the wrong queue'], nobody);
+    expect(cancel.code).toBe(EXIT.ok);
+    expect(cancel.out).toMatch(
+      new RegExp(`^Cancellation requested for campaign ${campaign} \\(run [\\w-]+\\): `),
+    );
+    expect(cancel.err).toContain(
+      `Warning: no worker polls task queue ${nobody}, so nothing acts on the cancellation and the run keeps the campaign's lock.`,
+    );
+    expect(cancel.err).toContain(`'campaign-sync sync cancel ${campaign} --force'`);
+
+    const again = await cli(['sync', 'start', campaign, '--product-id', productId()], nobody);
+    expect(again.code).toBe(EXIT.locked);
+    expect(again.err).toContain('Its cancellation was requested but has not taken effect');
+    expect(again.err).toContain(`Free the lock with 'campaign-sync sync cancel ${campaign} --force'.`);
+
+    // status (on the deployment's own queue) counts it and says what is wrong.
+    const deployment = uniqueTaskQueue();
+    const status = await cli(['status', '--json'], deployment);
+    const parsed = JSON.parse(status.out) as SystemStatus;
+    expect(parsed.running.map((r) => r.campaign)).toContain(campaign);
+    expect(parsed.problems.find((p) => p.includes(`campaign ${campaign}`))).toBe(
+      `${syncWorkflowId(campaign)} (campaign ${campaign}) runs on task queue ${nobody}, which no worker polls: it holds the ` +
+        `campaign's lock and cannot go on or be cancelled. Start a worker with TEMPORAL_TASK_QUEUE=${nobody}, ` +
+        `or free the lock with 'campaign-sync sync cancel ${campaign} --force'.`,
+    );
+    expect((await cli(['status'], deployment)).out).toMatch(/PROBLEMS: \d+/);
+
+    const shown = await cli(['sync', 'status', campaign], nobody);
+    expect(shown.out).toContain(`WARNING    no worker polls task queue ${nobody}`);
+    expect(shown.out).toMatch(
+      /cancelled {2}requested of campaign-sync CLI ops@\S+ at \S+: started on the wrong queue; not taken effect yet/,
+    );
+
+    const forced = await cli(
+      ['sync', 'cancel', campaign, '--force', '--reason', 'no worker on that queue'],
+      nobody,
+    );
+    expect(forced.code).toBe(EXIT.ok);
+    expect(forced.out).toMatch(
+      new RegExp(`^Terminated the sync of ${campaign} \\(run [\\w-]+\\): the campaign's lock is free\\.`),
+    );
+    const after = await syncStatus(temporal.client, campaign);
+    expect(after.status).toBe('TERMINATED');
+    expect(after.termination?.by).toMatch(/^campaign-sync CLI ops@/);
+    expect(after.termination?.reason).toBe(
+      `Stopped with 'campaign-sync sync cancel ${campaign} --force' by ${after.termination!.by}: no worker on that queue (after a cancellation that had not taken effect)`,
+    );
+    expect(after.cancellation).toMatchObject({ reason: 'started on the wrong queue' });
+
+    // The lock is free: a new start is taken.
+    const restarted = await startSync(temporal.client, nobody, { campaign, productId: Number(productId()) });
+    await restarted.terminate('test cleanup');
+
+    // The waiting start said why it was waiting; free it too.
+    const other = (await cli(['status', '--json'], deployment)).out;
+    const waitingCampaign = (JSON.parse(other) as SystemStatus).running.find(
+      (r) => r.taskQueue === nobody && r.campaign !== campaign,
+    )!.campaign;
+    for (let i = 0; i < 50 && !(await cli(['sync', 'cancel', waitingCampaign, '--force'], nobody)).out; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const waited = await waiting;
+    expect(waited.err).toContain(`Still waiting: no worker polls task queue ${nobody}`);
+    expect(waited.code).toBe(EXIT.failed);
+  });
+});
+
+describe('cancelled and terminated runs show what they did', () => {
+  it('a cancelled run: its partial summary, who cancelled it and why', async () => {
+    const campaign = uniqueCampaign();
+    await withWorker(temporal, slowSource(stack), async (tq) => {
+      const handle = await startSync(temporal.client, tq, {
+        campaign,
+        productId: Number(productId()),
+        pageSize: 20,
+      });
+      await waitFor(handle.workflowId, (p) => p.pages >= 2);
+      const cancel = await cli(['sync', 'cancel', campaign, '--reason', 'wrong album'], tq);
+      expect(cancel.code).toBe(EXIT.ok);
+      expect(cancel.err).toBe('');
+      await handle.result().catch((e: unknown) => e);
+
+      const status = await syncStatus(temporal.client, campaign);
+      expect(status.status).toBe('CANCELLED');
+      expect(status.cancellation).toMatchObject({ reason: 'wrong album' });
+      expect(status.cancellation?.by).toMatch(/^campaign-sync CLI ops@/);
+      expect(status.partial).toMatchObject({ campaign, status: 'cancelled' });
+      expect(status.partial!.pages).toBeGreaterThanOrEqual(2);
+      expect(status.partial!.fetched).toBeGreaterThan(0);
+
+      const shown = await cli(['sync', 'status', campaign], tq);
+      expect(shown.out).toMatch(/cancelled {2}by request of campaign-sync CLI ops@\S+ at \S+: wrong album/);
+      expect(shown.out).toContain('What it did before it stopped (recorded by the run):');
+      expect(shown.out).toMatch(new RegExp(`Campaign ${campaign} \\(EDD product \\d+\\): cancelled in`));
+    });
+  });
+
+  it('a terminated run: who stopped it and why, and where it was (replayed from its history)', async () => {
+    const campaign = uniqueCampaign();
+    await withWorker(temporal, slowSource(stack), async (tq) => {
+      const handle = await startSync(temporal.client, tq, {
+        campaign,
+        productId: Number(productId()),
+        pageSize: 20,
+      });
+      await waitFor(handle.workflowId, (p) => p.pages >= 2);
+      const forced = await cli(['sync', 'cancel', campaign, '--force'], tq);
+      expect(forced.code).toBe(EXIT.ok);
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+
+      const status = await syncStatus(temporal.client, campaign);
+      expect(status.status).toBe('TERMINATED');
+      expect(status.termination?.reason).toMatch(
+        /^Stopped with 'campaign-sync sync cancel .* --force' by campaign-sync CLI ops@/,
+      );
+      expect(status.progress?.pages).toBeGreaterThanOrEqual(2);
+      const shown = await cli(['sync', 'status', campaign], tq);
+      expect(shown.out).toMatch(
+        /Where it was when it stopped \(replayed from its history\): \[\S+\] syncing: pages \d+/,
+      );
+    });
+  });
+});
+
+async function waitFor(workflowId: string, predicate: (p: SyncProgress) => boolean): Promise<SyncProgress> {
+  const handle = temporal.client.workflow.getHandle(workflowId);
+  for (let i = 0; i < 300; i++) {
+    const p = await handle.query<SyncProgress>('progress').catch(() => undefined);
+    if (p && predicate(p)) return p;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('progress never reached the expected state');
+}
+
+/** The stack's activities with each source page taking 300 ms longer, so a run lasts long enough to act on. */
+function slowSource(s: Stack): Stack['activities'] {
+  return {
+    ...s.activities,
+    fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return s.activities.fetchPurchasersPage(...args);
+    },
+  };
+}
