@@ -28,6 +28,11 @@ export interface ActivityDeps {
    */
   health?: { thresholds: HealthThresholds; webhookUrl?: string };
   /**
+   * Where a sync's notifications go (failed, timed out, waiting for approval): the operator's
+   * webhook (HEALTH_WEBHOOK_URL), and a link to a run in the Temporal Web UI. Log only when absent.
+   */
+  notify?: { webhookUrl?: string; runLink?: (workflowId: string, runId: string) => string };
+  /**
    * The MailerLite request budget this worker's deployment enforces, a minute
    * (`MAILERLITE_REQUESTS_PER_MINUTE`). 0 means none, and syncs then write a page per activity
    * (`writeRecordsPage`) instead of a request per activity on the rate-limited queue. Absent: the

@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { healthActivities } from './health';
 import { mailerliteExchangeActivities } from './mailerlite-exchange';
 import { mirrorActivities } from './mirror';
+import { notifyActivities } from './notify';
 import { pageWriteActivities } from './page-writes';
 import { provisioningActivities } from './provisioning';
 import { reportActivities } from './report';
@@ -31,6 +32,7 @@ export type {
   TransitionMembersPage,
 } from './transition';
 export type { MirrorScanInput, MirrorScanResult, RemovalOutcome } from './mirror';
+export type { SyncNotification, SyncNotificationKind, SyncWebhookPayload } from './notify';
 export { REPORT_ACTIVITY, type ReportEntriesInput } from './report';
 export type { CreateOutcome, ExistingCampaignResources } from './provisioning';
 export type {
@@ -55,6 +57,7 @@ export const MAILERLITE_QUEUE_ACTIVITIES = [
   'createCampaignField',
   'deleteCampaignField',
   'checkMailerLite',
+  'checkMailerLiteConnection',
   'mailerliteTurn',
 ] as const;
 
@@ -77,6 +80,7 @@ export function createActivities(deps: ActivityDeps) {
     ...mirrorActivities(deps),
     ...provisioningActivities(deps),
     ...healthActivities(deps),
+    ...notifyActivities(deps),
   };
   return Object.fromEntries(
     Object.entries(all).map(([name, fn]) => {

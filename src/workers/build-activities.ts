@@ -8,6 +8,7 @@ import {
 } from '../config';
 import { createActivities, type Activities } from '../activities';
 import { connectClient } from '../client/connection';
+import { runUrl, uiBaseUrl } from '../client/ui-link';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { EddClient, MailerLiteClient } from '../providers';
@@ -37,6 +38,16 @@ export function buildActivities(opts: {
     metrics,
     ...(opts.temporal ? { temporal: opts.temporal } : {}),
     health: healthSettings(config),
+    notify: {
+      ...(config.HEALTH_WEBHOOK_URL ? { webhookUrl: config.HEALTH_WEBHOOK_URL } : {}),
+      runLink: (workflowId, runId) =>
+        runUrl(
+          uiBaseUrl(config.TEMPORAL_ADDRESS ?? 'localhost:7233', config.TEMPORAL_UI_URL),
+          config.TEMPORAL_NAMESPACE,
+          workflowId,
+          runId,
+        ),
+    },
     mailerliteRequestsPerMinute: config.MAILERLITE_REQUESTS_PER_MINUTE,
     customerLookup: config.EDD_CUSTOMER_LOOKUP,
   });

@@ -13,10 +13,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ACTIVITY_RETRY } from './retry';
-import type { Activities } from '../activities';
+import type { Activities, SyncNotification } from '../activities';
 import { checkConnectionsWithinBudget, ensureResourcesWithinBudget } from './budgeted-preparation';
 import { parseDuration } from '../shared/duration';
-import { InvalidInputError, SyncTimeoutError } from '../shared/errors';
+import { innermostMessage, InvalidInputError, SyncTimeoutError } from '../shared/errors';
 import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
 import { MirrorStep } from './mirror-step';
 import { WriteStream } from '../shared/write-stream';
@@ -67,6 +67,16 @@ const quick = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry,
+});
+
+/**
+ * A person's notification (log, webhook): retried with backoff for about a minute, then given up,
+ * so a webhook that is down delays a failed run's end by that much at most and never hides its cause.
+ */
+const notifier = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
 /** One page of EDD sales plus its customers' look-ups. */
@@ -234,12 +244,38 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   };
   let timedOut = false;
 
+  // A person hears of a failed or timed-out run, and of removals waiting for an approval: once each.
+  const notify = async (
+    kind: SyncNotification['kind'],
+    message: string,
+    commands: string[],
+    removals?: SyncNotification['removals'],
+  ) => {
+    try {
+      await notifier.notifySync({
+        kind,
+        campaign: input.campaign,
+        workflowId: info.workflowId,
+        runId: info.runId,
+        trigger: input.trigger,
+        mode: input.mode,
+        message,
+        commands,
+        pages,
+        counts: { ...counts },
+        ...(removals ? { removals } : {}),
+      });
+    } catch (err) {
+      log.warn('notification not delivered', { kind, error: innermostMessage(err) });
+    }
+  };
+
   try {
     // Every MailerLite request the sync causes goes within the account's budget (see
     // budgeted-preparation.ts): the connection check and provisioning included.
     const budgetedPreparation = patched('budgeted-preparation');
     enter('checking-connections');
-    if (budgetedPreparation) await checkConnectionsWithinBudget({ quick, mailerlite });
+    if (budgetedPreparation) await checkConnectionsWithinBudget(info.taskQueue);
     else await quick.checkConnections();
 
     enter('preparing');
@@ -435,6 +471,23 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         report: (more) => entries.push(...more),
         counts,
         onWaiting: (waiting) => enter(waiting ? 'awaiting-approval' : 'mirroring'),
+        notifyWaiting: (m) =>
+          notify(
+            'approval-waiting',
+            `Mirror sync of ${input.campaign} waits for an approval to remove ${m.toRemove} of the ${m.groupMembers} members ` +
+              `of its purchase group (${pct(m.toRemove / Math.max(1, m.groupMembers))}, above the ${pct(input.maxRemovalShare)} ` +
+              `allowed without one), until ${m.approvalDeadline}; without it the run fails and removes nobody.`,
+            [
+              `campaign-sync sync report ${input.campaign} --kind removed`,
+              `campaign-sync sync approve ${input.campaign} --count ${m.toRemove}`,
+              `campaign-sync sync reject ${input.campaign}`,
+            ],
+            {
+              pending: m.toRemove,
+              groupMembers: m.groupMembers,
+              ...(m.approvalDeadline ? { approvalDeadline: m.approvalDeadline } : {}),
+            },
+          ),
       });
       await flushReport();
     }
@@ -458,13 +511,30 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       endAs('cancelled');
     } else {
       enter('failed');
+      const status = timedOut || isTimeout(err) ? 'timed-out' : 'failed';
       // Whatever ended the run, what it met so far stays readable and counted.
       await flushReport().catch(() => undefined);
-      await quick.recordSyncStats(summarize(timedOut ? 'timed-out' : 'failed')).catch(() => undefined);
-      endAs(timedOut ? 'timed-out' : 'failed');
+      await quick.recordSyncStats(summarize(status)).catch(() => undefined);
+      await notify(
+        status === 'timed-out' ? 'sync-timed-out' : 'sync-failed',
+        `Sync of ${input.campaign} ${status === 'timed-out' ? 'timed out' : 'failed'} after ${pages} pages ` +
+          `(created ${counts.created}, updated ${counts.updated}, failed ${counts.failed}; what was written is kept): ` +
+          innermostMessage(err),
+        [`campaign-sync sync status ${input.campaign}`, `campaign-sync sync report ${input.campaign}`],
+      );
+      endAs(status);
     }
     throw err;
   }
+}
+
+/** A failure that is the sync's overall timeout (the page loop's, or the mirror step's wait). */
+function isTimeout(err: unknown): boolean {
+  return err instanceof ApplicationFailure && err.type === SyncTimeoutError.name;
+}
+
+function pct(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
 }
 
 function parseInput(rawInput: SyncInput): SyncOptions {

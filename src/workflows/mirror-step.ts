@@ -63,6 +63,8 @@ export interface MirrorStepOptions {
   counts: SyncCounts;
   /** Called when the step starts or stops waiting for an approval. */
   onWaiting: (waiting: boolean) => void;
+  /** Tells a person that removals wait for their approval (once, when the wait starts). */
+  notifyWaiting?: (report: MirrorReport) => Promise<void>;
 }
 
 /**
@@ -180,7 +182,10 @@ export class MirrorStep {
         maxRemovalShare: o.maxRemovalShare,
       });
       o.onWaiting(true);
-      const decided = await condition(() => this.decision !== undefined, Math.max(0, waitMs));
+      // The wait's timer starts now; telling a person (which may take retries) does not lengthen it.
+      const deciding = condition(() => this.decision !== undefined, Math.max(0, waitMs));
+      await o.notifyWaiting?.(mirror);
+      const decided = await deciding;
       o.onWaiting(false);
       if (!decided) {
         const byDeadline = waitMs < o.approvalTimeoutMs;
