@@ -1,9 +1,10 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { temporal } from '@temporalio/proto';
+import type { MirrorScanResult } from '../activities';
 import { REPORT_ACTIVITY, type ReportEntriesInput } from '../activities/report';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
-import type { ReportEntry, ReportKind } from '../shared/sync-types';
+import type { ReportEntry, ReportKind, SyncProgress } from '../shared/sync-types';
 import { SyncNotFoundError } from './errors';
 
 export interface SyncReport {
@@ -13,8 +14,13 @@ export interface SyncReport {
   runs: string[];
   /** Temporal's status of the latest run: RUNNING while the sync goes on. */
   status: string;
-  /** Entries of each kind in the whole sync (before any `kinds` filter). */
+  /** Entries of each kind in the whole sync (before any `kinds` filter); pending removals count as `removed`. */
   totals: Record<ReportKind, number>;
+  /**
+   * Removals a running mirror sync has planned but not made (it waits for an approval), listed as
+   * `removed` entries marked `pending`.
+   */
+  pendingRemovals: number;
   entries: ReportEntry[];
 }
 
@@ -51,13 +57,29 @@ export async function syncReport(
   const runs: string[] = [];
   let status = 'RUNNING';
   const wanted = opts.kinds && opts.kinds.length > 0 ? new Set(opts.kinds) : undefined;
+  // The mirror step's scans of the latest run: who it would remove, while it waits for an approval.
+  let planned: MirrorScanResult['toRemove'] = [];
+  const removalsDone = new Set<string>();
   for (let runId: string | undefined = firstRunId; runId;) {
     const events: HistoryEvent[] =
       runId === anyRun ? first : await readHistory(client, workflowId, runId, campaign);
     runs.push(runId);
     runId = undefined;
     status = 'RUNNING';
+    planned = [];
+    const scans = new Set<string>();
     for (const event of events) {
+      if (event.activityTaskScheduledEventAttributes?.activityType?.name === MIRROR_SCAN_ACTIVITY)
+        scans.add(String(event.eventId));
+      const completed = event.activityTaskCompletedEventAttributes;
+      if (completed && scans.has(String(completed.scheduledEventId))) {
+        const page = await decodeFromPayloadsAtIndex<MirrorScanResult>(
+          client.options.loadedDataConverter,
+          0,
+          completed.result?.payloads,
+        );
+        planned.push(...page.toRemove);
+      }
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled?.activityType?.name === REPORT_ACTIVITY) {
         const input = await decodeFromPayloadsAtIndex<ReportEntriesInput>(
@@ -67,6 +89,7 @@ export async function syncReport(
         );
         for (const entry of input.entries) {
           totals[entry.kind]++;
+          if (entry.subscriberId !== undefined) removalsDone.add(entry.subscriberId);
           if (!wanted || wanted.has(entry.kind)) entries.push(entry);
         }
       }
@@ -79,8 +102,28 @@ export async function syncReport(
       for (const [key, name] of CLOSED) if (event[key]) status = name;
     }
   }
-  return { campaign, workflowId, runs, status, totals, entries };
+  // A mirror sync waiting for an approval has planned its removals (its scans' results) and made
+  // none: list them, so they can be reviewed in full before `sync approve`.
+  const pending = status === 'RUNNING' ? planned.filter((m) => !removalsDone.has(m.subscriberId)) : [];
+  totals.removed += pending.length;
+  if (pending.length > 0 && (!wanted || wanted.has('removed'))) {
+    const progress = await client
+      .withDeadline(Date.now() + 5000, () =>
+        client.workflow.getHandle(workflowId, runs.at(-1)).query<SyncProgress>('progress'),
+      )
+      .catch(() => undefined);
+    const reason =
+      progress?.phase === 'awaiting-approval'
+        ? `pending: no longer a purchaser of the album in EDD; removed once approved ('campaign-sync sync approve ${campaign} --count ${pending.length}')`
+        : 'pending: no longer a purchaser of the album in EDD; not removed yet';
+    for (const { subscriberId, email } of pending)
+      entries.push({ kind: 'removed', subscriberId, email, pending: true, reasons: [reason] });
+  }
+  return { campaign, workflowId, runs, status, totals, pendingRemovals: pending.length, entries };
 }
+
+/** The mirror step's activity that reads a page of the purchase group and returns who to remove. */
+const MIRROR_SCAN_ACTIVITY = 'mirrorScanPage';
 
 async function latestSyncRun(client: Client, campaign: string, workflowId: string): Promise<string> {
   try {

@@ -275,6 +275,11 @@ export interface ReportEntry {
   customerId?: number;
   /** The MailerLite subscriber, for removals. */
   subscriberId?: string;
+  /**
+   * A removal a mirror sync has planned and not made yet: it waits for an approval (`sync report`
+   * lists these while the sync waits, so they can be reviewed before `sync approve`).
+   */
+  pending?: boolean;
 }
 
 /** Mirror mode's removal step, as the summary and the progress query report it. */

@@ -10,6 +10,8 @@ import { runCli, startSync } from '../../src/client';
 import { decideRemovals, RemovalDecisionError } from '../../src/client/sync-approve';
 import { syncReport } from '../../src/client/sync-report';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import type { SyncWebhookPayload } from '../../src/activities';
 import {
   albums,
   mailerliteGet,
@@ -21,15 +23,18 @@ import {
 
 let temporal: TemporalTestContext;
 let stack: Stack;
+let webhook: WebhookReceiver<SyncWebhookPayload>;
 
 beforeAll(async () => {
   temporal = await connectTestTemporal();
+  webhook = await startWebhookReceiver<SyncWebhookPayload>();
 });
 afterAll(async () => {
+  await webhook.close();
   await temporal.close();
 });
 beforeEach(async () => {
-  stack = await startStack({ customers: 2000 });
+  stack = await startStack({ customers: 2000, env: { HEALTH_WEBHOOK_URL: webhook.url } });
 });
 afterEach(async () => {
   await stack.close();
@@ -113,6 +118,17 @@ async function syncedWithStrangers(tq: string, strangers: number) {
   return { campaign, product, expected, groupId, added, purchasers: [...expected.subscribers.keys()].sort() };
 }
 
+/** Runs the CLI in-process and returns what it printed on stdout. */
+async function runCliCapture(args: string[], taskQueue: string): Promise<string> {
+  const out: string[] = [];
+  await runCli(
+    args,
+    { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue },
+    { out: (l) => out.push(l), err: () => undefined },
+  );
+  return out.join('\n');
+}
+
 function mirror(campaign: string, productId: number, extra: Partial<SyncInput> = {}): SyncInput {
   return { campaign, productId, mode: 'mirror', ...extra };
 }
@@ -171,6 +187,36 @@ describe('mirror mode', () => {
       // Nothing has been removed while it waits.
       expect(await memberEmails(c.groupId)).toHaveLength(c.purchasers.length + 80);
 
+      // A person hears of it once, with the count and the commands to review and approve.
+      const told = await webhook.waitFor((b) => b.campaign === c.campaign, `for ${c.campaign}`);
+      expect(told).toMatchObject({
+        kind: 'approval-waiting',
+        removals: { pending: 80, groupMembers: c.purchasers.length + 80 },
+        commands: [
+          `campaign-sync sync report ${c.campaign} --kind removed`,
+          `campaign-sync sync approve ${c.campaign} --count 80`,
+          `campaign-sync sync reject ${c.campaign}`,
+        ],
+      });
+      expect(told.message).toMatch(
+        new RegExp(
+          `^Mirror sync of ${c.campaign} waits for an approval to remove 80 of the \\d+ members of its purchase group`,
+        ),
+      );
+      expect(JSON.stringify(told)).not.toMatch(/stranger\d/);
+
+      // Every pending removal can be reviewed in full before approving.
+      const pending = await syncReport(temporal.client, c.campaign, { kinds: ['removed'] });
+      expect(pending.pendingRemovals).toBe(80);
+      expect(pending.entries.map((e) => e.email.toLowerCase()).sort()).toEqual([...c.added].sort());
+      expect(pending.entries.every((e) => e.pending === true && e.kind === 'removed')).toBe(true);
+      expect(pending.entries[0]!.reasons[0]).toBe(
+        `pending: no longer a purchaser of the album in EDD; removed once approved ('campaign-sync sync approve ${c.campaign} --count 80')`,
+      );
+      const shown = await runCliCapture(['sync', 'report', c.campaign, '--kind', 'removed'], tq);
+      expect(shown).toContain('removed 80 (of which 80 removals pending an approval)');
+      expect(shown.split('\n').filter((l) => l.startsWith('  pending '))).toHaveLength(80);
+
       await expect(decideRemovals(temporal.client, c.campaign, { approve: true, count: 79 })).rejects.toThrow(
         RemovalDecisionError,
       );
@@ -185,6 +231,12 @@ describe('mirror mode', () => {
       expect(summary).toMatchObject({ status: 'completed', removed: 80 });
       expect(summary.mirror).toMatchObject({ state: 'done', approvedBy: 'ops' });
       expect(await memberEmails(c.groupId)).toEqual(c.purchasers);
+      // Once made, they are reported as removed, no longer as pending.
+      const done = await syncReport(temporal.client, c.campaign, { kinds: ['removed'] });
+      expect(done.pendingRemovals).toBe(0);
+      expect(done.entries).toHaveLength(80);
+      expect(done.entries.some((e) => e.pending)).toBe(false);
+      expect(webhook.received.filter((b) => b.campaign === c.campaign)).toHaveLength(1);
     });
   });
 
@@ -219,6 +271,16 @@ describe('mirror mode', () => {
       );
       expect(await memberEmails(c.groupId)).toHaveLength(c.purchasers.length + 80);
       expect((await handle.describe()).status.name).toBe('FAILED');
+      // Told twice: when it started waiting, and when it failed for want of an approval.
+      const told = await webhook.waitFor(
+        (b) => b.campaign === c.campaign && b.kind === 'sync-failed',
+        `of the failure of ${c.campaign}`,
+      );
+      expect(told.message).toMatch(/would remove 80 of \d+ members .*Nothing was removed/);
+      expect(webhook.received.filter((b) => b.campaign === c.campaign).map((b) => b.kind)).toEqual([
+        'approval-waiting',
+        'sync-failed',
+      ]);
     });
   });
 
@@ -314,6 +376,11 @@ describe('per-record report and run knobs', () => {
       const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
       expect(cause.type).toBe('SyncTimeoutError');
       expect(cause.message).toMatch(/overall timeout \(1ms\)/);
+      const told = await webhook.waitFor((b) => b.campaign === campaign, `for ${campaign}`);
+      expect(told).toMatchObject({ kind: 'sync-timed-out', pages: 0 });
+      expect(told.message).toMatch(
+        new RegExp(`^Sync of ${campaign} timed out after 0 pages .*overall timeout \\(1ms\\)`),
+      );
     });
     // It stopped before its first page: the campaign's groups and field exist, no subscriber does.
     expect(await mailerliteSubscribers(stack.mailerlite)).toHaveLength(0);
