@@ -181,7 +181,18 @@ export async function syncAllCommand(
   }
   const summary = await done;
   ctx.io.out(values.json ? JSON.stringify(summary, null, 2) : formatSyncAllSummary(summary));
-  return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+  if (summary.failed > 0 || summary.cancelled > 0) return EXIT.failed;
+  if (summary.skipped > 0) {
+    // Not a success: those campaigns were not synced. Exit 3, as for a single sync refused by a lock.
+    const skipped = summary.campaigns.filter((c) => c.status === 'skipped').map((c) => c.campaign);
+    ctx.io.err(
+      `${skipped.length} campaign${skipped.length === 1 ? ' was' : 's were'} skipped, not synced, because ${skipped.length === 1 ? 'its' : 'their'} lock was held: ` +
+        `${skipped.join(', ')}. Sync ${skipped.length === 1 ? 'it' : 'them'} once the holder is done: ` +
+        `campaign-sync sync all ${skipped.map((c) => `--campaign ${c}`).join(' ')} --wait`,
+    );
+    return EXIT.locked;
+  }
+  return EXIT.ok;
 }
 
 function parseInterval(value: string | undefined): number {

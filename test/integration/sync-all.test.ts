@@ -126,8 +126,12 @@ describe('sync all', () => {
           ],
           tq,
         );
-        expect(run.err).toBe('');
-        expect(run.code).toBe(EXIT.ok);
+        // A campaign skipped is a campaign not synced: exit 3 (refused by a lock), naming it and what to run.
+        expect(run.code).toBe(EXIT.locked);
+        expect(run.err).toBe(
+          `1 campaign was skipped, not synced, because its lock was held: ${locked.campaign}. ` +
+            `Sync it once the holder is done: campaign-sync sync all --campaign ${locked.campaign} --wait`,
+        );
         const summary = JSON.parse(run.out) as SyncAllSummary;
         expect(summary).toMatchObject({
           concurrency: 2,
