@@ -6,7 +6,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { InvalidInputError } from '../shared/errors';
-import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import { syncRunSummary, syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   describeZodIssues,
@@ -39,6 +39,7 @@ export async function startSync(client: Client, taskQueue: string, input: SyncIn
         // FAIL on a running ID is the lock; ALLOW_DUPLICATE lets a new run start after any ending.
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        staticSummary: syncRunSummary(options),
         typedSearchAttributes: [
           { key: CAMPAIGN_CODE, value: options.campaign },
           { key: SYNC_TRIGGER, value: options.trigger },
@@ -58,6 +59,12 @@ export async function startSync(client: Client, taskQueue: string, input: SyncIn
         running?.startTime,
         running?.typedSearchAttributes.get(SYNC_TRIGGER),
         running?.type,
+        running
+          ? {
+              cancelRequested: Boolean(running.raw.workflowExtendedInfo?.cancelRequested),
+              taskQueue: running.taskQueue,
+            }
+          : undefined,
       );
     }
     throw err;

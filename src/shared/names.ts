@@ -35,6 +35,20 @@ export function syncWorkflowId(campaign: string): string {
   return `${SYNC_WORKFLOW_ID_PREFIX}${campaign}`;
 }
 
+/**
+ * The one-line summary (Temporal user metadata, `staticSummary`) a sync run carries, which the Web
+ * UI's workflow list and the run's page show: with a health run every few minutes in the same list,
+ * the syncs stand out by it. E.g. `Sync 2024_ETB_NBL: mirror, dry run, by schedule:...`.
+ */
+export function syncRunSummary(input: {
+  campaign: string;
+  mode?: string;
+  dryRun?: boolean;
+  trigger?: string;
+}): string {
+  return `Sync ${input.campaign}: ${input.mode ?? 'upsert'}${input.dryRun ? ', dry run' : ''}, by ${input.trigger ?? 'manual'}`;
+}
+
 /** The campaign a sync workflow ID belongs to, or undefined when the ID is not a sync's. */
 export function campaignFromWorkflowId(workflowId: string): string | undefined {
   return workflowId.startsWith(SYNC_WORKFLOW_ID_PREFIX)

@@ -10,7 +10,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
-import { syncScheduleId, syncWorkflowId } from '../shared/names';
+import { syncRunSummary, syncScheduleId, syncWorkflowId } from '../shared/names';
 import type { ScheduledSyncResult } from '../shared/provisioning';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import { describeZodIssues, SyncInputSchema, type SyncInput } from '../shared/sync-types';
@@ -49,6 +49,7 @@ export async function scheduledCampaignSync(rawInput: SyncInput): Promise<Schedu
       args: [{ ...rawInput, trigger }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      staticSummary: syncRunSummary({ ...parsed.data, trigger }),
       typedSearchAttributes: [
         { key: CAMPAIGN_CODE, value: campaign },
         { key: SYNC_TRIGGER, value: trigger },

@@ -17,7 +17,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { DEFAULT_TIERS } from '../shared/campaign';
 import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
-import { syncWorkflowId } from '../shared/names';
+import { syncRunSummary, syncWorkflowId } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   childSyncInput,
@@ -114,6 +114,7 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
         args: [input],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        staticSummary: syncRunSummary({ ...input, campaign: result.campaign }),
         typedSearchAttributes: [
           { key: CAMPAIGN_CODE, value: result.campaign },
           { key: SYNC_TRIGGER, value: input.trigger! },
