@@ -8,6 +8,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -184,9 +185,18 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     ...(deadline !== undefined ? { deadline: new Date(deadline).toISOString() } : {}),
     trigger: input.trigger,
   }));
+  // The Web UI's "Current Details" (User Metadata tab): the phase and counts, as of the last page.
+  // Answered by a query, so it costs no history; a closed run's are its last ones.
+  const showDetails = () =>
+    setCurrentDetails(
+      `**${phase}**: ${pages} pages; fetched ${counts.fetched}, invalid ${counts.invalid}, created ${counts.created}, ` +
+        `updated ${counts.updated}, unchanged ${counts.unchanged}, skipped ${counts.skipped}, failed ${counts.failed}` +
+        (input.mode === 'mirror' ? `, removed ${counts.removed}` : ''),
+    );
   const enter = (next: SyncPhase) => {
     phase = next;
     updatedAt = new Date();
+    showDetails();
   };
 
   const summarize = (status: SyncSummary['status']): SyncSummary => {
@@ -406,6 +416,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           }
           pages++;
           updatedAt = new Date();
+          showDetails();
           await flushReportBetweenPages();
           logProgress();
           if (batch.done) {

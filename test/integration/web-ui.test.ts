@@ -10,6 +10,7 @@ import { DEFAULT_TASK_QUEUE, syncWorkflowId, WORKFLOW_TYPES } from '../../src/sh
 import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS } from '../../src/shared/search-attributes';
 import type { SyncSummary } from '../../src/shared/sync-types';
 import { SyncWorkers } from '../../src/workers/create-worker';
+import { startSync } from '../../src/client/sync-start';
 import { albums, startStack, type Stack } from '../helpers/stack';
 
 /**
@@ -161,6 +162,36 @@ test('a bad input typed in the UI fails at once, the field and what is expected 
   await page.getByText('Failed', { exact: true }).first().waitFor();
   await page.getByText(message).first().waitFor();
   await shot(page, '05-invalid-input');
+});
+
+test('a sync started by the CLI shows its summary on its page; the syncs-only filter lists it', async () => {
+  const other = albums(stack.dataset)[1]!.campaign;
+  const handle = await startSync(client, DEFAULT_TASK_QUEUE, {
+    campaign: other,
+    trigger: 'cli',
+    mode: 'update-only',
+  });
+  const summaryOf = await handle.result();
+  const summary = `Sync ${other}: update-only, by cli`;
+  expect(await (await handle.describe()).staticSummary()).toBe(summary);
+  // The filter the README suggests saving as a view: syncs only, whatever else runs in the namespace.
+  const query = `WorkflowType="campaignSync"`;
+  await page.goto(`${server.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+  await page.getByText(handle.workflowId).first().waitFor();
+  await shot(page, '06-syncs-only');
+  await page.goto(
+    `${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}/${handle.firstExecutionRunId}`,
+  );
+  await page.getByText('User Metadata', { exact: true }).first().click();
+  // The UI renders user metadata (markdown) in a sandboxed frame.
+  await page.frameLocator('iframe').first().getByText(summary).waitFor();
+  // Its current details: the last phase and counts (answered by a worker replaying the run).
+  await page
+    .frameLocator('iframe')
+    .last()
+    .getByText(new RegExp(`\\d+ pages; fetched ${summaryOf.fetched}, invalid ${summaryOf.invalid}, created`))
+    .waitFor();
+  await shot(page, '07-run-summary');
 });
 
 async function fillStartForm(
