@@ -129,6 +129,12 @@ export function createLogger(opts: {
   level: string;
   name?: string;
   destination?: pino.DestinationStream;
+  /**
+   * Human-readable, colourised lines (pino-pretty, in a worker thread as a pino transport) instead
+   * of JSON lines: for a person at a terminal (`LOG_PRETTY=true`), not for log collectors. Ignored
+   * when `destination` is given. Default false.
+   */
+  pretty?: boolean;
 }): Logger {
   return pino(
     {
@@ -141,8 +147,20 @@ export function createLogger(opts: {
       // `logger.error(err)` puts the error under `err`; it is serialized above already.
       serializers: { err: serializeError },
     },
-    opts.destination,
+    opts.destination ?? (opts.pretty ? prettyTransport() : undefined),
   );
+}
+
+function prettyTransport(): pino.DestinationStream {
+  return pino.transport<Record<string, unknown>>({
+    target: 'pino-pretty',
+    options: {
+      destination: 1,
+      colorize: Boolean(process.stdout.isTTY),
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,name',
+    },
+  });
 }
 
 /** An email with its local part hidden (`j***@example.com`), for the few places one must be shown. */

@@ -11,7 +11,7 @@ import { NativeConnection, Runtime, SyncWorkers } from './create-worker';
 /** The worker process: polls the task queue until SIGINT/SIGTERM, then drains and exits 0. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const logging = runtimeLogging(logger);
   Runtime.install({
     ...logging,
