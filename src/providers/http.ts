@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { types } from 'node:util';
 import type { z } from 'zod';
 import {
   ProviderAuthError,
@@ -124,6 +125,21 @@ export class HttpClient {
     this.agent.destroy();
   }
 
+  /**
+   * The cause a network failure is reported with: a new Error with Node's text and code, not Node's
+   * own error (which keeps the request, and so the URL with EDD's key and token, within reach).
+   * The text is a socket's (syscall, code, address), never a URL; any secret the client sends is
+   * blanked from it all the same.
+   */
+  private networkCause(underlying: unknown): Error & { code?: string } {
+    const { text, code } = describeNetworkError(underlying);
+    const secrets = [
+      ...Object.values(this.options.query ?? {}),
+      ...Object.values(this.options.headers ?? {}).flatMap((v) => [v, v.split(' ').pop() ?? v]),
+    ].filter((v) => v.length >= 6);
+    return Object.assign(new Error(redact(text, secrets)), code ? { code } : {});
+  }
+
   async request<T = unknown>(
     method: string,
     path: string,
@@ -189,16 +205,14 @@ export class HttpClient {
         if (err.kind === 'cut-off') {
           status = err.status ?? 'error';
           throw new ProviderTransientError(provider, `${what}: response body was cut off`, err.status, {
-            cause: scrub(err.underlying),
+            cause: this.networkCause(err.underlying),
           });
         }
+        // `edd GET /products: connect ECONNREFUSED 127.0.0.1:9`: what failed, how and where.
+        const cause = this.networkCause(err.underlying);
         const reason =
-          err.kind === 'timeout'
-            ? `timed out after ${this.options.timeoutMs} ms`
-            : `failed: ${describeNetworkError(err.underlying)}`;
-        throw new ProviderTransientError(provider, `${what} ${reason}`, undefined, {
-          cause: scrub(err.underlying),
-        });
+          err.kind === 'timeout' ? ` timed out after ${this.options.timeoutMs} ms` : `: ${cause.message}`;
+        throw new ProviderTransientError(provider, `${what}${reason}`, undefined, { cause });
       }
       status = response.status;
       const text = response.text;
@@ -331,18 +345,33 @@ export function retryAfterMs(headers: HeaderLookup, now: number = Date.now()): n
   return Number.isNaN(date) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, date - now);
 }
 
-function describeNetworkError(cause: unknown): string {
-  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause;
-  if (inner instanceof Error) {
-    const code = (inner as { code?: unknown }).code;
-    return typeof code === 'string' ? code : inner.message;
+/**
+ * A network error's text as Node gives it (`connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo
+ * ENOTFOUND shop.example.com`), with its code when the text lacks it (`ECONNRESET: socket hang
+ * up`). Connecting to a name with several addresses fails with an AggregateError whose own message
+ * is empty: its errors' texts are joined.
+ */
+function describeNetworkError(cause: unknown): { text: string; code?: string } {
+  const inner = isError(cause) && isError(cause.cause) ? cause.cause : cause;
+  if (!isError(inner)) return { text: String(inner) };
+  const code = (inner as { code?: unknown }).code;
+  let text = inner.message;
+  const errors = (inner as { errors?: unknown }).errors;
+  if (!text && Array.isArray(errors)) {
+    text = [...new Set(errors.map((e) => (isError(e) ? e.message : String(e))))].join(', ');
   }
-  return String(inner);
+  if (typeof code !== 'string') return { text: text || inner.name };
+  return { text: !text ? code : text.includes(code) ? text : `${code}: ${text}`, code };
 }
 
-/** A network error's message can hold the URL, and EDD's URL holds the token: keep only the code. */
-function scrub(cause: unknown): Error {
-  return new Error(describeNetworkError(cause));
+/** Node's own errors, of whichever realm they were made in (a test runner's sandbox is another). */
+function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
+}
+
+/** Replaces every occurrence of `secrets` in `text`. */
+function redact(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
 
 function delay(ms: number): Promise<void> {

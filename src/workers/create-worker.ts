@@ -1,5 +1,13 @@
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger as SdkLogger } from '@temporalio/common';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { MAILERLITE_QUEUE_ACTIVITIES, type Activities } from '../activities';
+import { bundlerLogger } from '../observability/sdk-logger';
 import { mailerliteTaskQueue } from '../shared/names';
 
 export interface SyncWorkerOptions {
@@ -19,6 +27,11 @@ export interface SyncWorkerOptions {
   dataConverter?: WorkerOptions['dataConverter'];
   /** Grace period for in-flight activities on shutdown. Default 30 s. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * Where bundling the workflow code (when no `workflowBundle` is given) logs its one info line,
+   * `workflow code bundled`; webpack's report goes to its debug. Default: the Runtime's logger.
+   */
+  logger?: SdkLogger;
 }
 
 /**
@@ -47,7 +60,8 @@ export class SyncWorkers {
       ...common,
       taskQueue: opts.taskQueue,
       activities: pick(false),
-      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowsPath() }),
+      workflowBundle:
+        opts.workflowBundle ?? (await bundleWorkflows(opts.logger ?? Runtime.instance().logger)),
     });
     const mailerlite = await Worker.create({
       ...common,
@@ -79,6 +93,24 @@ export class SyncWorkers {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     }
   }
+}
+
+/**
+ * Bundles the workflow code with webpack, as `Worker.create({ workflowsPath })` would, but with the
+ * bundler's report (every module, several kilobytes on one line) at debug instead of info: the
+ * worker's option has no say over the bundler's logger.
+ */
+async function bundleWorkflows(logger: SdkLogger): Promise<{ code: string }> {
+  const started = performance.now();
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: workflowsPath(),
+    logger: bundlerLogger(logger),
+  });
+  logger.info('workflow code bundled', {
+    sizeMiB: Math.round((Buffer.byteLength(code) / 2 ** 20) * 100) / 100,
+    durationMs: Math.round(performance.now() - started),
+  });
+  return { code };
 }
 
 /** The workflows module, next to this file in both the TypeScript sources and the compiled output. */

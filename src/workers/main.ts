@@ -7,11 +7,12 @@ import { startMetricsServer } from '../observability/metrics-server';
 import { runtimeLogging } from '../observability/sdk-logger';
 import { buildActivities, connectActivityClient } from './build-activities';
 import { NativeConnection, Runtime, SyncWorkers } from './create-worker';
+import { checkSearchAttributes } from './search-attributes-check';
 
 /** The worker process: polls the task queue until SIGINT/SIGTERM, then drains and exits 0. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const logging = runtimeLogging(logger);
   Runtime.install({
     ...logging,
@@ -41,6 +42,20 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address });
   const temporal = await connectActivityClient(config);
   try {
+    // Before bundling and polling: a namespace without the workflows' search attributes fails every
+    // workflow task that sets them (BadSearchAttributes) and the syncs hang in silence. Refuse to
+    // start instead, naming them and the commands that register them.
+    const searchAttributes = await checkSearchAttributes(
+      temporal.client.connection,
+      config.TEMPORAL_NAMESPACE,
+      config.TEMPORAL_ADDRESS,
+    );
+    if (searchAttributes.outcome === 'unchecked') {
+      logger.warn(
+        { namespace: config.TEMPORAL_NAMESPACE, reason: searchAttributes.reason },
+        'search attributes not checked: the server would not list them',
+      );
+    }
     const workers = await SyncWorkers.create({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
