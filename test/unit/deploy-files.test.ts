@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { Registry } from 'prom-client';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { EnvSchema, loadConfig } from '../../src/config';
 import { createMetrics } from '../../src/observability/metrics';
 import { WORKER_HEAP_LIMIT_MIB, WORKER_NODE_ARGS } from '../../src/workers/heap';
@@ -195,6 +196,34 @@ describe('Grafana dashboard', () => {
         }
       }
     }
+  });
+
+  it('queries valid PromQL in every panel (promtool checks them as recording rules)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dashboard-queries-'));
+    const rules = dashboard.panels.flatMap((panel, i) =>
+      panel.targets.map((t, j) => ({ record: `panel_${i}_${j}`, expr: t.expr })),
+    );
+    writeFileSync(join(dir, 'queries.yml'), stringify({ groups: [{ name: 'dashboard', rules }] }));
+    const check = spawnSync('promtool', ['check', 'rules', join(dir, 'queries.yml')], { encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toContain(`SUCCESS: ${rules.length} rules found`);
+    // The check can fail: a query with a typo is refused.
+    writeFileSync(
+      join(dir, 'bad.yml'),
+      stringify({ groups: [{ name: 'd', rules: [{ record: 'x', expr: 'max by (' }] }] }),
+    );
+    expect(spawnSync('promtool', ['check', 'rules', join(dir, 'bad.yml')]).status).not.toBe(0);
+  });
+
+  it("shows each campaign's last successful sync and the removals awaiting approval", () => {
+    const panel = (title: string) => dashboard.panels.find((p) => p.title === title);
+    const last = panel('Last successful sync, by campaign');
+    expect(last?.targets.map((t) => t.expr)).toContain(
+      'time() - max by (campaign) (campaign_sync_last_success_timestamp_seconds)',
+    );
+    const pending = panel('Removals awaiting approval, by campaign');
+    expect(pending?.targets.map((t) => t.expr)).toEqual([
+      'max by (campaign) (campaign_sync_awaiting_approval_removals) > 0',
+    ]);
   });
 });
 
