@@ -14,6 +14,7 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 interface Service {
   image?: string;
+  command?: string[];
   build?: unknown;
   ports?: string[];
   environment?: Record<string, string | number>;
@@ -83,6 +84,7 @@ describe('docker-compose.yml, checked statically (no Docker engine here)', () =>
   it('has the production-like topology', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       [
+        'alertmanager',
         'emulators',
         'grafana',
         'postgresql',
@@ -242,5 +244,59 @@ describe('Prometheus alert rules', () => {
     const rules = read('deploy/prometheus/alerts.yml');
     for (const name of rules.match(/\bcampaign_sync_[a-z0-9_]+\b/g) ?? [])
       expect([name, ours.has(name)]).toEqual([name, true]);
+  });
+});
+
+describe('Alertmanager', () => {
+  const CONFIG = 'deploy/alertmanager/alertmanager.yml';
+  const amtool = (args: string[]) => spawnSync('amtool', args, { cwd: ROOT, encoding: 'utf8' });
+
+  it('runs in compose with the shipped config, health-checked, and Prometheus sends its alerts to it', () => {
+    const am = compose.services.alertmanager!;
+    const configFlag = am.command?.find((a) => a.startsWith('--config.file='));
+    expect(am.volumes).toContain(`./${CONFIG}:${configFlag?.split('=')[1]}:ro`);
+    expect(JSON.stringify(am.healthcheck!.test)).toContain('http://127.0.0.1:9093/-/healthy');
+    expect(am.ports).toEqual(['9093:9093']);
+    const prometheus = parse(read('deploy/prometheus/prometheus.yml')) as {
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    };
+    expect(
+      prometheus.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((c) => c.targets)),
+    ).toEqual(['alertmanager:9093']);
+  });
+
+  it('has a config amtool accepts', () => {
+    const check = amtool(['check-config', CONFIG]);
+    expect(check.stdout + check.stderr).toMatch(/SUCCESS/);
+    expect(check.status).toBe(0);
+  });
+
+  it('has a check that can fail: amtool refuses the config with its receiver misnamed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
+    writeFileSync(join(dir, 'broken.yml'), read(CONFIG).replace('- name: webhook', '- name: web-hook'));
+    const check = amtool(['check-config', join(dir, 'broken.yml')]);
+    expect(check.stdout + check.stderr).toMatch(/undefined receiver "webhook"/);
+    expect(check.status).not.toBe(0);
+  });
+
+  it('routes every alert of alerts.yml to the webhook receiver, resolved ones too', () => {
+    const { groups } = parse(read('deploy/prometheus/alerts.yml')) as {
+      groups: { rules: { alert: string; labels: Record<string, string> }[] }[];
+    };
+    const alerts = groups.flatMap((g) => g.rules);
+    expect(alerts.length).toBe(8);
+    for (const { alert, labels } of alerts) {
+      const labelArgs = Object.entries({ alertname: alert, campaign: '2024_ETB_NBL', ...labels }).map(
+        ([k, v]) => `${k}=${v}`,
+      );
+      const routed = amtool(['config', 'routes', 'test', `--config.file=${CONFIG}`, ...labelArgs]);
+      expect({ alert, receiver: routed.stdout.trim() }).toEqual({ alert, receiver: 'webhook' });
+    }
+    const config = parse(read(CONFIG)) as {
+      receivers: { name: string; webhook_configs?: { url: string; send_resolved?: boolean }[] }[];
+    };
+    const [webhook] = config.receivers.find((r) => r.name === 'webhook')!.webhook_configs!;
+    expect(new URL(webhook!.url).protocol).toMatch(/^https?:$/);
+    expect(webhook!.send_resolved).toBe(true);
   });
 });
