@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   ProviderAuthError,
   ProviderNotFoundError,
   ProviderRequestError,
+  ProviderTransientError,
   ProviderUnreachableError,
   type ProviderName,
 } from '../shared/errors';
@@ -34,9 +36,30 @@ function workerName(): string {
 }
 
 /**
+ * Attempts a connection check gets when the provider cannot be reached at all (refused, no such
+ * host, no route, a certificate it cannot trust, no answer in time): a wrong setting or a service
+ * that is down, which the sync's ten attempts over four minutes would only hide.
+ */
+export const UNREACHABLE_ATTEMPTS = 3;
+
+/** Network failures that mean "cannot be reached" rather than a passing error (reset, 5xx, bad body). */
+function unreachable(err: unknown): boolean {
+  if (!(err instanceof ProviderTransientError) || err.status !== undefined) return false;
+  if (/ timed out after /.test(err.message)) return true;
+  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  return (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)$|CERT|SELF_SIGNED|ERR_TLS/.test(
+      code,
+    )
+  );
+}
+
+/**
  * The error a sync's connection check fails with: what went wrong, with the provider, its URL, the
  * worker, and the setting that fixes it. Credentials refused and requests refused are not retried;
- * an unreachable provider is tried a few times by the check's retry policy.
+ * an unreachable provider gets {@link UNREACHABLE_ATTEMPTS} quick attempts; a passing error (5xx,
+ * a reset, a rate limit) is retried as any activity is, and keeps its own type.
  */
 export function connectionFailure(provider: ProviderName, url: string, err: unknown): Error {
   const s = SETTINGS[provider];
@@ -58,12 +81,22 @@ export function connectionFailure(provider: ProviderName, url: string, err: unkn
           ? ": it is the store's address, without /edd-api (the client adds /edd-api/v2)."
           : '.'),
     );
+  if (!unreachable(err)) return err instanceof Error ? err : new Error(reason);
   return new ProviderUnreachableError(
     provider,
     url,
     // No cause: the reason is in the message, and a failure's innermost cause is what people are shown.
     `${at} could not be reached from worker ${worker} (${reason}). Check ${s.url} in the worker's environment, and that ${s.name} is up and reachable from the worker.`,
   );
+}
+
+/** This activity attempt's number (1 outside an activity, e.g. a plain script). */
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
 }
 
 /**
@@ -78,7 +111,10 @@ export function connectionActivities({ providers, logger }: ActivityDeps) {
     try {
       await client.validateConnection();
     } catch (err) {
-      throw connectionFailure(provider, client.baseUrl, err);
+      const failure = connectionFailure(provider, client.baseUrl, err);
+      if (failure instanceof ProviderUnreachableError && attempt() >= UNREACHABLE_ATTEMPTS)
+        throw ApplicationFailure.create({ type: failure.name, message: failure.message, nonRetryable: true });
+      throw failure;
     }
     const latencyMs = Math.round(performance.now() - started);
     logger.debug({ provider, latencyMs }, 'provider connection ok');

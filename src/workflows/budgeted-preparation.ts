@@ -1,22 +1,18 @@
-import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities, CampaignResources } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { mailerliteTaskQueue } from '../shared/names';
+import { ACTIVITY_RETRY } from './retry';
 
 /** MailerLite requests `ensureCampaignResources` makes to look: the campaign's groups, the fields. */
 export const PROVISIONING_LOOKUPS = 2;
 
 /**
- * The connection checks are tried three times within about 3 s, not with the sync's ten attempts
- * over four minutes: a provider that is down or refuses the worker's settings fails the run at
- * once, with the setting to fix, instead of leaving it "preparing".
+ * The connection checks retry as any activity does, but fail the run at once, naming the setting
+ * to fix, when the provider refuses the worker's credentials or requests (not retried), or cannot
+ * be reached at all (refused, no such host, no answer: its third attempt, within about 3 s, is
+ * final; see `UNREACHABLE_ATTEMPTS`). A passing error (a 5xx, a reset, a rate limit) is retried.
  */
-const CHECK_RETRY: RetryPolicy = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumAttempts: 3,
-  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-};
+const CHECK_RETRY = ACTIVITY_RETRY;
 
 /** Two minutes: an EDD read is tried three times in place, each within the 30 s HTTP timeout. */
 const CHECK_TIMEOUT = '2m';

@@ -139,6 +139,32 @@ describe('a provider the worker cannot use fails the sync at once, naming the se
   });
 });
 
+describe('a passing error is not mistaken for a wrong setting', () => {
+  it('EDD answering 503 to the connection check for a while: the check is retried and the sync completes', async () => {
+    await withStack({}, async (stack) => {
+      const campaign = uniqueCampaign();
+      await withWorker(temporal, stack.activities, async (tq) => {
+        // Nine answers: three attempts of the check, each trying its read three times in place.
+        await setFaults(stack.edd, {
+          routeFaults: [{ method: 'GET', path: '/edd-api/v2/customers', status: 503, times: 9 }],
+        });
+        const handle = await startSync(temporal.client, tq, {
+          campaign,
+          productId: albums(stack.dataset)[0]!.id,
+        });
+        await expect(handle.result()).resolves.toMatchObject({ status: 'completed' });
+        const activities = await scheduledActivities(handle.workflowId, handle.firstExecutionRunId);
+        expect(activities).toContain('fetchPurchasersPage');
+        const history = await readRunHistory(temporal.client, handle.workflowId, handle.firstExecutionRunId);
+        const attempts = history.find(
+          (e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt! > 3,
+        );
+        expect(attempts).toBeDefined();
+      });
+    });
+  });
+});
+
 describe('a sync that retries shows it', () => {
   it('sync status names the retrying activity, its attempt and its last error; the run then completes', async () => {
     await withStack({}, async (stack) => {
