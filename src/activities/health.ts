@@ -17,7 +17,6 @@ import {
   listSyncScheduleSummaries,
   pauseSchedulesForHealth,
   queryString,
-  queuesWithoutWorkflowPollers,
   resumeSchedulesHeldByHealth,
 } from '../client/system';
 import { DURATION_PATTERN, parseDuration } from '../shared/duration';
@@ -332,14 +331,9 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
       const since = new Date(Date.now() - input.failureWindowMs);
       const prefix = input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {};
       const [runs, failures] = await Promise.all([
-        listRunningSyncs(client, prefix),
+        listRunningSyncs(client, { ...prefix, checkPollers: true }),
         listRecentFailures(client, { taskQueue: input.taskQueue, ...prefix, since }),
       ]);
-      const unpolled = await queuesWithoutWorkflowPollers(
-        client,
-        runs.running.map((r) => r.taskQueue),
-      );
-      for (const r of runs.running) r.taskQueuePolled = !unpolled.has(r.taskQueue);
       return {
         checkedAt: new Date().toISOString(),
         ...runs,

@@ -81,6 +81,11 @@ export interface ScanOptions {
   limit?: number;
   /** How long a progress query may take. Default 5 s. */
   queryTimeoutMs?: number;
+  /**
+   * Check whether a worker polls each sync's task queue (`taskQueuePolled`), and do not query the
+   * progress of a sync nobody polls (the query would wait out its timeout). Default false.
+   */
+  checkPollers?: boolean;
 }
 
 function scope(opts: { taskQueue?: string }): string {
@@ -174,6 +179,12 @@ export async function listRunningSyncs(
     }
   }
   const timeout = opts.queryTimeoutMs ?? 5000;
+  const unpolled = opts.checkPollers
+    ? await queuesWithoutWorkflowPollers(
+        client,
+        syncs.map((s) => s.taskQueue),
+      )
+    : undefined;
   const running: RunningSyncInfo[] = [];
   // A few at a time: each is a query (answered by a worker) and a describe.
   for (let i = 0; i < syncs.length; i += 10) {
@@ -189,14 +200,19 @@ export async function listRunningSyncs(
             startedAt: s.startedAt.toISOString(),
             ...(s.trigger !== undefined ? { trigger: s.trigger } : {}),
             pendingActivities: [],
+            ...(unpolled ? { taskQueuePolled: !unpolled.has(s.taskQueue) } : {}),
           };
-          try {
-            const progress = await client.withDeadline(Date.now() + timeout, () =>
-              handle.query<SyncProgress>('progress'),
-            );
-            info.progress = briefProgress(progress);
-          } catch (err) {
-            info.progressError = err instanceof Error ? err.message : String(err);
+          if (info.taskQueuePolled === false) {
+            info.progressError = `no worker polls task queue ${s.taskQueue}`;
+          } else {
+            try {
+              const progress = await client.withDeadline(Date.now() + timeout, () =>
+                handle.query<SyncProgress>('progress'),
+              );
+              info.progress = briefProgress(progress);
+            } catch (err) {
+              info.progressError = err instanceof Error ? err.message : String(err);
+            }
           }
           try {
             const described = await handle.describe();
