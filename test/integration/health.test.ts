@@ -96,8 +96,12 @@ async function webhookReceiver(statuses: number[] = []) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/health`,
     received,
-    /** The alerts delivered (answered 2xx). */
-    alerts: () => received.filter((r) => r.status < 300).flatMap((r) => r.body.alerts),
+    /**
+     * The health alerts delivered (answered 2xx). The same URL may also get other notifications
+     * (a failed sync's), which are not health's.
+     */
+    alerts: () =>
+      received.filter((r) => r.status < 300 && r.body.kind === 'health-alert').flatMap((r) => r.body.alerts),
     close: () =>
       new Promise((resolve) => {
         server.close(resolve);
