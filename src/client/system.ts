@@ -375,8 +375,9 @@ async function untouchedSince(client: Client, held: HeldPause): Promise<boolean>
 }
 
 /**
- * The schedules health holds paused, from the latest completed health run of each task queue (the
- * mark lives in health's reports, see {@link HeldPause}).
+ * The schedules health holds paused, from the latest completed health run of each task queue among
+ * the newest 50 health runs (the mark lives in health's reports, see {@link HeldPause}). A
+ * deployment whose health has not run for that long shows its pauses as a person's.
  */
 export async function healthHeldPauses(client: Client): Promise<HeldPause[]> {
   const query = `WorkflowType = '${WORKFLOW_TYPES.systemHealth}' AND ExecutionStatus = 'Completed'`;
@@ -387,7 +388,7 @@ export async function healthHeldPauses(client: Client): Promise<HeldPause[]> {
     const current = newest.get(run.taskQueue);
     if (!current || closedAt > current.closedAt)
       newest.set(run.taskQueue, { workflowId: run.workflowId, runId: run.runId, closedAt });
-    if (++seen >= 200) break;
+    if (++seen >= 50) break;
   }
   const reports = await Promise.all(
     [...newest.values()].map((r) =>
