@@ -2,44 +2,61 @@ import { cpus, freemem, hostname, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { SyncAlreadyRunningError } from '../client/errors';
 import { startSync } from '../client/sync-start';
 import {
+  campaignHasSyncRuns,
   deploymentQueues,
   describePollers,
+  lastSuccessfulSync,
   listRecentFailures,
   listRunningSyncs,
-  pauseSyncSchedules,
+  listSyncScheduleSummaries,
+  pauseSchedulesForHealth,
   queryString,
-  resumeSyncSchedules,
+  resumeSchedulesHeldByHealth,
 } from '../client/system';
+import { DURATION_PATTERN, parseDuration } from '../shared/duration';
 import {
   DEFAULT_HEALTH_THRESHOLDS,
   HEALTH_RESTART_TRIGGER,
   HEALTH_STATUSES,
+  type CadenceCheck,
+  type CadenceFacts,
   type CampaignScan,
   type HealthAlert,
   type HealthReport,
+  type HealthSettings,
   type HealthStatus,
   type HealthThresholds,
+  type HeldPause,
+  type PreviousReport,
   type ResourceCheck,
   type ServiceCheck,
   type ServiceName,
   type WorkersCheck,
 } from '../shared/health';
-import { WORKFLOW_TYPES } from '../shared/names';
-import { HEALTH_STATUS, SYNC_TRIGGER } from '../shared/search-attributes';
+import { campaignFromWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import { HEALTH_STATUS, SEARCH_ATTRIBUTES, SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncInput } from '../shared/sync-types';
 import type { ActivityDeps } from './deps';
+import { takeScheduleToStart } from './schedule-latency';
 
-/** What the health workflow learns before checking: the worker's thresholds and the previous report's status. */
+/** What the health workflow learns before checking: the worker's settings and the previous reports. */
 export interface HealthContext {
   thresholds: HealthThresholds;
   webhookConfigured: boolean;
-  previous?: { status: HealthStatus; workflowId: string; closedAt: string };
+  /** HEALTH_PAUSE_ON_OVERLOAD: the default of the run's `pauseOnOverload`. */
+  pauseOnOverload: boolean;
+  /** HEALTH_INTERVAL, ms, when known. */
+  intervalMs?: number;
+  /** The latest completed report of the task queue, with what it carries for this one. */
+  previous?: PreviousReport;
+  /** The statuses of the latest completed runs of the task queue, newest first (their HealthStatus). */
+  recentStatuses: HealthStatus[];
 }
 
 export interface RecoverStuckSyncInput {
@@ -72,6 +89,15 @@ export interface HealthWebhookPayload {
   alerts: HealthAlert[];
   findings: string[];
 }
+
+/** How many recent health runs the context reads (statuses for the alert hysteresis, the previous report). */
+const RECENT_RUNS = 20;
+
+/** How far back the cadence check looks for unscheduled campaigns' runs the first time (the setting is new). */
+const SETTING_DISCOVERY_MS = 7 * 86_400_000;
+
+/** Runs read at most when discovering unscheduled campaigns. */
+const SETTING_DISCOVERY_RUNS = 1000;
 
 /** How long a cancelled stuck sync gets to close before it is terminated. */
 const CANCEL_GRACE_MS = 60_000;
@@ -115,7 +141,10 @@ function errorType(err: unknown): string | undefined {
  * overload pauses, metrics and alerts. Checks that read Temporal use the worker's client.
  */
 export function healthActivities({ providers, logger, metrics, temporal, health }: ActivityDeps) {
-  const thresholds = health?.thresholds ?? DEFAULT_HEALTH_THRESHOLDS;
+  // ActivityDeps declares `health` with thresholds and the webhook; the worker's configuration
+  // (healthSettingsFrom) hands over the whole HealthSettings, which this reads.
+  const settings: HealthSettings | undefined = health;
+  const thresholds = settings?.thresholds ?? DEFAULT_HEALTH_THRESHOLDS;
 
   const requireClient = (): Client => {
     if (temporal) return temporal.client;
@@ -149,21 +178,52 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
 
   return {
     async healthContext(input: { taskQueue: string; workflowId: string }): Promise<HealthContext> {
-      const context: HealthContext = { thresholds, webhookConfigured: Boolean(health?.webhookUrl) };
+      const context: HealthContext = {
+        thresholds,
+        webhookConfigured: Boolean(settings?.webhookUrl),
+        pauseOnOverload: settings?.pauseOnOverload ?? false,
+        ...(settings?.intervalMs !== undefined ? { intervalMs: settings.intervalMs } : {}),
+        recentStatuses: [],
+      };
       if (!temporal) return context;
       try {
         const query =
           `WorkflowType = '${WORKFLOW_TYPES.systemHealth}' AND ExecutionStatus = 'Completed' ` +
           `AND TaskQueue = ${queryString(input.taskQueue)}`;
-        let seen = 0;
-        for await (const run of temporal.client.workflow.list({ query, pageSize: 20 })) {
+        const runs: { workflowId: string; runId: string; closedAt: string; status?: HealthStatus }[] = [];
+        for await (const run of temporal.client.workflow.list({ query, pageSize: RECENT_RUNS })) {
           const status = run.typedSearchAttributes.get(HEALTH_STATUS);
           const closedAt = run.closeTime?.toISOString();
-          if (status && closedAt && HEALTH_STATUSES.includes(status as HealthStatus)) {
-            if (!context.previous || closedAt > context.previous.closedAt)
-              context.previous = { status: status as HealthStatus, workflowId: run.workflowId, closedAt };
-          }
-          if (++seen >= 20) break;
+          if (closedAt)
+            runs.push({
+              workflowId: run.workflowId,
+              runId: run.runId,
+              closedAt,
+              ...(status && HEALTH_STATUSES.includes(status as HealthStatus)
+                ? { status: status as HealthStatus }
+                : {}),
+            });
+          if (runs.length >= RECENT_RUNS) break;
+        }
+        runs.sort((a, b) => b.closedAt.localeCompare(a.closedAt));
+        context.recentStatuses = runs.flatMap((r) => (r.status ? [r.status] : []));
+        const newest = runs[0];
+        if (newest) {
+          const report = await temporal.client.workflow
+            .getHandle<() => Promise<HealthReport>>(newest.workflowId, newest.runId)
+            .result();
+          context.previous = {
+            workflowId: report.workflowId,
+            checkedAt: report.checkedAt,
+            status: report.status,
+            ...(report.carry ? { carry: report.carry } : {}),
+          };
+          // Without the HealthStatus search attribute the runs have no status to list: the
+          // previous report's own streak stands in for them.
+          if (context.recentStatuses.length === 0)
+            context.recentStatuses = Array<HealthStatus>(
+              Math.min(RECENT_RUNS, report.statusTrend?.streak ?? 1),
+            ).fill(report.status);
         }
       } catch (err) {
         logger.warn(
@@ -180,11 +240,21 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
       return { checkedAt: new Date().toISOString(), queues };
     },
 
-    /** Memory, load, free memory and event-loop delay of the worker process (and host) running it. */
+    /**
+     * The worker process's own signals (memory, heap against its limit, event-loop delay, and how
+     * long activities waited to start on its main task queue since its previous check), and the
+     * host's load and free memory as information.
+     */
     async checkResources(): Promise<ResourceCheck> {
       const eventLoopDelayMs = await eventLoopDelay();
       const mem = process.memoryUsage();
       const [l1 = 0, l5 = 0, l15 = 0] = loadavg();
+      let taskQueue: string | undefined;
+      try {
+        taskQueue = Context.current().info.taskQueue;
+      } catch {
+        taskQueue = undefined;
+      }
       return {
         checkedAt: new Date().toISOString(),
         host: hostname(),
@@ -202,27 +272,39 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
         loadAverage: [l1, l5, l15],
         cpus: cpus().length || 1,
         eventLoopDelayMs,
+        ...(taskQueue !== undefined ? { scheduleToStartMs: takeScheduleToStart(taskQueue) } : {}),
       };
     },
 
-    /** Temporal's frontend answers (system info), and whether the HealthStatus search attribute is registered. */
+    /**
+     * Temporal's frontend answers (system info), and which of the project's search attributes the
+     * namespace lacks (a sync setting a missing one fails every workflow task).
+     */
     async checkTemporal(): Promise<ServiceCheck> {
       const client = requireClient();
-      let registered: boolean | undefined;
+      const namespace = client.options.namespace;
+      let registered: Set<string> | undefined;
       const check = await timeService('temporal', async () => {
         await client.workflowService.getSystemInfo({});
       });
       if (check.ok) {
         try {
-          const attrs = await client.connection.operatorService.listSearchAttributes({
-            namespace: client.options.namespace,
-          });
-          registered = HEALTH_STATUS.name in (attrs.customAttributes ?? {});
+          const attrs = await client.connection.operatorService.listSearchAttributes({ namespace });
+          registered = new Set(Object.keys(attrs.customAttributes ?? {}));
         } catch {
           registered = undefined;
         }
       }
-      return { ...check, ...(registered !== undefined ? { healthSearchAttribute: registered } : {}) };
+      if (!registered) return { ...check, namespace };
+      return {
+        ...check,
+        namespace,
+        healthSearchAttribute: registered.has(HEALTH_STATUS.name),
+        missingSearchAttributes: SEARCH_ATTRIBUTES.filter((key) => !registered.has(key.name)).map((key) => ({
+          name: key.name,
+          type: key.type,
+        })),
+      };
     },
 
     /** One EDD request (`GET /customers?number=1`) with the worker's credentials. */
@@ -235,7 +317,11 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
       return timeService('mailerlite', () => providers.mailerlite.validateConnection());
     },
 
-    /** Running syncs with progress, lock holders, and the failed syncs of the window, on one task queue. */
+    /**
+     * Every running campaign sync, whatever its task queue (a sync started on a queue no worker
+     * polls holds its campaign's lock all the same), with its progress and whether any worker polls
+     * its queue; lock holders; and the failed syncs of the window on the deployment's task queue.
+     */
     async scanCampaigns(input: {
       taskQueue: string;
       campaignPrefix?: string;
@@ -243,13 +329,10 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
     }): Promise<CampaignScan> {
       const client = requireClient();
       const since = new Date(Date.now() - input.failureWindowMs);
-      const scope = {
-        taskQueue: input.taskQueue,
-        ...(input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {}),
-      };
+      const prefix = input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {};
       const [runs, failures] = await Promise.all([
-        listRunningSyncs(client, scope),
-        listRecentFailures(client, { ...scope, since }),
+        listRunningSyncs(client, { ...prefix, checkPollers: true }),
+        listRecentFailures(client, { taskQueue: input.taskQueue, ...prefix, since }),
       ]);
       return {
         checkedAt: new Date().toISOString(),
@@ -258,6 +341,102 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
         failuresTotal: failures.total,
         failuresSince: since.toISOString(),
       };
+    },
+
+    /**
+     * What the cadence of each campaign is judged on: the deployment's campaign sync schedules that
+     * are not paused (interval from the spec, or for a cron or calendar the largest gap between its
+     * next runs; overdue after the interval plus the time a run may take, its `timeout`, which
+     * defaults to the interval), and, when `overdueAfterMs` is given (HEALTH_SYNC_OVERDUE_AFTER),
+     * the campaigns without a schedule that have syncs in Temporal: those the previous report
+     * judged, and those with runs started since it. Each with its last successful sync.
+     */
+    async checkSyncCadence(input: {
+      taskQueue: string;
+      campaignPrefix?: string;
+      overdueAfterMs?: number;
+      /** Campaigns the previous report judged by the setting. */
+      knownCampaigns?: string[];
+      /** When the previous report checked (unscheduled campaigns' runs are looked for since then). */
+      previousCheckedAt?: string;
+      /** Since when each judged campaign was expected to succeed, from the previous report. */
+      since?: Record<string, string>;
+    }): Promise<CadenceCheck> {
+      const client = requireClient();
+      const checkedAt = new Date().toISOString();
+      const facts: CadenceFacts[] = [];
+      const scheduled = new Set<string>();
+      const summaries = await listSyncScheduleSummaries(
+        client,
+        input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {},
+      );
+      for (const s of summaries) {
+        scheduled.add(s.campaign);
+        if (s.state.paused) continue;
+        let d;
+        try {
+          d = await client.schedule.getHandle(s.scheduleId).describe();
+        } catch (err) {
+          if (err instanceof ScheduleNotFoundError) continue;
+          throw err;
+        }
+        if (d.state.paused || d.action.type !== 'startWorkflow' || d.action.taskQueue !== input.taskQueue)
+          continue;
+        const intervalMs = scheduleIntervalMs(d.spec, d.info.nextActionTimes);
+        if (intervalMs === undefined) continue;
+        const timeout = (d.action.args?.[0] as { timeout?: unknown } | undefined)?.timeout;
+        const runAllowanceMs =
+          typeof timeout === 'string' && DURATION_PATTERN.test(timeout.trim())
+            ? parseDuration(timeout)
+            : intervalMs;
+        const last = await lastSuccessfulSync(client, s.campaign);
+        const updated = d.info.lastUpdatedAt ?? d.info.createdAt;
+        facts.push({
+          campaign: s.campaign,
+          source: 'schedule',
+          scheduleId: s.scheduleId,
+          intervalMs,
+          runAllowanceMs,
+          overdueAfterMs: intervalMs + runAllowanceMs,
+          lastSuccessAt: last?.closedAt ?? null,
+          expectedSince: (updated > d.info.createdAt ? updated : d.info.createdAt).toISOString(),
+        });
+      }
+
+      if (input.overdueAfterMs !== undefined) {
+        // Campaigns without a schedule: known from the previous report, or with runs started since.
+        const firstSeen = new Map<string, string>();
+        for (const c of input.knownCampaigns ?? [])
+          firstSeen.set(c, input.since?.[c] ?? input.previousCheckedAt ?? checkedAt);
+        const from = input.knownCampaigns
+          ? new Date(Date.parse(input.previousCheckedAt ?? checkedAt) - 3_600_000)
+          : new Date(Date.now() - SETTING_DISCOVERY_MS);
+        const query = `WorkflowType = '${WORKFLOW_TYPES.campaignSync}' AND StartTime > ${queryString(from.toISOString())}`;
+        let read = 0;
+        for await (const run of client.workflow.list({ query, pageSize: 200 })) {
+          const campaign = campaignFromWorkflowId(run.workflowId);
+          if (campaign && (!input.campaignPrefix || campaign.startsWith(input.campaignPrefix))) {
+            const started = run.startTime.toISOString();
+            const seen = firstSeen.get(campaign);
+            if (seen === undefined || started < seen) firstSeen.set(campaign, started);
+          }
+          if (++read >= SETTING_DISCOVERY_RUNS) break;
+        }
+        for (const [campaign, expectedSince] of [...firstSeen].sort(([a], [b]) => a.localeCompare(b))) {
+          if (scheduled.has(campaign)) continue;
+          const last = await lastSuccessfulSync(client, campaign);
+          // A campaign whose runs have all left visibility (the namespace's retention) is no longer judged.
+          if (!last && !(await campaignHasSyncRuns(client, campaign))) continue;
+          facts.push({
+            campaign,
+            source: 'setting',
+            overdueAfterMs: input.overdueAfterMs,
+            lastSuccessAt: last?.closedAt ?? null,
+            expectedSince,
+          });
+        }
+      }
+      return { checkedAt, campaigns: facts };
     },
 
     /**
@@ -349,24 +528,32 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
       }
     },
 
-    /** Overloaded: pauses the task queue's campaign sync schedules that are running (see `pauseSyncSchedules`). */
+    /**
+     * Overloaded: pauses the task queue's campaign sync schedules that are running, keeping their
+     * notes; returns health's marks, which its report carries (see `pauseSchedulesForHealth`).
+     */
     async pauseSchedulesForOverload(input: {
       taskQueue: string;
       campaignPrefix?: string;
       reason: string;
-    }): Promise<{ paused: string[] }> {
-      const paused = await pauseSyncSchedules(requireClient(), { ...input, at: new Date() });
-      if (paused.length > 0)
-        logger.warn({ schedules: paused, reason: input.reason }, 'health: overloaded, sync schedules paused');
-      return { paused };
+    }): Promise<{ held: HeldPause[] }> {
+      const held = await pauseSchedulesForHealth(requireClient(), { ...input, at: new Date() });
+      if (held.length > 0)
+        logger.warn(
+          { schedules: held.map((h) => h.scheduleId), reason: input.reason },
+          'health: overloaded, sync schedules paused',
+        );
+      return { held };
     },
 
-    /** Recovered: unpauses the schedules health paused; those a person paused stay paused. */
+    /**
+     * No longer overloaded: unpauses the schedules health holds paused that nobody changed since;
+     * those a person changed are released as they are.
+     */
     async resumeSchedulesAfterOverload(input: {
-      taskQueue: string;
-      campaignPrefix?: string;
-    }): Promise<{ resumed: string[]; keptPaused: string[] }> {
-      const result = await resumeSyncSchedules(requireClient(), input);
+      held: HeldPause[];
+    }): Promise<{ resumed: string[]; keptPaused: string[]; released: string[] }> {
+      const result = await resumeSchedulesHeldByHealth(requireClient(), input.held);
       if (result.resumed.length > 0)
         logger.warn({ schedules: result.resumed }, 'health: recovered, sync schedules resumed');
       return result;
@@ -396,7 +583,7 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
      * attempt (Temporal retries it); another non-2xx answer fails it for good.
      */
     async postHealthWebhook(payload: HealthWebhookPayload): Promise<{ sent: boolean }> {
-      const url = health?.webhookUrl;
+      const url = settings?.webhookUrl;
       if (!url) return { sent: false };
       let res: Response;
       try {
@@ -422,4 +609,29 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
       });
     },
   };
+}
+
+/**
+ * The interval of a schedule's spec, ms: its one interval, or else (a cron expression, calendars,
+ * several intervals) the largest gap between its next action times. Undefined when neither says.
+ */
+export function scheduleIntervalMs(
+  spec: { intervals?: { every: unknown }[]; calendars?: unknown[]; cronExpressions?: unknown[] },
+  nextActionTimes: Date[],
+): number | undefined {
+  const intervals = spec.intervals ?? [];
+  if (
+    intervals.length === 1 &&
+    (spec.calendars ?? []).length === 0 &&
+    (spec.cronExpressions ?? []).length === 0
+  ) {
+    const every = Number(intervals[0]!.every);
+    if (Number.isFinite(every) && every > 0) return every;
+  }
+  let largest: number | undefined;
+  for (let i = 1; i < nextActionTimes.length; i++) {
+    const gap = nextActionTimes[i]!.getTime() - nextActionTimes[i - 1]!.getTime();
+    if (largest === undefined || gap > largest) largest = gap;
+  }
+  return largest;
 }

@@ -10,6 +10,7 @@ import { pageWriteActivities } from './page-writes';
 import { provisioningActivities } from './provisioning';
 import { reportActivities } from './report';
 import { withLiveness, withRetryHints } from './retry-hints';
+import { withScheduleToStart } from './schedule-latency';
 import { sourceActivities } from './source';
 import { statsActivities } from './stats';
 import { transitionActivities } from './transition';
@@ -64,7 +65,13 @@ export const MAILERLITE_QUEUE_ACTIVITIES = [
 /** Activities that heartbeat with their own progress details (never overwritten by a liveness beat). */
 const SELF_HEARTBEATING = new Set(['writeRecordsPage', 'recoverStuckSync']);
 
-/** Builds every activity of the campaign sync from its dependencies. */
+const MAILERLITE_QUEUE = new Set<string>(MAILERLITE_QUEUE_ACTIVITIES);
+
+/**
+ * Builds every activity of the campaign sync from its dependencies. Those of the main task queue
+ * record their schedule-to-start wait for the health check (src/activities/schedule-latency.ts);
+ * the MailerLite queue's do not (their waits are the rate limit).
+ */
 export function createActivities(deps: ActivityDeps) {
   const all = {
     ...connectionActivities(deps),
@@ -85,7 +92,8 @@ export function createActivities(deps: ActivityDeps) {
   return Object.fromEntries(
     Object.entries(all).map(([name, fn]) => {
       const hinted = withRetryHints(fn as (...a: unknown[]) => Promise<unknown>);
-      return [name, SELF_HEARTBEATING.has(name) ? hinted : withLiveness(hinted)];
+      const live = SELF_HEARTBEATING.has(name) ? hinted : withLiveness(hinted);
+      return [name, MAILERLITE_QUEUE.has(name) ? live : withScheduleToStart(live)];
     }),
   ) as typeof all;
 }

@@ -1,4 +1,5 @@
 import { ConfigError, EnvSchema, loadConfig, providerSettings } from '../config';
+import { HEALTH_ENV_DEFAULTS } from '../config/health';
 
 export interface ConfigCheck {
   ok: boolean;
@@ -28,8 +29,12 @@ export function checkConfig(env: NodeJS.ProcessEnv): ConfigCheck {
     if (!(err instanceof ConfigError)) throw err;
     problems = err.problems;
   }
-  // Defaults, to show for unset variables even when another variable is invalid.
-  const defaults = (EnvSchema.safeParse({}).data ?? {}) as Record<string, unknown>;
+  // Defaults, to show for unset variables even when another variable is invalid. The health
+  // thresholds have theirs in the thresholds' defaults, not in the schema.
+  const defaults = {
+    ...HEALTH_ENV_DEFAULTS,
+    ...((EnvSchema.safeParse({}).data ?? {}) as Record<string, unknown>),
+  } as Record<string, unknown>;
   const variables = names.map((name) => {
     const raw = env[name];
     const given = raw !== undefined && raw.trim() !== '';

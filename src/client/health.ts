@@ -12,6 +12,7 @@ import {
   formatMs,
   HealthInputSchema,
   isCheckError,
+  unpolledAdvice,
   type HealthInput,
   type HealthReport,
 } from '../shared/health';
@@ -32,6 +33,14 @@ export interface HealthScheduleResult {
   outcome: 'created' | 'updated' | 'unchanged';
 }
 
+/**
+ * The User Metadata summary of a health run (the Web UI's workflow list shows it), so the syncs
+ * are easy to tell from the health checks in the list.
+ */
+export function healthRunSummary(trigger: string): string {
+  return `health check (${trigger.startsWith('schedule:') ? 'schedule' : trigger})`;
+}
+
 function healthAction(
   taskQueue: string,
   scheduleId: string,
@@ -44,6 +53,7 @@ function healthAction(
     workflowId: scheduleId,
     args: [{ trigger: `schedule:${scheduleId}` }],
     workflowExecutionTimeout: HEALTH_RUN_TIMEOUT,
+    staticSummary: healthRunSummary('schedule'),
   };
 }
 
@@ -51,7 +61,8 @@ function healthAction(
  * Installs the health schedule of a task queue (ID `campaign-sync-health`, or
  * `campaign-sync-health-<queue>` for a queue other than the default), idempotently: an existing
  * schedule keeps its ID and its paused state, and gets the interval and action wanted when they
- * differ. Overlap SKIP (a tick while a run is still going is dropped), catch-up window one minute.
+ * differ. Overlap SKIP (a tick while a run is still going is dropped), catch-up window one minute;
+ * each run has the summary `health check (schedule)` in the Web UI's list.
  */
 export async function installHealthSchedule(
   client: Client,
@@ -87,6 +98,7 @@ export async function installHealthSchedule(
     (current.spec.calendars ?? []).length === 0 &&
     current.action.workflowType === WORKFLOW_TYPES.systemHealth &&
     current.action.taskQueue === opts.taskQueue &&
+    current.action.staticSummary === action.staticSummary &&
     current.policies.overlap === ScheduleOverlapPolicy.SKIP;
   if (same) return { scheduleId, every: opts.every, outcome: 'unchanged' };
   await handle.update<HealthWorkflow>((previous) => ({
@@ -128,7 +140,10 @@ export async function describeHealthSchedule(
   }
 }
 
-/** Starts a health run now (workflow ID `<schedule ID>-manual-<time>`) and waits for its report. */
+/**
+ * Starts a health run now (workflow ID `<schedule ID>-manual-<time>`, summary `health check (cli)`)
+ * and waits for its report.
+ */
 export async function runHealthNow(
   client: Client,
   opts: { taskQueue: string; input?: HealthInput },
@@ -144,6 +159,7 @@ export async function runHealthNow(
     workflowId: manualHealthWorkflowId(opts.taskQueue, new Date()),
     args: [input],
     workflowExecutionTimeout: HEALTH_RUN_TIMEOUT,
+    staticSummary: healthRunSummary(input.trigger ?? 'manual'),
   });
   return handle.result();
 }
@@ -187,9 +203,12 @@ function ago(iso: string | null, now: number): string {
 /** A health report for people. */
 export function formatHealthReport(r: HealthReport): string {
   const now = Date.parse(r.checkedAt);
+  const t = r.statusTrend;
   const lines = [
     `Health: ${r.status.toUpperCase()} (score ${r.score}) at ${r.checkedAt}` +
       `${r.previousStatus ? `, previously ${r.previousStatus}` : ''} — run ${r.workflowId} (${r.trigger}, ${formatMs(r.durationMs)})`,
+    `  ${t.streak} check${t.streak === 1 ? '' : 's'} in a row ${r.status}; alerts announce a status after ${t.alertAfterRuns}` +
+      ` (announced: ${t.announced}${t.changedFrom ? `, changed from ${t.changedFrom} now` : ''})`,
   ];
   if (r.findings.length > 0) {
     lines.push('Findings:');
@@ -209,11 +228,19 @@ export function formatHealthReport(r: HealthReport): string {
   else {
     const x = r.resources;
     const m = x.memory;
+    const s2s = x.scheduleToStartMs;
     lines.push(
       `Resources (worker ${x.pid} on ${x.host}): RSS ${mb(m.rssBytes)}, heap ${mb(m.heapUsedBytes)} of ${mb(m.heapLimitBytes)}, ` +
-        `load ${x.loadAverage.map((l) => l.toFixed(2)).join(' ')} (${x.cpus} CPUs), ` +
-        `free memory ${mb(m.freeBytes)} of ${mb(m.totalBytes)}, event-loop delay p99 ${x.eventLoopDelayMs.p99} ms ` +
-        `(max ${x.eventLoopDelayMs.max} ms over ${formatMs(x.eventLoopDelayMs.sampledMs)})`,
+        `event-loop delay p99 ${x.eventLoopDelayMs.p99} ms (max ${x.eventLoopDelayMs.max} ms over ${formatMs(x.eventLoopDelayMs.sampledMs)}), ` +
+        (s2s
+          ? s2s.count > 0
+            ? `activity schedule-to-start p99 ${formatMs(s2s.p99)}, max ${formatMs(s2s.max)} (${s2s.count} on ${s2s.taskQueue} over ${formatMs(s2s.sampledMs)})`
+            : `no activity started on ${s2s.taskQueue} over ${formatMs(s2s.sampledMs)}`
+          : 'activity schedule-to-start not measured'),
+    );
+    lines.push(
+      `  host (information, not judged): load ${x.loadAverage.map((l) => l.toFixed(2)).join(' ')} (${x.cpus} CPUs), ` +
+        `free memory ${mb(m.freeBytes)} of ${mb(m.totalBytes)}`,
     );
   }
   lines.push('Services:');
@@ -234,11 +261,19 @@ export function formatHealthReport(r: HealthReport): string {
       const p = s.progress;
       lines.push(
         `  ${s.campaign.padEnd(16)} ${s.state.padEnd(8)} ` +
-          (p
-            ? `${p.phase}: pages ${p.pages}, fetched ${p.fetched}, created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, failed ${p.failed}; progress ${ago(p.updatedAt, now)}`
-            : `progress unknown (${s.progressError ?? 'no answer'})`),
+          (s.state === 'unpolled'
+            ? `on task queue ${s.taskQueue}, which no worker polls`
+            : p
+              ? `${p.phase}: pages ${p.pages}, fetched ${p.fetched}, created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, failed ${p.failed}` +
+                (p.pendingRemovals !== undefined ? `, ${p.pendingRemovals} removals await approval` : '') +
+                `; progress ${ago(p.updatedAt, now)}`
+              : `progress unknown (${s.progressError ?? 'no answer'})`),
       );
     }
+    for (const u of c.unpolled)
+      lines.push(
+        `  UNPOLLED ${u.campaign}: run ${u.runId} on task queue ${u.taskQueue}; ${unpolledAdvice(u.campaign, u.taskQueue)}`,
+      );
     for (const s of c.stuck)
       lines.push(
         `  STUCK ${s.campaign}: ${s.reason}; ${s.action} (${s.why}) -> ${s.outcome ?? 'pending'}` +
@@ -251,13 +286,30 @@ export function formatHealthReport(r: HealthReport): string {
       lines.push(
         `  failed ${f.campaign}: ${f.count}, last ${f.last.status} at ${f.last.closedAt}${f.last.message ? `: ${f.last.message}` : ''}`,
       );
+    if (c.cadenceError) lines.push(`Cadence: not checked: ${c.cadenceError}`);
+    else if (c.cadence.length > 0) {
+      lines.push('Cadence (last successful sync):');
+      for (const e of c.cadence)
+        lines.push(
+          `  ${e.campaign.padEnd(16)} ${e.overdue ? 'OVERDUE ' : 'on time '} ` +
+            `last success ${e.lastSuccessAt ? `${e.lastSuccessAt} (${ago(e.lastSuccessAt, now)})` : 'none'}, ` +
+            (e.source === 'schedule'
+              ? `every ${formatMs(e.intervalMs ?? 0)} (${e.scheduleId})`
+              : 'no schedule (HEALTH_SYNC_OVERDUE_AFTER)') +
+            `, overdue after ${formatMs(e.overdueAfterMs)}`,
+        );
+    }
   }
   const o = r.overload;
   lines.push(
     `Overload: ${o.overloaded === null ? 'unknown' : o.overloaded ? `YES (${o.reasons.join('; ')})` : 'no'}` +
+      (o.overloaded && !o.pauseOnOverload ? '; schedules not paused (HEALTH_PAUSE_ON_OVERLOAD is off)' : '') +
       (o.paused.length ? `; paused ${o.paused.join(', ')}` : '') +
       (o.resumed.length ? `; resumed ${o.resumed.join(', ')}` : '') +
-      (o.keptPaused.length ? `; paused by a person, left alone: ${o.keptPaused.join(', ')}` : '') +
+      (o.keptPaused.length
+        ? `; changed by a person since health paused them, left alone: ${o.keptPaused.join(', ')}`
+        : '') +
+      (o.held.length ? `; held paused by health: ${o.held.join(', ')}` : '') +
       (o.error ? `; ${o.error}` : ''),
   );
   if (r.alerts.length > 0) {
@@ -279,6 +331,9 @@ export function formatHealthTrend(reports: HealthReport[]): string {
     lines.push(
       `  ${r.checkedAt}  ${r.status.padEnd(9)} ${String(r.score).padStart(3)}  findings ${r.findings.length}` +
         (c ? `, running ${c.running.length + c.runningOmitted}, stuck ${c.stuck.length}` : '') +
+        (c && c.cadence.some((e) => e.overdue)
+          ? `, overdue ${c.cadence.filter((e) => e.overdue).length}`
+          : '') +
         (r.overload.overloaded ? ', OVERLOADED' : ''),
     );
   }
@@ -361,6 +416,8 @@ export function trendEntry(r: HealthReport) {
           stuck: c.stuck.length,
           restarted: c.recovered.restarted,
           failed: c.recovered.failed,
+          unpolled: c.unpolled.length,
+          overdue: c.cadence.filter((e) => e.overdue).map((e) => e.campaign),
         }
       : {}),
     overloaded: r.overload.overloaded,

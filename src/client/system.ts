@@ -4,19 +4,27 @@
  * schedules. `status` (the CLI) and the health check's activities both use these.
  * Listings come from Temporal's visibility store, which is eventually consistent.
  */
-import { WorkflowFailedError, type Client, type ScheduleSummary } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import {
+  ScheduleNotFoundError,
+  WorkflowFailedError,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleSummary,
+} from '@temporalio/client';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type {
   CampaignFailures,
+  HealthReport,
+  HeldPause,
   LockRunInfo,
   QueueKind,
   QueuePollers,
   RunningSyncInfo,
   SyncProgressBrief,
 } from '../shared/health';
-import { HEALTH_PAUSE_NOTE_PREFIX } from '../shared/health';
-import { campaignFromWorkflowId, mailerliteTaskQueue, WORKFLOW_TYPES } from '../shared/names';
+import { campaignFromWorkflowId, mailerliteTaskQueue, syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncProgress } from '../shared/sync-types';
 import { failureMessage } from './sync-status';
@@ -73,6 +81,11 @@ export interface ScanOptions {
   limit?: number;
   /** How long a progress query may take. Default 5 s. */
   queryTimeoutMs?: number;
+  /**
+   * Check whether a worker polls each sync's task queue (`taskQueuePolled`), and do not query the
+   * progress of a sync nobody polls (the query would wait out its timeout). Default false.
+   */
+  checkPollers?: boolean;
 }
 
 function scope(opts: { taskQueue?: string }): string {
@@ -98,7 +111,24 @@ export function briefProgress(p: SyncProgress): SyncProgressBrief {
     failed: p.failed,
     startedAt: p.startedAt,
     updatedAt: p.updatedAt,
+    ...(p.phase === 'awaiting-approval' && p.mirror ? { pendingRemovals: p.mirror.toRemove } : {}),
   };
+}
+
+/**
+ * The task queues, among those given, on which no worker polls workflow tasks: a workflow there
+ * runs nothing, not even a cancellation. (Temporal forgets a poller a few minutes after its last poll.)
+ */
+export async function queuesWithoutWorkflowPollers(
+  client: Client,
+  taskQueues: string[],
+): Promise<Set<string>> {
+  const unique = [...new Set(taskQueues)];
+  const pollers = await describePollers(
+    client,
+    unique.map((taskQueue) => ({ taskQueue, kind: 'workflow' as const })),
+  );
+  return new Set(pollers.filter((q) => q.pollers.length === 0).map((q) => q.taskQueue));
 }
 
 /**
@@ -149,6 +179,12 @@ export async function listRunningSyncs(
     }
   }
   const timeout = opts.queryTimeoutMs ?? 5000;
+  const unpolled = opts.checkPollers
+    ? await queuesWithoutWorkflowPollers(
+        client,
+        syncs.map((s) => s.taskQueue),
+      )
+    : undefined;
   const running: RunningSyncInfo[] = [];
   // A few at a time: each is a query (answered by a worker) and a describe.
   for (let i = 0; i < syncs.length; i += 10) {
@@ -164,14 +200,19 @@ export async function listRunningSyncs(
             startedAt: s.startedAt.toISOString(),
             ...(s.trigger !== undefined ? { trigger: s.trigger } : {}),
             pendingActivities: [],
+            ...(unpolled ? { taskQueuePolled: !unpolled.has(s.taskQueue) } : {}),
           };
-          try {
-            const progress = await client.withDeadline(Date.now() + timeout, () =>
-              handle.query<SyncProgress>('progress'),
-            );
-            info.progress = briefProgress(progress);
-          } catch (err) {
-            info.progressError = err instanceof Error ? err.message : String(err);
+          if (info.taskQueuePolled === false) {
+            info.progressError = `no worker polls task queue ${s.taskQueue}`;
+          } else {
+            try {
+              const progress = await client.withDeadline(Date.now() + timeout, () =>
+                handle.query<SyncProgress>('progress'),
+              );
+              info.progress = briefProgress(progress);
+            } catch (err) {
+              info.progressError = err instanceof Error ? err.message : String(err);
+            }
           }
           try {
             const described = await handle.describe();
@@ -249,7 +290,10 @@ export interface SyncScheduleInfo {
   campaign: string;
   paused: boolean;
   note?: string;
-  /** Paused by health because of an overload (health resumes it). */
+  /**
+   * Paused by health because of an overload (health resumes it): health's latest report holds it
+   * paused, and nobody changed the schedule since. The note is the person's, never health's.
+   */
   pausedByHealth: boolean;
   nextRun?: string;
   lastRun?: string;
@@ -269,74 +313,224 @@ function isSyncSchedule(s: ScheduleSummary): boolean {
   );
 }
 
-/** Every campaign sync schedule (ID `campaign-sync-schedule-<CODE>`), paused or not, with its next run. */
-export async function listCampaignSyncSchedules(
+/** The campaign sync schedules (ID `campaign-sync-schedule-<CODE>`) as the listing has them (eventually consistent). */
+export async function listSyncScheduleSummaries(
   client: Client,
   opts: { campaignPrefix?: string } = {},
-): Promise<SyncScheduleInfo[]> {
-  const out: SyncScheduleInfo[] = [];
+): Promise<(ScheduleSummary & { campaign: string })[]> {
+  const out: (ScheduleSummary & { campaign: string })[] = [];
   for await (const s of client.schedule.list()) {
     const campaign = campaignOfSchedule(s.scheduleId);
     if (!isSyncSchedule(s) || !wanted(campaign, opts.campaignPrefix)) continue;
-    const next = s.info.nextActionTimes[0];
-    const last = s.info.recentActions.at(-1);
-    out.push({
-      scheduleId: s.scheduleId,
-      campaign,
-      paused: s.state.paused,
-      ...(s.state.note ? { note: s.state.note } : {}),
-      pausedByHealth: s.state.paused && (s.state.note ?? '').startsWith(HEALTH_PAUSE_NOTE_PREFIX),
-      ...(next ? { nextRun: next.toISOString() } : {}),
-      ...(last ? { lastRun: last.takenAt.toISOString() } : {}),
-    });
+    out.push({ ...s, campaign });
   }
   return out.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
 }
 
 /**
- * Pauses every campaign sync schedule of the task queue that is not paused, with a note marking
- * the pause as health's (so only those are resumed). The listing may lag; each schedule's state is
- * read again (described) before it is paused.
+ * Every campaign sync schedule (ID `campaign-sync-schedule-<CODE>`), paused or not, with its next
+ * run, and whether health holds it paused (read from the latest health reports unless `heldByHealth`
+ * gives them).
  */
-export async function pauseSyncSchedules(
+export async function listCampaignSyncSchedules(
   client: Client,
-  opts: { taskQueue: string; campaignPrefix?: string; reason: string; at: Date },
-): Promise<string[]> {
-  const paused: string[] = [];
-  for (const s of await listCampaignSyncSchedules(client, opts)) {
-    if (s.paused) continue;
-    const handle = client.schedule.getHandle(s.scheduleId);
-    const described = await handle.describe();
-    if (described.state.paused || described.action.taskQueue !== opts.taskQueue) continue;
-    await handle.pause(
-      `${HEALTH_PAUSE_NOTE_PREFIX} at ${opts.at.toISOString()}: overloaded (${opts.reason})`,
-    );
-    paused.push(s.scheduleId);
+  opts: { campaignPrefix?: string; heldByHealth?: HeldPause[] } = {},
+): Promise<SyncScheduleInfo[]> {
+  const summaries = await listSyncScheduleSummaries(client, opts);
+  const anyPaused = summaries.some((s) => s.state.paused);
+  const held = anyPaused ? (opts.heldByHealth ?? (await healthHeldPauses(client))) : [];
+  const heldById = new Map(held.map((h) => [h.scheduleId, h]));
+  return Promise.all(
+    summaries.map(async (s): Promise<SyncScheduleInfo> => {
+      const next = s.info.nextActionTimes[0];
+      const last = s.info.recentActions.at(-1);
+      const mark = s.state.paused ? heldById.get(s.scheduleId) : undefined;
+      return {
+        scheduleId: s.scheduleId,
+        campaign: s.campaign,
+        paused: s.state.paused,
+        ...(s.state.note ? { note: s.state.note } : {}),
+        pausedByHealth: mark ? await untouchedSince(client, mark) : false,
+        ...(next ? { nextRun: next.toISOString() } : {}),
+        ...(last ? { lastRun: last.takenAt.toISOString() } : {}),
+      };
+    }),
+  );
+}
+
+/** A schedule's conflict token as hex: the server changes it at every update, pause, unpause or note. */
+function conflictTokenOf(d: ScheduleDescription): string {
+  return Buffer.from(d.raw.conflictToken ?? new Uint8Array()).toString('hex');
+}
+
+/** Whether a schedule health paused is still paused and unchanged since health paused it. */
+async function untouchedSince(client: Client, held: HeldPause): Promise<boolean> {
+  try {
+    const d = await client.schedule.getHandle(held.scheduleId).describe();
+    return d.state.paused && conflictTokenOf(d) === held.conflictToken;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
   }
-  return paused;
 }
 
 /**
- * Unpauses the campaign sync schedules of the task queue that health paused (their note says so);
- * schedules a person paused stay paused, and are listed as kept.
+ * The schedules health holds paused, from the latest completed health run of each task queue among
+ * the newest 50 health runs (the mark lives in health's reports, see {@link HeldPause}). A
+ * deployment whose health has not run for that long shows its pauses as a person's.
  */
-export async function resumeSyncSchedules(
+export async function healthHeldPauses(client: Client): Promise<HeldPause[]> {
+  const query = `WorkflowType = '${WORKFLOW_TYPES.systemHealth}' AND ExecutionStatus = 'Completed'`;
+  const newest = new Map<string, { workflowId: string; runId: string; closedAt: number }>();
+  let seen = 0;
+  for await (const run of client.workflow.list({ query, pageSize: 50 })) {
+    const closedAt = run.closeTime?.getTime() ?? 0;
+    const current = newest.get(run.taskQueue);
+    if (!current || closedAt > current.closedAt)
+      newest.set(run.taskQueue, { workflowId: run.workflowId, runId: run.runId, closedAt });
+    if (++seen >= 50) break;
+  }
+  const reports = await Promise.all(
+    [...newest.values()].map((r) =>
+      client.workflow
+        .getHandle<() => Promise<HealthReport>>(r.workflowId, r.runId)
+        .result()
+        .catch(() => undefined),
+    ),
+  );
+  return reports.flatMap((r) => r?.carry?.heldPaused ?? []);
+}
+
+/**
+ * Sets a schedule's paused state without touching anything else (its note stays the person's):
+ * the schedule exactly as described, with `paused` changed, sent back with the description's
+ * conflict token, so a change made by someone in between wins (the server drops this update).
+ * Returns the schedule as it is afterwards.
+ */
+async function setPaused(
   client: Client,
-  opts: { taskQueue: string; campaignPrefix?: string },
-): Promise<{ resumed: string[]; keptPaused: string[] }> {
+  d: ScheduleDescription,
+  paused: boolean,
+): Promise<ScheduleDescription> {
+  const schedule = d.raw.schedule;
+  if (!schedule) throw new Error(`schedule ${d.scheduleId} has no definition to update`);
+  schedule.state = { ...(schedule.state ?? {}), paused };
+  await client.workflowService.updateSchedule({
+    namespace: client.options.namespace,
+    scheduleId: d.scheduleId,
+    schedule,
+    conflictToken: d.raw.conflictToken,
+    identity: client.options.identity,
+    requestId: randomUUID(),
+  });
+  return client.schedule.getHandle(d.scheduleId).describe();
+}
+
+/**
+ * Pauses every campaign sync schedule of the task queue that is not paused, keeping each one's note
+ * (health's mark is the returned {@link HeldPause}s, which its reports carry). The listing may lag;
+ * each schedule is described before it is paused, and one a person changed meanwhile is left alone.
+ */
+export async function pauseSchedulesForHealth(
+  client: Client,
+  opts: { taskQueue: string; campaignPrefix?: string; at: Date },
+): Promise<HeldPause[]> {
+  const held: HeldPause[] = [];
+  for (const s of await listSyncScheduleSummaries(client, opts)) {
+    if (s.state.paused) continue;
+    let described: ScheduleDescription;
+    try {
+      described = await client.schedule.getHandle(s.scheduleId).describe();
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) continue;
+      throw err;
+    }
+    if (described.state.paused || described.action.taskQueue !== opts.taskQueue) continue;
+    const after = await setPaused(client, described, true);
+    if (!after.state.paused || (after.state.note ?? '') !== (described.state.note ?? '')) continue;
+    held.push({
+      scheduleId: s.scheduleId,
+      campaign: s.campaign,
+      pausedAt: opts.at.toISOString(),
+      conflictToken: conflictTokenOf(after),
+      ...(after.state.note ? { note: after.state.note } : {}),
+    });
+  }
+  return held;
+}
+
+/**
+ * Unpauses the schedules health holds paused, each only if nobody changed it since health paused
+ * it (its conflict token is the one health saw): those a person changed (paused again with a note,
+ * unpaused, edited) or deleted are released, left as the person left them; the still-paused ones
+ * are listed as kept.
+ */
+export async function resumeSchedulesHeldByHealth(
+  client: Client,
+  held: HeldPause[],
+): Promise<{ resumed: string[]; keptPaused: string[]; released: string[] }> {
   const resumed: string[] = [];
   const keptPaused: string[] = [];
-  for (const s of await listCampaignSyncSchedules(client, opts)) {
-    if (!s.paused) continue;
-    const handle = client.schedule.getHandle(s.scheduleId);
-    const described = await handle.describe();
-    if (!described.state.paused || described.action.taskQueue !== opts.taskQueue) continue;
-    if ((described.state.note ?? '').startsWith(HEALTH_PAUSE_NOTE_PREFIX)) {
-      await handle.unpause('Unpaused by campaign-sync health: no longer overloaded');
-      resumed.push(s.scheduleId);
-    } else {
-      keptPaused.push(s.scheduleId);
+  const released: string[] = [];
+  for (const h of held) {
+    let described: ScheduleDescription;
+    try {
+      described = await client.schedule.getHandle(h.scheduleId).describe();
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) {
+        released.push(h.scheduleId);
+        continue;
+      }
+      throw err;
     }
+    if (!described.state.paused || conflictTokenOf(described) !== h.conflictToken) {
+      if (described.state.paused) keptPaused.push(h.scheduleId);
+      released.push(h.scheduleId);
+      continue;
+    }
+    const after = await setPaused(client, described, false);
+    if (after.state.paused) keptPaused.push(h.scheduleId);
+    else resumed.push(h.scheduleId);
+    released.push(h.scheduleId);
   }
-  return { resumed, keptPaused };
+  return { resumed, keptPaused, released };
+}
+
+/**
+ * The newest successful sync of a campaign that was not a dry run: a `campaignSync` run of its
+ * lock ID that completed (`ExecutionStatus = 'Completed'`: a sync that failed, timed out, was
+ * cancelled or terminated closes otherwise), its summary read to skip dry runs. Looks at the newest
+ * `limit` completed runs (default 10); null when none of them is a real run.
+ */
+export async function lastSuccessfulSync(
+  client: Client,
+  campaign: string,
+  opts: { limit?: number } = {},
+): Promise<{ closedAt: string; workflowId: string; runId: string } | null> {
+  const query =
+    `WorkflowType = '${WORKFLOW_TYPES.campaignSync}' AND WorkflowId = ${queryString(syncWorkflowId(campaign))} ` +
+    `AND ExecutionStatus = 'Completed'`;
+  const runs: { workflowId: string; runId: string; closedAt: Date }[] = [];
+  const limit = opts.limit ?? 10;
+  for await (const run of client.workflow.list({ query, pageSize: limit })) {
+    if (run.closeTime) runs.push({ workflowId: run.workflowId, runId: run.runId, closedAt: run.closeTime });
+    if (runs.length >= limit) break;
+  }
+  runs.sort((a, b) => b.closedAt.getTime() - a.closedAt.getTime());
+  for (const run of runs) {
+    const summary = await client.workflow
+      .getHandle<() => Promise<{ dryRun?: boolean; status?: string }>>(run.workflowId, run.runId)
+      .result()
+      .catch(() => undefined);
+    if (summary && !summary.dryRun && (summary.status ?? 'completed') === 'completed')
+      return { closedAt: run.closedAt.toISOString(), workflowId: run.workflowId, runId: run.runId };
+  }
+  return null;
+}
+
+/** Whether any run of a campaign's sync is still in visibility (within the namespace's retention). */
+export async function campaignHasSyncRuns(client: Client, campaign: string): Promise<boolean> {
+  const query = `WorkflowType = '${WORKFLOW_TYPES.campaignSync}' AND WorkflowId = ${queryString(syncWorkflowId(campaign))}`;
+  for await (const _run of client.workflow.list({ query, pageSize: 1 })) return true;
+  return false;
 }

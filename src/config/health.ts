@@ -3,6 +3,7 @@ import { DURATION_PATTERN, parseDuration } from '../shared/duration';
 import {
   DEFAULT_HEALTH_THRESHOLDS,
   resolveThresholds,
+  type HealthSettings,
   type HealthThresholdOverrides,
   type HealthThresholds,
 } from '../shared/health';
@@ -41,9 +42,25 @@ const number = blankToUndefined.pipe(
     .optional(),
 );
 
+/** An integer, e.g. 2. */
+const integer = blankToUndefined.pipe(
+  z.string().regex(/^\d+$/, 'must be a whole number, e.g. 2').transform(Number).optional(),
+);
+
+/** `on` or `off` (also `true`/`false`, `1`/`0`). */
+const onOff = (fallback: boolean) =>
+  z
+    .enum(['on', 'off', 'true', 'false', '1', '0'], { error: "must be 'on' or 'off'" })
+    .transform((v) => v === 'on' || v === 'true' || v === '1')
+    .default(fallback);
+
+/** How often the health schedule runs by default: 288 runs a day, so the syncs stay easy to find in the Web UI. */
+export const DEFAULT_HEALTH_INTERVAL = '5m';
+
 /**
  * The health check's environment variables (README "Configuration"). Thresholds left unset keep
- * their defaults ({@link DEFAULT_HEALTH_THRESHOLDS}); a health run's input may override any of them.
+ * their defaults ({@link DEFAULT_HEALTH_THRESHOLDS}, listed as text in {@link HEALTH_ENV_DEFAULTS});
+ * a health run's input may override any of them.
  */
 export const HEALTH_ENV = {
   /** Interval of the health schedule, which the worker installs at start and `health install` sets. */
@@ -52,14 +69,15 @@ export const HEALTH_ENV = {
     .trim()
     .regex(DURATION_PATTERN, 'must be a duration such as 30s, 1m or 5m')
     .refine((v) => !DURATION_PATTERN.test(v) || parseDuration(v) >= 1000, 'must be at least 1s')
-    .default('1m'),
+    .default(DEFAULT_HEALTH_INTERVAL),
   /** `on`: the worker installs (or updates) the health schedule at start; `off`: it does not. */
-  HEALTH_SCHEDULE: z
-    .enum(['on', 'off', 'true', 'false', '1', '0'], { error: "must be 'on' or 'off'" })
-    .transform((v) => v === 'on' || v === 'true' || v === '1')
-    .default(true),
+  HEALTH_SCHEDULE: onOff(true),
   /** Alerts are POSTed here as JSON when set. */
   HEALTH_WEBHOOK_URL: blankToUndefined.pipe(z.url().optional()),
+  /** `on`: an overloaded worker pauses the task queue's campaign sync schedules (resumed after). Default off. */
+  HEALTH_PAUSE_ON_OVERLOAD: onOff(false),
+  HEALTH_STATUS_ALERT_AFTER: integer,
+  HEALTH_SYNC_OVERDUE_AFTER: duration,
   HEALTH_STUCK_NO_PROGRESS_AFTER: duration,
   HEALTH_STUCK_RUNNING_AFTER: duration,
   HEALTH_FAILURE_WINDOW: duration,
@@ -67,24 +85,48 @@ export const HEALTH_ENV = {
   HEALTH_FAILURES: level,
   HEALTH_RSS_MB: level,
   HEALTH_HEAP_USED_RATIO: level,
-  HEALTH_LOAD_PER_CPU: level,
-  HEALTH_FREE_MEMORY_RATIO: level,
   HEALTH_EVENT_LOOP_DELAY_MS: level,
+  HEALTH_SCHEDULE_TO_START_MS: level,
   HEALTH_SERVICE_LATENCY_MS: level,
   HEALTH_OVERLOAD_RSS_MB: number,
-  HEALTH_OVERLOAD_LOAD_PER_CPU: number,
-  HEALTH_OVERLOAD_FREE_MEMORY_RATIO: number,
+  HEALTH_OVERLOAD_HEAP_USED_RATIO: number,
   HEALTH_OVERLOAD_EVENT_LOOP_DELAY_MS: number,
+  HEALTH_OVERLOAD_SCHEDULE_TO_START_MS: number,
+};
+
+const level2 = (l: { degraded: number; unhealthy: number }) => `${l.degraded},${l.unhealthy}`;
+const T = DEFAULT_HEALTH_THRESHOLDS;
+
+/**
+ * The defaults of the HEALTH_* variables that have no zod default (the thresholds), as the
+ * variables take them: `config check` shows these for unset variables.
+ */
+export const HEALTH_ENV_DEFAULTS: Record<string, string> = {
+  HEALTH_STATUS_ALERT_AFTER: String(T.statusAlertAfterRuns),
+  HEALTH_STUCK_NO_PROGRESS_AFTER: T.stuckNoProgressAfter,
+  HEALTH_STUCK_RUNNING_AFTER: T.stuckRunningAfter,
+  HEALTH_FAILURE_WINDOW: T.failureWindow,
+  HEALTH_WORKER_STALE_AFTER: T.workerStaleAfter,
+  HEALTH_FAILURES: level2(T.failures),
+  HEALTH_RSS_MB: level2(T.rssMb),
+  HEALTH_HEAP_USED_RATIO: level2(T.heapUsedRatio),
+  HEALTH_EVENT_LOOP_DELAY_MS: level2(T.eventLoopDelayMs),
+  HEALTH_SCHEDULE_TO_START_MS: level2(T.scheduleToStartMs),
+  HEALTH_SERVICE_LATENCY_MS: level2(T.serviceLatencyMs),
+  HEALTH_OVERLOAD_RSS_MB: String(T.overload.rssMb),
+  HEALTH_OVERLOAD_HEAP_USED_RATIO: String(T.overload.heapUsedRatio),
+  HEALTH_OVERLOAD_EVENT_LOOP_DELAY_MS: String(T.overload.eventLoopDelayMs),
+  HEALTH_OVERLOAD_SCHEDULE_TO_START_MS: String(T.overload.scheduleToStartMs),
 };
 
 type HealthEnv = z.output<z.ZodObject<typeof HEALTH_ENV>>;
 
 /**
- * The worker's health settings from its configuration: the thresholds (defaults where unset) and
- * the webhook. Throws an Error naming the variables when the thresholds contradict each other
- * (e.g. an unhealthy level below the degraded one).
+ * The worker's health settings from its configuration: the thresholds (defaults where unset), the
+ * webhook, whether overloads pause schedules, and the interval. Throws an Error naming the
+ * variables when the thresholds contradict each other (e.g. an unhealthy level below the degraded one).
  */
-export function healthSettingsFrom(env: HealthEnv): { thresholds: HealthThresholds; webhookUrl?: string } {
+export function healthSettingsFrom(env: HealthEnv): HealthSettings {
   const overrides: HealthThresholdOverrides = {};
   const set = <K extends keyof HealthThresholdOverrides>(
     key: K,
@@ -92,6 +134,8 @@ export function healthSettingsFrom(env: HealthEnv): { thresholds: HealthThreshol
   ) => {
     if (value !== undefined) overrides[key] = value;
   };
+  set('statusAlertAfterRuns', env.HEALTH_STATUS_ALERT_AFTER);
+  set('syncOverdueAfter', env.HEALTH_SYNC_OVERDUE_AFTER);
   set('stuckNoProgressAfter', env.HEALTH_STUCK_NO_PROGRESS_AFTER);
   set('stuckRunningAfter', env.HEALTH_STUCK_RUNNING_AFTER);
   set('failureWindow', env.HEALTH_FAILURE_WINDOW);
@@ -99,17 +143,17 @@ export function healthSettingsFrom(env: HealthEnv): { thresholds: HealthThreshol
   set('failures', env.HEALTH_FAILURES);
   set('rssMb', env.HEALTH_RSS_MB);
   set('heapUsedRatio', env.HEALTH_HEAP_USED_RATIO);
-  set('loadPerCpu', env.HEALTH_LOAD_PER_CPU);
-  set('freeMemoryRatio', env.HEALTH_FREE_MEMORY_RATIO);
   set('eventLoopDelayMs', env.HEALTH_EVENT_LOOP_DELAY_MS);
+  set('scheduleToStartMs', env.HEALTH_SCHEDULE_TO_START_MS);
   set('serviceLatencyMs', env.HEALTH_SERVICE_LATENCY_MS);
   const overload: NonNullable<HealthThresholdOverrides['overload']> = {};
   if (env.HEALTH_OVERLOAD_RSS_MB !== undefined) overload.rssMb = env.HEALTH_OVERLOAD_RSS_MB;
-  if (env.HEALTH_OVERLOAD_LOAD_PER_CPU !== undefined) overload.loadPerCpu = env.HEALTH_OVERLOAD_LOAD_PER_CPU;
-  if (env.HEALTH_OVERLOAD_FREE_MEMORY_RATIO !== undefined)
-    overload.freeMemoryRatio = env.HEALTH_OVERLOAD_FREE_MEMORY_RATIO;
+  if (env.HEALTH_OVERLOAD_HEAP_USED_RATIO !== undefined)
+    overload.heapUsedRatio = env.HEALTH_OVERLOAD_HEAP_USED_RATIO;
   if (env.HEALTH_OVERLOAD_EVENT_LOOP_DELAY_MS !== undefined)
     overload.eventLoopDelayMs = env.HEALTH_OVERLOAD_EVENT_LOOP_DELAY_MS;
+  if (env.HEALTH_OVERLOAD_SCHEDULE_TO_START_MS !== undefined)
+    overload.scheduleToStartMs = env.HEALTH_OVERLOAD_SCHEDULE_TO_START_MS;
   if (Object.keys(overload).length > 0) overrides.overload = overload;
   let thresholds: HealthThresholds;
   try {
@@ -117,5 +161,10 @@ export function healthSettingsFrom(env: HealthEnv): { thresholds: HealthThreshol
   } catch (err) {
     throw new Error(`HEALTH_* thresholds contradict each other: ${(err as Error).message}`);
   }
-  return { thresholds, ...(env.HEALTH_WEBHOOK_URL ? { webhookUrl: env.HEALTH_WEBHOOK_URL } : {}) };
+  return {
+    thresholds,
+    ...(env.HEALTH_WEBHOOK_URL ? { webhookUrl: env.HEALTH_WEBHOOK_URL } : {}),
+    pauseOnOverload: env.HEALTH_PAUSE_ON_OVERLOAD,
+    intervalMs: parseDuration(env.HEALTH_INTERVAL),
+  };
 }

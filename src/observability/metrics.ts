@@ -14,7 +14,11 @@ export interface Metrics {
 
 export function createMetrics(
   registry: Registry = new Registry(),
-  opts: { defaultMetrics?: boolean } = {},
+  opts: {
+    defaultMetrics?: boolean;
+    /** The clock the expiring health series use (tests move it). Default `Date.now`. */
+    now?: () => number;
+  } = {},
 ): Metrics {
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'campaign_sync_process_' });
   const requests = new Counter({
@@ -49,7 +53,9 @@ export function createMetrics(
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
     registers: [registry],
   });
-  const recordHealth = healthMetrics(registry);
+  const now = opts.now ?? Date.now;
+  const lastSuccess = lastSuccessGauge(registry);
+  const recordHealth = healthMetrics(registry, now, lastSuccess);
   return {
     registry,
     recordHealth,
@@ -77,12 +83,73 @@ export function createMetrics(
       }
       runs.inc({ campaign: s.campaign, status: s.status });
       runDuration.observe({ campaign: s.campaign }, s.durationMs / 1000);
+      if (s.status === 'completed' && !s.dryRun) lastSuccess.observe(s.campaign, Date.parse(s.finishedAt));
     },
   };
 }
 
-/** The health check's metrics (`campaign_sync_health_*`, `campaign_sync_worker_*`), set from each report. */
-function healthMetrics(registry: Registry): (report: HealthReport) => void {
+/**
+ * `campaign_sync_last_success_timestamp_seconds{campaign}`: when the campaign's newest successful
+ * sync (completed, not a dry run) finished, from the runs this worker recorded and from each health
+ * report's cadence. It keeps the newest value and never goes backwards.
+ */
+function lastSuccessGauge(registry: Registry): { observe(campaign: string, ms: number): void } {
+  const gauge = new Gauge({
+    name: 'campaign_sync_last_success_timestamp_seconds',
+    help: 'Unix time at which the newest successful (completed, not dry-run) sync of the campaign finished.',
+    labelNames: ['campaign'],
+    registers: [registry],
+  });
+  const newest = new Map<string, number>();
+  return {
+    observe(campaign, ms) {
+      if (!Number.isFinite(ms)) return;
+      const seconds = ms / 1000;
+      if ((newest.get(campaign) ?? -Infinity) >= seconds) return;
+      newest.set(campaign, seconds);
+      gauge.set({ campaign }, seconds);
+    },
+  };
+}
+
+/** How long series set from a health report live without a newer report: 3 health intervals, at least 30 minutes. */
+const MIN_HEALTH_SERIES_TTL_MS = 30 * 60_000;
+
+/**
+ * A gauge whose whole set of series is replaced by each health report, and which drops them when
+ * no report has refreshed them for a while (a worker that no longer runs health checks, a deleted
+ * schedule), so no stale series lingers. Computed at scrape time (`collect`).
+ */
+function reportGauge(
+  registry: Registry,
+  now: () => number,
+  config: { name: string; help: string; labelNames: string[] },
+): { replace(values: { labels: Record<string, string>; value: number }[], ttlMs: number): void } {
+  let current: { labels: Record<string, string>; value: number }[] = [];
+  let expiresAt = 0;
+  new Gauge({
+    ...config,
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (now() >= expiresAt) return;
+      for (const v of current) this.set(v.labels, v.value);
+    },
+  });
+  return {
+    replace(values, ttlMs) {
+      current = values;
+      expiresAt = now() + ttlMs;
+    },
+  };
+}
+
+/** The health check's metrics (`campaign_sync_health_*`, `campaign_sync_worker_*`, cadence), set from each report. */
+function healthMetrics(
+  registry: Registry,
+  now: () => number,
+  lastSuccess: { observe(campaign: string, ms: number): void },
+): (report: HealthReport) => void {
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name, help, labelNames, registers: [registry] });
   const counter = (name: string, help: string, labelNames: string[] = []) =>
@@ -135,9 +202,25 @@ function healthMetrics(registry: Registry): (report: HealthReport) => void {
     'campaign_sync_worker_heap_used_bytes',
     'V8 heap used by the worker that ran the health check.',
   );
-  const load = gauge('campaign_sync_worker_load_average', 'Host load average, by period (1m, 5m, 15m).', [
-    'period',
-  ]);
+  const load = gauge(
+    'campaign_sync_worker_load_average',
+    'Host load average, by period (1m, 5m, 15m): information, health does not judge it.',
+    ['period'],
+  );
+  const scheduleToStart = gauge(
+    'campaign_sync_worker_activity_schedule_to_start_p99_seconds',
+    'How long activities waited to start on the main task queue (p99) on the worker that ran the health check, since its previous check.',
+  );
+  const overdueAfter = reportGauge(registry, now, {
+    name: 'campaign_sync_overdue_after_seconds',
+    help: "How long the campaign may go without a successful sync before it is overdue (its schedule's interval plus a run's timeout, or HEALTH_SYNC_OVERDUE_AFTER); from the latest health report, expiring when no report refreshes it.",
+    labelNames: ['campaign'],
+  });
+  const awaitingApproval = reportGauge(registry, now, {
+    name: 'campaign_sync_awaiting_approval_removals',
+    help: 'Mirror removals a running sync of the campaign waits for a person to approve; from the latest health report, expiring when no report refreshes it.',
+    labelNames: ['campaign'],
+  });
   const free = gauge('campaign_sync_worker_free_memory_bytes', "Free memory of the worker's host.");
   const loopDelay = gauge(
     'campaign_sync_worker_event_loop_delay_p99_seconds',
@@ -148,10 +231,26 @@ function healthMetrics(registry: Registry): (report: HealthReport) => void {
     score.set(report.score);
     reports.inc({ status: report.status });
     if (!isCheckError(report.campaigns)) {
-      runningSyncs.set(report.campaigns.running.length + report.campaigns.runningOmitted);
-      stuckFound.inc(report.campaigns.stuck.length);
-      stuckRecovered.inc({ action: 'restarted' }, report.campaigns.recovered.restarted);
-      stuckRecovered.inc({ action: 'failed' }, report.campaigns.recovered.failed);
+      const c = report.campaigns;
+      runningSyncs.set(c.running.length + c.runningOmitted);
+      stuckFound.inc(c.stuck.length);
+      stuckRecovered.inc({ action: 'restarted' }, c.recovered.restarted);
+      stuckRecovered.inc({ action: 'failed' }, c.recovered.failed);
+      const ttlMs = Math.max(MIN_HEALTH_SERIES_TTL_MS, 3 * (report.intervalMs ?? 0));
+      for (const e of c.cadence)
+        if (e.lastSuccessAt) lastSuccess.observe(e.campaign, Date.parse(e.lastSuccessAt));
+      // A cadence that could not be checked leaves the previous values to expire on their own.
+      if (c.cadenceError === undefined)
+        overdueAfter.replace(
+          c.cadence.map((e) => ({ labels: { campaign: e.campaign }, value: e.overdueAfterMs / 1000 })),
+          ttlMs,
+        );
+      awaitingApproval.replace(
+        c.running
+          .filter((r) => r.state === 'waiting')
+          .map((r) => ({ labels: { campaign: r.campaign }, value: r.progress?.pendingRemovals ?? 0 })),
+        ttlMs,
+      );
     }
     overload.inc({ action: 'paused' }, report.overload.paused.length);
     overload.inc({ action: 'resumed' }, report.overload.resumed.length);
@@ -170,6 +269,8 @@ function healthMetrics(registry: Registry): (report: HealthReport) => void {
       load.set({ period: '5m' }, r.loadAverage[1]);
       load.set({ period: '15m' }, r.loadAverage[2]);
       loopDelay.set(r.eventLoopDelayMs.p99 / 1000);
+      if (r.scheduleToStartMs && r.scheduleToStartMs.count > 0)
+        scheduleToStart.set(r.scheduleToStartMs.p99 / 1000);
     }
   };
 }

@@ -17,9 +17,6 @@ export const SCORE_PENALTY: Record<Severity, number> = { degraded: 10, unhealthy
 /** The trigger of a sync health restarted; a restarted sync that is stuck again is not restarted twice. */
 export const HEALTH_RESTART_TRIGGER = 'health-restart';
 
-/** How health's pauses of campaign sync schedules begin their note; only those it unpauses. */
-export const HEALTH_PAUSE_NOTE_PREFIX = 'Paused by campaign-sync health';
-
 const durationString = (name: string) =>
   z
     .string()
@@ -27,16 +24,12 @@ const durationString = (name: string) =>
     .regex(DURATION_PATTERN, `${name} must be a duration such as 500ms, 90s, 30m, 2h or 1d`)
     .refine((v) => !DURATION_PATTERN.test(v) || parseDuration(v) > 0, `${name} must be longer than zero`);
 
-/** A measure's two thresholds: reaching `degraded` (or, for free memory, falling to it) degrades, `unhealthy` likewise. */
-const levelSchema = (lowerIsWorse = false) =>
+/** A measure's two thresholds: reaching `degraded` degrades, reaching `unhealthy` is unhealthy. */
+const levelSchema = () =>
   z
     .object({ degraded: z.number().min(0), unhealthy: z.number().min(0) })
     .strict()
-    .refine((l) => (lowerIsWorse ? l.unhealthy <= l.degraded : l.unhealthy >= l.degraded), {
-      message: lowerIsWorse
-        ? 'unhealthy must be at most degraded (lower is worse)'
-        : 'unhealthy must be at least degraded',
-    });
+    .refine((l) => l.unhealthy >= l.degraded, { message: 'unhealthy must be at least degraded' });
 
 export const HealthThresholdsSchema = z
   .object({
@@ -54,23 +47,40 @@ export const HealthThresholdsSchema = z
     rssMb: levelSchema(),
     /** V8 heap used / heap size limit, 0..1. */
     heapUsedRatio: levelSchema(),
-    /** 1-minute load average per CPU. */
-    loadPerCpu: levelSchema(),
-    /** Free / total host memory, 0..1: lower is worse. */
-    freeMemoryRatio: levelSchema(true),
     /** Event-loop delay p99 of the worker process, ms. */
     eventLoopDelayMs: levelSchema(),
+    /**
+     * Activity schedule-to-start latency on the main task queue (p99 since the previous check on
+     * that worker), ms: how long activities waited for this worker to start them. The MailerLite
+     * queue is not counted: its waits are the rate limit working.
+     */
+    scheduleToStartMs: levelSchema(),
     /** A service's answer time, ms. */
     serviceLatencyMs: levelSchema(),
-    /** Any of these reached (free memory: fallen to) means overloaded: recurring syncs are paused. */
+    /**
+     * Any of these reached means the worker is overloaded: an unhealthy finding, and, when pausing
+     * is on (HEALTH_PAUSE_ON_OVERLOAD), its recurring syncs are paused. All the worker's own signals:
+     * the host's load and free memory are reported, never judged (another process on a shared host
+     * is not this worker's overload).
+     */
     overload: z
       .object({
         rssMb: z.number().min(0),
-        loadPerCpu: z.number().min(0),
-        freeMemoryRatio: z.number().min(0).max(1),
+        heapUsedRatio: z.number().min(0),
         eventLoopDelayMs: z.number().min(0),
+        scheduleToStartMs: z.number().min(0),
       })
       .strict(),
+    /**
+     * A change of status raises an alert only once the new status has held for this many
+     * consecutive runs, so a signal that flaps around a threshold does not alert at every change.
+     */
+    statusAlertAfterRuns: z.number().int().min(1).max(20),
+    /**
+     * How long a campaign without a sync schedule may go without a successful sync before it is
+     * overdue. Unset: only campaigns with a schedule are judged (from their interval).
+     */
+    syncOverdueAfter: durationString('syncOverdueAfter').optional(),
   })
   .strict();
 
@@ -84,11 +94,11 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   failures: { degraded: 3, unhealthy: 10 },
   rssMb: { degraded: 1024, unhealthy: 2048 },
   heapUsedRatio: { degraded: 0.85, unhealthy: 0.95 },
-  loadPerCpu: { degraded: 1.5, unhealthy: 3 },
-  freeMemoryRatio: { degraded: 0.1, unhealthy: 0.05 },
   eventLoopDelayMs: { degraded: 200, unhealthy: 1000 },
+  scheduleToStartMs: { degraded: 5000, unhealthy: 30_000 },
   serviceLatencyMs: { degraded: 2000, unhealthy: 10_000 },
-  overload: { rssMb: 3072, loadPerCpu: 4, freeMemoryRatio: 0.03, eventLoopDelayMs: 2000 },
+  overload: { rssMb: 3072, heapUsedRatio: 0.97, eventLoopDelayMs: 2000, scheduleToStartMs: 60_000 },
+  statusAlertAfterRuns: 2,
 };
 
 const partialLevel = z
@@ -106,11 +116,12 @@ export const HealthThresholdOverridesSchema = z
     failures: partialLevel,
     rssMb: partialLevel,
     heapUsedRatio: partialLevel,
-    loadPerCpu: partialLevel,
-    freeMemoryRatio: partialLevel,
     eventLoopDelayMs: partialLevel,
+    scheduleToStartMs: partialLevel,
     serviceLatencyMs: partialLevel,
     overload: HealthThresholdsSchema.shape.overload.partial().strict(),
+    statusAlertAfterRuns: HealthThresholdsSchema.shape.statusAlertAfterRuns,
+    syncOverdueAfter: durationString('syncOverdueAfter'),
   })
   .partial()
   .strict();
@@ -133,8 +144,12 @@ export const HealthInputSchema = z
     campaignPrefix: z.string().trim().min(1).max(100).optional(),
     /** Recover stuck syncs (restart, or fail with a reason). Default true; false only reports them. */
     recover: z.boolean().default(true),
-    /** Pause recurring syncs when overloaded and resume those it paused when recovered. Default true. */
-    pauseOnOverload: z.boolean().default(true),
+    /**
+     * Pause the task queue's recurring syncs when overloaded. Default: the worker's
+     * HEALTH_PAUSE_ON_OVERLOAD (off unless set). Schedules health holds paused are resumed once
+     * the overload is over whatever this says.
+     */
+    pauseOnOverload: z.boolean().optional(),
     /** Who started the run: `schedule`, `cli`, ... Default `manual`. */
     trigger: z.string().trim().min(1).max(200).default('manual'),
   })
@@ -188,7 +203,22 @@ export interface WorkersCheck {
   queues: QueuePollers[];
 }
 
-/** The worker process that ran the resource check, and its host. */
+/**
+ * How long activities waited between being scheduled (each attempt) and starting on the worker
+ * that ran the check, on one task queue, since that worker's previous check.
+ */
+export interface ScheduleToStart {
+  taskQueue: string;
+  /** Activity attempts started in the window (0: nothing to judge). */
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** How long the window covered, ms. */
+  sampledMs: number;
+}
+
+/** The worker process that ran the resource check, and (as information only) its host. */
 export interface ResourceCheck {
   checkedAt: string;
   host: string;
@@ -204,11 +234,13 @@ export interface ResourceCheck {
     freeBytes: number;
     totalBytes: number;
   };
-  /** 1, 5 and 15 minute load averages of the host. */
+  /** 1, 5 and 15 minute load averages of the host: information, not judged. */
   loadAverage: [number, number, number];
   cpus: number;
   /** Event-loop delay of the worker process since the previous check (at least a short sample). */
   eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number; sampledMs: number };
+  /** Activity schedule-to-start latency on the main task queue, ms (absent: not measured). */
+  scheduleToStartMs?: ScheduleToStart;
 }
 
 export type ServiceName = 'temporal' | 'edd' | 'mailerlite';
@@ -224,6 +256,13 @@ export interface ServiceCheck {
   errorType?: string;
   /** Temporal: whether the HealthStatus search attribute is registered (runs are filterable). */
   healthSearchAttribute?: boolean;
+  /**
+   * Temporal: the project's search attributes (SEARCH_ATTRIBUTES) the namespace lacks, each with
+   * its type. A sync that sets one fails every workflow task until it is registered.
+   */
+  missingSearchAttributes?: { name: string; type: string }[];
+  /** Temporal: the namespace checked. */
+  namespace?: string;
 }
 
 export interface SyncProgressBrief {
@@ -239,6 +278,8 @@ export interface SyncProgressBrief {
   failed: number;
   startedAt: string;
   updatedAt: string;
+  /** Mirror removals waiting for a person's approval (phase `awaiting-approval`). */
+  pendingRemovals?: number;
 }
 
 /** A running campaign sync as the scan saw it. */
@@ -254,6 +295,11 @@ export interface RunningSyncInfo {
   /** Why the progress query gave no answer (e.g. no worker polls the queue). */
   progressError?: string;
   pendingActivities: { type: string; attempt: number; lastFailure?: { type?: string; message: string } }[];
+  /**
+   * Whether any worker polls the workflow tasks of its task queue. False: nothing runs it, not even
+   * a cancellation, and it holds the campaign's lock until a worker comes or it is terminated.
+   */
+  taskQueuePolled?: boolean;
 }
 
 /** A run holding a campaign's lock for another workflow (a transition, a create). */
@@ -283,6 +329,35 @@ export interface CampaignScan {
   failuresSince: string;
 }
 
+/** Where a campaign's expected sync interval comes from. */
+export type CadenceSource = 'schedule' | 'setting';
+
+/** What the cadence check read about one campaign (judged by {@link judgeCadence}). */
+export interface CadenceFacts {
+  campaign: string;
+  source: CadenceSource;
+  /** The campaign's sync schedule, for `schedule`. */
+  scheduleId?: string;
+  /** The schedule's interval (or, for a cron or calendar spec, the largest gap between its next runs). */
+  intervalMs?: number;
+  /** How long a scheduled run may take: its `timeout` (default: the interval). */
+  runAllowanceMs?: number;
+  /** Overdue after this long without a successful sync: interval + run allowance, or the setting. */
+  overdueAfterMs: number;
+  /** Close time of the newest completed sync that was not a dry run, within visibility. */
+  lastSuccessAt: string | null;
+  /**
+   * Since when a success is expected at the earliest: the schedule's creation or last update, or
+   * the first run of an unscheduled campaign the check saw.
+   */
+  expectedSince: string;
+}
+
+export interface CadenceCheck {
+  checkedAt: string;
+  campaigns: CadenceFacts[];
+}
+
 /** Everything the checks collected, before judging it. */
 export interface HealthSnapshot {
   /** The task queue checked. */
@@ -291,6 +366,8 @@ export interface HealthSnapshot {
   resources: ResourceCheck | CheckError;
   services: ServiceCheck[];
   campaigns: CampaignScan | CheckError;
+  /** Campaigns' successful syncs against their expected interval (absent: not checked). */
+  cadence?: CadenceCheck | CheckError;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,8 +412,33 @@ export interface WorkersSection {
   workers: WorkerSummary[];
 }
 
+/** A running sync whose task queue no worker polls: nothing runs it, and it holds its campaign's lock. */
+export interface UnpolledSync {
+  campaign: string;
+  workflowId: string;
+  runId: string;
+  taskQueue: string;
+  /** First found by this report (it raises an alert); false when an earlier report found it already. */
+  new: boolean;
+}
+
+/** A campaign judged against its expected sync interval. */
+export interface CadenceEntry {
+  campaign: string;
+  source: CadenceSource;
+  scheduleId?: string;
+  intervalMs?: number;
+  overdueAfterMs: number;
+  lastSuccessAt: string | null;
+  /** Since when a success was expected at the earliest (see {@link CadenceFacts.expectedSince}). */
+  expectedSince: string;
+  overdue: boolean;
+  /** It became overdue with this report, or synced successfully again after being overdue (each one alert). */
+  change?: 'became-overdue' | 'synced-again';
+}
+
 export interface CampaignsSection {
-  running: (RunningSyncInfo & { state: 'running' | 'waiting' | 'stuck' | 'unknown' })[];
+  running: (RunningSyncInfo & { state: 'running' | 'waiting' | 'stuck' | 'unknown' | 'unpolled' })[];
   runningOmitted: number;
   stuck: StuckSync[];
   /** Lock holders (transitions, creates) running past `stuckRunningAfter`: reported, never touched. */
@@ -346,27 +448,100 @@ export interface CampaignsSection {
   failuresTotal: number;
   failuresSince: string;
   recovered: { restarted: number; failed: number };
+  /** Running syncs on a task queue no worker polls (any queue, not only this deployment's). */
+  unpolled: UnpolledSync[];
+  /** Campaigns judged against their expected interval (schedules that are not paused, and the setting's). */
+  cadence: CadenceEntry[];
+  /** Why the cadence could not be checked, when it could not. */
+  cadenceError?: string;
+}
+
+/**
+ * A campaign sync schedule health paused because of an overload. The mark lives here, in health's
+ * own reports (each carries it to the next), not in the schedule's note, which stays the person's.
+ */
+export interface HeldPause {
+  scheduleId: string;
+  campaign: string;
+  pausedAt: string;
+  /**
+   * The schedule's conflict token right after health paused it (hex). Any later change by a person
+   * (a pause or unpause, a new note, an update) changes it: health then leaves the schedule alone.
+   */
+  conflictToken: string;
+  /** The schedule's note at that time, kept as it was. */
+  note?: string;
 }
 
 export interface OverloadSection {
   /** Null when the resources could not be read (nothing is paused or resumed then). */
   overloaded: boolean | null;
   reasons: string[];
+  /** Whether this run pauses schedules when overloaded (input `pauseOnOverload`, default HEALTH_PAUSE_ON_OVERLOAD). */
+  pauseOnOverload: boolean;
   /** Campaign sync schedules paused by this run. */
   paused: string[];
   /** Schedules health had paused, unpaused by this run. */
   resumed: string[];
-  /** Paused schedules left alone because a person (not health) paused them. */
+  /** Schedules health had paused that a person changed since: left as the person left them. */
   keptPaused: string[];
+  /** Schedules health holds paused after this run (resumed once the overload is over). */
+  held: string[];
   error?: string;
 }
 
-export type AlertKind = 'status' | 'stuck-sync' | 'overload-paused' | 'overload-resumed';
+export type AlertKind =
+  | 'status'
+  | 'stuck-sync'
+  | 'unpolled-queue'
+  | 'sync-overdue'
+  | 'sync-caught-up'
+  | 'overload-paused'
+  | 'overload-resumed';
 
 export interface HealthAlert {
   kind: AlertKind;
   severity: Severity | 'info';
   message: string;
+}
+
+/** How the status compares with the previous runs', and whether this run announces a change. */
+export interface StatusTrend {
+  /** Consecutive runs with this status, this one included (from the runs' HealthStatus). */
+  streak: number;
+  /** `statusAlertAfterRuns`: a change is announced once the new status has held this many runs. */
+  alertAfterRuns: number;
+  /** The status last announced (after this run). */
+  announced: HealthStatus;
+  /** Set when this run announces a change of status: the status announced before. */
+  changedFrom?: HealthStatus;
+}
+
+/**
+ * What a report hands the next one (read from the latest completed health run's result): health's
+ * memory between runs, kept in Temporal like the reports themselves.
+ */
+export interface HealthCarry {
+  /** The status last announced by a status alert. */
+  announcedStatus: HealthStatus;
+  /** Schedules health holds paused. */
+  heldPaused: HeldPause[];
+  /** Campaigns overdue (their alert was raised). */
+  overdueCampaigns: string[];
+  /** Syncs on unpolled task queues already alerted: `workflowId/runId`. */
+  unpolledSyncs: string[];
+  /** Per judged campaign, since when a success has been expected. */
+  cadenceSince: Record<string, string>;
+  /** Campaigns judged by `syncOverdueAfter` (absent when the setting was unset). */
+  settingCampaigns?: string[];
+}
+
+/** The previous report, as far as the next run needs it. */
+export interface PreviousReport {
+  workflowId: string;
+  checkedAt: string;
+  status: HealthStatus;
+  carry?: HealthCarry;
 }
 
 export interface HealthReport {
@@ -382,6 +557,9 @@ export interface HealthReport {
   campaignPrefix?: string;
   /** The status of the previous report on this task queue, when there is one. */
   previousStatus?: HealthStatus;
+  statusTrend: StatusTrend;
+  /** HEALTH_INTERVAL of the worker that ran the check, when known (metrics expire after 3 of them). */
+  intervalMs?: number;
   thresholds: HealthThresholds;
   findings: Finding[];
   workers: WorkersSection | CheckError;
@@ -391,6 +569,21 @@ export interface HealthReport {
   overload: OverloadSection;
   alerts: HealthAlert[];
   webhook?: { sent: boolean; error?: string };
+  /** What the next report needs from this one. */
+  carry: HealthCarry;
+}
+
+/**
+ * The worker's health settings (HEALTH_* variables): thresholds, which a run's input may override,
+ * the alert webhook, whether overloads pause recurring syncs, and the health interval.
+ */
+export interface HealthSettings {
+  thresholds: HealthThresholds;
+  webhookUrl?: string;
+  /** HEALTH_PAUSE_ON_OVERLOAD: the default of a run's `pauseOnOverload`. Default false. */
+  pauseOnOverload?: boolean;
+  /** HEALTH_INTERVAL, ms. */
+  intervalMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,12 +591,7 @@ export interface HealthReport {
 
 const MB = 1024 * 1024;
 
-function severityOf(value: number, level: { degraded: number; unhealthy: number }, lowerIsWorse = false) {
-  if (lowerIsWorse) {
-    if (value <= level.unhealthy) return 'unhealthy' as const;
-    if (value <= level.degraded) return 'degraded' as const;
-    return undefined;
-  }
+function severityOf(value: number, level: { degraded: number; unhealthy: number }) {
   if (value >= level.unhealthy) return 'unhealthy' as const;
   if (value >= level.degraded) return 'degraded' as const;
   return undefined;
@@ -449,7 +637,11 @@ export function summarizeWorkers(check: WorkersCheck): WorkersSection {
   };
 }
 
-/** Whether the resources reach the overload thresholds, and which. */
+/**
+ * Whether the worker that ran the check is overloaded, and why: any overload threshold reached by
+ * its own signals (resident memory, heap used against its limit, event-loop delay, how long its
+ * activities waited to start). The host's load and free memory are not signals of this worker.
+ */
 export function overloadOf(
   resources: ResourceCheck,
   t: HealthThresholds,
@@ -457,17 +649,105 @@ export function overloadOf(
   const o = t.overload;
   const reasons: string[] = [];
   const rssMb = resources.memory.rssBytes / MB;
-  const loadPerCpu = resources.loadAverage[0] / Math.max(1, resources.cpus);
-  const freeRatio = resources.memory.freeBytes / Math.max(1, resources.memory.totalBytes);
+  const heapRatio = resources.memory.heapUsedBytes / Math.max(1, resources.memory.heapLimitBytes);
   if (rssMb >= o.rssMb) reasons.push(`worker memory ${rssMb.toFixed(0)} MB >= ${o.rssMb} MB`);
-  if (loadPerCpu >= o.loadPerCpu) reasons.push(`load ${loadPerCpu.toFixed(2)} per CPU >= ${o.loadPerCpu}`);
-  if (freeRatio <= o.freeMemoryRatio)
-    reasons.push(`free memory ${(freeRatio * 100).toFixed(1)}% <= ${(o.freeMemoryRatio * 100).toFixed(1)}%`);
+  if (heapRatio >= o.heapUsedRatio)
+    reasons.push(
+      `heap ${(heapRatio * 100).toFixed(0)}% of its limit >= ${(o.heapUsedRatio * 100).toFixed(0)}%`,
+    );
   if (resources.eventLoopDelayMs.p99 >= o.eventLoopDelayMs)
     reasons.push(
       `event-loop delay p99 ${resources.eventLoopDelayMs.p99.toFixed(0)} ms >= ${o.eventLoopDelayMs} ms`,
     );
+  const s2s = resources.scheduleToStartMs;
+  if (s2s && s2s.count > 0 && s2s.p99 >= o.scheduleToStartMs)
+    reasons.push(`activities waited p99 ${formatMs(s2s.p99)} to start >= ${formatMs(o.scheduleToStartMs)}`);
   return { overloaded: reasons.length > 0, reasons };
+}
+
+/** Temporal's CLI name of a search attribute type (`KEYWORD` → `Keyword`, `KEYWORD_LIST` → `KeywordList`). */
+export function cliSearchAttributeType(type: string): string {
+  return type
+    .toLowerCase()
+    .split('_')
+    .map((w) => (w[0] ?? '').toUpperCase() + w.slice(1))
+    .join('');
+}
+
+/** The commands that register missing search attributes. */
+export function registerSearchAttributeCommands(
+  missing: { name: string; type: string }[],
+  namespace?: string,
+): string[] {
+  const ns = namespace && namespace !== 'default' ? ` --namespace ${namespace}` : '';
+  return missing.map(
+    (a) =>
+      `temporal operator search-attribute create${ns} --name ${a.name} --type ${cliSearchAttributeType(a.type)}`,
+  );
+}
+
+/** What to do about a sync on a task queue no worker polls. */
+export function unpolledAdvice(campaign: string, taskQueue: string): string {
+  return (
+    `start a worker with TEMPORAL_TASK_QUEUE=${taskQueue}, or free the lock with ` +
+    `'campaign-sync sync cancel ${campaign} --force'`
+  );
+}
+
+/**
+ * Each campaign's cadence: overdue when no successful sync has closed for longer than
+ * `overdueAfterMs`, counted from the last success or from when one was first expected
+ * (`expectedSince`), whichever is later. A campaign judged by the previous report keeps the
+ * `expectedSince` it had then; a scheduled campaign newly judged (a schedule created, or unpaused,
+ * since the previous report) is counted from the previous report at the earliest, so a schedule
+ * paused for a week is not overdue the moment it is unpaused. `change` says what alerts: it became
+ * overdue with this report, or it synced successfully again after being overdue.
+ */
+export function judgeCadence(
+  check: CadenceCheck,
+  previous: PreviousReport | undefined,
+): { entries: CadenceEntry[]; since: Record<string, string> } {
+  const now = Date.parse(check.checkedAt);
+  const carry = previous?.carry;
+  const wasOverdue = new Set(carry?.overdueCampaigns ?? []);
+  const since: Record<string, string> = {};
+  const entries = check.campaigns.map((f): CadenceEntry => {
+    let from = f.expectedSince;
+    const carried = carry?.cadenceSince[f.campaign];
+    if (carried !== undefined) from = carried > from ? carried : from;
+    else if (previous && f.source === 'schedule' && previous.checkedAt > from) from = previous.checkedAt;
+    since[f.campaign] = from;
+    const reference = f.lastSuccessAt && f.lastSuccessAt > from ? f.lastSuccessAt : from;
+    const overdue = now - Date.parse(reference) > f.overdueAfterMs;
+    const entry: CadenceEntry = {
+      campaign: f.campaign,
+      source: f.source,
+      ...(f.scheduleId !== undefined ? { scheduleId: f.scheduleId } : {}),
+      ...(f.intervalMs !== undefined ? { intervalMs: f.intervalMs } : {}),
+      overdueAfterMs: f.overdueAfterMs,
+      lastSuccessAt: f.lastSuccessAt,
+      expectedSince: from,
+      overdue,
+    };
+    if (overdue && !wasOverdue.has(f.campaign)) entry.change = 'became-overdue';
+    else if (!overdue && wasOverdue.has(f.campaign) && f.lastSuccessAt !== null && f.lastSuccessAt >= from)
+      entry.change = 'synced-again';
+    return entry;
+  });
+  return { entries, since };
+}
+
+/** A cadence entry's overdue finding, for people. */
+function overdueMessage(e: CadenceEntry, now: number): string {
+  const expected =
+    e.source === 'schedule'
+      ? `expected every ${formatMs(e.intervalMs ?? 0)} by its schedule ${e.scheduleId ?? ''}`.trimEnd()
+      : 'no schedule; HEALTH_SYNC_OVERDUE_AFTER';
+  return e.lastSuccessAt
+    ? `campaign ${e.campaign} has not synced successfully for ${formatMs(now - Date.parse(e.lastSuccessAt))} ` +
+        `(${expected}; overdue after ${formatMs(e.overdueAfterMs)}; last success ${e.lastSuccessAt})`
+    : `campaign ${e.campaign} has had no successful sync since ${e.expectedSince} ` +
+        `(${expected}; overdue after ${formatMs(e.overdueAfterMs)})`;
 }
 
 export interface HealthEvaluation {
@@ -476,22 +756,26 @@ export interface HealthEvaluation {
   campaigns: CampaignsSection | CheckError;
   /** Null when the resources could not be read. */
   overload: { overloaded: boolean; reasons: string[] } | null;
+  /** The carry's parts the evaluation decides (the workflow adds the held pauses and the announced status). */
+  carry: Pick<HealthCarry, 'overdueCampaigns' | 'unpolledSyncs' | 'cadenceSince' | 'settingCampaigns'>;
 }
 
 /**
  * Judges a snapshot against thresholds: the findings (each with its severity), the stuck syncs
- * with the action each gets, and whether the worker is overloaded. Pure and deterministic: the
- * workflow runs it, and unit tests drive it directly. `now` is when the campaigns were scanned.
+ * with the action each gets, syncs nobody runs, campaigns overdue, and whether the worker is
+ * overloaded. Pure and deterministic: the workflow runs it, and unit tests drive it directly.
+ * `taskQueue` is the deployment's (only its syncs are recovered); `previous` is the previous report.
  */
 export function evaluateHealth(
   snapshot: HealthSnapshot,
   t: HealthThresholds,
-  opts: { recover: boolean },
+  opts: { recover: boolean; previous?: PreviousReport },
 ): HealthEvaluation {
   const findings: Finding[] = [];
   const add = (area: HealthArea, severity: Severity | undefined, message: string) => {
     if (severity) findings.push({ area, severity, message });
   };
+  const carry = opts.previous?.carry;
 
   // Workers: every queue needs a poller, recently seen.
   let workers: WorkersSection | CheckError;
@@ -514,7 +798,9 @@ export function evaluateHealth(
     }
   }
 
-  // Resources of the worker that ran the check.
+  // Resources of the worker that ran the check: its own signals only. The host's load average and
+  // free memory are in the report as information; a busy neighbour on a shared host is not this
+  // worker's problem, and judging it made health flap with every load change.
   let overload: HealthEvaluation['overload'] = null;
   if (isCheckError(snapshot.resources)) {
     add('resources', 'degraded', `resources could not be checked: ${snapshot.resources.error}`);
@@ -522,8 +808,6 @@ export function evaluateHealth(
     const r = snapshot.resources;
     const rssMb = r.memory.rssBytes / MB;
     const heapRatio = r.memory.heapUsedBytes / Math.max(1, r.memory.heapLimitBytes);
-    const loadPerCpu = r.loadAverage[0] / Math.max(1, r.cpus);
-    const freeRatio = r.memory.freeBytes / Math.max(1, r.memory.totalBytes);
     add('resources', severityOf(rssMb, t.rssMb), `worker memory (RSS) ${rssMb.toFixed(0)} MB`);
     add(
       'resources',
@@ -532,23 +816,20 @@ export function evaluateHealth(
     );
     add(
       'resources',
-      severityOf(loadPerCpu, t.loadPerCpu),
-      `load ${loadPerCpu.toFixed(2)} per CPU (${r.cpus} CPUs)`,
-    );
-    add(
-      'resources',
-      severityOf(freeRatio, t.freeMemoryRatio, true),
-      `free memory ${(freeRatio * 100).toFixed(1)}% of ${(r.memory.totalBytes / MB).toFixed(0)} MB`,
-    );
-    add(
-      'resources',
       severityOf(r.eventLoopDelayMs.p99, t.eventLoopDelayMs),
       `event-loop delay p99 ${r.eventLoopDelayMs.p99.toFixed(0)} ms`,
     );
+    const s2s = r.scheduleToStartMs;
+    if (s2s && s2s.count > 0)
+      add(
+        'resources',
+        severityOf(s2s.p99, t.scheduleToStartMs),
+        `activities waited p99 ${formatMs(s2s.p99)} (max ${formatMs(s2s.max)}) to start on ${s2s.taskQueue}`,
+      );
     overload = overloadOf(r, t);
   }
 
-  // Services: reachable, and answering in time.
+  // Services: reachable, answering in time, and (Temporal) every search attribute registered.
   const authRefused = new Map<string, string>();
   for (const s of snapshot.services) {
     if (!s.ok) {
@@ -562,10 +843,26 @@ export function evaluateHealth(
         `${s.service} answers slowly: ${formatMs(s.latencyMs)}`,
       );
     }
+    if (s.missingSearchAttributes && s.missingSearchAttributes.length > 0) {
+      const names = s.missingSearchAttributes.map((a) => a.name);
+      add(
+        'services',
+        'unhealthy',
+        `search attribute${names.length === 1 ? '' : 's'} ${names.join(', ')} not registered in namespace ` +
+          `${s.namespace ?? '(unknown)'}: a sync setting one fails every workflow task until it is; register ` +
+          `${names.length === 1 ? 'it' : 'them'} with ${registerSearchAttributeCommands(s.missingSearchAttributes, s.namespace).join(' && ')}`,
+      );
+    }
   }
 
-  // Campaigns: stuck syncs, long-held locks, recent failures.
+  // Campaigns: syncs nobody runs, stuck syncs, long-held locks, recent failures, overdue campaigns.
   let campaigns: CampaignsSection | CheckError;
+  const evaluatedCarry: HealthEvaluation['carry'] = {
+    overdueCampaigns: carry?.overdueCampaigns ?? [],
+    unpolledSyncs: carry?.unpolledSyncs ?? [],
+    cadenceSince: carry?.cadenceSince ?? {},
+    ...(carry?.settingCampaigns ? { settingCampaigns: carry.settingCampaigns } : {}),
+  };
   if (isCheckError(snapshot.campaigns)) {
     campaigns = snapshot.campaigns;
     add('campaigns', 'degraded', `campaign syncs could not be scanned: ${snapshot.campaigns.error}`);
@@ -576,7 +873,19 @@ export function evaluateHealth(
     const runningMs = parseDuration(t.stuckRunningAfter);
     const stuck: StuckSync[] = [];
     const noWorker = [...unpolled];
+    const alertedUnpolled = new Set(carry?.unpolledSyncs ?? []);
+    const unpolledSyncs: UnpolledSync[] = [];
     const running = scan.running.map((sync) => {
+      if (sync.taskQueuePolled === false) {
+        unpolledSyncs.push({
+          campaign: sync.campaign,
+          workflowId: sync.workflowId,
+          runId: sync.runId,
+          taskQueue: sync.taskQueue,
+          new: !alertedUnpolled.has(`${sync.workflowId}/${sync.runId}`),
+        });
+        return { ...sync, state: 'unpolled' as const };
+      }
       const age = now - Date.parse(sync.startedAt);
       const idle = sync.progress ? now - Date.parse(sync.progress.updatedAt) : undefined;
       let reason: string | undefined;
@@ -592,10 +901,22 @@ export function evaluateHealth(
         workflowId: sync.workflowId,
         runId: sync.runId,
         reason,
-        ...decideRecovery(sync, { recover: opts.recover, authRefused, noWorker }),
+        ...decideRecovery(sync, {
+          recover: opts.recover,
+          authRefused,
+          noWorker,
+          taskQueue: snapshot.taskQueue,
+        }),
       });
       return { ...sync, state: 'stuck' as const };
     });
+    for (const u of unpolledSyncs)
+      add(
+        'campaigns',
+        'unhealthy',
+        `sync of ${u.campaign} (${u.workflowId}) runs on task queue ${u.taskQueue}, which no worker polls: ` +
+          `nothing runs it, not even a cancellation, and it holds the campaign's lock; ${unpolledAdvice(u.campaign, u.taskQueue)}`,
+      );
     for (const s of stuck) add('campaigns', 'degraded', `sync of ${s.campaign} is stuck: ${s.reason}`);
     const longLocks = scan.locks.filter((l) => now - Date.parse(l.startedAt) >= runningMs);
     for (const l of longLocks)
@@ -609,6 +930,24 @@ export function evaluateHealth(
       severityOf(scan.failuresTotal, t.failures),
       `${scan.failuresTotal} failed syncs in the last ${t.failureWindow}`,
     );
+    evaluatedCarry.unpolledSyncs = unpolledSyncs.map((u) => `${u.workflowId}/${u.runId}`);
+
+    let cadence: CadenceEntry[] = [];
+    let cadenceError: string | undefined;
+    if (snapshot.cadence && isCheckError(snapshot.cadence)) {
+      cadenceError = snapshot.cadence.error;
+      add('campaigns', 'degraded', `sync cadence could not be checked: ${cadenceError}`);
+    } else if (snapshot.cadence) {
+      const judged = judgeCadence(snapshot.cadence, opts.previous);
+      cadence = judged.entries;
+      const cadenceNow = Date.parse(snapshot.cadence.checkedAt);
+      for (const e of cadence) if (e.overdue) add('campaigns', 'degraded', overdueMessage(e, cadenceNow));
+      evaluatedCarry.overdueCampaigns = cadence.filter((e) => e.overdue).map((e) => e.campaign);
+      evaluatedCarry.cadenceSince = judged.since;
+      const setting = cadence.filter((e) => e.source === 'setting').map((e) => e.campaign);
+      if (t.syncOverdueAfter !== undefined) evaluatedCarry.settingCampaigns = setting;
+      else delete evaluatedCarry.settingCampaigns;
+    }
     campaigns = {
       running,
       runningOmitted: scan.runningOmitted,
@@ -619,22 +958,36 @@ export function evaluateHealth(
       failuresTotal: scan.failuresTotal,
       failuresSince: scan.failuresSince,
       recovered: { restarted: 0, failed: 0 },
+      unpolled: unpolledSyncs,
+      cadence,
+      ...(cadenceError !== undefined ? { cadenceError } : {}),
     };
   }
-  return { findings, workers, campaigns, overload };
+  return { findings, workers, campaigns, overload, carry: evaluatedCarry };
 }
 
 /**
  * What to do with a stuck sync. A restart is a new run of the stuck run's own input (see
  * docs/design.md, "Health"); it is not tried when it cannot help: the sync was restarted by health
  * already, a provider refuses the credentials (fail it with the reason), or no worker polls a queue
- * it needs, or its progress cannot be read (report it).
+ * it needs, or its progress cannot be read (report it). A sync on another deployment's task queue
+ * is that deployment's health's to recover: reported only.
  */
 export function decideRecovery(
   sync: RunningSyncInfo,
-  ctx: { recover: boolean; authRefused: Map<string, string>; noWorker: string[] },
+  ctx: { recover: boolean; authRefused: Map<string, string>; noWorker: string[]; taskQueue?: string },
 ): { action: StuckAction; why: string } {
   if (!ctx.recover) return { action: 'report', why: 'recovery is off for this run' };
+  if (sync.taskQueuePolled === false)
+    return {
+      action: 'report',
+      why: `no worker polls its task queue ${sync.taskQueue}: ${unpolledAdvice(sync.campaign, sync.taskQueue)}`,
+    };
+  if (ctx.taskQueue !== undefined && sync.taskQueue !== ctx.taskQueue)
+    return {
+      action: 'report',
+      why: `it runs on task queue ${sync.taskQueue}, whose own health check recovers it`,
+    };
   if (sync.trigger?.startsWith(HEALTH_RESTART_TRIGGER))
     return {
       action: 'fail',
@@ -663,26 +1016,68 @@ export function decideRecovery(
 }
 
 /**
- * The alerts a report raises: a status change (to degraded or unhealthy, or back to healthy), each
- * stuck sync, and overload pauses and resumes. A status that stays the same raises no new alert
- * (the log and the status metric show it at every run), so a webhook is not flooded every minute.
+ * Whether a status change is announced (hysteresis). `recentStatuses` are the previous runs'
+ * statuses, newest first (their HealthStatus search attributes); `announced` is the status the
+ * previous report had announced last. A new status is announced once it has held for
+ * `alertAfterRuns` consecutive runs, this one included, so a signal alternating between two
+ * statuses at every run announces nothing. Without a previous announcement, the baseline is the
+ * newest status that held `alertAfterRuns` runs in `recentStatuses`, else `healthy`.
+ */
+export function statusTrend(input: {
+  status: HealthStatus;
+  recentStatuses: HealthStatus[];
+  announced?: HealthStatus;
+  alertAfterRuns: number;
+}): StatusTrend {
+  const n = Math.max(1, input.alertAfterRuns);
+  let streak = 1;
+  for (const s of input.recentStatuses) {
+    if (s !== input.status) break;
+    streak++;
+  }
+  const baseline = input.announced ?? heldStatus(input.recentStatuses, n) ?? 'healthy';
+  if (streak >= n && input.status !== baseline)
+    return { streak, alertAfterRuns: n, announced: input.status, changedFrom: baseline };
+  return { streak, alertAfterRuns: n, announced: baseline };
+}
+
+/** The newest status that held `n` consecutive runs in a list of statuses, newest first. */
+function heldStatus(statuses: HealthStatus[], n: number): HealthStatus | undefined {
+  for (let i = 0; i + n <= statuses.length; i++) {
+    const window = statuses.slice(i, i + n);
+    if (window.every((s) => s === window[0])) return window[0];
+  }
+  return undefined;
+}
+
+/** The commands a person runs to look at a campaign's syncs. */
+function lookAt(campaign: string): string {
+  return `look with 'campaign-sync schedule describe ${campaign}' and 'campaign-sync sync status ${campaign}'`;
+}
+
+/**
+ * The alerts a report raises: a status change once it has held (see {@link statusTrend}), each
+ * stuck sync, each sync found on a task queue no worker polls, each campaign that becomes overdue
+ * and syncs again, and overload pauses and resumes. A condition that lasts raises no new alert (the
+ * log and the metrics show it at every run), so a webhook is not flooded every interval.
  */
 export function healthAlerts(report: Omit<HealthReport, 'alerts'>): HealthAlert[] {
   const alerts: HealthAlert[] = [];
-  const previous = report.previousStatus;
-  if (report.status !== previous && !(report.status === 'healthy' && previous === undefined)) {
+  const changedFrom = report.statusTrend.changedFrom;
+  if (changedFrom !== undefined) {
     const top = report.findings
       .slice()
       .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'unhealthy' ? -1 : 1))
       .slice(0, 5)
       .map((f) => f.message);
+    const held = `${report.statusTrend.streak} check${report.statusTrend.streak === 1 ? '' : 's'} in a row`;
     alerts.push({
       kind: 'status',
       severity: report.status === 'healthy' ? 'info' : report.status,
       message:
         report.status === 'healthy'
-          ? `campaign-sync is healthy again (score ${report.score}; was ${previous})`
-          : `campaign-sync is ${report.status} (score ${report.score}${previous ? `; was ${previous}` : ''}): ${top.join('; ')}`,
+          ? `campaign-sync is healthy again (score ${report.score}, ${held}; was ${changedFrom})`
+          : `campaign-sync is ${report.status} (score ${report.score}, ${held}; was ${changedFrom}): ${top.join('; ')}`,
     });
   }
   if (!isCheckError(report.campaigns)) {
@@ -704,6 +1099,29 @@ export function healthAlerts(report: Omit<HealthReport, 'alerts'>): HealthAlert[
         severity: s.outcome === 'error' ? 'unhealthy' : 'degraded',
         message: `sync of ${s.campaign} (${s.workflowId}, run ${s.runId}) is stuck: ${s.reason}; ${done}`,
       });
+    }
+    for (const u of report.campaigns.unpolled.filter((x) => x.new))
+      alerts.push({
+        kind: 'unpolled-queue',
+        severity: 'unhealthy',
+        message:
+          `sync of ${u.campaign} (${u.workflowId}, run ${u.runId}) waits on task queue ${u.taskQueue}, which no worker polls: ` +
+          `it holds the campaign's lock and nothing runs it, not even a cancellation; ${unpolledAdvice(u.campaign, u.taskQueue)}`,
+      });
+    const now = Date.parse(report.checkedAt);
+    for (const e of report.campaigns.cadence) {
+      if (e.change === 'became-overdue')
+        alerts.push({
+          kind: 'sync-overdue',
+          severity: 'degraded',
+          message: `${overdueMessage(e, now)}; ${lookAt(e.campaign)}`,
+        });
+      else if (e.change === 'synced-again')
+        alerts.push({
+          kind: 'sync-caught-up',
+          severity: 'info',
+          message: `campaign ${e.campaign} synced successfully again at ${e.lastSuccessAt} (it was overdue)`,
+        });
     }
   }
   if (report.overload.paused.length > 0)

@@ -17,11 +17,14 @@ import {
   resolveThresholds,
   scoreFindings,
   scrubPersonalData,
+  statusTrend,
   type CheckError,
   type Finding,
+  type HealthCarry,
   type HealthInput,
   type HealthReport,
   type HealthThresholds,
+  type HeldPause,
   type OverloadSection,
   type ServiceCheck,
   type ServiceName,
@@ -80,12 +83,14 @@ function serviceResult(service: ServiceName, result: ServiceCheck | CheckError, 
 
 /**
  * One health check of the deployment on a task queue: which workers poll its queues, the worker's
- * resources, whether Temporal, EDD and MailerLite answer (and how fast), the running syncs with
- * their progress, stuck ones and recent failures. Judges them against thresholds (the worker's,
- * overridden by the input), recovers stuck syncs, pauses recurring syncs while overloaded (and
- * resumes them after), records metrics and alerts, and returns the report: a run's result is the
- * report, and its `HealthStatus` search attribute lets runs be filtered by status. Runs every
- * HEALTH_INTERVAL from the health schedule; `health run` starts one by hand.
+ * own resources, whether Temporal (with every search attribute), EDD and MailerLite answer (and how
+ * fast), every running sync with its progress (any task queue: one nobody polls is a finding),
+ * stuck ones, recent failures, and campaigns that have not synced successfully for longer than
+ * expected. Judges them against thresholds (the worker's, overridden by the input), recovers stuck
+ * syncs, pauses recurring syncs while overloaded when asked to (and resumes those it paused), records
+ * metrics and alerts, and returns the report: a run's result is the report (which carries what the
+ * next run needs), and its `HealthStatus` search attribute lets runs be filtered by status. Runs
+ * every HEALTH_INTERVAL from the health schedule; `health run` starts one by hand.
  */
 export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthReport> {
   const parsed = HealthInputSchema.safeParse(rawInput ?? {});
@@ -103,6 +108,9 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
   } catch (err) {
     throw invalid(`Invalid health thresholds: ${messageOf(err)}`);
   }
+  const previous = context.previous;
+  const carried = previous?.carry;
+  const prefix = input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {};
 
   // The MailerLite check is one request, so it runs on the rate-limited queue, within the budget;
   // if nothing polls that queue it does not finish, which the workers check explains.
@@ -111,7 +119,7 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     scheduleToCloseTimeout: '1m',
     retry: { maximumAttempts: 1 },
   });
-  const [workers, resources, temporal, edd, ml, campaigns] = await Promise.all([
+  const [workers, resources, temporal, edd, ml, campaigns, cadence] = await Promise.all([
     settle(checks.checkWorkers({ taskQueue })),
     settle(checks.checkResources()),
     settle(checks.checkTemporal()),
@@ -120,8 +128,20 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     settle(
       ops.scanCampaigns({
         taskQueue,
-        ...(input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {}),
+        ...prefix,
         failureWindowMs: parseDuration(thresholds.failureWindow),
+      }),
+    ),
+    settle(
+      ops.checkSyncCadence({
+        taskQueue,
+        ...prefix,
+        ...(thresholds.syncOverdueAfter !== undefined
+          ? { overdueAfterMs: parseDuration(thresholds.syncOverdueAfter) }
+          : {}),
+        ...(carried?.settingCampaigns ? { knownCampaigns: carried.settingCampaigns } : {}),
+        ...(previous ? { previousCheckedAt: previous.checkedAt } : {}),
+        ...(carried ? { since: carried.cadenceSince } : {}),
       }),
     ),
   ]);
@@ -130,9 +150,11 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     serviceResult('edd', edd, checkedAt),
     serviceResult('mailerlite', ml, checkedAt),
   ];
-  const evaluation = evaluateHealth({ taskQueue, workers, resources, services, campaigns }, thresholds, {
-    recover: input.recover,
-  });
+  const evaluation = evaluateHealth(
+    { taskQueue, workers, resources, services, campaigns, cadence },
+    thresholds,
+    { recover: input.recover, ...(previous ? { previous } : {}) },
+  );
   const findings: Finding[] = [...evaluation.findings];
 
   // Stuck syncs: restart, fail with the reason, or only report (see decideRecovery).
@@ -168,13 +190,18 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     }
   }
 
-  // Overload: pause recurring syncs; once no longer overloaded, resume those health paused.
+  // Overload: pause recurring syncs when asked to (opt-in); once no longer overloaded, resume the
+  // ones health holds paused and nobody changed since. The mark is kept in the reports' carry.
+  const pauseOnOverload = input.pauseOnOverload ?? context.pauseOnOverload;
+  let held: HeldPause[] = carried?.heldPaused ?? [];
   const overload: OverloadSection = {
     overloaded: evaluation.overload?.overloaded ?? null,
     reasons: evaluation.overload?.reasons ?? [],
+    pauseOnOverload,
     paused: [],
     resumed: [],
     keptPaused: [],
+    held: [],
   };
   if (overload.overloaded)
     findings.push({
@@ -182,39 +209,40 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
       severity: 'unhealthy',
       message: `overloaded: ${overload.reasons.join('; ')}`,
     });
-  if (input.pauseOnOverload && overload.overloaded !== null) {
-    const scope = { taskQueue, ...(input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {}) };
-    try {
-      if (overload.overloaded) {
-        overload.paused = (
-          await ops.pauseSchedulesForOverload({ ...scope, reason: overload.reasons.join('; ') })
-        ).paused;
-      } else {
-        const resumed = await ops.resumeSchedulesAfterOverload(scope);
-        overload.resumed = resumed.resumed;
-        overload.keptPaused = resumed.keptPaused;
-      }
-    } catch (err) {
-      overload.error = messageOf(err);
-      findings.push({
-        area: 'overload',
-        severity: 'degraded',
-        message: `sync schedules could not be ${overload.overloaded ? 'paused' : 'resumed'}: ${overload.error}`,
+  try {
+    if (overload.overloaded && pauseOnOverload) {
+      const result = await ops.pauseSchedulesForOverload({
+        taskQueue,
+        ...prefix,
+        reason: overload.reasons.join('; '),
       });
+      overload.paused = result.held.map((h) => h.scheduleId);
+      held = [...held.filter((h) => !overload.paused.includes(h.scheduleId)), ...result.held];
+    } else if (overload.overloaded === false && held.length > 0) {
+      const result = await ops.resumeSchedulesAfterOverload({ held });
+      overload.resumed = result.resumed;
+      overload.keptPaused = result.keptPaused;
+      held = held.filter((h) => !result.released.includes(h.scheduleId));
     }
+  } catch (err) {
+    overload.error = messageOf(err);
+    findings.push({
+      area: 'overload',
+      severity: 'degraded',
+      message: `sync schedules could not be ${overload.overloaded ? 'paused' : 'resumed'}: ${overload.error}`,
+    });
   }
+  overload.held = held.map((h) => h.scheduleId);
 
   const registered = isCheckError(temporal) ? undefined : temporal.healthSearchAttribute;
-  if (registered === false)
-    findings.push({
-      area: 'health',
-      severity: 'degraded',
-      message:
-        'the HealthStatus search attribute is not registered, so runs cannot be filtered by status ' +
-        '(temporal operator search-attribute create --name HealthStatus --type Keyword)',
-    });
-
   const { status, score } = scoreFindings(findings);
+  const trend = statusTrend({
+    status,
+    recentStatuses: context.recentStatuses,
+    ...(carried ? { announced: carried.announcedStatus } : {}),
+    alertAfterRuns: thresholds.statusAlertAfterRuns,
+  });
+  const carry: HealthCarry = { ...evaluation.carry, announcedStatus: trend.announced, heldPaused: held };
   const body: Omit<HealthReport, 'alerts'> = {
     status,
     score,
@@ -225,7 +253,9 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     trigger: input.trigger,
     taskQueue,
     ...(input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {}),
-    ...(context.previous ? { previousStatus: context.previous.status } : {}),
+    ...(previous ? { previousStatus: previous.status } : {}),
+    statusTrend: trend,
+    ...(context.intervalMs !== undefined ? { intervalMs: context.intervalMs } : {}),
     thresholds,
     findings: findings.map((f) => ({ ...f, message: scrubPersonalData(f.message) })),
     workers: evaluation.workers,
@@ -233,6 +263,7 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     services,
     campaigns: evaluation.campaigns,
     overload,
+    carry,
   };
   const report: HealthReport = { ...body, alerts: healthAlerts(body) };
 
