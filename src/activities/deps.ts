@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Metrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 import type { EddClient, MailerLiteClient } from '../providers';
-import type { HealthThresholds } from '../shared/health';
+import type { HealthSettings } from '../shared/health';
 import type { CustomerDirectoryOptions, CustomerLookupMode } from './customer-directory';
 
 /** What activities are built from; tests swap any member, production wires the real ones. */
@@ -24,9 +24,9 @@ export interface ActivityDeps {
   temporal?: { client: Client; namespace: string };
   /**
    * The health check's settings (HEALTH_* variables): thresholds, which a run's input may override,
-   * and the alert webhook. Default thresholds and no webhook when absent.
+   * the alert webhook, whether overloads pause schedules, the interval. Defaults when absent.
    */
-  health?: { thresholds: HealthThresholds; webhookUrl?: string };
+  health?: HealthSettings;
   /**
    * Where a sync's notifications go (failed, timed out, waiting for approval): the operator's
    * webhook (HEALTH_WEBHOOK_URL), and a link to a run in the Temporal Web UI. Log only when absent.

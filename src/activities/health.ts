@@ -29,7 +29,6 @@ import {
   type CampaignScan,
   type HealthAlert,
   type HealthReport,
-  type HealthSettings,
   type HealthStatus,
   type HealthThresholds,
   type HeldPause,
@@ -43,6 +42,7 @@ import { campaignFromWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { HEALTH_STATUS, SEARCH_ATTRIBUTES, SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncInput } from '../shared/sync-types';
 import type { ActivityDeps } from './deps';
+import { postWebhook } from './webhook';
 import { takeScheduleToStart } from './schedule-latency';
 
 /** What the health workflow learns before checking: the worker's settings and the previous reports. */
@@ -141,9 +141,7 @@ function errorType(err: unknown): string | undefined {
  * overload pauses, metrics and alerts. Checks that read Temporal use the worker's client.
  */
 export function healthActivities({ providers, logger, metrics, temporal, health }: ActivityDeps) {
-  // ActivityDeps declares `health` with thresholds and the webhook; the worker's configuration
-  // (healthSettingsFrom) hands over the whole HealthSettings, which this reads.
-  const settings: HealthSettings | undefined = health;
+  const settings = health;
   const thresholds = settings?.thresholds ?? DEFAULT_HEALTH_THRESHOLDS;
 
   const requireClient = (): Client => {
@@ -585,28 +583,8 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
     async postHealthWebhook(payload: HealthWebhookPayload): Promise<{ sent: boolean }> {
       const url = settings?.webhookUrl;
       if (!url) return { sent: false };
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'User-Agent': 'campaign-sync-health' },
-          body: JSON.stringify(payload),
-          signal: AbortSignal.timeout(10_000),
-        });
-      } catch (err) {
-        throw ApplicationFailure.create({
-          type: 'HealthWebhookError',
-          message: `health webhook (${new URL(url).host}) not reached: ${err instanceof Error ? err.message : String(err)}`,
-        });
-      }
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return { sent: true };
-      const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
-      throw ApplicationFailure.create({
-        type: 'HealthWebhookError',
-        nonRetryable: !retryable,
-        message: `health webhook (${new URL(url).host}) answered HTTP ${res.status}`,
-      });
+      await postWebhook(url, payload, 'campaign-sync-health');
+      return { sent: true };
     },
   };
 }

@@ -49,9 +49,12 @@ Commands:
                         was invalid, refused, skipped or removed, with its reasons; readable
                         while the sync runs and after it ends.
   sync status <campaign> [--json]
-                        The latest run of a campaign's sync: progress, summary or failure.
-  sync cancel <campaign>
-                        Cancel a campaign's running sync (keeps what was written).
+                        The latest run of a campaign's sync: progress, retrying activities,
+                        summary or failure; who stopped it and why, and what it did.
+  sync cancel <campaign> [--reason TEXT] [--force]
+                        Cancel a campaign's running sync (keeps what was written; records who
+                        and why). --force terminates it instead, freeing the lock at once: for
+                        a run no worker can act on (no worker polls its task queue).
   transition run <source> <destination> [--dry-run] [--remove-from-source]
                         [--rules JSON|@file] [--wait] [--json]
                         Move subscribers from the source campaign's tier groups to the
@@ -95,7 +98,7 @@ Commands:
   health [--json] [--last N]
                         The latest health report and the trend of the last N (default 10).
   health run [--json]   Run a health check now and print its report (exit 1 when unhealthy).
-  health install [--every 1m]
+  health install [--every 5m]
                         Install the health schedule (or set its interval; default
                         HEALTH_INTERVAL); the worker installs it at start too.
   help                  This text.

@@ -18,7 +18,6 @@ import {
   listCampaignSyncSchedules,
   type SyncScheduleInfo,
 } from './system';
-import { workerPolls } from './worker-presence';
 
 /** How far back `status` lists failed syncs. */
 const FAILURES_SINCE_MS = 24 * 3_600_000;
@@ -59,8 +58,9 @@ export async function systemStatus(client: Client, taskQueue: string): Promise<S
   const since = new Date(Date.now() - FAILURES_SINCE_MS);
   const [pollers, runs, schedules, healthSchedule, reports, failures] = await Promise.all([
     describePollers(client, deploymentQueues(taskQueue)),
-    // Every queue: a sync started on a queue no worker polls holds its lock all the same.
-    listRunningSyncs(client, { queryTimeoutMs: 3000 }),
+    // Every queue: a sync started on a queue no worker polls holds its lock all the same (and is
+    // not queried: nothing would answer).
+    listRunningSyncs(client, { queryTimeoutMs: 3000, checkPollers: true }),
     listCampaignSyncSchedules(client),
     describeHealthSchedule(client, taskQueue),
     recentHealthReports(client, { taskQueue, last: 1 }),
@@ -70,7 +70,7 @@ export async function systemStatus(client: Client, taskQueue: string): Promise<S
   return {
     checkedAt: new Date().toISOString(),
     taskQueue,
-    problems: await unpolledRuns(client, [...runs.running, ...runs.locks]),
+    problems: unpolledRuns(runs.running),
     workers: summarizeWorkers({ checkedAt: new Date().toISOString(), queues: pollers }),
     running: runs.running,
     runningOmitted: runs.runningOmitted,
@@ -90,17 +90,10 @@ export async function systemStatus(client: Client, taskQueue: string): Promise<S
   };
 }
 
-/** The runs (syncs and lock holders) whose task queue no worker polls, each said with what to do. */
-async function unpolledRuns(
-  client: Client,
-  runs: { campaign: string; workflowId: string; taskQueue?: string }[],
-): Promise<string[]> {
-  const queues = [...new Set(runs.map((r) => r.taskQueue).filter((q): q is string => q !== undefined))];
-  const polled = new Map(
-    await Promise.all(queues.map(async (q) => [q, await workerPolls(client, q).catch(() => true)] as const)),
-  );
-  return runs
-    .filter((r) => r.taskQueue !== undefined && polled.get(r.taskQueue) === false)
+/** The running syncs whose task queue no worker polls, each said with what to do. */
+function unpolledRuns(running: RunningSyncInfo[]): string[] {
+  return running
+    .filter((r) => r.taskQueuePolled === false)
     .map(
       (r) =>
         `${r.workflowId} (campaign ${r.campaign}) runs on task queue ${r.taskQueue}, which no worker polls: it holds the ` +

@@ -1,13 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { describePollers } from './system';
+import { queuesWithoutWorkflowPollers } from './system';
 
 /**
  * Whether any worker polls a task queue's workflow tasks (Temporal lists the pollers it saw in the
  * last minutes). A run on a queue nobody polls does nothing, and cannot act on a cancellation.
  */
 export async function workerPolls(client: Client, taskQueue: string): Promise<boolean> {
-  const [queue] = await describePollers(client, [{ taskQueue, kind: 'workflow' }]);
-  return (queue?.pollers.length ?? 0) > 0;
+  return (await queuesWithoutWorkflowPollers(client, [taskQueue])).size === 0;
 }
 
 /** The warning `sync start` gives when no worker polls its queue; undefined when one does. */
