@@ -184,18 +184,19 @@ describe("the worker's logs", () => {
     const output = worker.output();
     const lines = logLines(output);
 
+    // The connection check is the first activity to meet the closed port: its failure says where,
+    // why (Node's own words) and what to set. (A cause chain's logging is unit-tested.)
     const activityFailed = lines.find((l) => l.msg === 'Activity failed')!;
     expect(activityFailed.level).toBe(40);
     const error = activityFailed.error as LoggedError;
-    expect(error.type).toBe('ProviderTransientError');
+    expect(error.type).toBe('ProviderUnreachableError');
     expect(error.message).toMatch(
-      new RegExp(`^edd GET /\\S+: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}$`),
+      new RegExp(
+        `^EDD at http://127\\.0\\.0\\.1:${port} could not be reached from worker \\d+@\\S+ ` +
+          `\\(edd GET /customers: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)\\. Check EDD_BASE_URL`,
+      ),
     );
-    expect(error.stack).toMatch(/^ProviderTransientError: edd GET/);
-    expect(error.cause).toMatchObject({
-      message: `connect ECONNREFUSED 127.0.0.1:${port}`,
-      code: 'ECONNREFUSED',
-    });
+    expect(error.stack).toMatch(/^ProviderUnreachableError: EDD at/);
 
     const workflowFailed = lines.find((l) => l.msg === 'Workflow failed')!;
     expect((workflowFailed.error as LoggedError).message).toMatch(/^Invalid sync input: pageSize/);
