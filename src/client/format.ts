@@ -2,7 +2,8 @@ import type { MirrorReport, SyncProgress, SyncSummary } from '../shared/sync-typ
 import type { TierProgress, TransitionProgress, TransitionSummary } from '../shared/transition-types';
 import type { HeldLock } from './locks';
 import type { SyncReport } from './sync-report';
-import type { PendingActivity, SyncStatus } from './sync-status';
+import type { SyncStatus } from './sync-status';
+import type { PendingActivity } from './system';
 
 export function formatProgress(p: SyncProgress): string {
   return (

@@ -2,25 +2,12 @@ import { hostname } from 'node:os';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import type { temporal } from '@temporalio/proto';
 import { innermostMessage } from '../shared/errors';
 import { syncWorkflowId } from '../shared/names';
 import type { SyncProgress, SyncSummary } from '../shared/sync-types';
 import { SyncNotFoundError } from './errors';
+import { pendingActivities, type PendingActivity } from './system';
 import { workerPolls } from './worker-presence';
-
-/** An activity of a running sync that has not finished: what it is, its attempt and its last failure. */
-export interface PendingActivity {
-  type: string;
-  /** SCHEDULED (waiting for a worker), STARTED (running) or CANCEL_REQUESTED. */
-  state: string;
-  attempt: number;
-  /** 0 = no limit. */
-  maximumAttempts: number;
-  lastFailure?: { type?: string; message: string };
-  /** When the next attempt starts, while it waits out the retry backoff. */
-  nextAttemptAt?: Date;
-}
 
 /** Who stopped a run and why, from its history. */
 export interface StopInfo {
@@ -120,57 +107,6 @@ export async function syncStatus(client: Client, campaign: string): Promise<Sync
   return status;
 }
 
-/** The activities of a run still in flight, those that failed an attempt first. */
-export function pendingActivities(description: WorkflowExecutionDescription): PendingActivity[] {
-  const list = (description.raw.pendingActivities ?? []).map((a): PendingActivity => {
-    const next = optionalTsToDate(a.nextAttemptScheduleTime);
-    return {
-      type: a.activityType?.name ?? '(unknown)',
-      state: stateName(a.state),
-      attempt: a.attempt ?? 1,
-      maximumAttempts: a.maximumAttempts ?? 0,
-      ...(a.lastFailure
-        ? {
-            lastFailure: {
-              ...(a.lastFailure.applicationFailureInfo?.type
-                ? { type: a.lastFailure.applicationFailureInfo.type }
-                : {}),
-              message: innermost(a.lastFailure),
-            },
-          }
-        : {}),
-      ...(next ? { nextAttemptAt: next } : {}),
-    };
-  });
-  return list.sort(
-    (a, b) => Number(Boolean(b.lastFailure)) - Number(Boolean(a.lastFailure)) || b.attempt - a.attempt,
-  );
-}
-
-function stateName(state: number | null | undefined): string {
-  switch (state) {
-    case 1:
-      return 'SCHEDULED';
-    case 2:
-      return 'STARTED';
-    case 3:
-      return 'CANCEL_REQUESTED';
-    case 4:
-      return 'PAUSED';
-    case 5:
-      return 'PAUSE_REQUESTED';
-    default:
-      return 'UNKNOWN';
-  }
-}
-
-/** The innermost message of a failure chain in history (the one that says what went wrong). */
-function innermost(failure: temporal.api.failure.v1.IFailure): string {
-  let message = failure.message ?? '';
-  for (let f = failure.cause; f; f = f.cause) if (f.message) message = f.message;
-  return message;
-}
-
 type Stops = { partial?: SyncSummary; cancellation?: StopInfo; termination?: StopInfo };
 
 /** What to read from a run's history, by its status, and when that has been found. */
@@ -203,18 +139,9 @@ async function readStops(client: Client, workflowId: string, runId: string, stat
       const at = optionalTsToDate(event.eventTime);
       const terminated = event.workflowExecutionTerminatedEventAttributes;
       if (terminated && !found.termination)
-        found.termination = {
-          ...(at ? { at } : {}),
-          ...(terminated.identity ? { by: terminated.identity } : {}),
-          ...(terminated.reason ? { reason: terminated.reason } : {}),
-        };
+        found.termination = stopInfo(at, terminated.identity, terminated.reason);
       const cancel = event.workflowExecutionCancelRequestedEventAttributes;
-      if (cancel && !found.cancellation)
-        found.cancellation = {
-          ...(at ? { at } : {}),
-          ...(cancel.identity ? { by: cancel.identity } : {}),
-          ...(cancel.cause ? { reason: cancel.cause } : {}),
-        };
+      if (cancel && !found.cancellation) found.cancellation = stopInfo(at, cancel.identity, cancel.cause);
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled?.activityType?.name === STATS_ACTIVITY && !found.partial && !found.cancellation)
         found.partial = await decodeFromPayloadsAtIndex<SyncSummary>(
@@ -228,6 +155,15 @@ async function readStops(client: Client, workflowId: string, runId: string, stat
     if (!nextPageToken) break;
   }
   return found;
+}
+
+/** A stop's when, who and why, each only when history has it. */
+function stopInfo(
+  at: Date | undefined,
+  by: string | null | undefined,
+  reason: string | null | undefined,
+): StopInfo {
+  return { ...(at ? { at } : {}), ...(by ? { by } : {}), ...(reason ? { reason } : {}) };
 }
 
 /** The identity the CLI gives Temporal for the requests it makes (recorded with a cancellation or termination). */

@@ -11,6 +11,7 @@ import {
   type Client,
   type ScheduleDescription,
   type ScheduleSummary,
+  type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
@@ -27,7 +28,7 @@ import type {
 import { campaignFromWorkflowId, mailerliteTaskQueue, syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncProgress } from '../shared/sync-types';
-import { failureMessage } from './sync-status';
+import { innermostMessage } from '../shared/errors';
 
 /** A string literal of Temporal's list-filter language. */
 export function queryString(value: string): string {
@@ -131,6 +132,70 @@ export async function queuesWithoutWorkflowPollers(
   return new Set(pollers.filter((q) => q.pollers.length === 0).map((q) => q.taskQueue));
 }
 
+/** An activity of a running sync that has not finished: what it is, its attempt and its last failure. */
+export interface PendingActivity {
+  type: string;
+  /** SCHEDULED (waiting for a worker), STARTED (running) or CANCEL_REQUESTED. */
+  state: string;
+  attempt: number;
+  /** 0 = no limit. */
+  maximumAttempts: number;
+  lastFailure?: { type?: string; message: string };
+  /** When the next attempt starts, while it waits out the retry backoff. */
+  nextAttemptAt?: Date;
+}
+
+/** The activities of a run still in flight, those that failed an attempt first. */
+export function pendingActivities(description: WorkflowExecutionDescription): PendingActivity[] {
+  const list = (description.raw.pendingActivities ?? []).map((a): PendingActivity => {
+    const next = optionalTsToDate(a.nextAttemptScheduleTime);
+    return {
+      type: a.activityType?.name ?? '(unknown)',
+      state: stateName(a.state),
+      attempt: a.attempt ?? 1,
+      maximumAttempts: a.maximumAttempts ?? 0,
+      ...(a.lastFailure
+        ? {
+            lastFailure: {
+              ...(a.lastFailure.applicationFailureInfo?.type
+                ? { type: a.lastFailure.applicationFailureInfo.type }
+                : {}),
+              message: innermost(a.lastFailure),
+            },
+          }
+        : {}),
+      ...(next ? { nextAttemptAt: next } : {}),
+    };
+  });
+  return list.sort(
+    (a, b) => Number(Boolean(b.lastFailure)) - Number(Boolean(a.lastFailure)) || b.attempt - a.attempt,
+  );
+}
+
+function stateName(state: number | null | undefined): string {
+  switch (state) {
+    case 1:
+      return 'SCHEDULED';
+    case 2:
+      return 'STARTED';
+    case 3:
+      return 'CANCEL_REQUESTED';
+    case 4:
+      return 'PAUSED';
+    case 5:
+      return 'PAUSE_REQUESTED';
+    default:
+      return 'UNKNOWN';
+  }
+}
+
+/** The innermost message of a failure chain in history (the one that says what went wrong). */
+function innermost(failure: temporal.api.failure.v1.IFailure): string {
+  let message = failure.message ?? '';
+  for (let f = failure.cause; f; f = f.cause) if (f.message) message = f.message;
+  return message;
+}
+
 /**
  * The running campaign syncs (with their live progress and pending activities) and the runs
  * holding a campaign's lock for another workflow.
@@ -216,19 +281,10 @@ export async function listRunningSyncs(
           }
           try {
             const described = await handle.describe();
-            info.pendingActivities = (described.raw.pendingActivities ?? []).map((a) => ({
-              type: a.activityType?.name ?? '(unknown)',
-              attempt: a.attempt ?? 1,
-              ...(a.lastFailure
-                ? {
-                    lastFailure: {
-                      ...(a.lastFailure.applicationFailureInfo?.type
-                        ? { type: a.lastFailure.applicationFailureInfo.type }
-                        : {}),
-                      message: a.lastFailure.message ?? '',
-                    },
-                  }
-                : {}),
+            info.pendingActivities = pendingActivities(described).map(({ type, attempt, lastFailure }) => ({
+              type,
+              attempt,
+              ...(lastFailure ? { lastFailure } : {}),
             }));
           } catch {
             // Closed meanwhile: nothing pending.
@@ -276,7 +332,7 @@ export async function listRecentFailures(
         try {
           await client.workflow.getHandle(f.last.workflowId, f.last.runId).result();
         } catch (err) {
-          f.last.message = err instanceof WorkflowFailedError ? failureMessage(err) : String(err);
+          f.last.message = err instanceof WorkflowFailedError ? innermostMessage(err) : String(err);
         }
       }),
     );

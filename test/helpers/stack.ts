@@ -144,3 +144,14 @@ export function expectEveryRecordCounted(summary: SyncSummary): void {
       summary.failed,
   ).toBe(summary.valid);
 }
+
+/** The stack's activities with each source page taking 300 ms longer, so a run lasts long enough to watch or act on. */
+export function slowSource(s: Stack): Stack['activities'] {
+  return {
+    ...s.activities,
+    fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return s.activities.fetchPurchasersPage(...args);
+    },
+  };
+}

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
+import type { SyncProgress } from '../../src/shared/sync-types';
 import { SyncWorkers } from '../../src/workers/create-worker';
 
 let runtimeInstalled = false;
@@ -74,4 +75,17 @@ export async function withWorker<T>(
     shutdownGraceTime: '2s',
   });
   return workers.runUntil(fn(taskQueue));
+}
+
+/** Polls a sync's `progress` query until `predicate` holds (up to 30 s), and returns that progress. */
+export async function waitForProgress(
+  handle: WorkflowHandle,
+  predicate: (p: SyncProgress) => boolean,
+): Promise<SyncProgress> {
+  for (let i = 0; i < 300; i++) {
+    const p = await handle.query<SyncProgress>('progress').catch(() => undefined);
+    if (p && predicate(p)) return p;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('progress never reached the expected state');
 }

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -11,6 +10,7 @@ import { startSync } from '../../src/client';
 import { connectTestTemporal, uniqueTaskQueue, type TemporalTestContext } from '../helpers/temporal';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { startWorkerProcess } from '../helpers/worker-process';
+import { freePort } from '../helpers/ports';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -226,15 +226,4 @@ async function startWebhookReceiver(): Promise<{
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

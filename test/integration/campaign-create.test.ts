@@ -1,6 +1,5 @@
 import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { runCli } from '../../src/client';
 import { createCampaign } from '../../src/client/campaign-create';
 import { EXIT } from '../../src/client/errors';
 import { startSync } from '../../src/client/sync-start';
@@ -21,6 +20,7 @@ import {
   type TemporalTestContext,
 } from '../helpers/temporal';
 import { albums, mailerliteGet, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { runCliCaptured } from '../helpers/cli';
 
 let temporal: TemporalTestContext;
 let stack: Stack;
@@ -340,15 +340,8 @@ describe('campaign create with a schedule, and the scheduled launcher', () => {
 });
 
 describe('campaign create CLI', () => {
-  async function cli(args: string[], taskQueue: string) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(
-      args,
-      { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue },
-      { out: (l) => out.push(l), err: (l) => err.push(l) },
-    );
-    return { code, out: out.join('\n'), err: err.join('\n') };
+  function cli(args: string[], taskQueue: string) {
+    return runCliCaptured(args, { address: temporal.address, taskQueue });
   }
 
   it('exits 0 with the result, 1 naming the failed step, 2 for invalid input, 3 when locked', async () => {

@@ -1,4 +1,4 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, ActivityFailure } from '@temporalio/common';
 import { expectedSync } from '../../dev/expected-sync';
 import { DEFAULT_TIERS, fieldKey, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
@@ -6,13 +6,19 @@ import { InvalidInputError } from '../../src/shared/errors';
 import { mailerliteTaskQueue, syncWorkflowId } from '../../src/shared/names';
 import type { SyncInput, SyncProgress, SyncSummary } from '../../src/shared/sync-types';
 import { SyncAlreadyRunningError, startSync } from '../../src/client';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import {
+  connectTestTemporal,
+  waitForProgress,
+  withWorker,
+  type TemporalTestContext,
+} from '../helpers/temporal';
 import { forgedResume } from '../reliability/support/invalid-inputs';
 import {
   albums,
   expectEveryRecordCounted,
   mailerliteGet,
   mailerliteSubscribers,
+  slowSource,
   startStack,
   uniqueCampaign,
   type Stack,
@@ -357,7 +363,7 @@ describe.each([
     const input = { campaign, productId: album(0).id, pageSize: 40 };
     await withWorker(temporal, slow, async (tq) => {
       const handle = await startSync(temporal.client, tq, input);
-      await waitFor(handle, (p) => p.created > 0);
+      await waitForProgress(handle, (p) => p.created > 0);
       await handle.cancel();
       await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
       const description = await handle.describe();
@@ -488,29 +494,6 @@ describe('bad input and bad credentials fail fast', () => {
     }
   });
 });
-
-async function waitFor(
-  handle: WorkflowHandle,
-  predicate: (p: SyncProgress) => boolean,
-): Promise<SyncProgress> {
-  for (let i = 0; i < 200; i++) {
-    const p = await handle.query<SyncProgress>('progress').catch(() => undefined);
-    if (p && predicate(p)) return p;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('progress never reached the expected state');
-}
-
-/** The stack's activities with each source page taking 300 ms longer, so a run lasts long enough to watch. */
-function slowSource(s: Stack): Stack['activities'] {
-  return {
-    ...s.activities,
-    fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
-      await new Promise((r) => setTimeout(r, 300));
-      return s.activities.fetchPurchasersPage(...args);
-    },
-  };
-}
 
 /** Successful write calls MailerLite has taken so far (the emulator's own count, batch items included). */
 async function mailerliteWrites(s: Stack): Promise<number> {

@@ -1,6 +1,5 @@
 import type { WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { EXIT } from '../../src/client/errors';
-import { runCli } from '../../src/client/cli';
 import { SyncAlreadyRunningError, startSync } from '../../src/client';
 import type { HeldLock } from '../../src/client/locks';
 import { createSyncSchedule, type ScheduleActionView, type ScheduleView } from '../../src/client/schedules';
@@ -11,6 +10,7 @@ import { SYNC_TRIGGER } from '../../src/shared/search-attributes';
 import type { SyncProgress, SyncSummary } from '../../src/shared/sync-types';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { runCliCaptured } from '../helpers/cli';
 
 let temporal: TemporalTestContext;
 let stack: Stack;
@@ -31,15 +31,8 @@ function album(index = 0) {
 }
 
 /** Runs the CLI in-process as a person would from a shell, capturing what it prints. */
-async function cli(args: string[], taskQueue: string, address = temporal.address) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    { TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, USER: 'tester' },
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function cli(args: string[], taskQueue: string, address = temporal.address) {
+  return runCliCaptured(args, { address: address, taskQueue, env: { USER: 'tester' } });
 }
 
 async function describeJson(campaign: string, tq: string): Promise<ScheduleView> {

@@ -1,18 +1,18 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { runCli } from '../../src/client';
 import { EXIT } from '../../src/client/errors';
 import type { SystemStatus } from '../../src/client/status';
 import { startSync } from '../../src/client/sync-start';
 import { syncStatus } from '../../src/client/sync-status';
 import { syncWorkflowId } from '../../src/shared/names';
-import type { SyncProgress } from '../../src/shared/sync-types';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { albums, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import {
   connectTestTemporal,
   uniqueTaskQueue,
+  waitForProgress,
   withWorker,
   type TemporalTestContext,
 } from '../helpers/temporal';
+import { runCliCaptured } from '../helpers/cli';
 
 let temporal: TemporalTestContext;
 let stack: Stack;
@@ -27,15 +27,19 @@ afterAll(async () => {
 });
 
 /** Runs the CLI in-process as a person would from a shell, capturing what it prints. */
-async function cli(args: string[], taskQueue: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, USER: 'ops' },
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function cli(args: string[], taskQueue: string) {
+  return runCliCaptured(args, { address: temporal.address, taskQueue, env: { USER: 'ops' } });
+}
+
+/** A sync of 20-sale pages, started and past its second page (the worker's source is slowed). */
+async function syncPastTwoPages(campaign: string, taskQueue: string) {
+  const handle = await startSync(temporal.client, taskQueue, {
+    campaign,
+    productId: Number(productId()),
+    pageSize: 20,
+  });
+  await waitForProgress(handle, (p) => p.pages >= 2);
+  return handle;
 }
 
 function productId(): string {
@@ -132,12 +136,7 @@ describe('cancelled and terminated runs show what they did', () => {
   it('a cancelled run: its partial summary, who cancelled it and why', async () => {
     const campaign = uniqueCampaign();
     await withWorker(temporal, slowSource(stack), async (tq) => {
-      const handle = await startSync(temporal.client, tq, {
-        campaign,
-        productId: Number(productId()),
-        pageSize: 20,
-      });
-      await waitFor(handle.workflowId, (p) => p.pages >= 2);
+      const handle = await syncPastTwoPages(campaign, tq);
       const cancel = await cli(['sync', 'cancel', campaign, '--reason', 'wrong album'], tq);
       expect(cancel.code).toBe(EXIT.ok);
       expect(cancel.err).toBe('');
@@ -161,12 +160,7 @@ describe('cancelled and terminated runs show what they did', () => {
   it('a terminated run: who stopped it and why, and where it was (replayed from its history)', async () => {
     const campaign = uniqueCampaign();
     await withWorker(temporal, slowSource(stack), async (tq) => {
-      const handle = await startSync(temporal.client, tq, {
-        campaign,
-        productId: Number(productId()),
-        pageSize: 20,
-      });
-      await waitFor(handle.workflowId, (p) => p.pages >= 2);
+      const handle = await syncPastTwoPages(campaign, tq);
       const forced = await cli(['sync', 'cancel', campaign, '--force'], tq);
       expect(forced.code).toBe(EXIT.ok);
       const err = await handle.result().catch((e: unknown) => e);
@@ -185,24 +179,3 @@ describe('cancelled and terminated runs show what they did', () => {
     });
   });
 });
-
-async function waitFor(workflowId: string, predicate: (p: SyncProgress) => boolean): Promise<SyncProgress> {
-  const handle = temporal.client.workflow.getHandle(workflowId);
-  for (let i = 0; i < 300; i++) {
-    const p = await handle.query<SyncProgress>('progress').catch(() => undefined);
-    if (p && predicate(p)) return p;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('progress never reached the expected state');
-}
-
-/** The stack's activities with each source page taking 300 ms longer, so a run lasts long enough to act on. */
-function slowSource(s: Stack): Stack['activities'] {
-  return {
-    ...s.activities,
-    fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
-      await new Promise((r) => setTimeout(r, 300));
-      return s.activities.fetchPurchasersPage(...args);
-    },
-  };
-}

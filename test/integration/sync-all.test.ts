@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { EXIT } from '../../src/client/errors';
-import { runCli } from '../../src/client/cli';
 import { startSync } from '../../src/client';
 import type { HeldLock } from '../../src/client/locks';
 import { startSyncAll } from '../../src/client/sync-all';
@@ -15,6 +14,7 @@ import {
   type TemporalTestContext,
 } from '../helpers/temporal';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { runCliCaptured } from '../helpers/cli';
 
 let temporal: TemporalTestContext;
 let stack: Stack;
@@ -28,15 +28,8 @@ afterAll(async () => {
   await temporal.close();
 });
 
-async function cli(args: string[], taskQueue: string, address = temporal.address) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    { TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue },
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function cli(args: string[], taskQueue: string, address = temporal.address) {
+  return runCliCaptured(args, { address: address, taskQueue });
 }
 
 /** Each source page 300 ms slower, so the child syncs last long enough to overlap if allowed to. */

@@ -1,7 +1,5 @@
-import { createServer } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { SyncWebhookPayload } from '../../src/activities';
-import { runCli } from '../../src/client';
 import { EXIT } from '../../src/client/errors';
 import { startSync } from '../../src/client/sync-start';
 import { failureMessage, syncStatus } from '../../src/client/sync-status';
@@ -10,6 +8,8 @@ import { syncWorkflowId } from '../../src/shared/names';
 import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { runCliCaptured } from '../helpers/cli';
+import { freePort as closedPort } from '../helpers/ports';
 
 let temporal: TemporalTestContext;
 let webhook: WebhookReceiver<SyncWebhookPayload>;
@@ -22,15 +22,6 @@ afterAll(async () => {
   await webhook.close();
   await temporal.close();
 });
-
-/** A local port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function withStack<T>(
   opts: Parameters<typeof startStack>[0],
@@ -55,15 +46,8 @@ async function scheduledActivities(workflowId: string, runId: string): Promise<s
     .filter((n): n is string => n !== undefined && n !== null);
 }
 
-async function cli(args: string[], taskQueue: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, USER: 'ops' },
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function cli(args: string[], taskQueue: string) {
+  return runCliCaptured(args, { address: temporal.address, taskQueue, env: { USER: 'ops' } });
 }
 
 describe('a provider the worker cannot use fails the sync at once, naming the setting to fix, and a person hears of it', () => {

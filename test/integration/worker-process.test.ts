@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedSync } from '../../dev/expected-sync';
@@ -17,6 +16,7 @@ import {
   type Stack,
 } from '../helpers/stack';
 import { startWorkerProcess } from '../helpers/worker-process';
+import { freePort } from '../helpers/ports';
 
 let temporal: TemporalTestContext;
 let stack: Stack;
@@ -33,17 +33,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await stack.close();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The campaign's state in MailerLite equals the expected sync, subscriber by subscriber. */
 async function expectExactState(campaign: string, productId: number): Promise<number> {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { ConnectionLike } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal as proto } from '@temporalio/proto';
@@ -11,6 +10,7 @@ import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { connectTestTemporal, uniqueTaskQueue, type TemporalTestContext } from '../helpers/temporal';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { spawnWorkerProcess, startWorkerProcess } from '../helpers/worker-process';
+import { freePort as closedPort } from '../helpers/ports';
 
 let temporal: TemporalTestContext;
 let stack: Stack;
@@ -71,17 +71,6 @@ async function refusedStart(namespace: string): Promise<{ code: number | null; o
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The JSON log lines of a worker's output (other lines, e.g. an uncaught error, skipped). */

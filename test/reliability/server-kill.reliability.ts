@@ -1,5 +1,4 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -19,6 +18,7 @@ import {
   waitForProgress,
   workerEnv,
 } from './support/sync';
+import { freePort } from '../helpers/ports';
 
 /**
  * This case needs a server of its own, with SQLite persistence, to kill and restart: the suite's
@@ -29,17 +29,6 @@ let server: LocalServer | undefined;
 let connection: Connection | undefined;
 let stack: Stack;
 const workers: WorkerProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The PID of the `temporal server start-dev` process using this SQLite file (found through /proc). */
 function serverPid(dbFilename: string): number {

@@ -1,20 +1,10 @@
-import { createServer } from 'node:net';
 import { HttpClient } from '../../src/providers/http';
 import { ProviderTransientError } from '../../src/shared/errors';
+import { freePort as closedPort } from '../helpers/ports';
 
 const SECRET = 'tok-5fa38b93e1d26ddcf2e29677aaf73009';
 
 /** A port nothing listens on (a real one, just closed). */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 type Failure = Error & { cause?: Error & { code?: string } };
 

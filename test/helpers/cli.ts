@@ -1,0 +1,27 @@
+import { runCli } from '../../src/client';
+
+export interface CliRun {
+  code: number;
+  /** What it printed on stdout, lines joined. */
+  out: string;
+  /** What it printed on stderr, lines joined. */
+  err: string;
+}
+
+/**
+ * Runs the CLI in-process as a person would from a shell, against `address` and `taskQueue`,
+ * capturing what it prints. `env` adds variables (e.g. `USER`, which `sync cancel` records).
+ */
+export async function runCliCaptured(
+  args: string[],
+  opts: { address: string; taskQueue: string; env?: Record<string, string> },
+): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    args,
+    { TEMPORAL_ADDRESS: opts.address, TEMPORAL_TASK_QUEUE: opts.taskQueue, ...opts.env },
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
