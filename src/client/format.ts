@@ -109,7 +109,7 @@ export function formatStatus(s: SyncStatus): string {
   if (s.cancellation) {
     const c = s.cancellation;
     lines.push(
-      `  cancelled  ${s.status === 'RUNNING' ? 'requested' : 'by request'}${c.by ? ` of ${c.by}` : ''}${c.at ? ` at ${c.at.toISOString()}` : ''}` +
+      `  cancelled  ${s.status === 'CANCELLED' ? 'by request' : 'requested'}${c.by ? ` of ${c.by}` : ''}${c.at ? ` at ${c.at.toISOString()}` : ''}` +
         `${c.reason ? `: ${c.reason}` : ''}` +
         (s.status === 'RUNNING'
           ? `; not taken effect yet${s.workerPolling === false ? ` (no worker polls ${s.taskQueue}): 'campaign-sync sync cancel ${s.campaign} --force' frees the lock` : ''}`

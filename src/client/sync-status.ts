@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
@@ -166,9 +166,20 @@ function stopInfo(
   return { ...(at ? { at } : {}), ...(by ? { by } : {}), ...(reason ? { reason } : {}) };
 }
 
-/** The identity the CLI gives Temporal for the requests it makes (recorded with a cancellation or termination). */
+/**
+ * The identity the CLI gives Temporal for the requests it makes (recorded with a cancellation or a
+ * termination): the person (`USER`, else the account the CLI runs as) and the host.
+ */
 export function cliIdentity(user: string | undefined): string {
-  return `campaign-sync CLI ${user ?? 'unknown'}@${hostname()}`;
+  let who = user;
+  if (!who) {
+    try {
+      who = userInfo().username;
+    } catch {
+      who = 'unknown';
+    }
+  }
+  return `campaign-sync CLI ${who}@${hostname()}`;
 }
 
 /** The innermost message of a workflow failure (the one that says what went wrong). */
