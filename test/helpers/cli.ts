@@ -14,14 +14,29 @@ export interface CliRun {
  */
 export async function runCliCaptured(
   args: string[],
-  opts: { address: string; taskQueue: string; env?: Record<string, string> },
+  opts: {
+    address: string;
+    taskQueue: string;
+    env?: Record<string, string>;
+    /** Sees each line as it is printed (for a command that waits). */
+    onLine?: (stream: 'out' | 'err', line: string) => void;
+  },
 ): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(
     args,
     { TEMPORAL_ADDRESS: opts.address, TEMPORAL_TASK_QUEUE: opts.taskQueue, ...opts.env },
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
+    {
+      out: (l) => {
+        out.push(l);
+        opts.onLine?.('out', l);
+      },
+      err: (l) => {
+        err.push(l);
+        opts.onLine?.('err', l);
+      },
+    },
   );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }

@@ -61,9 +61,17 @@ describe('a sync started where no worker polls holds nothing forever, and nothin
     );
 
     // --wait says so while it waits (it is stopped below by the forced cancel).
-    const waiting = cli(
-      ['sync', 'start', uniqueCampaign(), '--product-id', productId(), '--progress-interval', '1s', '--wait'],
-      nobody,
+    const waitingCampaign = uniqueCampaign();
+    let saidStillWaiting = false;
+    const waiting = runCliCaptured(
+      ['sync', 'start', waitingCampaign, '--product-id', productId(), '--progress-interval', '1s', '--wait'],
+      {
+        address: temporal.address,
+        taskQueue: nobody,
+        onLine: (stream, line) => {
+          if (stream === 'err' && line.startsWith('Still waiting: ')) saidStillWaiting = true;
+        },
+      },
     );
 
     const cancel = await cli(['sync', 'cancel', campaign, '--reason', 'started on the wrong queue'], nobody);
@@ -119,13 +127,9 @@ describe('a sync started where no worker polls holds nothing forever, and nothin
     const restarted = await startSync(temporal.client, nobody, { campaign, productId: Number(productId()) });
     await restarted.terminate('test cleanup');
 
-    // The waiting start said why it was waiting; free it too.
-    const other = (await cli(['status', '--json'], deployment)).out;
-    const waitingCampaign = (JSON.parse(other) as SystemStatus).running.find(
-      (r) => r.taskQueue === nobody && r.campaign !== campaign,
-    )!.campaign;
-    for (let i = 0; i < 50 && !(await cli(['sync', 'cancel', waitingCampaign, '--force'], nobody)).out; i++)
-      await new Promise((r) => setTimeout(r, 100));
+    // The waiting start says why it is waiting, at every interval; then free it too.
+    for (let i = 0; i < 100 && !saidStillWaiting; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await cli(['sync', 'cancel', waitingCampaign, '--force'], nobody)).code).toBe(EXIT.ok);
     const waited = await waiting;
     expect(waited.err).toContain(`Still waiting: no worker polls task queue ${nobody}`);
     expect(waited.code).toBe(EXIT.failed);
