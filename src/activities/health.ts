@@ -91,6 +91,8 @@ export interface HealthWebhookPayload {
 }
 
 /** How many recent health runs the context reads (statuses for the alert hysteresis, the previous report). */
+/** Newest completed health runs read for the previous whole report (skipping partial ones). */
+const PREVIOUS_REPORT_READS = 5;
 const RECENT_RUNS = 20;
 
 /** How far back the cadence check looks for unscheduled campaigns' runs the first time (the setting is new). */
@@ -184,50 +186,49 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
         recentStatuses: [],
       };
       if (!temporal) return context;
-      try {
-        const query =
-          `WorkflowType = '${WORKFLOW_TYPES.systemHealth}' AND ExecutionStatus = 'Completed' ` +
-          `AND TaskQueue = ${queryString(input.taskQueue)}`;
-        const runs: { workflowId: string; runId: string; closedAt: string; status?: HealthStatus }[] = [];
-        for await (const run of temporal.client.workflow.list({ query, pageSize: RECENT_RUNS })) {
-          const status = run.typedSearchAttributes.get(HEALTH_STATUS);
-          const closedAt = run.closeTime?.toISOString();
-          if (closedAt)
-            runs.push({
-              workflowId: run.workflowId,
-              runId: run.runId,
-              closedAt,
-              ...(status && HEALTH_STATUSES.includes(status as HealthStatus)
-                ? { status: status as HealthStatus }
-                : {}),
-            });
-          if (runs.length >= RECENT_RUNS) break;
-        }
-        runs.sort((a, b) => b.closedAt.localeCompare(a.closedAt));
-        context.recentStatuses = runs.flatMap((r) => (r.status ? [r.status] : []));
-        const newest = runs[0];
-        if (newest) {
-          const report = await temporal.client.workflow
-            .getHandle<() => Promise<HealthReport>>(newest.workflowId, newest.runId)
-            .result();
-          context.previous = {
-            workflowId: report.workflowId,
-            checkedAt: report.checkedAt,
-            status: report.status,
-            ...(report.carry ? { carry: report.carry } : {}),
-          };
-          // Without the HealthStatus search attribute the runs have no status to list: the
-          // previous report's own streak stands in for them.
-          if (context.recentStatuses.length === 0)
-            context.recentStatuses = Array<HealthStatus>(
-              Math.min(RECENT_RUNS, report.statusTrend?.streak ?? 1),
-            ).fill(report.status);
-        }
-      } catch (err) {
-        logger.warn(
-          { err: err instanceof Error ? err.message : String(err) },
-          'health: previous report not read',
-        );
+      // Not caught: a run that cannot read its predecessor fails (after the activity's retries)
+      // rather than carry on with no memory, which would forget the schedules health holds paused
+      // and raise every overdue and unpolled alert again.
+      const query =
+        `WorkflowType = '${WORKFLOW_TYPES.systemHealth}' AND ExecutionStatus = 'Completed' ` +
+        `AND TaskQueue = ${queryString(input.taskQueue)}`;
+      const runs: { workflowId: string; runId: string; closedAt: string; status?: HealthStatus }[] = [];
+      for await (const run of temporal.client.workflow.list({ query, pageSize: RECENT_RUNS })) {
+        const status = run.typedSearchAttributes.get(HEALTH_STATUS);
+        const closedAt = run.closeTime?.toISOString();
+        if (closedAt)
+          runs.push({
+            workflowId: run.workflowId,
+            runId: run.runId,
+            closedAt,
+            ...(status && HEALTH_STATUSES.includes(status as HealthStatus)
+              ? { status: status as HealthStatus }
+              : {}),
+          });
+        if (runs.length >= RECENT_RUNS) break;
+      }
+      runs.sort((a, b) => b.closedAt.localeCompare(a.closedAt));
+      context.recentStatuses = runs.flatMap((r) => (r.status ? [r.status] : []));
+      // The newest whole check is the previous report: one limited to a campaign prefix saw only
+      // part of the campaigns, so its memory (held pauses, overdue and unpolled sets) is not carried.
+      for (const candidate of runs.slice(0, PREVIOUS_REPORT_READS)) {
+        const report = await temporal.client.workflow
+          .getHandle<() => Promise<HealthReport>>(candidate.workflowId, candidate.runId)
+          .result();
+        if (report.campaignPrefix) continue;
+        context.previous = {
+          workflowId: report.workflowId,
+          checkedAt: report.checkedAt,
+          status: report.status,
+          ...(report.carry ? { carry: report.carry } : {}),
+        };
+        // Without the HealthStatus search attribute the runs have no status to list: the
+        // previous report's own streak stands in for them.
+        if (context.recentStatuses.length === 0)
+          context.recentStatuses = Array<HealthStatus>(
+            Math.min(RECENT_RUNS, report.statusTrend?.streak ?? 1),
+          ).fill(report.status);
+        break;
       }
       return context;
     },

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ConfigError, dataConverterFor, loadConfig, type Config } from '../config';
 import { InvalidInputError } from '../shared/errors';
+import { unpolledAdvice } from '../shared/health';
 import { parseDuration } from '../shared/duration';
 import type { ReportKind, SyncInput } from '../shared/sync-types';
 import { campaignCreateCommand } from './campaign-create';
@@ -467,8 +468,7 @@ function formatCancelOutcome(campaign: string, o: CancelOutcome): { text: string
       warn: true,
       text:
         `Warning: no worker polls task queue ${o.taskQueue}, so nothing acts on the cancellation and the run keeps ` +
-        `the campaign's lock. Start a worker with TEMPORAL_TASK_QUEUE=${o.taskQueue}, or free the lock now with ` +
-        `'campaign-sync sync cancel ${campaign} --force' (terminates the run; its partial stats are not recorded).`,
+        `the campaign's lock: ${unpolledAdvice(campaign, o.taskQueue)} (which terminates the run; its partial stats are not recorded).`,
     });
   return lines;
 }

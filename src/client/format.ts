@@ -1,3 +1,4 @@
+import { unpolledAdvice } from '../shared/health';
 import type { MirrorReport, SyncProgress, SyncSummary } from '../shared/sync-types';
 import type { TierProgress, TransitionProgress, TransitionSummary } from '../shared/transition-types';
 import type { HeldLock } from './locks';
@@ -94,8 +95,8 @@ export function formatStatus(s: SyncStatus): string {
   if (s.closedAt) lines.push(`  closed     ${s.closedAt.toISOString()}`);
   if (s.workerPolling === false)
     lines.push(
-      `  WARNING    no worker polls task queue ${s.taskQueue}: the run cannot go on (or act on a cancellation) until one does. ` +
-        `Start a worker with TEMPORAL_TASK_QUEUE=${s.taskQueue}, or free the lock with 'campaign-sync sync cancel ${s.campaign} --force'.`,
+      `  WARNING    no worker polls task queue ${s.taskQueue}: the run cannot go on (or act on a cancellation) until one does; ` +
+        `${unpolledAdvice(s.campaign, s.taskQueue)}.`,
     );
   if (s.progress) lines.push(`  progress   ${formatProgress(s.progress)}`);
   // Activities retrying, those alike on one line (a sync reads two pages at once, writes in lanes).

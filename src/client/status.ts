@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import {
   formatMs,
   summarizeWorkers,
+  unpolledAdvice,
   type CampaignFailures,
   type LockRunInfo,
   type RunningSyncInfo,
@@ -26,7 +27,7 @@ export interface SystemStatus {
   checkedAt: string;
   taskQueue: string;
   /**
-   * What needs a person now: running syncs (or lock holders) on a task queue that no worker polls,
+   * What needs a person now: running syncs on a task queue that no worker polls,
    * which hold their campaign's lock and cannot go on or act on a cancellation.
    */
   problems: string[];
@@ -97,8 +98,7 @@ function unpolledRuns(running: RunningSyncInfo[]): string[] {
     .map(
       (r) =>
         `${r.workflowId} (campaign ${r.campaign}) runs on task queue ${r.taskQueue}, which no worker polls: it holds the ` +
-        `campaign's lock and cannot go on or be cancelled. Start a worker with TEMPORAL_TASK_QUEUE=${r.taskQueue}, ` +
-        `or free the lock with 'campaign-sync sync cancel ${r.campaign} --force'.`,
+        `campaign's lock and cannot go on or be cancelled; ${unpolledAdvice(r.campaign, r.taskQueue)}.`,
     );
 }
 

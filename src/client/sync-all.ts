@@ -110,8 +110,9 @@ function campaignFlag(value: string): { campaign: string; productId?: number } {
 
 /**
  * `sync all [--concurrency N] [--campaign CODE[=PRODUCT_ID]]... [sync options] [--wait] [--json]`.
- * Exit 0 started (or, with --wait, no campaign failed), 1 a campaign's sync failed, 2 invalid
- * input, 3 a sync all is running already.
+ * Exit 0 started (or, with --wait, every campaign synced), 1 a campaign's sync failed or was
+ * cancelled, 2 invalid input, 3 a sync all is running already or (with --wait) campaigns were
+ * skipped because their lock was held.
  */
 export async function syncAllCommand(
   args: string[],
@@ -184,15 +185,38 @@ export async function syncAllCommand(
   if (summary.failed > 0 || summary.cancelled > 0) return EXIT.failed;
   if (summary.skipped > 0) {
     // Not a success: those campaigns were not synced. Exit 3, as for a single sync refused by a lock.
-    const skipped = summary.campaigns.filter((c) => c.status === 'skipped').map((c) => c.campaign);
+    const skipped = summary.campaigns.filter((c) => c.status === 'skipped');
     ctx.io.err(
       `${skipped.length} campaign${skipped.length === 1 ? ' was' : 's were'} skipped, not synced, because ${skipped.length === 1 ? 'its' : 'their'} lock was held: ` +
-        `${skipped.join(', ')}. Sync ${skipped.length === 1 ? 'it' : 'them'} once the holder is done: ` +
-        `campaign-sync sync all ${skipped.map((c) => `--campaign ${c}`).join(' ')} --wait`,
+        `${skipped.map((c) => c.campaign).join(', ')}. Sync ${skipped.length === 1 ? 'it' : 'them'} once the holder is done: ` +
+        `campaign-sync ${retryArgs(args, skipped).join(' ')}`,
     );
     return EXIT.locked;
   }
   return EXIT.ok;
+}
+
+/**
+ * `sync all` again for the campaigns given, with the other options of this command line as they
+ * were (mode, dry run, timeout...), so following the advice after a dry run stays a dry run.
+ */
+function retryArgs(args: string[], campaigns: { campaign: string; productId?: number }[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--json') continue;
+    if (arg === '--campaign') {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--campaign=')) continue;
+    kept.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+  }
+  const targets = campaigns.flatMap((c) => [
+    '--campaign',
+    c.productId !== undefined ? `${c.campaign}=${c.productId}` : c.campaign,
+  ]);
+  return ['sync', 'all', ...targets, ...kept.filter((a) => a !== '--wait'), '--wait'];
 }
 
 function parseInterval(value: string | undefined): number {

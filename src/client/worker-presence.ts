@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { unpolledAdvice } from '../shared/health';
 import { queuesWithoutWorkflowPollers } from './system';
 
 /**
@@ -18,7 +19,6 @@ export async function noWorkerWarning(
   if (await workerPolls(client, taskQueue).catch(() => true)) return undefined;
   return (
     `no worker polls task queue ${taskQueue}, so the sync of ${campaign} waits, holding the campaign's lock, ` +
-    `until one does. Start a worker with TEMPORAL_TASK_QUEUE=${taskQueue} ('npm run worker'), or free the lock ` +
-    `with 'campaign-sync sync cancel ${campaign} --force'.`
+    `until one does: ${unpolledAdvice(campaign, taskQueue)}.`
   );
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { NON_RETRYABLE_ERROR_TYPES } from './errors';
+import { registerCommand } from './search-attributes';
 
 export const HEALTH_STATUSES = ['healthy', 'degraded', 'unhealthy'] as const;
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
@@ -398,6 +399,8 @@ export interface StuckSync {
   /** The restarted run. */
   newRunId?: string;
   error?: string;
+  /** First found stuck by this run (a run still stuck at the next check is not alerted again). */
+  new?: boolean;
 }
 
 export interface WorkerSummary {
@@ -530,6 +533,8 @@ export interface HealthCarry {
   overdueCampaigns: string[];
   /** Syncs on unpolled task queues already alerted: `workflowId/runId`. */
   unpolledSyncs: string[];
+  /** Stuck syncs already alerted (left running, e.g. only reported): `workflowId/runId`. */
+  stuckSyncs?: string[];
   /** Per judged campaign, since when a success has been expected. */
   cadenceSince: Record<string, string>;
   /** Campaigns judged by `syncOverdueAfter` (absent when the setting was unset). */
@@ -665,27 +670,6 @@ export function overloadOf(
   return { overloaded: reasons.length > 0, reasons };
 }
 
-/** Temporal's CLI name of a search attribute type (`KEYWORD` → `Keyword`, `KEYWORD_LIST` → `KeywordList`). */
-export function cliSearchAttributeType(type: string): string {
-  return type
-    .toLowerCase()
-    .split('_')
-    .map((w) => (w[0] ?? '').toUpperCase() + w.slice(1))
-    .join('');
-}
-
-/** The commands that register missing search attributes. */
-export function registerSearchAttributeCommands(
-  missing: { name: string; type: string }[],
-  namespace?: string,
-): string[] {
-  const ns = namespace && namespace !== 'default' ? ` --namespace ${namespace}` : '';
-  return missing.map(
-    (a) =>
-      `temporal operator search-attribute create${ns} --name ${a.name} --type ${cliSearchAttributeType(a.type)}`,
-  );
-}
-
 /** What to do about a sync on a task queue no worker polls. */
 export function unpolledAdvice(campaign: string, taskQueue: string): string {
   return (
@@ -757,7 +741,10 @@ export interface HealthEvaluation {
   /** Null when the resources could not be read. */
   overload: { overloaded: boolean; reasons: string[] } | null;
   /** The carry's parts the evaluation decides (the workflow adds the held pauses and the announced status). */
-  carry: Pick<HealthCarry, 'overdueCampaigns' | 'unpolledSyncs' | 'cadenceSince' | 'settingCampaigns'>;
+  carry: Pick<
+    HealthCarry,
+    'overdueCampaigns' | 'unpolledSyncs' | 'stuckSyncs' | 'cadenceSince' | 'settingCampaigns'
+  >;
 }
 
 /**
@@ -850,7 +837,7 @@ export function evaluateHealth(
         'unhealthy',
         `search attribute${names.length === 1 ? '' : 's'} ${names.join(', ')} not registered in namespace ` +
           `${s.namespace ?? '(unknown)'}: a sync setting one fails every workflow task until it is; register ` +
-          `${names.length === 1 ? 'it' : 'them'} with ${registerSearchAttributeCommands(s.missingSearchAttributes, s.namespace).join(' && ')}`,
+          `${names.length === 1 ? 'it' : 'them'} with ${s.missingSearchAttributes.map((a) => registerCommand(a, s.namespace ?? 'default')).join(' && ')}`,
       );
     }
   }
@@ -860,6 +847,7 @@ export function evaluateHealth(
   const evaluatedCarry: HealthEvaluation['carry'] = {
     overdueCampaigns: carry?.overdueCampaigns ?? [],
     unpolledSyncs: carry?.unpolledSyncs ?? [],
+    stuckSyncs: carry?.stuckSyncs ?? [],
     cadenceSince: carry?.cadenceSince ?? {},
     ...(carry?.settingCampaigns ? { settingCampaigns: carry.settingCampaigns } : {}),
   };
@@ -874,6 +862,7 @@ export function evaluateHealth(
     const stuck: StuckSync[] = [];
     const noWorker = [...unpolled];
     const alertedUnpolled = new Set(carry?.unpolledSyncs ?? []);
+    const alertedStuck = new Set(carry?.stuckSyncs ?? []);
     const unpolledSyncs: UnpolledSync[] = [];
     const running = scan.running.map((sync) => {
       if (sync.taskQueuePolled === false) {
@@ -901,6 +890,7 @@ export function evaluateHealth(
         workflowId: sync.workflowId,
         runId: sync.runId,
         reason,
+        new: !alertedStuck.has(`${sync.workflowId}/${sync.runId}`),
         ...decideRecovery(sync, {
           recover: opts.recover,
           authRefused,
@@ -931,6 +921,7 @@ export function evaluateHealth(
       `${scan.failuresTotal} failed syncs in the last ${t.failureWindow}`,
     );
     evaluatedCarry.unpolledSyncs = unpolledSyncs.map((u) => `${u.workflowId}/${u.runId}`);
+    evaluatedCarry.stuckSyncs = stuck.map((x) => `${x.workflowId}/${x.runId}`);
 
     let cadence: CadenceEntry[] = [];
     let cadenceError: string | undefined;
@@ -1081,7 +1072,8 @@ export function healthAlerts(report: Omit<HealthReport, 'alerts'>): HealthAlert[
     });
   }
   if (!isCheckError(report.campaigns)) {
-    for (const s of report.campaigns.stuck) {
+    // Once per stuck run: one left running (only reported) is not alerted at every check.
+    for (const s of report.campaigns.stuck.filter((x) => x.new !== false)) {
       const done =
         s.outcome === 'restarted'
           ? `restarted as run ${s.newRunId}`

@@ -26,3 +26,27 @@ export const SEARCH_ATTRIBUTES = [
   SYNC_STATUS,
   HEALTH_STATUS,
 ] as const;
+
+/** The `--type` the `temporal` CLI takes for a search attribute type: `KEYWORD_LIST` is `KeywordList`. */
+export function cliTypeName(type: string): string {
+  return type
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}
+
+/**
+ * The command that registers a search attribute in `namespace` (with `--address` when given: when
+ * the server is not the CLI's default). The worker's refusal and the health check both print it.
+ */
+export function registerCommand(
+  key: { name: string; type: string },
+  namespace: string,
+  address?: string,
+): string {
+  return (
+    `temporal operator search-attribute create${address ? ` --address ${address}` : ''} ` +
+    `--namespace ${namespace} --name ${key.name} --type ${cliTypeName(key.type)}`
+  );
+}

@@ -1,6 +1,6 @@
 import type { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { cliTypeName, registerCommand, SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 
 type IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 const { IndexedValueType } = temporal.api.enums.v1;
@@ -22,23 +22,6 @@ export interface OperatorConnection {
       namespace: string;
     }): Promise<{ customAttributes?: Record<string, IndexedValueType> | null }>;
   };
-}
-
-/** The `--type` the `temporal` CLI takes for each type: `KEYWORD_LIST` is `KeywordList`. */
-export function cliTypeName(type: string): string {
-  return type
-    .toLowerCase()
-    .split('_')
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join('');
-}
-
-/** The command that registers `key` in `namespace` (`--address` when not the CLI's default). */
-export function registerCommand(key: AttributeKey, namespace: string, address?: string): string {
-  return (
-    `temporal operator search-attribute create${address ? ` --address ${address}` : ''} ` +
-    `--namespace ${namespace} --name ${key.name} --type ${cliTypeName(key.type)}`
-  );
 }
 
 export interface SearchAttributeMismatch {

@@ -8,7 +8,7 @@ import {
 import type { Activities } from '../activities';
 import type { HealthWebhookPayload } from '../activities/health';
 import { parseDuration } from '../shared/duration';
-import { InvalidInputError } from '../shared/errors';
+import { innermostMessage, InvalidInputError } from '../shared/errors';
 import {
   evaluateHealth,
   healthAlerts,
@@ -55,19 +55,8 @@ const webhook = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
-/** The innermost message of an activity failure (the one that says what went wrong). */
-function messageOf(err: unknown): string {
-  let message = err instanceof Error ? err.message : String(err);
-  let current: unknown = err;
-  while (current instanceof Error && current.cause) {
-    current = current.cause;
-    if (current instanceof Error && current.message) message = current.message;
-  }
-  return message;
-}
-
 function settle<T>(p: Promise<T>): Promise<T | CheckError> {
-  return p.catch((err: unknown) => ({ error: messageOf(err) }));
+  return p.catch((err: unknown) => ({ error: innermostMessage(err) }));
 }
 
 function serviceResult(service: ServiceName, result: ServiceCheck | CheckError, at: string): ServiceCheck {
@@ -106,7 +95,7 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
   try {
     thresholds = resolveThresholds(context.thresholds, input.thresholds);
   } catch (err) {
-    throw invalid(`Invalid health thresholds: ${messageOf(err)}`);
+    throw invalid(`Invalid health thresholds: ${innermostMessage(err)}`);
   }
   const previous = context.previous;
   const carried = previous?.carry;
@@ -180,7 +169,7 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
         if (result.outcome === 'failed') section.recovered.failed++;
       } catch (err) {
         stuck.outcome = 'error';
-        stuck.error = messageOf(err);
+        stuck.error = innermostMessage(err);
         findings.push({
           area: 'campaigns',
           severity: 'unhealthy',
@@ -225,7 +214,7 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
       held = held.filter((h) => !result.released.includes(h.scheduleId));
     }
   } catch (err) {
-    overload.error = messageOf(err);
+    overload.error = innermostMessage(err);
     findings.push({
       area: 'overload',
       severity: 'degraded',
@@ -268,12 +257,13 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
   const report: HealthReport = { ...body, alerts: healthAlerts(body) };
 
   // Only when registered: upserting an unknown search attribute would fail every workflow task.
-  if (registered) upsertSearchAttributes([{ key: HEALTH_STATUS, value: status }]);
+  // A run limited to a campaign prefix is a partial check: it does not count in the status trend.
+  if (registered && !input.campaignPrefix) upsertSearchAttributes([{ key: HEALTH_STATUS, value: status }]);
 
   try {
     await ops.recordHealthReport(report);
   } catch (err) {
-    log.warn('health report not recorded in metrics', { error: messageOf(err) });
+    log.warn('health report not recorded in metrics', { error: innermostMessage(err) });
   }
   if (report.alerts.length > 0 && context.webhookConfigured) {
     const payload: HealthWebhookPayload = {
@@ -291,7 +281,7 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     try {
       report.webhook = await webhook.postHealthWebhook(payload);
     } catch (err) {
-      report.webhook = { sent: false, error: messageOf(err) };
+      report.webhook = { sent: false, error: innermostMessage(err) };
       log.warn('health alert webhook failed', { error: report.webhook.error });
     }
   }

@@ -132,6 +132,19 @@ export class MirrorStep {
   }
 
   async run(o: MirrorStepOptions): Promise<void> {
+    // Telling a person about a wait runs beside it: an approval is acted on at once, even while the
+    // notification is still being retried; the step ends only once it has been delivered or given up.
+    let notifying: Promise<void> = Promise.resolve();
+    try {
+      await this.runStep(o, (n) => {
+        notifying = n;
+      });
+    } finally {
+      await notifying;
+    }
+  }
+
+  private async runStep(o: MirrorStepOptions, notifyingWith: (n: Promise<void>) => void): Promise<void> {
     const mirror = this.report;
     mirror.state = 'scanning';
     const toRemove: { subscriberId: string; email: string }[] = [];
@@ -182,9 +195,10 @@ export class MirrorStep {
         maxRemovalShare: o.maxRemovalShare,
       });
       o.onWaiting(true);
-      // The wait's timer starts now; telling a person (which may take retries) does not lengthen it.
+      // The wait's timer starts now; telling a person (which may take retries) neither lengthens
+      // the wait nor delays acting on a decision.
       const deciding = condition(() => this.decision !== undefined, Math.max(0, waitMs));
-      await o.notifyWaiting?.(mirror);
+      if (o.notifyWaiting) notifyingWith(o.notifyWaiting(mirror));
       const decided = await deciding;
       o.onWaiting(false);
       if (!decided) {

@@ -16,7 +16,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { DEFAULT_TIERS } from '../shared/campaign';
-import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { innermostMessage, InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { syncRunSummary, syncWorkflowId } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
@@ -234,15 +234,4 @@ function countsOf(summary: SyncCounts): SyncCounts {
   const counts = emptyCounts();
   for (const key of Object.keys(counts) as (keyof SyncCounts)[]) counts[key] = summary[key];
   return counts;
-}
-
-/** The innermost message of a failure chain (the one that says what went wrong). */
-function innermostMessage(err: unknown): string {
-  let current: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  while (current instanceof Error && current.cause) {
-    current = current.cause;
-    if (current instanceof Error && current.message) message = current.message;
-  }
-  return message;
 }

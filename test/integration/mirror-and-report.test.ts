@@ -240,6 +240,28 @@ describe('mirror mode', () => {
     });
   });
 
+  it('acts on an approval at once while the notification of the wait is still being retried', async () => {
+    await withWorker(temporal, stack.activities, async (tq) => {
+      const c = await syncedWithStrangers(tq, 80);
+      webhook.answerWith(503);
+      try {
+        const handle = await startSync(temporal.client, tq, mirror(c.campaign, c.product.id, STRICT));
+        await waitForPhase(c.campaign, 'awaiting-approval');
+        await decideRemovals(temporal.client, c.campaign, { approve: true, count: 80, by: 'ops' });
+        const tries = () => webhook.received.filter((b) => b.campaign === c.campaign).length;
+        // The removals are made while the notification is still retried (five tries over about
+        // 15 s against a webhook that keeps answering 503), not after it gives up.
+        while ((await memberEmails(c.groupId)).length > c.purchasers.length)
+          await new Promise((r) => setTimeout(r, 100));
+        expect(tries()).toBeLessThan(5);
+        await expect(handle.result()).resolves.toMatchObject({ status: 'completed', removed: 80 });
+        expect(tries()).toBe(5);
+      } finally {
+        webhook.answerWith(204);
+      }
+    });
+  });
+
   it('a refusal sent as a signal (as from the Temporal UI) removes nobody', async () => {
     await withWorker(temporal, stack.activities, async (tq) => {
       const c = await syncedWithStrangers(tq, 80);

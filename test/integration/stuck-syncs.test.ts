@@ -56,7 +56,7 @@ describe('a sync started where no worker polls holds nothing forever, and nothin
     expect(started.out).toMatch(/^Started sync of /);
     expect(started.err).toBe(
       `Warning: no worker polls task queue ${nobody}, so the sync of ${campaign} waits, holding the campaign's lock, ` +
-        `until one does. Start a worker with TEMPORAL_TASK_QUEUE=${nobody} ('npm run worker'), or free the lock ` +
+        `until one does: start a worker with TEMPORAL_TASK_QUEUE=${nobody}, or free the lock ` +
         `with 'campaign-sync sync cancel ${campaign} --force'.`,
     );
 
@@ -80,7 +80,7 @@ describe('a sync started where no worker polls holds nothing forever, and nothin
       new RegExp(`^Cancellation requested for campaign ${campaign} \\(run [\\w-]+\\): `),
     );
     expect(cancel.err).toContain(
-      `Warning: no worker polls task queue ${nobody}, so nothing acts on the cancellation and the run keeps the campaign's lock.`,
+      `Warning: no worker polls task queue ${nobody}, so nothing acts on the cancellation and the run keeps the campaign's lock: start a worker with TEMPORAL_TASK_QUEUE=${nobody}, or free the lock with 'campaign-sync sync cancel ${campaign} --force' (which terminates the run; its partial stats are not recorded).`,
     );
     expect(cancel.err).toContain(`'campaign-sync sync cancel ${campaign} --force'`);
 
@@ -96,7 +96,7 @@ describe('a sync started where no worker polls holds nothing forever, and nothin
     expect(parsed.running.map((r) => r.campaign)).toContain(campaign);
     expect(parsed.problems.find((p) => p.includes(`campaign ${campaign}`))).toBe(
       `${syncWorkflowId(campaign)} (campaign ${campaign}) runs on task queue ${nobody}, which no worker polls: it holds the ` +
-        `campaign's lock and cannot go on or be cancelled. Start a worker with TEMPORAL_TASK_QUEUE=${nobody}, ` +
+        `campaign's lock and cannot go on or be cancelled; start a worker with TEMPORAL_TASK_QUEUE=${nobody}, ` +
         `or free the lock with 'campaign-sync sync cancel ${campaign} --force'.`,
     );
     expect((await cli(['status'], deployment)).out).toMatch(/PROBLEMS: \d+/);

@@ -123,7 +123,8 @@ describe('sync all', () => {
         expect(run.code).toBe(EXIT.locked);
         expect(run.err).toBe(
           `1 campaign was skipped, not synced, because its lock was held: ${locked.campaign}. ` +
-            `Sync it once the holder is done: campaign-sync sync all --campaign ${locked.campaign} --wait`,
+            `Sync it once the holder is done: campaign-sync sync all --campaign ${locked.campaign}=${locked.productId} ` +
+            `--concurrency 2 --page-size 20 --max-pages 4 --wait`,
         );
         const summary = JSON.parse(run.out) as SyncAllSummary;
         expect(summary).toMatchObject({

@@ -146,6 +146,11 @@ describe('docker-compose.yml, checked statically (no Docker engine here)', () =>
     // Prometheus scrapes the port the worker serves.
     expect(read('deploy/prometheus/prometheus.yml')).toContain(`worker:${config.METRICS_PORT}`);
     expect(compose.services.worker!.ports).toContain(`${config.METRICS_PORT}:${config.METRICS_PORT}`);
+    // Notifications can be turned on from the environment (.env), and their links reach the UI's port.
+    expect(env.HEALTH_WEBHOOK_URL).toBe('${HEALTH_WEBHOOK_URL:-}');
+    expect(config.TEMPORAL_UI_URL).toBe(
+      `http://localhost:${compose.services['temporal-ui']!.ports![0]!.split(':')[0]}`,
+    );
   });
 
   it('builds the worker in stages and runs a prebuilt workflow bundle', () => {

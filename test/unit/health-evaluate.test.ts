@@ -752,6 +752,31 @@ describe('alerts', () => {
     ]);
   });
 
+  it('alerts a stuck sync left running once, not again at each check while it stays stuck', () => {
+    const s = snapshot();
+    s.campaigns = scan({
+      running: [sync({ progress: { ...sync().progress!, updatedAt: at(11 * 60_000) } })],
+    });
+    const first = evaluateHealth(s, T, { recover: false });
+    expect(campaignsOf(first).stuck[0]).toMatchObject({ action: 'report', new: true });
+    const previous = {
+      workflowId: 'w',
+      checkedAt: at(0),
+      status: 'degraded' as const,
+      carry: { ...first.carry, announcedStatus: 'degraded' as const, heldPaused: [] },
+    };
+    const second = evaluateHealth(s, T, { recover: false, previous });
+    expect(campaignsOf(second).stuck[0]).toMatchObject({ action: 'report', new: false });
+    // Still a finding at every check; an alert only the first time.
+    expect(second.findings).toEqual([expect.objectContaining({ area: 'campaigns', severity: 'degraded' })]);
+    const alertsOf = (e: typeof first) =>
+      healthAlerts(report({ status: 'degraded', campaigns: campaignsOf(e) })).filter(
+        (a) => a.kind === 'stuck-sync',
+      );
+    expect(alertsOf(first)).toHaveLength(1);
+    expect(alertsOf(second)).toEqual([]);
+  });
+
   it('alert once on a sync nobody runs, and on a campaign that becomes overdue and syncs again', () => {
     const alerts = healthAlerts(
       report({

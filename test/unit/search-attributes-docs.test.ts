@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
-import { cliTypeName, registerCommand } from '../../src/workers/search-attributes-check';
+import { cliTypeName, registerCommand } from '../../src/shared/search-attributes';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
