@@ -42,9 +42,13 @@ const number = blankToUndefined.pipe(
     .optional(),
 );
 
-/** An integer, e.g. 2. */
+/** A whole number of at least 1 (`0` would announce every flap, the very thing it prevents). */
 const integer = blankToUndefined.pipe(
-  z.string().regex(/^\d+$/, 'must be a whole number, e.g. 2').transform(Number).optional(),
+  z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number of at least 1, e.g. 2')
+    .transform(Number)
+    .optional(),
 );
 
 /** `on` or `off` (also `true`/`false`, `1`/`0`). */

@@ -114,6 +114,8 @@ function lastSuccessGauge(registry: Registry): { observe(campaign: string, ms: n
 
 /** How long series set from a health report live without a newer report: 3 health intervals, at least 30 minutes. */
 const MIN_HEALTH_SERIES_TTL_MS = 30 * 60_000;
+/** Removals awaiting approval live one and a half health intervals, at least 2 minutes. */
+const APPROVAL_SERIES_MIN_TTL_MS = 2 * 60_000;
 
 /**
  * A gauge whose whole set of series is replaced by each health report, and which drops them when
@@ -216,6 +218,11 @@ function healthMetrics(
     help: "How long the campaign may go without a successful sync before it is overdue (its schedule's interval plus a run's timeout, or HEALTH_SYNC_OVERDUE_AFTER); from the latest health report, expiring when no report refreshes it.",
     labelNames: ['campaign'],
   });
+  const expectedSince = reportGauge(registry, now, {
+    name: 'campaign_sync_expected_since_timestamp_seconds',
+    help: 'Since when (unix seconds) a successful sync of the campaign has been expected at the earliest: its schedule made, changed or unpaused (a campaign is overdue when neither this nor its last success is within campaign_sync_overdue_after_seconds); from the latest health report, expiring when no report refreshes it.',
+    labelNames: ['campaign'],
+  });
   const awaitingApproval = reportGauge(registry, now, {
     name: 'campaign_sync_awaiting_approval_removals',
     help: 'Mirror removals a running sync of the campaign waits for a person to approve; from the latest health report, expiring when no report refreshes it.',
@@ -240,16 +247,26 @@ function healthMetrics(
       for (const e of c.cadence)
         if (e.lastSuccessAt) lastSuccess.observe(e.campaign, Date.parse(e.lastSuccessAt));
       // A cadence that could not be checked leaves the previous values to expire on their own.
-      if (c.cadenceError === undefined)
+      if (c.cadenceError === undefined) {
         overdueAfter.replace(
           c.cadence.map((e) => ({ labels: { campaign: e.campaign }, value: e.overdueAfterMs / 1000 })),
           ttlMs,
         );
+        expectedSince.replace(
+          c.cadence.map((e) => ({
+            labels: { campaign: e.campaign },
+            value: Date.parse(e.expectedSince) / 1000,
+          })),
+          ttlMs,
+        );
+      }
+      // A decision ends a wait at once: on a worker that does not run the next check, the count
+      // must not outlive it by much (the worker that does replaces it).
       awaitingApproval.replace(
         c.running
           .filter((r) => r.state === 'waiting')
           .map((r) => ({ labels: { campaign: r.campaign }, value: r.progress?.pendingRemovals ?? 0 })),
-        ttlMs,
+        Math.max(APPROVAL_SERIES_MIN_TTL_MS, 1.5 * (report.intervalMs ?? 0)),
       );
     }
     overload.inc({ action: 'paused' }, report.overload.paused.length);

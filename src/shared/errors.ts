@@ -73,9 +73,10 @@ export class ProviderTransientError extends CampaignSyncError {
 }
 
 /**
- * A sync's connection check could not reach a provider (network error, timeout, 5xx): the message
- * names the provider, its configured URL, the worker and the setting to check. Retryable, but the
- * check's own retry policy allows only a few quick attempts, so the run fails within seconds.
+ * A sync's connection check could not reach a provider at all (connection refused, no such host, no
+ * route, an untrusted certificate, no answer in time): the message names the provider, its
+ * configured URL, the worker and the setting to check. Retryable, but the check makes its third
+ * attempt final (`UNREACHABLE_ATTEMPTS`), so the run fails within seconds, not minutes.
  */
 export class ProviderUnreachableError extends CampaignSyncError {
   constructor(

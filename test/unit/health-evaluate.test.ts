@@ -635,6 +635,10 @@ describe('thresholds', () => {
     expect(() => loadConfig({ HEALTH_PAUSE_ON_OVERLOAD: 'yes' })).toThrow(/HEALTH_PAUSE_ON_OVERLOAD/);
     expect(() => loadConfig({ HEALTH_RSS_MB: 'lots' })).toThrow(/HEALTH_RSS_MB: must be two numbers/);
     expect(() => loadConfig({ HEALTH_INTERVAL: '0s' })).toThrow(/HEALTH_INTERVAL/);
+    // A wrong value names the variable to fix, not the threshold inside.
+    expect(() => loadConfig({ HEALTH_STATUS_ALERT_AFTER: '0' })).toThrow(
+      /HEALTH_STATUS_ALERT_AFTER: must be a whole number of at least 1/,
+    );
     expect(() => loadConfig({ HEALTH_RSS_MB: '2048,1024' })).toThrow(
       /HEALTH_\* thresholds contradict each other: rssMb: unhealthy must be at least degraded/,
     );

@@ -225,8 +225,35 @@ describe('cadence metrics', () => {
     ]);
     metrics.recordHealth(report({ running: [waiting('B', 7)] }));
     expect(await series(registry, 'campaign_sync_awaiting_approval_removals')).toEqual(['{campaign="B"} 7']);
-    clock = T0 + 31 * 60_000;
+    // A decision ends the wait at once: without a newer report (this worker no longer runs the
+    // checks) the count lives one and a half health intervals, at least 2 minutes.
+    clock = T0 + 110_000;
+    expect(await series(registry, 'campaign_sync_awaiting_approval_removals')).toHaveLength(1);
+    clock = T0 + 121_000;
     expect(await series(registry, 'campaign_sync_awaiting_approval_removals')).toEqual([]);
+    metrics.recordHealth(report({ running: [waiting('B', 7)] }, { intervalMs: 600_000 }));
+    clock += 899_000;
+    expect(await series(registry, 'campaign_sync_awaiting_approval_removals')).toHaveLength(1);
+    clock += 2_000;
+    expect(await series(registry, 'campaign_sync_awaiting_approval_removals')).toEqual([]);
+  });
+
+  it('campaign_sync_expected_since_timestamp_seconds: since when each judged campaign is expected to sync', async () => {
+    const { registry, metrics } = setup();
+    metrics.recordHealth(
+      report({
+        cadence: [
+          cadence('A', { expectedSince: iso(T0 - 600_000) }),
+          cadence('B', { expectedSince: iso(T0) }),
+        ],
+      }),
+    );
+    expect(await series(registry, 'campaign_sync_expected_since_timestamp_seconds')).toEqual([
+      `{campaign="A"} ${(T0 - 600_000) / 1000}`,
+      `{campaign="B"} ${T0 / 1000}`,
+    ]);
+    clock = T0 + 31 * 60_000;
+    expect(await series(registry, 'campaign_sync_expected_since_timestamp_seconds')).toEqual([]);
   });
 });
 
