@@ -91,8 +91,6 @@ export interface HealthWebhookPayload {
 }
 
 /** How many recent health runs the context reads (statuses for the alert hysteresis, the previous report). */
-/** Newest completed health runs read for the previous whole report (skipping partial ones). */
-const PREVIOUS_REPORT_READS = 5;
 const RECENT_RUNS = 20;
 
 /** How far back the cadence check looks for unscheduled campaigns' runs the first time (the setting is new). */
@@ -209,13 +207,13 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
       }
       runs.sort((a, b) => b.closedAt.localeCompare(a.closedAt));
       context.recentStatuses = runs.flatMap((r) => (r.status ? [r.status] : []));
-      // The newest whole check is the previous report: one limited to a campaign prefix saw only
-      // part of the campaigns, so its memory (held pauses, overdue and unpolled sets) is not carried.
-      for (const candidate of runs.slice(0, PREVIOUS_REPORT_READS)) {
+      // The newest report is the previous one; a run limited to a campaign prefix merged its part
+      // into the memory it carries (see mergeCarry), so it carries the rest unchanged.
+      const newest = runs[0];
+      if (newest) {
         const report = await temporal.client.workflow
-          .getHandle<() => Promise<HealthReport>>(candidate.workflowId, candidate.runId)
+          .getHandle<() => Promise<HealthReport>>(newest.workflowId, newest.runId)
           .result();
-        if (report.campaignPrefix) continue;
         context.previous = {
           workflowId: report.workflowId,
           checkedAt: report.checkedAt,
@@ -228,7 +226,6 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
           context.recentStatuses = Array<HealthStatus>(
             Math.min(RECENT_RUNS, report.statusTrend?.streak ?? 1),
           ).fill(report.status);
-        break;
       }
       return context;
     },

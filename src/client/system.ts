@@ -437,26 +437,22 @@ async function untouchedSince(client: Client, held: HeldPause): Promise<boolean>
  */
 export async function healthHeldPauses(client: Client): Promise<HeldPause[]> {
   const query = `WorkflowType = '${WORKFLOW_TYPES.systemHealth}' AND ExecutionStatus = 'Completed'`;
-  const byQueue = new Map<string, { workflowId: string; runId: string; closedAt: number }[]>();
+  const newest = new Map<string, { workflowId: string; runId: string; closedAt: number }>();
   let seen = 0;
   for await (const run of client.workflow.list({ query, pageSize: 50 })) {
-    const runs = byQueue.get(run.taskQueue) ?? [];
-    runs.push({ workflowId: run.workflowId, runId: run.runId, closedAt: run.closeTime?.getTime() ?? 0 });
-    byQueue.set(run.taskQueue, runs);
+    const closedAt = run.closeTime?.getTime() ?? 0;
+    const current = newest.get(run.taskQueue);
+    if (!current || closedAt > current.closedAt)
+      newest.set(run.taskQueue, { workflowId: run.workflowId, runId: run.runId, closedAt });
     if (++seen >= 50) break;
   }
-  // Per task queue, the newest whole check (one limited to a campaign prefix carries no memory).
   const reports = await Promise.all(
-    [...byQueue.values()].map(async (runs) => {
-      for (const r of runs.sort((x, y) => y.closedAt - x.closedAt).slice(0, 5)) {
-        const report = await client.workflow
-          .getHandle<() => Promise<HealthReport>>(r.workflowId, r.runId)
-          .result()
-          .catch(() => undefined);
-        if (report && !report.campaignPrefix) return report;
-      }
-      return undefined;
-    }),
+    [...newest.values()].map((r) =>
+      client.workflow
+        .getHandle<() => Promise<HealthReport>>(r.workflowId, r.runId)
+        .result()
+        .catch(() => undefined),
+    ),
   );
   return reports.flatMap((r) => r?.carry?.heldPaused ?? []);
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { NON_RETRYABLE_ERROR_TYPES } from './errors';
+import { campaignFromWorkflowId } from './names';
 import { registerCommand } from './search-attributes';
 
 export const HEALTH_STATUSES = ['healthy', 'degraded', 'unhealthy'] as const;
@@ -539,6 +540,54 @@ export interface HealthCarry {
   cadenceSince: Record<string, string>;
   /** Campaigns judged by `syncOverdueAfter` (absent when the setting was unset). */
   settingCampaigns?: string[];
+}
+
+/**
+ * The memory a run hands on: all of `next` for a whole check; for a run limited to a campaign
+ * prefix, `next` for those campaigns and the `previous` memory of every other campaign, so a
+ * partial check (a person's `campaignPrefix` run) never forgets a paused schedule, an overdue
+ * campaign or an alerted sync it did not look at.
+ */
+export function mergeCarry(
+  previous: HealthCarry | undefined,
+  next: HealthCarry,
+  campaignPrefix: string | undefined,
+): HealthCarry {
+  if (!campaignPrefix || !previous) return next;
+  const outside = (campaign: string | undefined) =>
+    campaign === undefined || !campaign.startsWith(campaignPrefix);
+  const runCampaign = (key: string) => campaignFromWorkflowId(key.split('/')[0] ?? '');
+  // Each kept once (a part the run could not check keeps the previous values in `next` too).
+  const keep = <T>(
+    prev: T[] | undefined,
+    nextList: T[] | undefined,
+    campaignOf: (x: T) => string | undefined,
+    keyOf: (x: T) => string = (x) => String(x),
+  ) => {
+    const byKey = new Map<string, T>();
+    for (const x of (prev ?? []).filter((p) => outside(campaignOf(p)))) byKey.set(keyOf(x), x);
+    for (const x of nextList ?? []) byKey.set(keyOf(x), x);
+    return [...byKey.values()];
+  };
+  const merged: HealthCarry = {
+    ...next,
+    heldPaused: keep(
+      previous.heldPaused,
+      next.heldPaused,
+      (h) => h.campaign,
+      (h) => h.scheduleId,
+    ),
+    overdueCampaigns: keep(previous.overdueCampaigns, next.overdueCampaigns, (c) => c),
+    unpolledSyncs: keep(previous.unpolledSyncs, next.unpolledSyncs, runCampaign),
+    stuckSyncs: keep(previous.stuckSyncs, next.stuckSyncs, runCampaign),
+    cadenceSince: {
+      ...Object.fromEntries(Object.entries(previous.cadenceSince).filter(([c]) => outside(c))),
+      ...next.cadenceSince,
+    },
+  };
+  if (previous.settingCampaigns || next.settingCampaigns)
+    merged.settingCampaigns = keep(previous.settingCampaigns, next.settingCampaigns, (c) => c);
+  return merged;
 }
 
 /** The previous report, as far as the next run needs it. */

@@ -11,6 +11,7 @@ import { parseDuration } from '../shared/duration';
 import { innermostMessage, InvalidInputError } from '../shared/errors';
 import {
   evaluateHealth,
+  mergeCarry,
   healthAlerts,
   HealthInputSchema,
   isCheckError,
@@ -20,7 +21,6 @@ import {
   statusTrend,
   type CheckError,
   type Finding,
-  type HealthCarry,
   type HealthInput,
   type HealthReport,
   type HealthThresholds,
@@ -231,7 +231,13 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     ...(carried ? { announced: carried.announcedStatus } : {}),
     alertAfterRuns: thresholds.statusAlertAfterRuns,
   });
-  const carry: HealthCarry = { ...evaluation.carry, announcedStatus: trend.announced, heldPaused: held };
+  // A run limited to a campaign prefix saw only those campaigns: what it learnt replaces the
+  // memory of those alone, and the rest is carried on as the previous report had it.
+  const carry = mergeCarry(
+    carried,
+    { ...evaluation.carry, announcedStatus: trend.announced, heldPaused: held },
+    input.campaignPrefix,
+  );
   const body: Omit<HealthReport, 'alerts'> = {
     status,
     score,
@@ -257,8 +263,7 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
   const report: HealthReport = { ...body, alerts: healthAlerts(body) };
 
   // Only when registered: upserting an unknown search attribute would fail every workflow task.
-  // A run limited to a campaign prefix is a partial check: it does not count in the status trend.
-  if (registered && !input.campaignPrefix) upsertSearchAttributes([{ key: HEALTH_STATUS, value: status }]);
+  if (registered) upsertSearchAttributes([{ key: HEALTH_STATUS, value: status }]);
 
   try {
     await ops.recordHealthReport(report);

@@ -5,6 +5,7 @@ import {
   DEFAULT_HEALTH_THRESHOLDS,
   evaluateHealth,
   healthAlerts,
+  mergeCarry,
   HEALTH_RESTART_TRIGGER,
   judgeCadence,
   resolveThresholds,
@@ -871,5 +872,53 @@ describe('alerts', () => {
     expect(scrubPersonalData('refused jane.doe@example.com and <x@y.org>')).toBe(
       'refused j***@example.com and <x***@y.org>',
     );
+  });
+});
+
+describe('mergeCarry', () => {
+  const held = (campaign: string) => ({
+    scheduleId: `campaign-sync-schedule-${campaign}`,
+    campaign,
+    pausedAt: at(0),
+    conflictToken: 'ab',
+  });
+  const previous = {
+    announcedStatus: 'degraded' as const,
+    heldPaused: [held('2024_A_B'), held('2025_X_Y')],
+    overdueCampaigns: ['2024_A_B', '2025_X_Y'],
+    unpolledSyncs: ['campaign-sync-2024_A_B/r1', 'campaign-sync-2025_X_Y/r2'],
+    stuckSyncs: ['campaign-sync-2025_X_Y/r3'],
+    cadenceSince: { '2024_A_B': at(1), '2025_X_Y': at(2) },
+  };
+
+  it('a whole check hands on what it learnt, all of it', () => {
+    const next = {
+      ...previous,
+      heldPaused: [],
+      overdueCampaigns: [],
+      unpolledSyncs: [],
+      stuckSyncs: [],
+      cadenceSince: {},
+    };
+    expect(mergeCarry(previous, next, undefined)).toEqual(next);
+  });
+
+  it('a check limited to a prefix replaces what it knows of those campaigns, and keeps the rest', () => {
+    const next = {
+      announcedStatus: 'healthy' as const,
+      heldPaused: [],
+      overdueCampaigns: [],
+      unpolledSyncs: ['campaign-sync-2024_A_B/r9'],
+      stuckSyncs: [],
+      cadenceSince: { '2024_A_B': at(5) },
+    };
+    expect(mergeCarry(previous, next, '2024_')).toEqual({
+      announcedStatus: 'healthy',
+      heldPaused: [held('2025_X_Y')],
+      overdueCampaigns: ['2025_X_Y'],
+      unpolledSyncs: ['campaign-sync-2025_X_Y/r2', 'campaign-sync-2024_A_B/r9'],
+      stuckSyncs: ['campaign-sync-2025_X_Y/r3'],
+      cadenceSince: { '2024_A_B': at(5), '2025_X_Y': at(2) },
+    });
   });
 });
