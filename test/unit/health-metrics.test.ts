@@ -10,7 +10,7 @@ import {
   type HealthReport,
   type RunningSyncInfo,
 } from '../../src/shared/health';
-import type { SyncSummary } from '../../src/shared/sync-types';
+import { emptyCounts, type SyncSummary } from '../../src/shared/sync-types';
 
 const T0 = Date.parse('2025-06-01T12:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -35,16 +35,7 @@ function summary(over: Partial<SyncSummary>): SyncSummary {
     startedAt: iso(T0 - 60_000),
     finishedAt: iso(T0),
     durationMs: 60_000,
-    fetched: 0,
-    valid: 0,
-    invalid: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    superseded: 0,
-    skipped: 0,
-    failed: 0,
-    removed: 0,
+    ...emptyCounts(),
     ...over,
   };
 }
