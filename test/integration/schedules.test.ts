@@ -133,7 +133,7 @@ async function runningSyncBy(campaign: string, trigger: string): Promise<Workflo
 }
 
 describe('schedule commands', () => {
-  it('round-trip: create, list, describe, pause with a note, unpause, trigger, backfill, delete', async () => {
+  it('round-trip: create, list, describe, pause with a note, trigger and backfill while paused, unpause, delete', async () => {
     const campaign = uniqueCampaign();
     const product = album(2);
     const scheduleId = syncScheduleId(campaign);
@@ -213,10 +213,7 @@ describe('schedule commands', () => {
         expect((await cli(['schedule', 'describe', campaign], tq)).out).toMatch(
           /, PAUSED\n\s+note\s+EDD maintenance/,
         );
-        const unpaused = await cli(['schedule', 'unpause', campaign, '--note', 'maintenance over'], tq);
-        expect(unpaused.code).toBe(EXIT.ok);
-        expect(await describeJson(campaign, tq)).toMatchObject({ paused: false, note: 'maintenance over' });
-
+        // Triggers and backfills run while paused (and no natural hh:00 tick can add a run meanwhile).
         // A trigger runs the launcher now; it syncs under the campaign's lock and returns the summary.
         const triggered = await cli(['schedule', 'trigger', campaign, '--wait', '--json'], tq);
         expect(triggered.err).toBe('');
@@ -265,6 +262,10 @@ describe('schedule commands', () => {
           expect(a.status).toBe('completed');
           expect(new Date(a.scheduledAt).getTime()).toBeLessThan(now);
         }
+
+        const unpaused = await cli(['schedule', 'unpause', campaign, '--note', 'maintenance over'], tq);
+        expect(unpaused.code).toBe(EXIT.ok);
+        expect(await describeJson(campaign, tq)).toMatchObject({ paused: false, note: 'maintenance over' });
 
         const deleted = await cli(['schedule', 'delete', campaign], tq);
         expect(deleted.code).toBe(EXIT.ok);
@@ -391,6 +392,8 @@ describe('locks hold for scheduled runs', () => {
             String(product.id),
             '--page-size',
             '25',
+            // Paused: only the test's triggers run it, never a natural hh:00 tick.
+            '--paused',
           ],
           tq,
         );
@@ -495,6 +498,8 @@ describe('locks hold for scheduled runs', () => {
                 String(product.id),
                 '--page-size',
                 '25',
+                // Paused: only the test's triggers run it, never a natural hh:00 tick.
+                '--paused',
               ],
               tq,
             )
@@ -615,6 +620,8 @@ describe('locks hold for scheduled runs', () => {
                 String(product.id),
                 '--page-size',
                 '25',
+                // Paused: only the test's triggers run it, never a natural hh:00 tick.
+                '--paused',
               ],
               tq,
             )
