@@ -8,6 +8,7 @@ import {
   type DemoDataset,
   type EmulatorHandle,
   type MailerLiteEmulatorOptions,
+  type SequentialOrderNumbers,
 } from './emulators';
 
 export interface EmulatorPair {
@@ -22,6 +23,8 @@ export interface EmulatorPair {
 export async function startEmulatorPair(opts: {
   dataset: DemoDataset;
   eddPort?: number;
+  /** The store's sequential order numbers setting (default off, as in EDD). */
+  eddOrderNumbers?: SequentialOrderNumbers;
   mailerlite?: Omit<MailerLiteEmulatorOptions, 'apiToken'>;
 }): Promise<EmulatorPair> {
   const edd = await startEddEmulator({
@@ -29,6 +32,7 @@ export async function startEmulatorPair(opts: {
     publicKey: DEMO_EDD_PUBLIC_KEY,
     secretKey: DEMO_EDD_SECRET_KEY,
     port: opts.eddPort,
+    ...(opts.eddOrderNumbers ? { orderNumbers: opts.eddOrderNumbers } : {}),
   });
   const mailerlite = await startMailerLiteEmulator({
     apiToken: DEMO_MAILERLITE_TOKEN,

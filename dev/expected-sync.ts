@@ -1,7 +1,8 @@
+import { isPurchase } from '../src/shared/order-status';
 import { expectedPurchasers, type DemoDataset, type ExpectedPurchasers } from './emulators';
 
 export interface ExpectedSync {
-  /** Complete orders of the album (what a sync fetches). */
+  /** Orders of the album that count as purchases: complete or partially refunded (what a sync fetches). */
   orders: number;
   /** Orders whose buyer was generated with a defect (what a sync must report as invalid). */
   invalidOrders: number;
@@ -21,7 +22,7 @@ export function expectedSync(dataset: DemoDataset, productId: number): ExpectedS
   const purchasers = expectedPurchasers(dataset, product.campaign);
   const invalidCustomers = new Set(purchasers.invalid.map((p) => p.customerId));
   const orders = dataset.sales.filter(
-    (s) => s.status === 'complete' && s.products.some((p) => p.id === productId),
+    (s) => isPurchase(s.status) && s.products.some((p) => p.id === productId),
   );
   const invalidOrders = orders.filter((s) => invalidCustomers.has(s.customerId)).length;
   return {

@@ -1,10 +1,11 @@
 import { campaignCode } from '../../src/shared/campaign';
+import { isPurchase } from '../../src/shared/order-status';
 import { ALBUMS, CUSTOMERS_FROM, CUSTOMERS_UNTIL, MERCH } from './demo/catalog';
 import type { CatalogEntry } from './demo/catalog';
 import { BAD_EMAIL_KINDS, asciiSlug, breakEmail, validEmail } from './demo/emails';
 import { FIRST_NAMES, LAST_NAMES } from './demo/names';
 import { draftOrders } from './demo/orders';
-import type { OrderDraft } from './demo/orders';
+import type { OrderDraft, OrderStatus } from './demo/orders';
 import { formatSqlDateTime } from './shared/dates';
 import { Rng } from './shared/prng';
 
@@ -68,7 +69,8 @@ export interface DemoSale {
   email: string;
   /** `YYYY-MM-DD HH:MM:SS` (UTC). */
   date: string;
-  status: 'complete' | 'refunded';
+  /** See {@link OrderStatus}: a few percent of the orders are in each status other than `complete`. */
+  status: OrderStatus;
   gateway: string;
   key: string;
   /** Empty for the manual gateway. */
@@ -194,6 +196,31 @@ function toSale(draft: OrderDraft, id: number, customer: DemoCustomer): DemoSale
   };
 }
 
+/**
+ * Cumulative shares of complete orders that later changed status: partially refunded (another
+ * line or part of the amount refunded; still a purchase), revoked, on hold, and still pending.
+ */
+const LATER_STATUSES: readonly [number, OrderStatus][] = [
+  [0.03, 'partially_refunded'],
+  [0.05, 'revoked'],
+  [0.07, 'on_hold'],
+  [0.08, 'pending'],
+];
+
+/**
+ * Moves a few percent of the complete orders to each other status, from a PRNG of its own, so the
+ * rest of the data set (customers, orders, IDs) is what the same seed always gave.
+ */
+function assignLaterStatuses(sales: DemoSale[], seed: number): void {
+  const rng = new Rng((seed ^ 0x5eed_57a7) >>> 0);
+  for (const sale of sales) {
+    if (sale.status !== 'complete') continue;
+    const u = rng.next();
+    const later = LATER_STATUSES.find(([below]) => u < below);
+    if (later) sale.status = later[1];
+  }
+}
+
 /** Builds the deterministic demo store: same seed and size, same data, on every machine. */
 export function generateDemoData(opts: GenerateDemoDataOptions = {}): DemoDataset {
   const seed = opts.seed ?? 42;
@@ -222,21 +249,24 @@ export function generateDemoData(opts: GenerateDemoDataOptions = {}): DemoDatase
   const sales = drafts.map((draft, index) =>
     toSale(draft, FIRST_ORDER_ID + index, customers[draft.customerId - 1]!),
   );
+  assignLaterStatuses(sales, seed);
 
   return { seed, products: [...ALBUMS, MERCH].map(toProduct), customers, sales };
 }
 
 /**
- * Ground truth for tests and the demo: per campaign code, the purchasers (complete sales containing
- * the album), split into valid / invalid by `defects`. One entry per (campaign, customer): if a
- * customer bought the album twice, the latest complete order counts. Sorted by customer ID.
+ * Ground truth for tests and the demo: per campaign code, the purchasers (orders containing the
+ * album whose status counts as a purchase: complete or partially refunded, see
+ * `src/shared/order-status.ts`), split into valid / invalid by `defects`. One entry per (campaign,
+ * customer): if a customer bought the album twice, the latest such order counts. Sorted by
+ * customer ID.
  */
 export function expectedPurchasers(ds: DemoDataset, campaign: string): ExpectedPurchasers {
   const product = ds.products.find((p) => p.campaign === campaign);
   if (!product) throw new RangeError(`no album in the data set has campaign code ${campaign}`);
   const latestOrder = new Map<number, number>();
   for (const sale of ds.sales) {
-    if (sale.status !== 'complete' || !sale.products.some((item) => item.id === product.id)) continue;
+    if (!isPurchase(sale.status) || !sale.products.some((item) => item.id === product.id)) continue;
     // Order IDs follow time, so the largest ID is the latest order.
     if ((latestOrder.get(sale.customerId) ?? 0) < sale.id) latestOrder.set(sale.customerId, sale.id);
   }

@@ -12,6 +12,8 @@ export type {
 } from './demo-data';
 export { eddToken } from './edd/auth';
 export { startEddEmulator } from './edd/server';
+export type { SequentialOrderNumbers } from './edd/store';
+export type { StoreActivitySettings } from './edd/store-activity';
 export type { EddEmulatorOptions } from './edd/server';
 export { startMailerLiteEmulator } from './mailerlite/server';
 export type { MailerLiteEmulatorOptions } from './mailerlite/server';

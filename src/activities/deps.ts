@@ -1,3 +1,4 @@
+import type { OrderNumberFormat } from '../shared/order-number';
 import type { Client } from '@temporalio/client';
 import type { Metrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   eddConcurrency?: number;
   /** How source pages find their customers (`EDD_CUSTOMER_LOOKUP`). Default `auto`. */
   customerLookup?: CustomerLookupMode;
+  /** The store's sequential order number prefix and postfix (`EDD_ORDER_NUMBER_*`). Default none. */
+  orderNumberFormat?: OrderNumberFormat;
   /** The customer list's limits, for tests; the defaults otherwise. */
   customerList?: Pick<CustomerDirectoryOptions, 'listAfter' | 'listPageSize' | 'maxAgeMs' | 'maxEntries'>;
   /**

@@ -1,4 +1,7 @@
-import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { orderStanding } from '../shared/order-status';
+import { joined } from '../shared/sales-seams';
+import { readSalesPage } from './sales-reader';
 import { MAX_BATCH_REQUESTS, type BatchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
 import { checkBatchAnswers } from './batch-answers';
@@ -28,8 +31,6 @@ export interface RemovalOutcome {
   reason?: string;
 }
 
-/** EDD calls a completed order `complete` (v2) or `publish` (its post status). */
-const COMPLETE_STATUSES = new Set(['complete', 'publish']);
 /** Sales read per EDD request while building a source snapshot. */
 const SNAPSHOT_PAGE = 1000;
 /** Snapshots a worker keeps (one per mirror sync running on it). */
@@ -45,24 +46,48 @@ export function mirrorActivities({ providers, logger, eddConcurrency = 8 }: Acti
   // the group page by page. Another worker (or a restarted one) reads its own copy: reads only.
   const snapshots = new Map<string, Promise<Set<string>>>();
 
+  /**
+   * The emails to keep in the purchase group: buyers of the album whose order is a purchase or on
+   * hold (`src/shared/order-status.ts`). Read with seams, so an order that moves up a page while the
+   * store keeps selling is still read; if the list moves more than a seam absorbs, the whole read
+   * starts over (up to three times), since a buyer missed here would be removed.
+   */
   async function readPurchaserEmails(productId: number): Promise<Set<string>> {
+    for (let attempt = 1; ; attempt++) {
+      const emails = await readKeptEmailsOnce(productId);
+      if (emails) return emails;
+      if (attempt >= 3) {
+        throw ApplicationFailure.retryable(
+          "EDD's sales list changed by more orders than the mirror step can follow between two pages, three times running: nobody is removed until a read holds together",
+          'SalesListMovedError',
+        );
+      }
+    }
+  }
+
+  async function readKeptEmailsOnce(productId: number): Promise<Set<string> | undefined> {
     const emails = new Set<string>();
+    let tail: string[] = [];
     for (let page = 1; ; page++) {
-      const sales = await providers.edd.listSales({ page, number: SNAPSHOT_PAGE });
-      const purchases = sales.filter(
+      const read = await readSalesPage(providers.edd, page, SNAPSHOT_PAGE);
+      if (page > 1 && !joined(tail, read.seam)) return undefined;
+      const seen = new Set(tail);
+      const sales = [...read.seamBefore.filter((s) => !seen.has(s.ID)), ...read.sales];
+      tail = read.tail;
+      const kept = sales.filter(
         (sale) =>
-          COMPLETE_STATUSES.has(sale.status.toLowerCase()) && sale.products.some((p) => p.id === productId),
+          orderStanding(sale.status) !== 'not-a-purchase' && sale.products.some((p) => p.id === productId),
       );
       // An order without an email is the customer's: look those few up.
-      const missing = purchases.filter((sale) => !sale.email?.trim());
+      const missing = kept.filter((sale) => !sale.email?.trim());
       const found = await mapWithConcurrency(missing, eddConcurrency, (sale) =>
         providers.edd.getCustomer(sale.customer_id),
       );
-      for (const sale of purchases) if (sale.email?.trim()) emails.add(sale.email.trim().toLowerCase());
+      for (const sale of kept) if (sale.email?.trim()) emails.add(sale.email.trim().toLowerCase());
       for (const customer of found)
         if (customer?.info.email) emails.add(customer.info.email.trim().toLowerCase());
       heartbeat({ page });
-      if (sales.length < SNAPSHOT_PAGE) return emails;
+      if (read.done) return emails;
     }
   }
 

@@ -1,19 +1,33 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { EddSale } from '../providers';
+import { orderNumberValue, type OrderNumberFormat } from '../shared/order-number';
+import { isPurchase } from '../shared/order-status';
+import { ListMovedError, readSalesPage } from './sales-reader';
 import type { SourceRecord } from '../shared/sync-types';
 import { CustomerDirectory, type CustomerNames } from './customer-directory';
 import type { ActivityDeps } from './deps';
 
 export interface PurchasersPage {
-  /** The campaign's purchases on this page of sales (every complete order of the album). */
+  /**
+   * The campaign's purchases on this page of sales: every order of the album whose status counts as
+   * a purchase (`src/shared/order-status.ts`).
+   */
   records: SourceRecord[];
-  /** Sales read on this page (of every product). */
+  /**
+   * Purchases read in the page's seam before its first sale, with their order numbers (as EDD shows
+   * them): the sync keeps those that the page before did not hold (orders that moved up a page).
+   */
+  seamRecords: { number: string; record: SourceRecord }[];
+  /** Every order number of the seam, and the page's last ones: see `sales-reader.ts`. */
+  seam: string[];
+  tail: string[];
+  /** On page 1, the newest order listed (EDD's number): the sync reads up to it. */
+  newest?: string;
+  /** Sales read on this page (of every product), seam not included. */
   salesScanned: number;
   /** True when this was the last page of sales. */
   done: boolean;
 }
-
-/** EDD calls a completed order `complete` (v2) or `publish` (its post status). */
-const COMPLETE_STATUSES = new Set(['complete', 'publish']);
 
 export function sourceActivities({
   providers,
@@ -21,6 +35,7 @@ export function sourceActivities({
   eddConcurrency = 8,
   customerLookup = 'auto',
   customerList,
+  orderNumberFormat,
 }: ActivityDeps) {
   // One per worker: a list of customers read for one page serves the pages after it.
   const directory = new CustomerDirectory({
@@ -40,30 +55,47 @@ export function sourceActivities({
       page: number;
       pageSize: number;
     }): Promise<PurchasersPage> {
-      const sales = await providers.edd.listSales({ page: input.page, number: input.pageSize });
-      const purchases = sales.filter(
-        (sale) =>
-          COMPLETE_STATUSES.has(sale.status.toLowerCase()) &&
-          sale.products.some((p) => p.id === input.productId),
-      );
+      const page = await readSalesPage(providers.edd, input.page, input.pageSize).catch((err: unknown) => {
+        throw err instanceof ListMovedError ? ApplicationFailure.retryable(err.message, err.name) : err;
+      });
+      const isAlbumPurchase = (sale: EddSale) =>
+        isPurchase(sale.status) && sale.products.some((p) => p.id === input.productId);
+      const purchases = page.sales.filter(isAlbumPurchase);
+      const seamPurchases = page.seamBefore.filter(isAlbumPurchase);
       // The page's distinct customers: from the worker's list read, or looked up a few at a time.
-      const customers = await directory.find(purchases.map((sale) => sale.customer_id));
-      const records = purchases.map((sale) => toRecord(sale, customers.get(sale.customer_id)));
-      return { records, salesScanned: sales.length, done: sales.length < input.pageSize };
+      const customers = await directory.find(
+        [...purchases, ...seamPurchases].map((sale) => sale.customer_id),
+      );
+      const record = (sale: EddSale) => toRecord(sale, customers.get(sale.customer_id), orderNumberFormat);
+      return {
+        records: purchases.map(record),
+        seamRecords: seamPurchases.map((sale) => ({ number: sale.ID, record: record(sale) })),
+        seam: page.seam,
+        tail: page.tail,
+        ...(input.page === 1 && page.sales[0] ? { newest: page.sales[0].ID } : {}),
+        salesScanned: page.sales.length,
+        done: page.done,
+      };
     },
   };
 }
 
-function toRecord(sale: EddSale, customer: CustomerNames | undefined): SourceRecord {
+function toRecord(
+  sale: EddSale,
+  customer: CustomerNames | undefined,
+  format: OrderNumberFormat | undefined,
+): SourceRecord {
+  const number = orderNumberValue(sale.ID, format);
   const record: SourceRecord = {
-    orderId: sale.ID,
+    orderId: 'value' in number ? number.value : 0,
     customerId: sale.customer_id,
     // The order's email is the buyer's address for this purchase; the customer's is a fallback.
     email: (sale.email || customer?.email || '').trim(),
     firstName: (customer?.firstName ?? '').trim(),
     lastName: (customer?.lastName ?? '').trim(),
   };
-  if (!customer)
-    record.sourceProblems = [`customer ${sale.customer_id} of order ${sale.ID} was not found in EDD`];
+  const problems = 'problem' in number ? [number.problem] : [];
+  if (!customer) problems.push(`customer ${sale.customer_id} of order ${sale.ID} was not found in EDD`);
+  if (problems.length > 0) record.sourceProblems = problems;
   return record;
 }

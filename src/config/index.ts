@@ -45,6 +45,9 @@ export const EnvSchema = z.object({
    * then reads the list.
    */
   EDD_CUSTOMER_LOOKUP: z.enum(['auto', 'list', 'each']).default('auto'),
+  /** The store's sequential order number prefix and postfix (EDD: Payments > General), if any. */
+  EDD_ORDER_NUMBER_PREFIX: z.string().default(''),
+  EDD_ORDER_NUMBER_POSTFIX: z.string().default(''),
 
   MAILERLITE_BASE_URL: z.url().default('https://connect.mailerlite.com/api'),
   MAILERLITE_API_TOKEN: optionalString,

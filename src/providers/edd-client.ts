@@ -37,7 +37,8 @@ export interface EddCustomerNames {
 }
 
 export const EddSaleSchema = z.object({
-  ID: id,
+  /** The order *number* (`EDD-1042` with sequential order numbers), not the database ID. */
+  ID: z.union([z.string(), z.number()]).transform(String),
   status: text,
   customer_id: id,
   user_id: z.coerce.number().int().nullish(),
@@ -160,7 +161,7 @@ export class EddClient implements SubscriberSource {
     }
     if (body?.sales === undefined) return undefined;
     const sales = parseResponse('edd', 'GET /sales?id', z.array(EddSaleSchema), body.sales);
-    return sales.find((s) => s.ID === saleId);
+    return sales.find((s) => s.ID === String(saleId));
   }
 
   /** A customer by ID or email, or undefined when EDD has none. */

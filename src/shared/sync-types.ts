@@ -69,6 +69,10 @@ const ResumeSchema = z
     productId: z.number().int().positive(),
     /** Runs of this sync before this one. */
     continuations: z.number().int().min(1),
+    /** The last order numbers of the page before `page`, to join it with the next page's seam. */
+    tail: z.array(z.string()).optional(),
+    /** The newest order the sync read (EDD's number, from page 1). */
+    newestOrder: z.string().optional(),
   })
   .strict();
 export type SyncResume = z.output<typeof ResumeSchema>;
@@ -333,6 +337,11 @@ export interface SyncSummary extends SyncCounts {
    */
   status: 'completed' | 'cancelled' | 'timed-out' | 'failed';
   pages: number;
+  /**
+   * The newest order in EDD's sales list when the sync read its first page (EDD's order number):
+   * the sync read every order up to it; orders placed since are left to the next sync.
+   */
+  newestOrder?: string;
   /** Temporal runs the sync took (continue-as-new keeps each run's history small). */
   runs: number;
   /** True when nothing was written: `created` and `updated` then count what a real run would write. */

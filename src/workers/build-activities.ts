@@ -50,6 +50,7 @@ export function buildActivities(opts: {
     },
     mailerliteRequestsPerMinute: config.MAILERLITE_REQUESTS_PER_MINUTE,
     customerLookup: config.EDD_CUSTOMER_LOOKUP,
+    orderNumberFormat: { prefix: config.EDD_ORDER_NUMBER_PREFIX, postfix: config.EDD_ORDER_NUMBER_POSTFIX },
   });
 }
 

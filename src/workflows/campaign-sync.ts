@@ -21,6 +21,7 @@ import { innermostMessage, InvalidInputError, SyncTimeoutError } from '../shared
 import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
 import { MirrorStep } from './mirror-step';
 import { WriteStream } from '../shared/write-stream';
+import { joined } from '../shared/sales-seams';
 import { PageWrites, type RecordSink } from './page-writes';
 import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
@@ -170,6 +171,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   let writePath: SyncSummary['writePath'];
   let phase: SyncPhase = 'starting';
   let pages = resume?.pages ?? 0;
+  let newestOrder = resume?.newestOrder;
   let productId = resume?.productId ?? input.productId ?? 0;
   let updatedAt = startedAt;
 
@@ -206,6 +208,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       productId,
       status,
       pages,
+      ...(newestOrder !== undefined ? { newestOrder } : {}),
       runs: (resume?.continuations ?? 0) + 1,
       dryRun: input.dryRun,
       samples,
@@ -364,16 +367,41 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     // The validation answers with verdicts only (the invalid ones and where they are): the valid
     // records are already here, and need not pass through history a second time.
     const verdictsOnly = patched('validation-verdicts');
+    // Each page's last order numbers, to join it with the next page's seam (see sales-reader.ts).
+    const tails = new Map<number, Promise<string[]>>();
+    if (resume?.tail) tails.set((resume.page ?? 1) - 1, Promise.resolve(resume.tail));
     const loadPage = async (page: number) => {
-      const batch = await source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
-      if (batch.records.length === 0) return { batch, valid: [], invalid: [] };
+      const reading = source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
+      tails.set(
+        page,
+        reading.then((b) => b.tail),
+      );
+      const batch = await reading;
+      // Orders that moved up across the boundary with the page before are read in the seam; a
+      // seam that does not meet the page before means more moved than it absorbs: stop rather
+      // than miss a buyer (and, in mirror mode, remove one).
+      const before = page > 1 ? await tails.get(page - 1) : undefined;
+      if (before && batch.seam.length + before.length > 0 && !joined(before, batch.seam)) {
+        throw ApplicationFailure.create({
+          type: 'SalesListMovedError',
+          nonRetryable: true,
+          message:
+            `EDD's sales list changed by more orders than the sync can follow between reading pages ${page - 1} ` +
+            `and ${page} of ${input.campaign} (orders refunded or placed meanwhile): it stopped so that no buyer ` +
+            'is missed and nobody is removed; what was written is kept. Run it again.',
+        });
+      }
+      const previous = new Set(before ?? []);
+      const rescued = batch.seamRecords.filter((r) => !previous.has(r.number)).map((r) => r.record);
+      const records = rescued.length > 0 ? [...rescued, ...batch.records] : batch.records;
+      if (records.length === 0) return { batch: { ...batch, records }, valid: [], invalid: [] };
       const checked = await quick.validateRecords({
         campaign: input.campaign,
-        records: batch.records,
+        records,
         ...(verdictsOnly ? { returnValid: false } : {}),
       });
-      const valid = checked.invalidAt ? keepValid(batch.records, checked.invalidAt) : checked.valid;
-      return { batch, valid, invalid: checked.invalid };
+      const valid = checked.invalidAt ? keepValid(records, checked.invalidAt) : checked.valid;
+      return { batch: { ...batch, records }, valid, invalid: checked.invalid };
     };
     const readAhead = patched('read-ahead') ? READ_AHEAD : 1;
     const loading = new Map<number, ReturnType<typeof loadPage>>();
@@ -405,6 +433,8 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           }
           const { batch, valid, invalid } = await current;
           loading.delete(page);
+          tails.delete(page - 1);
+          if (batch.newest !== undefined) newestOrder = batch.newest;
           counts.fetched += batch.records.length;
           if (batch.records.length > 0) {
             counts.valid += valid.length;
@@ -456,6 +486,8 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         ...(deadline !== undefined ? { deadline: new Date(deadline).toISOString() } : {}),
         productId,
         continuations: (resume?.continuations ?? 0) + 1,
+        tail: await tails.get(continueAt - 1),
+        ...(newestOrder !== undefined ? { newestOrder } : {}),
       };
       log.info('campaign sync continues as new', { campaign: input.campaign, page: continueAt });
       return await continueAsNew<typeof campaignSync>({ ...input, resume: next });

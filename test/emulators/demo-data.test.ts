@@ -65,12 +65,10 @@ describe('generateDemoData', () => {
     expect(valid.every((c) => c.firstName !== '' && !c.firstName.includes(' '))).toBe(true);
   });
 
-  it('makes every customer buy at least one album, with multi-album carts, repeats and refunds', () => {
+  it('makes every customer order at least one album, with multi-album carts, repeats and refunds', () => {
     const albumIds = new Set(ds.products.filter((p) => p.campaign).map((p) => p.id));
     const buyers = new Set(
-      ds.sales
-        .filter((s) => s.status === 'complete' && s.products.some((p) => albumIds.has(p.id)))
-        .map((s) => s.customerId),
+      ds.sales.filter((s) => s.products.some((p) => albumIds.has(p.id))).map((s) => s.customerId),
     );
     expect(buyers.size).toBe(ds.customers.length);
     expect(ds.sales.some((s) => s.products.filter((p) => albumIds.has(p.id)).length > 1)).toBe(true);
@@ -81,6 +79,16 @@ describe('generateDemoData', () => {
         seen.set(`${s.customerId}/${p.id}`, (seen.get(`${s.customerId}/${p.id}`) ?? 0) + 1);
     }
     expect([...seen.values()].some((n) => n > 1)).toBe(true);
+  });
+
+  it('puts a few percent of the orders in each status EDD lists, and some refunded or pending', () => {
+    const share = (status: string) => ds.sales.filter((s) => s.status === status).length / ds.sales.length;
+    for (const status of ['partially_refunded', 'revoked', 'on_hold']) {
+      expect(share(status)).toBeGreaterThan(0.01);
+      expect(share(status)).toBeLessThan(0.04);
+    }
+    expect(share('pending')).toBeGreaterThan(0.003);
+    expect(share('complete')).toBeGreaterThan(0.85);
   });
 
   it('keeps sale IDs in date order and sale emails equal to the customer email', () => {
@@ -98,11 +106,13 @@ describe('expectedPurchasers', () => {
   const ds = generateDemoData({ customers: 1500 });
 
   it.each(ds.products.filter((p) => p.campaign).map((p) => [p.campaign!, p.id] as const))(
-    '%s lists each complete buyer once, with the latest order, split by defects',
+    '%s lists each buyer once (complete or partially refunded), with the latest order, split by defects',
     (campaign, productId) => {
       const { valid, invalid } = expectedPurchasers(ds, campaign);
       const complete = ds.sales.filter(
-        (s) => s.status === 'complete' && s.products.some((p) => p.id === productId),
+        (s) =>
+          (s.status === 'complete' || s.status === 'partially_refunded') &&
+          s.products.some((p) => p.id === productId),
       );
       const latest = new Map<number, number>();
       for (const s of complete) latest.set(s.customerId, Math.max(latest.get(s.customerId) ?? 0, s.id));

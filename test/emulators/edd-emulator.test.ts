@@ -201,9 +201,22 @@ describe('EDD emulator', () => {
   });
 
   describe('sales', () => {
-    const netSales = () => ds.sales.filter((s) => s.status !== 'refunded');
+    const netSales = () =>
+      ds.sales.filter((s) => ['complete', 'partially_refunded', 'revoked', 'on_hold'].includes(s.status));
 
-    it('lists only non-refunded orders, newest first, with MySQL-style string amounts', async () => {
+    it('lists the net statuses (complete, partially refunded, revoked, on hold), not refunded or pending ones', async () => {
+      const res = await get(`/edd-api/v2/sales?${auth}&number=0`);
+      const statuses = new Set(res.body.sales!.map((s) => s.status));
+      expect([...statuses].sort()).toEqual(['complete', 'on_hold', 'partially_refunded', 'revoked']);
+      const listed = new Set(res.body.sales!.map((s) => s.ID));
+      for (const status of ['refunded', 'pending']) {
+        const left = ds.sales.filter((s) => s.status === status);
+        expect(left.length).toBeGreaterThan(0);
+        expect(left.some((s) => listed.has(String(s.id)))).toBe(false);
+      }
+    });
+
+    it('lists only net orders, newest first, with MySQL-style string amounts', async () => {
       const res = await get(`/edd-api/v2/sales?${auth}&number=3`);
       const newest = [...netSales()].reverse().slice(0, 3);
       expect(res.body.sales!.map((s) => s.ID)).toEqual(newest.map((s) => String(s.id)));
@@ -237,12 +250,13 @@ describe('EDD emulator', () => {
       expect((await get(`/edd-api/v2/sales?${auth}&number=0`)).body.sales).toHaveLength(netSales().length);
     });
 
-    it('finds a refunded order by id, and dies with 500 on an unknown id', async () => {
+    it('finds a refunded order by id, and answers an unknown id with no sales key (EDD 3.3.9 and later)', async () => {
       const refunded = ds.sales.find((s) => s.status === 'refunded')!;
       const res = await get(`/edd-api/v2/sales?${auth}&id=${refunded.id}`);
       expect(res.body.sales!.map((s) => [s.ID, s.status])).toEqual([[String(refunded.id), 'refunded']]);
-      const missing = await fetch(`${edd.url}/edd-api/v2/sales?${auth}&id=1`);
-      expect(missing.status).toBe(500);
+      const missing = await get(`/edd-api/v2/sales?${auth}&id=1`);
+      expect(missing.status).toBe(200);
+      expect(Object.keys(missing.body)).toEqual(['request_speed']);
     });
 
     it('filters by email', async () => {
@@ -291,5 +305,69 @@ describe('EDD emulator', () => {
       )
     ).body;
     expect(after.requests.byRoute.sales!['401']).toBe((before.requests.byRoute.sales?.['401'] ?? 0) + 1);
+  });
+});
+
+describe('EDD emulator: a store with sequential order numbers that keeps selling', () => {
+  const ds = generateDemoData({ seed: 11, customers: 300 });
+  let edd: EmulatorHandle & { token: string };
+  let auth: string;
+  const get = (path: string) => getJson<{ sales?: SaleJson[] }>(`${edd.url}${path}`);
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${edd.url}${path}`, {
+      method,
+      headers: { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    edd = await startEddEmulator({
+      dataset: ds,
+      publicKey: DEMO_EDD_PUBLIC_KEY,
+      secretKey: DEMO_EDD_SECRET_KEY,
+      orderNumbers: { prefix: 'EDD-', postfix: '', start: 1 },
+    });
+    auth = `key=${DEMO_EDD_PUBLIC_KEY}&token=${edd.token}`;
+  });
+  afterAll(() => edd.close());
+
+  it('shows each order as prefix + n, while sales?id= still looks up the database ID', async () => {
+    const listed = (await get(`/edd-api/v2/sales?${auth}&number=5`)).body.sales!;
+    expect(listed.every((s) => /^EDD-\d+$/.test(s.ID))).toBe(true);
+    const n = Number(listed[0]!.ID.slice('EDD-'.length));
+    // n counts orders from 1, the database IDs start at 1001: sales?id=n is another order.
+    const byId = (await get(`/edd-api/v2/sales?${auth}&id=${n}`)).body;
+    expect(byId.sales?.[0]?.ID).not.toBe(listed[0]!.ID);
+  });
+
+  it('adds orders and refunds others between pages, and says which', async () => {
+    const first = (await get(`/edd-api/v2/sales?${auth}&number=10&page=1`)).body.sales!;
+    const set = await admin('PUT', '/_admin/store-activity', { ordersPerRequest: 2, refundsPerRequest: 1 });
+    expect(set.status).toBe(200);
+    const second = (await get(`/edd-api/v2/sales?${auth}&number=10&page=1`)).body.sales!;
+    await admin('DELETE', '/_admin/store-activity');
+    const log = (await admin('GET', '/_admin/store-activity')).body as {
+      added: { number: string }[];
+      changed: { number: string; from: string; status: string }[];
+    };
+    expect(log.added).toHaveLength(2);
+    expect(log.changed).toHaveLength(1);
+    expect(log.changed[0]).toMatchObject({ from: 'complete', status: 'refunded' });
+    // The new orders come first; the refunded one is gone from the list.
+    expect(second.slice(0, 2).map((s) => s.ID)).toEqual(log.added.map((a) => a.number).reverse());
+    expect(second.map((s) => s.ID)).not.toContain(log.changed[0]!.number);
+    expect(first.map((s) => s.ID)).not.toEqual(second.map((s) => s.ID));
+  });
+
+  it('refunds one order on request, and refuses a bad status with the reason', async () => {
+    const sale = ds.sales.find((s) => s.status === 'complete')!;
+    const refunded = await admin('POST', `/_admin/orders/${sale.id}/status`, { status: 'refunded' });
+    expect(refunded).toMatchObject({ status: 200, body: { status: 'refunded', listed: false } });
+    const bad = await admin('POST', `/_admin/orders/${sale.id}/status`, { status: 'lost' });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body.errors)).toMatch(/status/);
   });
 });

@@ -12,6 +12,7 @@ import {
   generateDemoData,
   type DemoDataset,
   type EmulatorHandle,
+  type SequentialOrderNumbers,
 } from '../../dev/emulators';
 
 export interface Stack {
@@ -40,11 +41,17 @@ export async function startStack(
     env?: Record<string, string>;
     /** The test Temporal client (`connectTestTemporal()`), for activities that manage schedules or describe runs. */
     temporal?: { client: Client };
+    /** The store's sequential order numbers setting (`EDD-1042`); default off, as in EDD. */
+    eddOrderNumbers?: SequentialOrderNumbers;
   } = {},
 ): Promise<Stack> {
   const dataset =
     opts.dataset ?? generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
-  const emulators = await startEmulatorPair({ dataset, mailerlite: { rateLimitPerMinute: 0 } });
+  const emulators = await startEmulatorPair({
+    dataset,
+    mailerlite: { rateLimitPerMinute: 0 },
+    ...(opts.eddOrderNumbers ? { eddOrderNumbers: opts.eddOrderNumbers } : {}),
+  });
   const { edd, mailerlite } = emulators;
   const metrics = createMetrics();
   const activities = buildActivities({

@@ -19,6 +19,7 @@ import {
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { recordCounts } from './support/counts';
 import { HOSTILE_RECORDS, type HostileOutcome } from './support/hostile-records';
+import { isPurchase } from '../../src/shared/order-status';
 import { compareMailerLiteState, expectedStateOf, seedMailerLite, type ExpectedNames } from './support/state';
 
 /** An EDD customer ID nobody has: its order is an orphan. */
@@ -55,7 +56,7 @@ describe('reliability 6: hostile records in the source', () => {
     // differs from theirs only in case (their order is older, on a later page of EDD's sales).
     const orderCount = new Map<number, number>();
     for (const s of base.sales) {
-      if (s.status === 'complete' && s.products.some((p) => p.id === product.id)) {
+      if (isPurchase(s.status) && s.products.some((p) => p.id === product.id)) {
         orderCount.set(s.customerId, (orderCount.get(s.customerId) ?? 0) + 1);
       }
     }

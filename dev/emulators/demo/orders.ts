@@ -3,13 +3,19 @@ import { parseSqlDateTime } from '../shared/dates';
 import { ALBUMS, MERCH, STORE_END } from './catalog';
 import type { CatalogEntry } from './catalog';
 
+/**
+ * The statuses the demo store's orders take. EDD 3 lists `complete`, `partially_refunded`,
+ * `revoked` and `on_hold` in its sales lists and leaves `refunded` and `pending` out.
+ */
+export type OrderStatus = 'complete' | 'partially_refunded' | 'revoked' | 'on_hold' | 'refunded' | 'pending';
+
 /** An order before IDs are assigned: IDs follow time order across all customers, like a real store. */
 export interface OrderDraft {
   ms: number;
   customerId: number;
   /** Position among this customer's drafts; breaks ties when two orders share a second. */
   seq: number;
-  status: 'complete' | 'refunded';
+  status: OrderStatus;
   items: CatalogEntry[];
   gateway: string;
   key: string;

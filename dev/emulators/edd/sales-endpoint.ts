@@ -6,19 +6,12 @@ import type { EddStore } from './store';
 
 const DEFAULT_PER_PAGE = 10;
 
-/** Raised where real EDD hits a PHP fatal error (it calls a method on `false`); WordPress answers 500. */
-export class EddFatalError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EddFatalError';
-  }
-}
-
 function saleJson(store: EddStore, sale: DemoSale): unknown {
   const itemIds = store.itemIdsOf(sale);
   // Everything read from the orders tables is a MySQL string, amounts with nine decimals.
   return {
-    ID: String(sale.id),
+    // `Order::get_number()`: the database ID, or with sequential numbers on, prefix + n + postfix.
+    ID: store.numberOf(sale),
     mode: 'live',
     status: sale.status,
     transaction_id: sale.transactionId,
@@ -63,14 +56,13 @@ function page(rows: DemoSale[], query: URLSearchParams): DemoSale[] {
 export function salesEndpoint(store: EddStore, query: URLSearchParams): Record<string, unknown> {
   let rows: DemoSale[];
   if (query.has('id')) {
-    // A single order by ID is found whatever its status, refunded included.
+    // A single order by database ID (not its number) is found whatever its status, refunded
+    // included. An unknown ID gives `false`, which EDD 3.3.9 and later filter out: no `sales` key.
     const sale = store.sale(phpInt(query.get('id') ?? ''));
-    if (!sale) throw new EddFatalError(`order ${query.get('id')} does not exist`);
-    rows = [sale];
+    rows = sale ? [sale] : [];
   } else if (query.has('purchasekey')) {
     const sale = store.saleWithKey(query.get('purchasekey') ?? '');
-    if (!sale) throw new EddFatalError(`no order has purchase key ${query.get('purchasekey')}`);
-    rows = [sale];
+    rows = sale ? [sale] : [];
   } else if (query.has('email')) {
     rows = page(store.netSalesOfEmail(query.get('email') ?? ''), query);
   } else {

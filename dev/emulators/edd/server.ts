@@ -12,10 +12,10 @@ import type { EmulatorHandle } from '../types';
 import { authenticate, eddToken } from './auth';
 import { customersEndpoint } from './customers-endpoint';
 import { eddFaultProfile } from './fault-profile';
-import { WP_FATAL_HTML } from './html-pages';
 import { productsEndpoint } from './products-endpoint';
-import { EddFatalError, salesEndpoint } from './sales-endpoint';
-import { EddStore } from './store';
+import { salesEndpoint } from './sales-endpoint';
+import { StoreActivity } from './store-activity';
+import { EddStore, type SequentialOrderNumbers } from './store';
 
 export interface EddEmulatorOptions {
   /** The store's content; see `generateDemoData`. */
@@ -33,6 +33,11 @@ export interface EddEmulatorOptions {
    * @throws FaultSettingsError (the promise rejects) when they cannot be used.
    */
   faults?: FaultSettings;
+  /**
+   * The store's "sequential order numbers" setting: sales then show `prefix + n + postfix` as their
+   * `ID`, not the database ID that `sales?id=` looks up. Default off, as in EDD.
+   */
+  orderNumbers?: SequentialOrderNumbers;
 }
 
 /** Every query mode EDD accepts; anything else is `400 Invalid query!`. */
@@ -85,7 +90,8 @@ function route(pathname: string, query: URLSearchParams): Route | null {
 export async function startEddEmulator(
   opts: EddEmulatorOptions,
 ): Promise<EmulatorHandle & { token: string }> {
-  const store = new EddStore(opts.dataset);
+  const store = new EddStore(opts.dataset, opts.orderNumbers);
+  const activity = new StoreActivity(store);
   const token = eddToken(opts.publicKey, opts.secretKey);
   const counter = new RequestCounter();
   const faultStats = new FaultStats();
@@ -101,22 +107,20 @@ export async function startEddEmulator(
     );
     if (auth.kind === 'rejected') return jsonReply(auth.status, { error: auth.error }, {}, EDD_INDENT);
     let data: Record<string, unknown>;
-    try {
-      if (endpoint === 'customers') data = customersEndpoint(store, query);
-      else if (endpoint === 'sales') data = salesEndpoint(store, query);
-      else if (endpoint === 'products') {
-        data = productsEndpoint(store, query, { siteUrl, authenticated: auth.kind === 'authenticated' });
-      } else {
-        return jsonReply(
-          501,
-          { error: `The emulator does not implement the ${endpoint} endpoint.` },
-          {},
-          EDD_INDENT,
-        );
-      }
-    } catch (err) {
-      if (!(err instanceof EddFatalError)) throw err;
-      return textReply(500, WP_FATAL_HTML, 'text/html; charset=UTF-8');
+    if (endpoint === 'customers') data = customersEndpoint(store, query);
+    else if (endpoint === 'sales') {
+      // A store that keeps selling: orders come and go between one page of the list and the next.
+      if (!query.has('id') && !query.has('purchasekey')) activity.beforeSalesList();
+      data = salesEndpoint(store, query);
+    } else if (endpoint === 'products') {
+      data = productsEndpoint(store, query, { siteUrl, authenticated: auth.kind === 'authenticated' });
+    } else {
+      return jsonReply(
+        501,
+        { error: `The emulator does not implement the ${endpoint} endpoint.` },
+        {},
+        EDD_INDENT,
+      );
     }
     // EDD appends the handling time (seconds) to every answered query, errors like "No customers found!" included.
     data.request_speed = (performance.now() - started) / 1000;
@@ -140,6 +144,7 @@ export async function startEddEmulator(
 
   const serveAdmin = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     if (await faults.serveAdmin(req, res, path)) return;
+    if (await activity.serveAdmin(req, res, path)) return;
     if (path === '/_admin/stats') {
       sendJson(res, 200, { requests: counter.toJSON(), faults: faultStats.toJSON() });
     } else if (path === '/_admin/reset' && req.method === 'POST') {
