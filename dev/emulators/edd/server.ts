@@ -9,10 +9,11 @@ import { jsonReply, listen, sendEmpty, sendJson, textReply } from '../shared/htt
 import type { Reply } from '../shared/http';
 import { RequestCounter } from '../shared/request-counter';
 import type { EmulatorHandle } from '../types';
-import { authenticate, eddToken } from './auth';
+import { EDD_CAPABILITIES, EddKeyring, eddToken, type EddApiKey } from './auth';
 import { customersEndpoint } from './customers-endpoint';
 import { eddFaultProfile } from './fault-profile';
 import { WP_FATAL_HTML } from './html-pages';
+import { infoEndpoint } from './info-endpoint';
 import { productsEndpoint } from './products-endpoint';
 import { EddFatalError, salesEndpoint } from './sales-endpoint';
 import { EddStore } from './store';
@@ -20,10 +21,17 @@ import { EddStore } from './store';
 export interface EddEmulatorOptions {
   /** The store's content; see `generateDemoData`. */
   dataset: DemoDataset;
-  /** The API user's public key (`key` query parameter). */
+  /** The API user's public key (`key` query parameter). Its user is an administrator: it sees everything. */
   publicKey: string;
   /** The API user's secret key; only its md5 with the public key travels, as `token`. */
   secretKey: string;
+  /**
+   * More keys, of users with fewer capabilities (e.g. `DEMO_EDD_LIMITED_KEYS`). EDD answers such a
+   * key HTTP 200 with no data where the user lacks a capability: sales `{}` without
+   * `view_shop_reports`, customers `{}` without `view_shop_sensitive_data`, products without
+   * `stats` or `notes`. Default none.
+   */
+  apiKeys?: readonly EddApiKey[];
   /** Default `127.0.0.1`. */
   host?: string;
   /** Default 0: a random free port. */
@@ -87,6 +95,10 @@ export async function startEddEmulator(
 ): Promise<EmulatorHandle & { token: string }> {
   const store = new EddStore(opts.dataset);
   const token = eddToken(opts.publicKey, opts.secretKey);
+  const keyring = new EddKeyring([
+    { publicKey: opts.publicKey, secretKey: opts.secretKey, capabilities: EDD_CAPABILITIES },
+    ...(opts.apiKeys ?? []),
+  ]);
   const counter = new RequestCounter();
   const faultStats = new FaultStats();
   const faults = new FaultInjector(eddFaultProfile, { initial: opts.faults, stats: faultStats });
@@ -94,18 +106,21 @@ export async function startEddEmulator(
 
   const serveApi = ({ endpoint, query }: RoutedRequest): Reply => {
     const started = performance.now();
-    const auth = authenticate(
-      { endpoint, key: query.get('key'), token: query.get('token') },
-      opts.publicKey,
-      token,
-    );
+    const auth = keyring.authenticate({ endpoint, key: query.get('key'), token: query.get('token') });
     if (auth.kind === 'rejected') return jsonReply(auth.status, { error: auth.error }, {}, EDD_INDENT);
+    const capabilities = auth.kind === 'authenticated' ? auth.capabilities : new Set<never>();
     let data: Record<string, unknown>;
     try {
-      if (endpoint === 'customers') data = customersEndpoint(store, query);
-      else if (endpoint === 'sales') data = salesEndpoint(store, query);
-      else if (endpoint === 'products') {
-        data = productsEndpoint(store, query, { siteUrl, authenticated: auth.kind === 'authenticated' });
+      // Without the capability EDD returns an empty array before it reads anything: HTTP 200, no
+      // error, only `request_speed` (get_customers() and get_recent_sales() in class-edd-api-v2.php).
+      if (endpoint === 'customers') {
+        data = capabilities.has('view_shop_sensitive_data') ? customersEndpoint(store, query) : {};
+      } else if (endpoint === 'sales') {
+        data = capabilities.has('view_shop_reports') ? salesEndpoint(store, query) : {};
+      } else if (endpoint === 'products') {
+        data = productsEndpoint(store, query, { siteUrl, capabilities });
+      } else if (endpoint === 'info') {
+        data = infoEndpoint(capabilities);
       } else {
         return jsonReply(
           501,
