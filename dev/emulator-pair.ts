@@ -1,5 +1,6 @@
 import type { EddCredentials, MailerLiteCredentials } from '../src/config';
 import {
+  DEMO_EDD_LIMITED_KEYS,
   DEMO_EDD_PUBLIC_KEY,
   DEMO_EDD_SECRET_KEY,
   DEMO_MAILERLITE_TOKEN,
@@ -31,6 +32,8 @@ export async function startEmulatorPair(opts: {
     dataset: opts.dataset,
     publicKey: DEMO_EDD_PUBLIC_KEY,
     secretKey: DEMO_EDD_SECRET_KEY,
+    // The demo's users with fewer capabilities too; `credentials` below hold the administrator's key.
+    apiKeys: Object.values(DEMO_EDD_LIMITED_KEYS),
     port: opts.eddPort,
     ...(opts.eddOrderNumbers ? { orderNumbers: opts.eddOrderNumbers } : {}),
   });

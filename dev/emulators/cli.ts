@@ -1,6 +1,12 @@
 import { CLI_USAGE, CliArgsError, parseCliArgs } from './cli-args';
-import { DEMO_EDD_PUBLIC_KEY, DEMO_EDD_SECRET_KEY, DEMO_MAILERLITE_TOKEN } from './demo-credentials';
+import {
+  DEMO_EDD_LIMITED_KEYS,
+  DEMO_EDD_PUBLIC_KEY,
+  DEMO_EDD_SECRET_KEY,
+  DEMO_MAILERLITE_TOKEN,
+} from './demo-credentials';
 import { expectedPurchasers, generateDemoData } from './demo-data';
+import { eddToken } from './edd/auth';
 import { startEddEmulator } from './edd/server';
 import { startMailerLiteEmulator } from './mailerlite/server';
 import type { EmulatorHandle } from './types';
@@ -29,6 +35,7 @@ async function main(): Promise<void> {
     dataset,
     publicKey: DEMO_EDD_PUBLIC_KEY,
     secretKey: DEMO_EDD_SECRET_KEY,
+    apiKeys: Object.values(DEMO_EDD_LIMITED_KEYS),
     host: options.host,
     port: options.eddPort,
     faults: options.faults,
@@ -48,7 +55,7 @@ async function main(): Promise<void> {
   );
   print();
   print(
-    `EDD REST API   ${edd.url}/edd-api/v2/   (customers, sales, products; admin: ${edd.url}/_admin/stats)`,
+    `EDD REST API   ${edd.url}/edd-api/v2/   (customers, sales, products, info; admin: ${edd.url}/_admin/stats)`,
   );
   print(`  public key   ${DEMO_EDD_PUBLIC_KEY}`);
   print(`  secret key   ${DEMO_EDD_SECRET_KEY}`);
@@ -56,6 +63,11 @@ async function main(): Promise<void> {
   print(
     `  try          curl '${edd.url}/edd-api/v2/sales?key=${DEMO_EDD_PUBLIC_KEY}&token=${edd.token}&number=2'`,
   );
+  print('  keys of users with fewer capabilities (EDD answers them 200 with no data where one is missing):');
+  for (const key of Object.values(DEMO_EDD_LIMITED_KEYS)) {
+    const can = key.capabilities.length > 0 ? key.capabilities.join(', ') : 'no shop capability';
+    print(`    ${key.publicKey}  token ${eddToken(key.publicKey, key.secretKey)}  (${can})`);
+  }
   print();
   const limit = options.rateLimit === 0 ? 'unlimited' : `${options.rateLimit} requests/minute`;
   print(

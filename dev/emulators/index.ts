@@ -1,4 +1,9 @@
-export { DEMO_EDD_PUBLIC_KEY, DEMO_EDD_SECRET_KEY, DEMO_MAILERLITE_TOKEN } from './demo-credentials';
+export {
+  DEMO_EDD_LIMITED_KEYS,
+  DEMO_EDD_PUBLIC_KEY,
+  DEMO_EDD_SECRET_KEY,
+  DEMO_MAILERLITE_TOKEN,
+} from './demo-credentials';
 export { expectedPurchasers, generateDemoData } from './demo-data';
 export type {
   CustomerDefect,
@@ -10,7 +15,8 @@ export type {
   ExpectedPurchasers,
   GenerateDemoDataOptions,
 } from './demo-data';
-export { eddToken } from './edd/auth';
+export { EDD_CAPABILITIES, eddToken } from './edd/auth';
+export type { EddApiKey, EddCapability } from './edd/auth';
 export { startEddEmulator } from './edd/server';
 export type { SequentialOrderNumbers } from './edd/store';
 export type { StoreActivitySettings } from './edd/store-activity';

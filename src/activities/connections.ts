@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   ProviderAuthError,
   ProviderNotFoundError,
+  ProviderPermissionError,
   ProviderRequestError,
   ProviderTransientError,
   ProviderUnreachableError,
@@ -16,17 +17,22 @@ export interface ConnectionCheck {
 }
 
 /** What a person sets on the worker to fix each kind of connection failure, per provider. */
-const SETTINGS: Record<ProviderName, { name: string; url: string; credentials: string }> = {
+const SETTINGS: Record<
+  ProviderName,
+  { name: string; url: string; credentials: string; keySettings: string }
+> = {
   edd: {
     name: 'EDD',
     url: 'EDD_BASE_URL',
     credentials:
       'EDD_PUBLIC_KEY and EDD_TOKEN (or EDD_SECRET_KEY) to a key of a user with the view_shop_reports and view_shop_sensitive_data capabilities',
+    keySettings: 'EDD_PUBLIC_KEY and EDD_TOKEN, or EDD_SECRET_KEY',
   },
   mailerlite: {
     name: 'MailerLite',
     url: 'MAILERLITE_BASE_URL',
     credentials: 'MAILERLITE_API_TOKEN to a valid API token (MailerLite: Integrations, MailerLite API)',
+    keySettings: 'MAILERLITE_API_TOKEN',
   },
 };
 
@@ -72,6 +78,12 @@ export function connectionFailure(provider: ProviderName, url: string, err: unkn
       err.status,
       `${at} refused the credentials of worker ${worker} (${reason}). Set ${s.credentials} in the worker's environment and restart it.`,
     );
+  if (err instanceof ProviderPermissionError)
+    return new ProviderPermissionError(
+      provider,
+      err.missing,
+      `${at} answers the API key of worker ${worker} without data: ${reason} (${s.keySettings}, in the worker's environment; then restart the worker).`,
+    );
   if (err instanceof ProviderNotFoundError || err instanceof ProviderRequestError)
     return new ProviderRequestError(
       provider,
@@ -100,9 +112,10 @@ function attempt(): number {
 }
 
 /**
- * The connection checks a sync or a transition makes before it writes anything: each makes one
- * request with the worker's settings and fails the run at once, naming the setting to fix, when
- * the provider cannot be used. (The health check's `checkEdd`/`checkMailerLite` only measure.)
+ * The connection checks a sync or a transition makes before it writes anything: each asks its
+ * provider with the worker's settings (`validateConnection`) and fails the run at once, naming the
+ * setting to fix, when the provider cannot be used: credentials refused, an EDD key whose user
+ * lacks a capability, no answer. (The health check's `checkEdd`/`checkMailerLite` only measure.)
  */
 export function connectionActivities({ providers, logger }: ActivityDeps) {
   const check = async (provider: ProviderName): Promise<ConnectionCheck> => {
@@ -121,7 +134,10 @@ export function connectionActivities({ providers, logger }: ActivityDeps) {
     return { provider, latencyMs };
   };
   return {
-    /** One EDD request (`GET /customers?number=1`) with the worker's URL and credentials. */
+    /**
+     * EDD with the worker's URL and credentials (`GET /customers?number=1` and `GET /info`): fails
+     * when the key's user lacks a capability a sync needs, as EDD then answers with no data.
+     */
     checkEddConnection: () => check('edd'),
     /** One MailerLite request (`GET /groups?limit=1`); runs on the MailerLite queue, within the budget. */
     checkMailerLiteConnection: () => check('mailerlite'),

@@ -303,7 +303,7 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
       };
     },
 
-    /** One EDD request (`GET /customers?number=1`) with the worker's credentials. */
+    /** EDD with the worker's credentials, and its key's capabilities (the sync's connection check, `validateConnection`). */
     async checkEdd(): Promise<ServiceCheck> {
       return timeService('edd', () => providers.edd.validateConnection());
     },

@@ -1,7 +1,20 @@
 import { z } from 'zod';
 import type { EddCredentials } from '../config';
-import { ProviderTransientError } from '../shared/errors';
+import {
+  ProviderNotFoundError,
+  ProviderPermissionError,
+  ProviderRequestError,
+  ProviderTransientError,
+} from '../shared/errors';
 import type { ContractPage, ContractSubscriber, SubscriberSource } from './contract';
+import {
+  infoPermissionsOf,
+  judgeEddPermissions,
+  missingCapabilities,
+  missingCapabilitiesMessage,
+  type EddPermissionEvidence,
+  type EddPermissions,
+} from './edd-permissions';
 import { HttpClient, parseResponse, type RequestObservation } from './http';
 
 /** EDD sends numbers as strings in places (values come from WordPress meta); accept both. */
@@ -99,9 +112,48 @@ export class EddClient implements SubscriberSource {
     });
   }
 
-  /** Reads one customer: proves the URL, the key and the token are right. */
+  /**
+   * Proves the URL, the key and the token are right (`GET /customers?number=1`), and that the key's
+   * user may see sales and customers: EDD answers a user without `view_shop_reports` or
+   * `view_shop_sensitive_data` with HTTP 200 and no data, which would read as a store without
+   * purchasers. Two requests (customers, info), more only on a site that does not answer `info`.
+   * @throws ProviderPermissionError naming each capability the user lacks and the roles that have it.
+   */
   async validateConnection(): Promise<void> {
-    await this.http.request('GET', '/customers', { query: { number: 1 } });
+    const permissions = await this.readPermissions();
+    const missing = missingCapabilities(permissions);
+    if (missing.length > 0)
+      throw new ProviderPermissionError('edd', missing, missingCapabilitiesMessage(permissions, missing));
+  }
+
+  /** What the key's user may see, told from EDD's answers (the rule is in edd-permissions.ts). */
+  async readPermissions(): Promise<EddPermissions> {
+    const evidence: EddPermissionEvidence = {
+      customers: (await this.http.request('GET', '/customers', { query: { number: 1 } })).body,
+    };
+    evidence.infoPermissions = await this.readInfoPermissions();
+    if (evidence.infoPermissions === undefined) {
+      const { body } = await this.http.request<{ products?: unknown }>('GET', '/products', {
+        query: { number: 1 },
+      });
+      const first: unknown = Array.isArray(body?.products) ? body.products[0] : undefined;
+      evidence.product =
+        typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : null;
+      if (evidence.product === null)
+        evidence.sales = (await this.http.request('GET', '/sales', { query: { number: 1 } })).body;
+    }
+    return judgeEddPermissions(evidence);
+  }
+
+  /** `info.permissions` of `GET /info`, or undefined when the site refuses the query or answers otherwise. */
+  private async readInfoPermissions(): Promise<Record<string, unknown> | undefined> {
+    try {
+      return infoPermissionsOf((await this.http.request('GET', '/info')).body);
+    } catch (err) {
+      // "Invalid query!" (400) where an extension removed the mode; other failures are real ones.
+      if (err instanceof ProviderRequestError || err instanceof ProviderNotFoundError) return undefined;
+      throw err;
+    }
   }
 
   /** One page of sales; an empty array past the last page (EDD then omits the `sales` key). */

@@ -38,6 +38,23 @@ export class ProviderRequestError extends CampaignSyncError {
   }
 }
 
+/**
+ * The provider accepts the credentials but answers them without the data a sync needs, because the
+ * user they belong to lacks a permission: EDD answers a key whose user lacks `view_shop_reports`
+ * (sales) or `view_shop_sensitive_data` (customers) with HTTP 200 and no data, which would read as
+ * a store without purchasers. Retrying will not help; the message names what to grant.
+ */
+export class ProviderPermissionError extends CampaignSyncError {
+  constructor(
+    readonly provider: ProviderName,
+    /** The permissions (EDD capabilities) the credentials' user lacks. */
+    readonly missing: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The resource does not exist (404). */
 export class ProviderNotFoundError extends CampaignSyncError {
   constructor(
@@ -149,6 +166,7 @@ export class RemovalApprovalTimeoutError extends CampaignSyncError {}
 
 export const NON_RETRYABLE_ERROR_TYPES = [
   ProviderAuthError.name,
+  ProviderPermissionError.name,
   ProviderRequestError.name,
   ProviderNotFoundError.name,
   InvalidInputError.name,

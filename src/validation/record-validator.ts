@@ -4,15 +4,39 @@ import type { SourceRecord } from '../shared/sync-types';
 export const MAX_NAME_LENGTH = 255;
 
 /**
- * Characters a person's name never needs and that would reach every email unseen or change how it
- * shows: controls (tabs, line breaks, escapes, NUL), lone surrogates, bidi embeddings, overrides
- * and isolates, and the invisible zero-width space, word joiner, invisible operators and BOM. The
- * zero-width (non-)joiners stay allowed: Persian and Indic names and emoji sequences use them.
+ * A string's length as MailerLite counts it: in characters (Unicode code points), not in UTF-16
+ * units, so an emoji outside the Basic Multilingual Plane counts once, not twice, and a combining
+ * mark or a joiner counts as a character of its own. Confirmed: MailerLite's API is a Laravel
+ * application (its 422 bodies are Laravel's), and Laravel's `max` rule measures a string with
+ * `mb_strlen`, which counts code points. *Unconfirmed*: that MailerLite's limit on a text field's
+ * value is 255 (the MailerLite emulator counts the same way, in `dev/emulators/mailerlite/validation.ts`).
  */
-const HIDDEN_IN_NAME = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069\u200B\u2060-\u2064\uFEFF]/u;
+export function characterCount(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
+/**
+ * Characters a person's name never needs and that would reach every email unseen or change how it
+ * shows: controls (Cc: tabs, line breaks, escapes, NUL), lone surrogates (Cs), the line and
+ * paragraph separators (Zl, Zp: U+2028, U+2029), and every invisible format character (Cf: bidi
+ * marks, embeddings, overrides and isolates, the soft hyphen, zero-width space, word joiner,
+ * invisible operators, BOM, tag characters, ...). Two Cf characters stay allowed, the zero-width
+ * non-joiner and joiner (U+200C, U+200D): Persian and Indic names and emoji sequences use them.
+ * Variation selectors and emoji modifiers are not Cf (Mn, Sk) and stay allowed too.
+ */
+const HIDDEN_IN_NAME = /(?![\u200C\u200D])[\p{Cc}\p{Cs}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
+ * An emoji tag sequence, the flags of England, Scotland and Wales (UTS #51: the black flag, tag
+ * letters and digits, a cancel tag). Its tag characters are Cf but show as the flag, so a whole
+ * sequence is allowed; a tag character anywhere else is hidden text and is refused.
+ */
+const EMOJI_TAG_SEQUENCE = /\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]+\u{E007F}/gu;
 
 function hiddenCharacterProblem(label: string, value: string): string[] {
-  const found = HIDDEN_IN_NAME.exec(value);
+  const found = HIDDEN_IN_NAME.exec(value.replace(EMOJI_TAG_SEQUENCE, ''));
   if (!found) return [];
   const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
   return [`${label} has a control or invisible character (U+${code}); fix the name in EDD`];
@@ -63,9 +87,9 @@ export function recordProblems(record: SourceRecord & { sourceProblems?: string[
   }
   problems.push(...emailProblems(record.email));
   if (record.firstName.trim() === '') problems.push('first name is missing');
-  if (record.firstName.length > MAX_NAME_LENGTH)
+  if (characterCount(record.firstName) > MAX_NAME_LENGTH)
     problems.push(`first name is longer than ${MAX_NAME_LENGTH} characters`);
-  if (record.lastName.length > MAX_NAME_LENGTH)
+  if (characterCount(record.lastName) > MAX_NAME_LENGTH)
     problems.push(`last name is longer than ${MAX_NAME_LENGTH} characters`);
   problems.push(...hiddenCharacterProblem('first name', record.firstName));
   problems.push(...hiddenCharacterProblem('last name', record.lastName));

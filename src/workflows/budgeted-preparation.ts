@@ -26,9 +26,9 @@ export interface PreparationActivities {
 }
 
 /**
- * Both connection checks, each one request with the worker's settings; the MailerLite one on the
- * MailerLite queue of `taskQueue` (the workflow's), so its request is within the account's budget
- * like every other. A provider that cannot be used fails the run here, naming the setting to fix.
+ * Both connection checks with the worker's settings (MailerLite's one request, EDD's two); the
+ * MailerLite one on the MailerLite queue of `taskQueue` (the workflow's), so its request is within
+ * the account's budget like every other. A provider that cannot be used fails the run here, naming the setting to fix.
  */
 export async function checkConnectionsWithinBudget(taskQueue: string): Promise<void> {
   const mailerliteChecks = proxyActivities<Activities>({

@@ -9,6 +9,7 @@ import { buildActivities } from '../../src/workers/build-activities';
 import { startEmulatorPair } from '../../dev/emulator-pair';
 import {
   DEMO_MAILERLITE_TOKEN,
+  eddToken,
   generateDemoData,
   type DemoDataset,
   type EmulatorHandle,
@@ -37,6 +38,8 @@ export async function startStack(
     eddToken?: string;
     /** The EDD address the activities use instead of the emulator's (e.g. a closed port). */
     eddBaseUrl?: string;
+    /** An EDD API key to use instead of the administrator's (e.g. one of `DEMO_EDD_LIMITED_KEYS`). */
+    eddKey?: { publicKey: string; secretKey: string };
     /** Environment overrides for the activities' config (e.g. RATE_LIMIT_MAX_WAIT_MS). */
     env?: Record<string, string>;
     /** The test Temporal client (`connectTestTemporal()`), for activities that manage schedules or describe runs. */
@@ -59,7 +62,9 @@ export async function startStack(
     credentials: {
       edd: {
         ...emulators.credentials.edd,
-        token: opts.eddToken ?? edd.token,
+        ...(opts.eddKey ? { publicKey: opts.eddKey.publicKey } : {}),
+        token:
+          opts.eddToken ?? (opts.eddKey ? eddToken(opts.eddKey.publicKey, opts.eddKey.secretKey) : edd.token),
         ...(opts.eddBaseUrl ? { baseUrl: opts.eddBaseUrl } : {}),
       },
       mailerlite: {

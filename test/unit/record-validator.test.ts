@@ -65,6 +65,16 @@ describe('hidden characters in names', () => {
     ['a zero-width space', 'Tr\u200bail', '200B'],
     ['a BOM inside', 'Bo\ufeffm', 'FEFF'],
     ['a lone surrogate', 'Half\ud800', 'D800'],
+    ['a line separator', 'Line\u2028Sep', '2028'],
+    ['a paragraph separator', 'Para\u2029Sep', '2029'],
+    ['a left-to-right mark', 'Ltr\u200eMark', '200E'],
+    ['a right-to-left mark', 'Rtl\u200fMark', '200F'],
+    ['an Arabic letter mark', 'Alm\u061cMark', '061C'],
+    ['a soft hyphen', 'Soft\u00adHyphen', '00AD'],
+    ['a Mongolian vowel separator', 'Mvs\u180eName', '180E'],
+    ['an interlinear annotation anchor', 'Anno\ufff9tation', 'FFF9'],
+    ['a stray tag character', 'Hidden\u{E0041}Tag', 'E0041'],
+    ['a language tag', '\u{E0001}Tagged', 'E0001'],
   ])('refuses a first or last name with %s, naming the character', (_what, name, code) => {
     expect(recordProblems({ ...good, firstName: name })).toEqual([
       `first name has a control or invisible character (U+${code}); fix the name in EDD`,
@@ -80,8 +90,43 @@ describe('hidden characters in names', () => {
     ['right-to-left text', 'مريم'],
     ['combining marks', 'שָׁלוֹם'],
     ['a surrogate pair', '🎸Ünïcødé'],
+    ['an emoji with a variation selector', 'Heart❤\ufe0f'],
+    ['a skin-tone emoji sequence', 'Wave👋🏽'],
+    [
+      'a subdivision flag (an emoji tag sequence)',
+      'Cymru🏴\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}',
+    ],
   ])('accepts %s', (_what, name) => {
     expect(recordProblems({ ...good, firstName: name, lastName: name })).toEqual([]);
+  });
+});
+
+describe('name length, counted in characters (code points) as MailerLite counts them', () => {
+  // An emoji outside the Basic Multilingual Plane is one character but two UTF-16 code units.
+  it('accepts names of 255 characters however many UTF-16 units they take', () => {
+    const emoji = '🎸'.repeat(128);
+    expect(emoji.length).toBe(256);
+    expect(recordProblems({ ...good, firstName: emoji, lastName: emoji })).toEqual([]);
+    const astral = '𝒜'.repeat(255);
+    expect(recordProblems({ ...good, firstName: astral, lastName: astral })).toEqual([]);
+  });
+
+  it('refuses names of 256 characters, astral or not', () => {
+    for (const name of ['🎸'.repeat(256), 'A'.repeat(256), `${'🎸'.repeat(255)}A`]) {
+      expect(recordProblems({ ...good, firstName: name, lastName: name })).toEqual([
+        'first name is longer than 255 characters',
+        'last name is longer than 255 characters',
+      ]);
+    }
+  });
+
+  it('counts a combining mark or a joiner as a character of its own, as MailerLite does', () => {
+    // 'é' as e + U+0301 is two code points; 85 of them and 85 letters make 255.
+    const decomposed = 'e\u0301'.repeat(85) + 'x'.repeat(85);
+    expect(recordProblems({ ...good, firstName: decomposed })).toEqual([]);
+    expect(recordProblems({ ...good, firstName: `${decomposed}x` })).toEqual([
+      'first name is longer than 255 characters',
+    ]);
   });
 });
 

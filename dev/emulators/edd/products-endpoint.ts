@@ -1,6 +1,7 @@
 import type { DemoProduct } from '../demo-data';
 import { parseSqlDateTime } from '../shared/dates';
 import { phpInt } from '../shared/php';
+import type { EddCapability } from './auth';
 import { pageParam } from './paging';
 import type { EddStore } from './store';
 
@@ -10,8 +11,12 @@ const THIRTY_DAYS_MS = 30 * 86_400_000;
 export interface ProductsContext {
   /** Site URL used in `link` and `permalink`. */
   siteUrl: string;
-  /** Stats and notes are only shown to an authenticated key (products are also public). */
-  authenticated: boolean;
+  /**
+   * The capabilities of the key's user; none for a public request (products are public). EDD adds
+   * `stats` only for `view_shop_reports` and `notes` (and `files`, when there are any) only for
+   * `view_shop_sensitive_data` (EDD_API::get_product_data()).
+   */
+  capabilities: ReadonlySet<EddCapability>;
 }
 
 function productJson(store: EddStore, product: DemoProduct, ctx: ProductsContext): unknown {
@@ -33,7 +38,7 @@ function productJson(store: EddStore, product: DemoProduct, ctx: ProductsContext
       tags: false,
     },
   };
-  if (ctx.authenticated) {
+  if (ctx.capabilities.has('view_shop_reports')) {
     const totals = store.productTotalsOf(product.id);
     const months = Math.floor((Date.now() - parseSqlDateTime(product.createDate)) / THIRTY_DAYS_MS);
     const earnings = totals.earningsCents / 100;
@@ -47,7 +52,8 @@ function productJson(store: EddStore, product: DemoProduct, ctx: ProductsContext
     };
   }
   json.pricing = { amount: product.price.toFixed(2) };
-  if (ctx.authenticated) json.notes = '';
+  // The demo products have no files and no notes: `files` is left out, `notes` is EDD's empty string.
+  if (ctx.capabilities.has('view_shop_sensitive_data')) json.notes = '';
   return json;
 }
 

@@ -9,9 +9,10 @@ import { jsonReply, listen, sendEmpty, sendJson, textReply } from '../shared/htt
 import type { Reply } from '../shared/http';
 import { RequestCounter } from '../shared/request-counter';
 import type { EmulatorHandle } from '../types';
-import { authenticate, eddToken } from './auth';
+import { EDD_CAPABILITIES, EddKeyring, eddToken, type EddApiKey } from './auth';
 import { customersEndpoint } from './customers-endpoint';
 import { eddFaultProfile } from './fault-profile';
+import { infoEndpoint } from './info-endpoint';
 import { productsEndpoint } from './products-endpoint';
 import { salesEndpoint } from './sales-endpoint';
 import { StoreActivity } from './store-activity';
@@ -20,10 +21,17 @@ import { EddStore, type SequentialOrderNumbers } from './store';
 export interface EddEmulatorOptions {
   /** The store's content; see `generateDemoData`. */
   dataset: DemoDataset;
-  /** The API user's public key (`key` query parameter). */
+  /** The API user's public key (`key` query parameter). Its user is an administrator: it sees everything. */
   publicKey: string;
   /** The API user's secret key; only its md5 with the public key travels, as `token`. */
   secretKey: string;
+  /**
+   * More keys, of users with fewer capabilities (e.g. `DEMO_EDD_LIMITED_KEYS`). EDD answers such a
+   * key HTTP 200 with no data where the user lacks a capability: sales `{}` without
+   * `view_shop_reports`, customers `{}` without `view_shop_sensitive_data`, products without
+   * `stats` or `notes`. Default none.
+   */
+  apiKeys?: readonly EddApiKey[];
   /** Default `127.0.0.1`. */
   host?: string;
   /** Default 0: a random free port. */
@@ -93,6 +101,10 @@ export async function startEddEmulator(
   const store = new EddStore(opts.dataset, opts.orderNumbers);
   const activity = new StoreActivity(store);
   const token = eddToken(opts.publicKey, opts.secretKey);
+  const keyring = new EddKeyring([
+    { publicKey: opts.publicKey, secretKey: opts.secretKey, capabilities: EDD_CAPABILITIES },
+    ...(opts.apiKeys ?? []),
+  ]);
   const counter = new RequestCounter();
   const faultStats = new FaultStats();
   const faults = new FaultInjector(eddFaultProfile, { initial: opts.faults, stats: faultStats });
@@ -100,20 +112,22 @@ export async function startEddEmulator(
 
   const serveApi = ({ endpoint, query }: RoutedRequest): Reply => {
     const started = performance.now();
-    const auth = authenticate(
-      { endpoint, key: query.get('key'), token: query.get('token') },
-      opts.publicKey,
-      token,
-    );
+    const auth = keyring.authenticate({ endpoint, key: query.get('key'), token: query.get('token') });
     if (auth.kind === 'rejected') return jsonReply(auth.status, { error: auth.error }, {}, EDD_INDENT);
+    const capabilities = auth.kind === 'authenticated' ? auth.capabilities : new Set<never>();
     let data: Record<string, unknown>;
-    if (endpoint === 'customers') data = customersEndpoint(store, query);
-    else if (endpoint === 'sales') {
+    // Without the capability EDD returns an empty array before it reads anything: HTTP 200, no
+    // error, only `request_speed` (get_customers() and get_recent_sales() in class-edd-api-v2.php).
+    if (endpoint === 'customers') {
+      data = capabilities.has('view_shop_sensitive_data') ? customersEndpoint(store, query) : {};
+    } else if (endpoint === 'sales') {
       // A store that keeps selling: orders come and go between one page of the list and the next.
       if (!query.has('id') && !query.has('purchasekey')) activity.beforeSalesList();
-      data = salesEndpoint(store, query);
+      data = capabilities.has('view_shop_reports') ? salesEndpoint(store, query) : {};
     } else if (endpoint === 'products') {
-      data = productsEndpoint(store, query, { siteUrl, authenticated: auth.kind === 'authenticated' });
+      data = productsEndpoint(store, query, { siteUrl, capabilities });
+    } else if (endpoint === 'info') {
+      data = infoEndpoint(capabilities);
     } else {
       return jsonReply(
         501,

@@ -29,6 +29,21 @@ export const rule = {
   regex: (a: string): string => `The ${display(a)} format is invalid.`,
 };
 
+/**
+ * A string's size as Laravel's `max` rule measures it (`mb_strlen`): in Unicode code points, so an
+ * emoji outside the Basic Multilingual Plane counts once, not as its two UTF-16 units. Confirmed for
+ * Laravel; that MailerLite's limits are Laravel `max` rules is inferred from its Laravel-shaped 422
+ * answers. The sync's record validator counts the same way (src/validation/record-validator.ts).
+ */
+export function characterLength(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
+/** *Unconfirmed*: the longest value a text field takes, in characters (the sync refuses longer names). */
+export const MAX_TEXT_FIELD_LENGTH = 255;
+
 /** Collects errors per attribute and renders MailerLite's 422 body. */
 export class ValidationErrors {
   private readonly errors: Record<string, string[]> = {};

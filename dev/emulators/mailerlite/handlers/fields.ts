@@ -5,7 +5,7 @@ import { lengthAwarePage } from '../pagination';
 import type { ApiResponse, Handler, HandlerContext } from '../router';
 import { fieldJson } from '../serializers';
 import type { Field } from '../state';
-import { ValidationErrors, isPlainObject, rule } from '../validation';
+import { ValidationErrors, characterLength, isPlainObject, rule } from '../validation';
 import { limitParam, pageParam, sortParam } from './list-params';
 import { NOT_FOUND_INDENT } from './subscribers';
 
@@ -30,7 +30,8 @@ function nameTaken(ctx: HandlerContext, name: string, self?: Field): boolean {
 
 function validateName(ctx: HandlerContext, name: unknown, errors: ValidationErrors, self?: Field): void {
   if (typeof name !== 'string' || name.trim() === '') errors.add('name', rule.required('name'));
-  else if (name.length > MAX_NAME_LENGTH) errors.add('name', rule.maxString('name', MAX_NAME_LENGTH));
+  else if (characterLength(name) > MAX_NAME_LENGTH)
+    errors.add('name', rule.maxString('name', MAX_NAME_LENGTH));
   else if (fieldKey(name) === '') errors.add('name', rule.regex('name'));
   else if (nameTaken(ctx, name, self)) errors.add('name', rule.unique('name'));
 }

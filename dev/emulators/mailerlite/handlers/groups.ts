@@ -3,7 +3,7 @@ import { lengthAwarePage } from '../pagination';
 import type { ApiResponse, Handler, HandlerContext } from '../router';
 import { groupJson } from '../serializers';
 import type { Group } from '../state';
-import { ValidationErrors, isPlainObject, rule } from '../validation';
+import { ValidationErrors, characterLength, isPlainObject, rule } from '../validation';
 import { limitParam, pageParam, sortParam } from './list-params';
 import { NOT_FOUND_INDENT, listSubscribers, subscriberNotFound } from './subscribers';
 
@@ -21,7 +21,8 @@ function validateName(ctx: HandlerContext, body: unknown, self?: Group): string 
   const name = isPlainObject(body) ? body.name : undefined;
   const errors = new ValidationErrors();
   if (typeof name !== 'string' || name.trim() === '') errors.add('name', rule.required('name'));
-  else if (name.length > MAX_NAME_LENGTH) errors.add('name', rule.maxString('name', MAX_NAME_LENGTH));
+  else if (characterLength(name) > MAX_NAME_LENGTH)
+    errors.add('name', rule.maxString('name', MAX_NAME_LENGTH));
   else {
     const clash = ctx.state.groupNamed(name);
     if (clash && clash !== self) errors.add('name', rule.unique('name'));

@@ -2,7 +2,9 @@ import { SUBSCRIBER_STATUSES } from '../facts';
 import type { SubscriberStatus } from '../facts';
 import type { FieldValue, MailerLiteState, Subscriber } from '../state';
 import {
+  MAX_TEXT_FIELD_LENGTH,
   ValidationErrors,
+  characterLength,
   isDateValue,
   isNumericValue,
   isPlainObject,
@@ -45,6 +47,10 @@ function fieldValue(
   if (field.type === 'date') {
     if (isDateValue(value)) return value;
     errors.add(attribute, rule.date(attribute));
+    return undefined;
+  }
+  if (typeof value === 'string' && characterLength(value) > MAX_TEXT_FIELD_LENGTH) {
+    errors.add(attribute, rule.maxString(attribute, MAX_TEXT_FIELD_LENGTH));
     return undefined;
   }
   if (typeof value === 'string' || typeof value === 'number') return String(value);
