@@ -194,10 +194,11 @@ export class EddClient implements SubscriberSource {
   }
 
   /**
-   * One order by ID, whatever its status, or undefined when EDD has none. EDD answers an unknown
-   * ID with a PHP fatal error (HTTP 500, WordPress's "critical error" page), which looks like an
-   * outage: a 500 for the ID counts as "no such order" only when the site answers another sales
-   * query at once, so a real outage still fails (and is retried) as one.
+   * One order by database ID, whatever its status, or undefined when EDD has none. EDD 3.3.9 and
+   * later answer an unknown ID with no `sales`; earlier releases die with a PHP fatal error (HTTP
+   * 500, WordPress's "critical error" page), which looks like an outage: a 500 for the ID counts as
+   * "no such order" only when the site answers another sales query at once, so a real outage still
+   * fails (and is retried) as one.
    */
   async getSale(saleId: number): Promise<EddSale | undefined> {
     let body: { sales?: unknown } | undefined;
@@ -213,7 +214,30 @@ export class EddClient implements SubscriberSource {
     }
     if (body?.sales === undefined) return undefined;
     const sales = parseResponse('edd', 'GET /sales?id', z.array(EddSaleSchema), body.sales);
-    return sales.find((s) => s.ID === String(saleId));
+    // The answer's `ID` is the order's number, which differs from the database ID asked for when
+    // the store numbers its orders sequentially.
+    return sales[0];
+  }
+
+  /**
+   * Every order of an email address that EDD lists (the net statuses: complete, partially refunded,
+   * revoked, on hold), newest first: `sales?email=`, page by page.
+   */
+  async listSalesOfEmail(email: string): Promise<EddSale[]> {
+    const all: EddSale[] = [];
+    const number = 100;
+    for (let page = 1; ; page++) {
+      const { body } = await this.http.request<{ sales?: unknown }>('GET', '/sales', {
+        endpoint: '/sales?email',
+        query: { email, number, page },
+      });
+      const sales =
+        body?.sales === undefined
+          ? []
+          : parseResponse('edd', 'GET /sales?email', z.array(EddSaleSchema), body.sales);
+      all.push(...sales);
+      if (sales.length < number) return all;
+    }
   }
 
   /** A customer by ID or email, or undefined when EDD has none. */
