@@ -1,4 +1,6 @@
 import type { EddClient, EddSale } from '../providers';
+import { mapWithConcurrency } from './concurrency';
+import type { ActivityDeps } from './deps';
 import { orderNumberValue, type OrderNumberFormat } from '../shared/order-number';
 import { orderStanding, type OrderStanding } from '../shared/order-status';
 
@@ -34,4 +36,24 @@ export async function lookUpOrder(
     return { found: false, reason: 'email-mismatch' };
   }
   return { found: true, sale: byId, standing: orderStanding(byId.status) };
+}
+
+/**
+ * Whether each subscriber's purchase field still names a purchase of the album: an order of theirs
+ * that holds it and counts as a purchase or is on hold. A refunded, revoked or vanished order does
+ * not, and the sync then moves the field to the buyer's newest remaining purchase.
+ */
+export async function heldOrdersStillCount(
+  deps: Pick<ActivityDeps, 'providers' | 'eddConcurrency' | 'orderNumberFormat'>,
+  productId: number,
+  checks: { email: string; orderId: number }[],
+): Promise<boolean[]> {
+  return mapWithConcurrency(checks, deps.eddConcurrency ?? 8, async ({ email, orderId }) => {
+    const found = await lookUpOrder(deps.providers.edd, email, orderId, deps.orderNumberFormat);
+    return (
+      found.found &&
+      found.standing !== 'not-a-purchase' &&
+      found.sale.products.some((p) => p.id === productId)
+    );
+  });
 }

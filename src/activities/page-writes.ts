@@ -9,6 +9,7 @@ import {
 } from '../shared/sync-types';
 import { WriteStream } from '../shared/write-stream';
 import type { ActivityDeps } from './deps';
+import { heldOrdersStillCount } from './order-lookup';
 import { mailerliteExchangeActivities, type ExchangeInput, type ExchangeResult } from './mailerlite-exchange';
 
 /** How a sync writes to MailerLite, as this worker is configured. */
@@ -24,6 +25,8 @@ export interface WritePath {
 
 export interface WritePageInput {
   campaign: string;
+  /** The album: a newer order a subscriber's field holds is kept only while it is a purchase of it. */
+  productId: number;
   /** The page's valid records, in source order. */
   records: SourceRecord[];
   groupId: string;
@@ -131,6 +134,7 @@ export function pageWriteActivities(deps: ActivityDeps) {
             if (!ready()) throw new Error('a page write waited for more records; it is given all of them');
           },
           onWritten: (record, kind) => written[kind].push(record.orderId),
+          checkHeld: (checks) => heldOrdersStillCount(deps, input.productId, checks),
           earlierWrite: (record) =>
             earlierCreated.has(record.orderId)
               ? 'created'

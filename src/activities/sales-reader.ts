@@ -34,9 +34,14 @@ export class ListMovedError extends Error {
  * page (more orders moved between the two reads than the seam absorbs), reads both again, up to
  * three times, then throws {@link ListMovedError} (a retryable failure of the page).
  */
-export async function readSalesPage(edd: EddClient, page: number, pageSize: number): Promise<SalesPage> {
+export async function readSalesPage(
+  edd: EddClient,
+  page: number,
+  pageSize: number,
+  seamScale = 1,
+): Promise<SalesPage> {
   for (let attempt = 1; ; attempt++) {
-    const seamAt = page > 1 ? seamWindow((page - 1) * pageSize, pageSize) : undefined;
+    const seamAt = page > 1 ? seamWindow((page - 1) * pageSize, pageSize, seamScale) : undefined;
     const [sales, seamSales] = await Promise.all([
       edd.listSales({ page, number: pageSize }),
       seamAt ? edd.listSales(seamAt) : Promise.resolve([] as EddSale[]),

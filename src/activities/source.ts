@@ -3,6 +3,7 @@ import type { EddSale } from '../providers';
 import { orderNumberValue, type OrderNumberFormat } from '../shared/order-number';
 import { isPurchase } from '../shared/order-status';
 import { ListMovedError, readSalesPage } from './sales-reader';
+import { heldOrdersStillCount } from './order-lookup';
 import type { SourceRecord } from '../shared/sync-types';
 import { CustomerDirectory, type CustomerNames } from './customer-directory';
 import type { ActivityDeps } from './deps';
@@ -29,14 +30,15 @@ export interface PurchasersPage {
   done: boolean;
 }
 
-export function sourceActivities({
-  providers,
-  logger,
-  eddConcurrency = 8,
-  customerLookup = 'auto',
-  customerList,
-  orderNumberFormat,
-}: ActivityDeps) {
+export function sourceActivities(deps: ActivityDeps) {
+  const {
+    providers,
+    logger,
+    eddConcurrency = 8,
+    customerLookup = 'auto',
+    customerList,
+    orderNumberFormat,
+  } = deps;
   // One per worker: a list of customers read for one page serves the pages after it.
   const directory = new CustomerDirectory({
     edd: providers.edd,
@@ -47,6 +49,14 @@ export function sourceActivities({
   });
   return {
     /**
+     * Whether each subscriber's purchase field still names a purchase of the album in EDD (see
+     * `heldOrdersStillCount`): asked by a sync before it keeps a newer order the field holds.
+     */
+    async checkHeldOrders(input: HeldOrdersInput): Promise<boolean[]> {
+      return heldOrdersStillCount(deps, input.productId, input.checks);
+    },
+
+    /**
      * Reads one page of EDD sales and returns the campaign album's purchasers on it, with names
      * from their customer records. Only the page number travels between steps, never the dataset.
      */
@@ -54,10 +64,14 @@ export function sourceActivities({
       productId: number;
       page: number;
       pageSize: number;
+      /** A larger seam, for a page read again because its seam did not reach the page before. */
+      seamScale?: number;
     }): Promise<PurchasersPage> {
-      const page = await readSalesPage(providers.edd, input.page, input.pageSize).catch((err: unknown) => {
-        throw err instanceof ListMovedError ? ApplicationFailure.retryable(err.message, err.name) : err;
-      });
+      const page = await readSalesPage(providers.edd, input.page, input.pageSize, input.seamScale).catch(
+        (err: unknown) => {
+          throw err instanceof ListMovedError ? ApplicationFailure.retryable(err.message, err.name) : err;
+        },
+      );
       const isAlbumPurchase = (sale: EddSale) =>
         isPurchase(sale.status) && sale.products.some((p) => p.id === input.productId);
       const purchases = page.sales.filter(isAlbumPurchase);
@@ -78,6 +92,11 @@ export function sourceActivities({
       };
     },
   };
+}
+
+export interface HeldOrdersInput {
+  productId: number;
+  checks: { email: string; orderId: number }[];
 }
 
 function toRecord(

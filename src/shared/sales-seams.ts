@@ -19,35 +19,43 @@ export interface SalesWindow {
   number: number;
 }
 
-/** Size of a seam: enough rows either side of a boundary to absorb the orders that move meanwhile. */
+/** Size of a seam: enough rows before a boundary to absorb the orders refunded meanwhile. */
 export function seamSize(pageSize: number): number {
-  return Math.max(8, Math.ceil(pageSize / 4));
+  return Math.max(16, Math.ceil(pageSize / 4));
 }
 
 /**
- * A window holding rows on both sides of offset `boundary` (the first row of a page), at least a
- * third of `seamSize` on each side (or `boundary` rows, if fewer). EDD's offsets are multiples of the
- * window's size, so the size is searched upward from the target until one fits; one always does by
- * `2·boundary + 1` (a window from offset 0).
+ * A window across offset `boundary` (the first row of a page): at least half of it before the
+ * boundary, where refunds between two reads move rows (it absorbs that many minus one), and at
+ * least an eighth after it, to meet the page itself (read at the same moment). EDD's offsets are
+ * multiples of the window's size, so sizes are tried upward from `seamSize` until one fits; near
+ * the top of the list, a window from offset 0.
  */
-export function seamWindow(boundary: number, pageSize: number): SalesWindow & { before: number } {
-  const target = seamSize(pageSize);
-  // Near the top of the list a window from offset 0 does: `boundary` rows either side.
-  if (target > 2 * boundary) return { page: 1, number: 2 * boundary, before: boundary };
-  const margin = Math.max(1, Math.min(Math.floor(target / 3), boundary));
+export function seamWindow(boundary: number, pageSize: number, scale = 1): SalesWindow & { before: number } {
+  const target = seamSize(pageSize) * scale;
+  if (target > boundary) return { page: 1, number: 2 * boundary, before: boundary };
   for (let size = target; ; size++) {
-    const start = Math.floor((boundary - Math.floor(size / 2)) / size) * size;
+    const minBefore = Math.ceil(size / 2);
+    const minAfter = Math.max(1, Math.floor(size / 8));
+    const start = Math.floor((boundary - minBefore) / size) * size;
     const before = boundary - start;
-    const after = start + size - boundary;
-    if (start >= 0 && before >= margin && after >= margin)
-      return { page: start / size + 1, number: size, before };
+    if (start >= 0 && size - before >= minAfter) return { page: start / size + 1, number: size, before };
   }
 }
 
-/** How many of a page's last order numbers travel with it, to join it with the next page's seam. */
+/**
+ * How many of a page's last order numbers travel with it, to join it with the next page's seam: a
+ * seam reaching back past the orders refunded meanwhile holds the last of them.
+ */
 export function tailLength(pageSize: number): number {
-  return Math.min(pageSize, 3 * seamSize(pageSize));
+  return Math.min(pageSize, seamSize(pageSize));
 }
+
+/**
+ * Seams tried for one page, each larger: when a seam does not reach back to the page before (more
+ * orders were refunded between the two reads than it absorbs), the page is read again with the next.
+ */
+export const SEAM_SCALES = [1, 4, 16] as const;
 
 /** Whether a page's seam meets the page before (through that page's tail). */
 export function joined(previousTail: readonly string[], seam: readonly string[]): boolean {

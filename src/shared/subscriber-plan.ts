@@ -53,18 +53,24 @@ export type SyncMode = 'upsert' | 'update-only';
  *   order with other names is another customer whose email differs only in case (EDD keeps
  *   `Ann@x.com` and `ann@x.com` apart, MailerLite does not): its names must not overwrite those of
  *   the newer order's customer.
+ *   That holds while the newer order still counts (`heldStillCounts`, see {@link heldNewerOrder}):
+ *   once it was refunded or revoked, the field moves to this order, the buyer's newest remaining one.
  * - Someone unsubscribed, bounced or marked junk is not written at all (`skipped`, with the
  *   reason); an existing subscriber's status is never sent. New subscribers are created active.
  */
-export function planWrite(record: SourceRecord, snapshot: DestinationSnapshot, ctx: PlanContext): WritePlan {
+export function planWrite(
+  record: SourceRecord,
+  snapshot: DestinationSnapshot,
+  ctx: PlanContext,
+  heldStillCounts = true,
+): WritePlan {
   if (snapshot.exists && snapshot.status && NO_CONSENT_STATUSES.includes(snapshot.status)) {
     return {
       kind: 'skipped',
       reason: `subscriber is ${snapshot.status} in MailerLite: not rewritten (consent)`,
     };
   }
-  const held = Number(snapshot.fields[ctx.purchaseFieldKey] ?? NaN);
-  const newerHeld = snapshot.exists && Number.isFinite(held) && held > record.orderId;
+  const newerHeld = heldStillCounts && heldNewerOrder(record, snapshot, ctx) !== undefined;
   const fields: Record<string, string | number> = newerHeld
     ? {}
     : { name: record.firstName, last_name: record.lastName, [ctx.purchaseFieldKey]: record.orderId };
@@ -82,6 +88,23 @@ export function planWrite(record: SourceRecord, snapshot: DestinationSnapshot, c
     Object.entries(fields).every(([key, value]) => (snapshot.fields[key] ?? '') === String(value).trim());
   if (same) return { kind: newerHeld ? 'superseded' : 'unchanged' };
   return { kind: 'update', upsert: { email: record.email, fields, groups: [ctx.groupId] } };
+}
+
+/**
+ * The order a subscriber's purchase field holds when it is newer than the record's: before planning,
+ * the sync asks EDD whether it still counts (a refunded or revoked order does not, and the field
+ * then moves to the record's order). Undefined when there is nothing to ask: no subscriber, one the
+ * sync may not write to, or a field holding this order or an older one.
+ */
+export function heldNewerOrder(
+  record: SourceRecord,
+  snapshot: DestinationSnapshot,
+  ctx: Pick<PlanContext, 'purchaseFieldKey'>,
+): number | undefined {
+  if (!snapshot.exists || (snapshot.status && NO_CONSENT_STATUSES.includes(snapshot.status)))
+    return undefined;
+  const held = Number(snapshot.fields[ctx.purchaseFieldKey] ?? NaN);
+  return Number.isFinite(held) && held > record.orderId ? held : undefined;
 }
 
 /**

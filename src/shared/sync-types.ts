@@ -71,6 +71,8 @@ const ResumeSchema = z
     continuations: z.number().int().min(1),
     /** The last order numbers of the page before `page`, to join it with the next page's seam. */
     tail: z.array(z.string()).optional(),
+    /** The orders of that page's purchases (what its next page's seam must not repeat). */
+    tailOrderIds: z.array(z.number()).optional(),
     /** The newest order the sync read (EDD's number, from page 1). */
     newestOrder: z.string().optional(),
   })

@@ -1,6 +1,12 @@
 import type { ExchangeInput, ExchangeResult } from '../activities/mailerlite-exchange';
 import type { FailedRecordReport, ReportEntry, SourceRecord, SyncCounts, WriteSample } from './sync-types';
-import { newestPerEmail, planWrite, type PlanContext, type SubscriberUpsert } from './subscriber-plan';
+import {
+  heldNewerOrder,
+  newestPerEmail,
+  planWrite,
+  type PlanContext,
+  type SubscriberUpsert,
+} from './subscriber-plan';
 
 /** Most items of one MailerLite batch. */
 export const MAX_BATCH_ITEMS = 50;
@@ -29,6 +35,18 @@ export interface StreamOptions extends PlanContext {
    * (a retried page), so it counts as that attempt's `created` or `updated`, not `unchanged`.
    */
   earlierWrite?: (record: SourceRecord) => 'created' | 'updated' | undefined;
+  /**
+   * Whether each subscriber's newer purchase order (the field holds it) still counts in EDD, asked
+   * for the records of a batch whose field holds a newer order than theirs ({@link heldNewerOrder}).
+   * Without it a newer held order is always kept.
+   */
+  checkHeld?: (checks: HeldOrderCheck[]) => Promise<boolean[]>;
+}
+
+/** A subscriber and the order their purchase field holds. */
+export interface HeldOrderCheck {
+  email: string;
+  orderId: number;
 }
 
 /** Where lanes add their outcomes as they go, so the progress query sees them at once. */
@@ -133,9 +151,10 @@ export class WriteStream {
         groupId: this.opts.groupId,
       });
       result.writes.forEach((outcome, i) => this.recordWrite(writes[i]!, outcome));
+      const stillCounts = await this.checkHeldOrders(reading, result.reads);
       result.reads.forEach((snapshot, i) => {
         const record = reading[i]!;
-        const plan = planWrite(record, snapshot, this.opts);
+        const plan = planWrite(record, snapshot, this.opts, stillCounts[i]);
         if ((plan.kind === 'create' || plan.kind === 'update') && this.opts.dryRun) {
           // Nothing is written, so a later read cannot see this run's earlier plan for the same
           // buyer: remember it here, as the write would have.
@@ -163,6 +182,27 @@ export class WriteStream {
         } else counts[plan.kind]++;
       });
     }
+  }
+
+  /** Per read, whether the newer order its subscriber's field holds still counts (true: no check). */
+  private async checkHeldOrders(
+    reading: SourceRecord[],
+    snapshots: ExchangeResult['reads'],
+  ): Promise<boolean[]> {
+    const stillCounts = reading.map(() => true);
+    if (!this.opts.checkHeld) return stillCounts;
+    const asked: number[] = [];
+    const checks: HeldOrderCheck[] = [];
+    snapshots.forEach((snapshot, i) => {
+      const held = heldNewerOrder(reading[i]!, snapshot, this.opts);
+      if (held === undefined) return;
+      asked.push(i);
+      checks.push({ email: reading[i]!.email, orderId: held });
+    });
+    if (checks.length === 0) return stillCounts;
+    const answers = await this.opts.checkHeld(checks);
+    asked.forEach((at, k) => (stillCounts[at] = answers[k] ?? true));
+    return stillCounts;
   }
 
   private recordWrite({ record, create }: Pending, outcome: ExchangeResult['writes'][number]): void {

@@ -21,7 +21,7 @@ import { innermostMessage, InvalidInputError, SyncTimeoutError } from '../shared
 import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
 import { MirrorStep } from './mirror-step';
 import { WriteStream } from '../shared/write-stream';
-import { joined } from '../shared/sales-seams';
+import { joined, SEAM_SCALES } from '../shared/sales-seams';
 import { PageWrites, type RecordSink } from './page-writes';
 import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
@@ -80,6 +80,12 @@ const notifier = proxyActivities<Activities>({
   scheduleToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
+
+/** What joins a page to the next: see `shared/sales-seams.ts`. */
+interface PageJoin {
+  tail: string[];
+  orderIds: number[];
+}
 
 /** One page of EDD sales plus its customers' look-ups. */
 const source = proxyActivities<Activities>({
@@ -339,6 +345,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           {
             ...writeOptions,
             campaign: input.campaign,
+            productId,
             reportLimit: input.reportLimit,
             write: pageWriter.writeRecordsPage,
           },
@@ -351,6 +358,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
             sampleSize: input.sampleSize,
             maxQueued: 2 * input.pageSize,
             exchange: mailerlite.mailerliteExchange,
+            checkHeld: (checks) => source.checkHeldOrders({ productId, checks }),
           },
           tally,
         );
@@ -367,41 +375,59 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     // The validation answers with verdicts only (the invalid ones and where they are): the valid
     // records are already here, and need not pass through history a second time.
     const verdictsOnly = patched('validation-verdicts');
-    // Each page's last order numbers, to join it with the next page's seam (see sales-reader.ts).
-    const tails = new Map<number, Promise<string[]>>();
-    if (resume?.tail) tails.set((resume.page ?? 1) - 1, Promise.resolve(resume.tail));
-    const loadPage = async (page: number) => {
-      const reading = source.fetchPurchasersPage({ productId, page, pageSize: input.pageSize });
-      tails.set(
-        page,
-        reading.then((b) => b.tail),
-      );
-      const batch = await reading;
-      // Orders that moved up across the boundary with the page before are read in the seam; a
-      // seam that does not meet the page before means more moved than it absorbs: stop rather
-      // than miss a buyer (and, in mirror mode, remove one).
-      const before = page > 1 ? await tails.get(page - 1) : undefined;
-      if (before && batch.seam.length + before.length > 0 && !joined(before, batch.seam)) {
-        throw ApplicationFailure.create({
-          type: 'SalesListMovedError',
-          nonRetryable: true,
-          message:
-            `EDD's sales list changed by more orders than the sync can follow between reading pages ${page - 1} ` +
-            `and ${page} of ${input.campaign} (orders refunded or placed meanwhile): it stopped so that no buyer ` +
-            'is missed and nobody is removed; what was written is kept. Run it again.',
+    // Each page's last order numbers and its purchases' orders, once the page is final: the next
+    // page's seam must meet the former, and what the seam rescues must not repeat the latter.
+    const joins = new Map<number, Promise<PageJoin>>();
+    if (resume?.tail) {
+      joins.set(resume.page - 1, Promise.resolve({ tail: resume.tail, orderIds: resume.tailOrderIds ?? [] }));
+    }
+    const readJoined = async (page: number) => {
+      const read = (seamScale: number) =>
+        source.fetchPurchasersPage({
+          productId,
+          page,
+          pageSize: input.pageSize,
+          ...(seamScale > 1 ? { seamScale } : {}),
         });
+      // The page is read at once (read-ahead); only joining it waits for the page before.
+      const first = read(SEAM_SCALES[0]);
+      const before = page > 1 ? await joins.get(page - 1) : undefined;
+      for (const [i, seamScale] of SEAM_SCALES.entries()) {
+        const batch = i === 0 ? await first : await read(seamScale);
+        if (!before || joined(before.tail, batch.seam)) {
+          // Purchases that moved up across the boundary are read in the seam (see sales-seams.ts).
+          const held = new Set(before?.orderIds ?? []);
+          const rescued = batch.seamRecords.filter((r) => !held.has(r.record.orderId)).map((r) => r.record);
+          return { ...batch, records: rescued.length > 0 ? [...rescued, ...batch.records] : batch.records };
+        }
       }
-      const previous = new Set(before ?? []);
-      const rescued = batch.seamRecords.filter((r) => !previous.has(r.number)).map((r) => r.record);
-      const records = rescued.length > 0 ? [...rescued, ...batch.records] : batch.records;
-      if (records.length === 0) return { batch: { ...batch, records }, valid: [], invalid: [] };
+      // More orders were refunded between two reads than the largest seam absorbs: stop rather
+      // than miss a buyer (and, in mirror mode, remove one).
+      throw ApplicationFailure.create({
+        type: 'SalesListMovedError',
+        nonRetryable: true,
+        message:
+          `EDD's sales list changed by more orders than the sync can follow between reading pages ${page - 1} ` +
+          `and ${page} of ${input.campaign} (orders refunded meanwhile): it stopped so that no buyer is missed ` +
+          'and nobody is removed; what was written is kept. Run it again.',
+      });
+    };
+    const loadPage = async (page: number) => {
+      const final = readJoined(page);
+      const join = final.then((b) => ({ tail: b.tail, orderIds: b.records.map((r) => r.orderId) }));
+      // Awaited by the next page; a failure is this page's own, and handled there.
+      join.catch(() => undefined);
+      joins.set(page, join);
+      const batch = await final;
+      const records = batch.records;
+      if (records.length === 0) return { batch, valid: [], invalid: [] };
       const checked = await quick.validateRecords({
         campaign: input.campaign,
         records,
         ...(verdictsOnly ? { returnValid: false } : {}),
       });
       const valid = checked.invalidAt ? keepValid(records, checked.invalidAt) : checked.valid;
-      return { batch: { ...batch, records }, valid, invalid: checked.invalid };
+      return { batch, valid, invalid: checked.invalid };
     };
     const readAhead = patched('read-ahead') ? READ_AHEAD : 1;
     const loading = new Map<number, ReturnType<typeof loadPage>>();
@@ -433,7 +459,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           }
           const { batch, valid, invalid } = await current;
           loading.delete(page);
-          tails.delete(page - 1);
+          joins.delete(page - 1);
           if (batch.newest !== undefined) newestOrder = batch.newest;
           counts.fetched += batch.records.length;
           if (batch.records.length > 0) {
@@ -472,6 +498,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     }
 
     if (continueAt !== undefined) {
+      const lastJoin = await joins.get(continueAt - 1);
       // Everything queued has been written; the next run starts at this page with these stats,
       // under the same workflow ID, so the campaign's lock is held throughout.
       const next: SyncResume = {
@@ -486,7 +513,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         ...(deadline !== undefined ? { deadline: new Date(deadline).toISOString() } : {}),
         productId,
         continuations: (resume?.continuations ?? 0) + 1,
-        tail: await tails.get(continueAt - 1),
+        ...(lastJoin ? { tail: lastJoin.tail, tailOrderIds: lastJoin.orderIds } : {}),
         ...(newestOrder !== undefined ? { newestOrder } : {}),
       };
       log.info('campaign sync continues as new', { campaign: input.campaign, page: continueAt });

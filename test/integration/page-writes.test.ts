@@ -51,6 +51,7 @@ async function preparePage(): Promise<{ input: WritePageInput; records: SourceRe
     records: valid,
     input: {
       campaign,
+      productId: album.id,
       records: valid,
       groupId: resources.purchaseGroupId,
       purchaseFieldKey: resources.purchaseFieldKey,

@@ -1,0 +1,273 @@
+import { expectedSync } from '../../dev/expected-sync';
+import type { StoreActivitySettings } from '../../dev/emulators';
+import { purchaseFieldName, fieldKey, tierGroupName } from '../../src/shared/campaign';
+import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
+import { startSync } from '../../src/client';
+import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+
+// What EDD does to a sync that the demo store alone does not show: orders refunded, revoked or put
+// on hold between syncs and while one pages through, new orders meanwhile, and sequential order
+// numbers. Every check is made on what MailerLite holds afterwards, over HTTP.
+
+let temporal: TemporalTestContext;
+let stack: Stack;
+
+beforeAll(async () => {
+  temporal = await connectTestTemporal();
+});
+afterAll(async () => {
+  await temporal.close();
+});
+afterEach(async () => {
+  await stack?.close();
+});
+
+interface StateSubscriber {
+  email: string;
+  status: string;
+  fields: Record<string, string | number | null>;
+  groups: string[];
+}
+
+async function mailerliteState(): Promise<Map<string, StateSubscriber>> {
+  const res = await fetch(`${stack.mailerlite.url}/_admin/state`);
+  const state = (await res.json()) as { subscribers: StateSubscriber[] };
+  return new Map(state.subscribers.map((s) => [s.email.toLowerCase(), s]));
+}
+
+async function eddAdmin(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${stack.edd.url}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>);
+}
+
+const setOrderStatus = (orderId: number, status: string) =>
+  eddAdmin('POST', `/_admin/orders/${orderId}/status`, { status });
+
+async function storeActivity(settings: StoreActivitySettings | null) {
+  if (settings) await eddAdmin('PUT', '/_admin/store-activity', settings);
+  else await eddAdmin('DELETE', '/_admin/store-activity');
+  return (await eddAdmin('GET', '/_admin/store-activity')) as {
+    added: { number: string }[];
+    changed: { id: number; number: string; status: string }[];
+  };
+}
+
+async function sync(tq: string, input: SyncInput): Promise<SyncSummary> {
+  return (await startSync(temporal.client, tq, input)).result();
+}
+
+/** The purchase group's members (lower-cased emails) and each one's purchase field. */
+async function purchaseGroup(campaign: string): Promise<Map<string, number | null>> {
+  const group = tierGroupName(campaign, 'Bronze Purchase');
+  const key = fieldKey(purchaseFieldName(campaign));
+  const members = new Map<string, number | null>();
+  for (const [email, s] of await mailerliteState()) {
+    if (s.groups.includes(group)) members.set(email, s.fields[key] === null ? null : Number(s.fields[key]));
+  }
+  return members;
+}
+
+/** Valid buyers of the album with exactly one purchase order of it, and that order. */
+function singleOrderBuyers(productId: number) {
+  const expected = expectedSync(stack.dataset, productId);
+  const ordersOf = new Map<number, number>();
+  for (const sale of stack.dataset.sales) {
+    if (sale.products.some((p) => p.id === productId))
+      ordersOf.set(sale.customerId, (ordersOf.get(sale.customerId) ?? 0) + 1);
+  }
+  return [...expected.subscribers.values()].filter((p) => ordersOf.get(p.customerId) === 1);
+}
+
+describe('a store that keeps selling while a sync reads', () => {
+  it('a full sync misses no buyer whose order was complete when it started, and says up to which order it read', async () => {
+    stack = await startStack({ customers: 2000 });
+    const [product, other] = albums(stack.dataset);
+    const expected = expectedSync(stack.dataset, product!.id);
+    const campaign = uniqueCampaign();
+    // Before every page: an order of another album (every row moves down) and three refunds of
+    // orders without this album among the newest (every later row moves up three places).
+    await storeActivity({
+      ordersPerRequest: 1,
+      orderProductIds: [other!.id],
+      refundsPerRequest: 3,
+      spareProductIds: [product!.id],
+    });
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      sync(tq, { campaign, productId: product!.id, pageSize: 50 }),
+    );
+    const activity = await storeActivity(null);
+    expect(activity.changed.length).toBeGreaterThan(150);
+
+    expect(summary).toMatchObject({ status: 'completed', created: expected.subscribers.size, failed: 0 });
+    // The newest order listed when the first page was read: one added just before it.
+    expect(activity.added.map((a) => a.number)).toContain(summary.newestOrder);
+    const group = await purchaseGroup(campaign);
+    const missing = [...expected.subscribers.keys()].filter((email) => !group.has(email));
+    expect(missing).toEqual([]);
+    for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(buyer.orderId);
+  });
+
+  it('mirror removes nobody because a page shifted', async () => {
+    stack = await startStack({ customers: 2000 });
+    const [product] = albums(stack.dataset);
+    const expected = expectedSync(stack.dataset, product!.id);
+    const campaign = uniqueCampaign();
+    await withWorker(temporal, stack.activities, async (tq) => {
+      await sync(tq, { campaign, productId: product!.id });
+      await storeActivity({ refundsPerRequest: 5, spareProductIds: [product!.id] });
+      const summary = await sync(tq, {
+        campaign,
+        productId: product!.id,
+        mode: 'mirror',
+        maxRemovalShare: 1,
+      });
+      const activity = await storeActivity(null);
+      expect(activity.changed.length).toBeGreaterThan(10);
+      expect(summary).toMatchObject({ status: 'completed', removed: 0 });
+    });
+    expect([...(await purchaseGroup(campaign)).keys()].sort()).toEqual(
+      [...expected.subscribers.keys()].sort(),
+    );
+  });
+});
+
+describe('orders refunded, revoked or held between syncs', () => {
+  it("moves the purchase field to the buyer's newest remaining purchase when the newer order is refunded", async () => {
+    stack = await startStack({ customers: 2000 });
+    const [product] = albums(stack.dataset);
+    const buyer = singleOrderBuyers(product!.id)[0]!;
+    const campaign = uniqueCampaign();
+    // The buyer orders the album again: the field holds the new order after the first sync.
+    const again = (await eddAdmin('POST', '/_admin/orders', {
+      customerId: buyer.customerId,
+      productIds: [product!.id],
+    })) as { id: number };
+    await withWorker(temporal, stack.activities, async (tq) => {
+      await sync(tq, { campaign, productId: product!.id });
+      expect((await purchaseGroup(campaign)).get(buyer.email.toLowerCase())).toBe(again.id);
+
+      await setOrderStatus(again.id, 'refunded');
+      const summary = await sync(tq, { campaign, productId: product!.id });
+      // Only this buyer changes; other repeat buyers' older orders are still superseded.
+      const expected = expectedSync(stack.dataset, product!.id);
+      expect(summary).toMatchObject({
+        status: 'completed',
+        updated: 1,
+        superseded: expected.supersededOrders,
+        failed: 0,
+      });
+      expect((await purchaseGroup(campaign)).get(buyer.email.toLowerCase())).toBe(buyer.orderId);
+
+      // A revoked order likewise stops counting: the field moves back to the remaining order.
+      const third = (await eddAdmin('POST', '/_admin/orders', {
+        customerId: buyer.customerId,
+        productIds: [product!.id],
+      })) as { id: number };
+      await sync(tq, { campaign, productId: product!.id });
+      expect((await purchaseGroup(campaign)).get(buyer.email.toLowerCase())).toBe(third.id);
+      await setOrderStatus(third.id, 'revoked');
+      await sync(tq, { campaign, productId: product!.id });
+      expect((await purchaseGroup(campaign)).get(buyer.email.toLowerCase())).toBe(buyer.orderId);
+    });
+  });
+
+  it('mirror removes a buyer whose only purchase was refunded or revoked, and keeps one on hold', async () => {
+    stack = await startStack({ customers: 2000 });
+    const [product] = albums(stack.dataset);
+    const [refunded, revoked, held, partial] = singleOrderBuyers(product!.id);
+    const campaign = uniqueCampaign();
+    await withWorker(temporal, stack.activities, async (tq) => {
+      await sync(tq, { campaign, productId: product!.id });
+      const before = await purchaseGroup(campaign);
+      for (const b of [refunded, revoked, held, partial])
+        expect(before.has(b!.email.toLowerCase())).toBe(true);
+
+      await setOrderStatus(refunded!.orderId, 'refunded');
+      await setOrderStatus(revoked!.orderId, 'revoked');
+      await setOrderStatus(held!.orderId, 'on_hold');
+      await setOrderStatus(partial!.orderId, 'partially_refunded');
+      const summary = await sync(tq, {
+        campaign,
+        productId: product!.id,
+        mode: 'mirror',
+        maxRemovalShare: 1,
+      });
+      expect(summary).toMatchObject({ status: 'completed', removed: 2, failed: 0 });
+    });
+    const after = await purchaseGroup(campaign);
+    expect(after.has(refunded!.email.toLowerCase())).toBe(false);
+    expect(after.has(revoked!.email.toLowerCase())).toBe(false);
+    expect(after.get(held!.email.toLowerCase())).toBe(held!.orderId);
+    expect(after.get(partial!.email.toLowerCase())).toBe(partial!.orderId);
+    // Removed from the group only: still subscribers, still active.
+    const state = await mailerliteState();
+    expect(state.get(refunded!.email.toLowerCase())?.status).toBe('active');
+  });
+});
+
+describe('sequential order numbers', () => {
+  /** n of each order: orders are numbered from `start` in the order they were created. */
+  function sequence(start: number): Map<number, number> {
+    return new Map([...stack.dataset.sales].sort((a, b) => a.id - b.id).map((s, i) => [s.id, start + i]));
+  }
+
+  it("writes the number's n to the purchase field (EDD-1042 gives 1042)", async () => {
+    stack = await startStack({ customers: 600, eddOrderNumbers: { prefix: 'EDD-', postfix: '', start: 1 } });
+    const [product] = albums(stack.dataset);
+    const expected = expectedSync(stack.dataset, product!.id);
+    const n = sequence(1);
+    const campaign = uniqueCampaign();
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      sync(tq, { campaign, productId: product!.id, pageSize: 50 }),
+    );
+    expect(summary).toMatchObject({
+      status: 'completed',
+      created: expected.subscribers.size,
+      invalid: expected.invalidOrders,
+    });
+    expect(summary.newestOrder).toMatch(/^EDD-\d+$/);
+    const group = await purchaseGroup(campaign);
+    for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(n.get(buyer.orderId));
+  });
+
+  it('reports a number with digits in its prefix as invalid, naming the settings, until they are set', async () => {
+    stack = await startStack({
+      customers: 300,
+      eddOrderNumbers: { prefix: 'INV2024-', postfix: '/A', start: 7 },
+    });
+    const [product] = albums(stack.dataset);
+    const expected = expectedSync(stack.dataset, product!.id);
+    const campaign = uniqueCampaign();
+    const unset = await withWorker(temporal, stack.activities, (tq) =>
+      sync(tq, { campaign, productId: product!.id }),
+    );
+    expect(unset).toMatchObject({ status: 'completed', created: 0, invalid: expected.orders });
+    expect(unset.invalidRecords[0]!.reasons.join(' ')).toMatch(
+      /order number 'INV2024-\d+\/A' gives no order number for the purchase field: set EDD_ORDER_NUMBER_PREFIX and EDD_ORDER_NUMBER_POSTFIX/,
+    );
+    await stack.close();
+
+    stack = await startStack({
+      customers: 300,
+      eddOrderNumbers: { prefix: 'INV2024-', postfix: '/A', start: 7 },
+      env: { EDD_ORDER_NUMBER_PREFIX: 'INV2024-', EDD_ORDER_NUMBER_POSTFIX: '/A' },
+    });
+    const n = sequence(7);
+    const set = await withWorker(temporal, stack.activities, (tq) =>
+      sync(tq, { campaign, productId: product!.id }),
+    );
+    expect(set).toMatchObject({
+      status: 'completed',
+      created: expected.subscribers.size,
+      invalid: expected.invalidOrders,
+    });
+    const group = await purchaseGroup(campaign);
+    for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(n.get(buyer.orderId));
+  });
+});
