@@ -27,6 +27,19 @@ export const notFoundMessage = {
   route: (path: string): string => `The route ${path} could not be found.`,
 };
 
+/**
+ * An upsert (`POST /api/subscribers`, also inside a batch) of an existing subscriber who withdrew
+ * is refused: 422 "This subscriber is unsubscribed and cannot be imported". Recorded in the official
+ * SDKs' tests for an unsubscribed subscriber, both with `status: active` and with `groups` and no
+ * status. *Unconfirmed*: that bounced and junk subscribers are refused the same way, with their
+ * status in the sentence; that bodies with neither (only `fields`) are refused too; and the
+ * `errors` key (the emulator files the message under `email`, the attribute the refusal is about,
+ * in the `{message, errors: {field: [...]}}` shape of MailerLite's other 422s).
+ */
+export const CONSENT_LOCKED_STATUSES = ['unsubscribed', 'bounced', 'junk'] as const;
+export const notImportableMessage = (status: string): string =>
+  `This subscriber is ${status} and cannot be imported`;
+
 /** Statuses a subscriber can have. */
 export const SUBSCRIBER_STATUSES = ['active', 'unsubscribed', 'unconfirmed', 'bounced', 'junk'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];

@@ -1,9 +1,11 @@
 import {
+  CONSENT_LOCKED_STATUSES,
   DEFAULT_SUBSCRIBERS_LIMIT,
   MAX_SUBSCRIBERS_LIMIT,
   UPSERT_CREATED_STATUS,
   UPSERT_UPDATED_STATUS,
   notFoundMessage,
+  notImportableMessage,
 } from '../facts';
 import { cursorPage } from '../pagination';
 import type { ApiResponse, Handler, HandlerContext } from '../router';
@@ -68,12 +70,20 @@ export function listSubscribers(
 export const getSubscribers: Handler = (req, ctx) =>
   listSubscribers(req, ctx, `${ctx.baseUrl}/api/subscribers`);
 
-/** Create or update by email. Fields merge (only given keys change), groups are only added. */
+/**
+ * Create or update by email. Fields merge (only given keys change), groups are only added. An
+ * existing subscriber who unsubscribed, bounced or is marked junk is refused whatever the body says
+ * (see `notImportableMessage` in facts.ts): an upsert never brings them back.
+ */
 export const upsertSubscriber: Handler = (req, ctx) => {
   const input = parseSubscriberInput(ctx.state, req.body, { requireEmail: true });
   if (input instanceof ValidationErrors) return input.toResponse();
   const email = input.email!;
   const existing = ctx.state.subscriberByEmail(email);
+  if (existing && (CONSENT_LOCKED_STATUSES as readonly string[]).includes(existing.status)) {
+    const message = notImportableMessage(existing.status);
+    return { status: 422, body: { message, errors: { email: [message] } } };
+  }
   const subscriber = existing ?? ctx.state.createSubscriber(email, input.status ?? 'active');
   applySubscriberInput(ctx.state, subscriber, input);
   return single(ctx, subscriber, existing ? UPSERT_UPDATED_STATUS : UPSERT_CREATED_STATUS);
