@@ -42,6 +42,26 @@ export type MlImport = z.output<typeof MlImportSchema>;
 export const ML_STATUSES = ['active', 'unsubscribed', 'unconfirmed', 'bounced', 'junk'] as const;
 export type MlStatus = (typeof ML_STATUSES)[number];
 
+/**
+ * Whether an answer to a subscriber upsert is MailerLite's refusal to write someone who withdrew:
+ * `422 "This subscriber is unsubscribed and cannot be imported"` (recorded for an unsubscribed
+ * subscriber; that bounced and junk read alike, naming their status, is assumed). Returns the
+ * status it names, or undefined for any other answer. Matched on the message, wherever MailerLite
+ * puts it (`message` or a field's errors), and loosely, so a reworded sentence that still names
+ * the status and "cannot be imported" is recognised.
+ */
+export function withdrawnRefusal(code: number, body: unknown): MlStatus | undefined {
+  if (code !== 422 || !body || typeof body !== 'object') return undefined;
+  const b = body as { message?: unknown; errors?: unknown };
+  const errors: unknown[] = Object.values(b.errors && typeof b.errors === 'object' ? b.errors : {});
+  const texts = [b.message, ...errors].flat().filter((t): t is string => typeof t === 'string');
+  for (const text of texts) {
+    const match = /\b(unsubscribed|bounced|junk)\b.*\bcannot be imported\b/i.exec(text);
+    if (match) return match[1]!.toLowerCase() as MlStatus;
+  }
+  return undefined;
+}
+
 /** Most requests one `POST /api/batch` may carry (documented). */
 export const MAX_BATCH_REQUESTS = 50;
 

@@ -36,6 +36,8 @@ export async function startStack(
     eddToken?: string;
     /** The EDD address the activities use instead of the emulator's (e.g. a closed port). */
     eddBaseUrl?: string;
+    /** The MailerLite base URL (with `/api`) the activities use instead of the emulator's (e.g. an interposer's). */
+    mailerliteBaseUrl?: string;
     /** Environment overrides for the activities' config (e.g. RATE_LIMIT_MAX_WAIT_MS). */
     env?: Record<string, string>;
     /** The test Temporal client (`connectTestTemporal()`), for activities that manage schedules or describe runs. */
@@ -58,6 +60,7 @@ export async function startStack(
       mailerlite: {
         ...emulators.credentials.mailerlite,
         apiToken: opts.mailerliteToken ?? DEMO_MAILERLITE_TOKEN,
+        ...(opts.mailerliteBaseUrl ? { baseUrl: opts.mailerliteBaseUrl } : {}),
       },
     },
     logger: createLogger({ level: 'silent' }),
