@@ -1,5 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
-import { MAX_BATCH_REQUESTS, type BatchRequest } from '../providers';
+import { MAX_BATCH_REQUESTS, ML_STATUSES, type BatchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
@@ -85,7 +85,10 @@ export function mirrorActivities({ providers, logger, eddConcurrency = 8 }: Acti
      */
     async mirrorScanPage(input: MirrorScanInput): Promise<MirrorScanResult> {
       const purchasers = await snapshot(`${input.sourceKey}:${input.productId}`, input.productId);
-      const page = await providers.mailerlite.listGroupSubscribers(input.groupId, {
+      // Every status, one after another: whoever is no purchaser leaves the purchase group, active
+      // or not (their status stays as it is), so the group is right if they ever come back.
+      const page = await providers.mailerlite.groupMembersPage(input.groupId, {
+        statuses: ML_STATUSES,
         limit: input.limit,
         cursor: input.cursor,
       });

@@ -125,6 +125,21 @@ export function pickGroup(groups: MlGroup[], name: string): MlGroup | undefined 
   );
 }
 
+/** Where a {@link MailerLiteClient.groupMembersPage} walk stands: the status it reads, and MailerLite's cursor in it. */
+function parseWalkCursor(
+  cursor: string | null,
+  statuses: readonly MlStatus[],
+): { status: MlStatus; inner: string | null } {
+  if (statuses.length === 0) throw new RangeError('a walk of group members needs at least one status');
+  if (cursor === null) return { status: statuses[0]!, inner: null };
+  const at = cursor.indexOf(':');
+  const status = cursor.slice(0, at) as MlStatus;
+  if (at < 0 || !statuses.includes(status)) {
+    throw new RangeError(`not a cursor of a walk through ${statuses.join(', ')} members: ${cursor}`);
+  }
+  return { status, inner: cursor.slice(at + 1) || null };
+}
+
 /** Client of the MailerLite API (`https://connect.mailerlite.com/api`), Bearer-token auth. */
 export class MailerLiteClient implements SubscriberDestination {
   readonly provider = 'mailerlite' as const;
@@ -229,16 +244,42 @@ export class MailerLiteClient implements SubscriberDestination {
     return this.cursorPage('/subscribers', '/subscribers', opts);
   }
 
-  /** One page of a group's subscribers (cursor pagination). */
+  /**
+   * One page of a group's subscribers with one status (cursor pagination). The status is always
+   * sent: without it MailerLite lists active members only (the official SDK's documented default),
+   * which is rarely all a caller means; {@link groupMembersPage} reads every status.
+   */
   async listGroupSubscribers(
     groupId: string,
-    opts: { status?: MlStatus; limit?: number; cursor?: string | null } = {},
+    opts: { status: MlStatus; limit?: number; cursor?: string | null },
   ): Promise<CursorPage<MlSubscriber>> {
     return this.cursorPage(
       `/groups/${encodeURIComponent(groupId)}/subscribers`,
       '/groups/{id}/subscribers',
       opts,
     );
+  }
+
+  /**
+   * One page (one request) of a walk through a group's members of each of `statuses` in turn:
+   * MailerLite filters group members by one status at a time. `cursor` is the walk's own (null to
+   * start; `<status>:<MailerLite cursor>` after that), and `nextCursor` is null once the last status
+   * is read. A page may be empty while the walk goes on to the next status.
+   */
+  async groupMembersPage(
+    groupId: string,
+    opts: { statuses: readonly MlStatus[]; cursor: string | null; limit?: number },
+  ): Promise<CursorPage<MlSubscriber>> {
+    const { statuses } = opts;
+    const { status, inner } = parseWalkCursor(opts.cursor, statuses);
+    const page = await this.listGroupSubscribers(groupId, { status, limit: opts.limit, cursor: inner });
+    const following = statuses[statuses.indexOf(status) + 1];
+    const nextCursor = page.nextCursor
+      ? `${status}:${page.nextCursor}`
+      : following !== undefined
+        ? `${following}:`
+        : null;
+    return { items: page.items, nextCursor };
   }
 
   private async cursorPage(
