@@ -253,9 +253,15 @@ describe('MailerLite emulator: subscribers', () => {
       expect(bad.status).toBe(422);
     });
 
-    it('caps limit at 1000', async () => {
-      const res = await call<MlCursorList<MlSubscriber>>('GET', '/api/subscribers?limit=5000');
+    it('takes limit up to 1000 by default and refuses more with a 422 on limit', async () => {
+      const res = await call<MlCursorList<MlSubscriber>>('GET', '/api/subscribers?limit=1000');
       expect(res.body.meta.per_page).toBe(1000);
+      const refused = await call<MlValidationError>('GET', '/api/subscribers?limit=1001');
+      expect(refused.status).toBe(422);
+      expect(refused.body).toEqual({
+        message: 'The given data was invalid.',
+        errors: { limit: ['The limit may not be greater than 1000.'] },
+      });
     });
   });
 
@@ -266,5 +272,33 @@ describe('MailerLite emulator: subscribers', () => {
     const wrong = await call<{ message: string }>('PATCH', '/api/subscribers');
     expect(wrong.status).toBe(405);
     expect(wrong.body.message).toContain('Supported methods: GET, HEAD, POST.');
+  });
+});
+
+describe('MailerLite emulator: a smaller largest list page (maxListLimit)', () => {
+  let ml: EmulatorHandle;
+  let call: MailerLiteCall;
+
+  beforeAll(async () => {
+    ml = await startMailerLiteEmulator({ apiToken: 'test-token', rateLimitPerMinute: 0, maxListLimit: 100 });
+    call = mailerLiteClient(ml, 'test-token');
+  });
+  afterAll(() => ml.close());
+
+  it('refuses a larger limit on both cursor lists, in a batch too, and takes it up to the maximum', async () => {
+    const group = await call<{ data: MlGroup }>('POST', '/api/groups', { name: 'Members' });
+    const members = `/api/groups/${group.body.data.id}/subscribers`;
+    const error = { errors: { limit: ['The limit may not be greater than 100.'] } };
+    for (const path of ['/api/subscribers', members]) {
+      expect(await call('GET', `${path}?limit=101`)).toMatchObject({ status: 422, body: error });
+      expect(await call('GET', `${path}?limit=100`)).toMatchObject({
+        status: 200,
+        body: { meta: { per_page: 100 } },
+      });
+    }
+    const batch = await call<{ responses: { code: number; body: unknown }[] }>('POST', '/api/batch', {
+      requests: [{ method: 'GET', path: `${members.slice(1)}?limit=1000` }],
+    });
+    expect(batch.body.responses[0]).toMatchObject({ code: 422, body: error });
   });
 });
