@@ -9,9 +9,8 @@ export interface MirrorScanInput {
   sourceKey: string;
   productId: number;
   groupId: string;
+  /** Where the walk through the group's members stands (null to start). */
   cursor: string | null;
-  /** Members read per request (MailerLite allows up to 1000). */
-  limit: number;
 }
 
 export interface MirrorScanResult {
@@ -89,7 +88,6 @@ export function mirrorActivities({ providers, logger, eddConcurrency = 8 }: Acti
       // or not (their status stays as it is), so the group is right if they ever come back.
       const page = await providers.mailerlite.groupMembersPage(input.groupId, {
         statuses: ML_STATUSES,
-        limit: input.limit,
         cursor: input.cursor,
       });
       const toRemove = page.items

@@ -8,7 +8,7 @@ export interface TransitionMembersInput {
   /** The source tier group. */
   groupId: string;
   cursor: string | null;
-  /** Members per request (MailerLite allows up to 1000). */
+  /** Members per request; the worker's MAILERLITE_LIST_LIMIT caps it. */
   limit: number;
   /** Key of the source campaign's purchase field. */
   purchaseFieldKey: string;

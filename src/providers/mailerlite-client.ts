@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MailerLiteCredentials } from '../config';
-import { ProviderNotFoundError, ProviderTransientError } from '../shared/errors';
+import { ProviderNotFoundError, ProviderRequestError, ProviderTransientError } from '../shared/errors';
 import type { ContractPage, ContractSubscriber, SubscriberDestination } from './contract';
 import { HttpClient, parseResponse, type RequestObservation } from './http';
 
@@ -104,11 +104,39 @@ export interface UpsertSubscriberRequest {
   status?: string;
 }
 
+/** Default page size of cursor lists (`MAILERLITE_LIST_LIMIT`). */
+export const DEFAULT_LIST_LIMIT = 1000;
+/**
+ * The size a cursor list steps down to once MailerLite refuses a larger one: what third-party
+ * clients use (MailerLite documents no maximum).
+ */
+export const LIST_LIMIT_FALLBACK = 100;
+
+/** A refused page size, and the one listed with from then on. */
+export interface ListLimitLowered {
+  from: number;
+  to: number;
+  /** The list that refused it, e.g. `/groups/{id}/subscribers`. */
+  endpoint: string;
+  /** MailerLite's refusal. */
+  reason: string;
+}
+
+/**
+ * Page sizes lowered after a refusal, by API base URL, for the whole process: every client of that
+ * account lists with the smaller size after one refusal, and only the first is told.
+ */
+const loweredListLimits = new Map<string, number>();
+
 export interface MailerLiteClientOptions {
   credentials: MailerLiteCredentials;
   timeoutMs: number;
   rateLimitMaxWaitMs?: number;
   observe?: (o: RequestObservation) => void;
+  /** Most subscribers a cursor list asks for per request (`MAILERLITE_LIST_LIMIT`). Default 1000. */
+  listLimit?: number;
+  /** Told once per process and account when MailerLite refused the page size and it was lowered. */
+  onListLimitLowered?: (event: ListLimitLowered) => void;
 }
 
 const dataOf = <S extends z.ZodType>(schema: S) => z.object({ data: schema });
@@ -140,15 +168,26 @@ function parseWalkCursor(
   return { status, inner: cursor.slice(at + 1) || null };
 }
 
+/** MailerLite's refusal of a page size: a 422 with an error on `limit`. */
+function isLimitRefusal(err: unknown): err is ProviderRequestError {
+  return (
+    err instanceof ProviderRequestError && err.status === 422 && (err.fieldErrors.limit?.length ?? 0) > 0
+  );
+}
+
 /** Client of the MailerLite API (`https://connect.mailerlite.com/api`), Bearer-token auth. */
 export class MailerLiteClient implements SubscriberDestination {
   readonly provider = 'mailerlite' as const;
   /** The API's address as configured (`MAILERLITE_BASE_URL`), for messages: the token is a header. */
   readonly baseUrl: string;
   private readonly http: HttpClient;
+  private readonly listLimit: number;
+  private readonly onListLimitLowered?: (event: ListLimitLowered) => void;
 
   constructor(options: MailerLiteClientOptions) {
     this.baseUrl = options.credentials.baseUrl;
+    this.listLimit = options.listLimit ?? DEFAULT_LIST_LIMIT;
+    this.onListLimitLowered = options.onListLimitLowered;
     this.http = new HttpClient({
       provider: 'mailerlite',
       baseUrl: options.credentials.baseUrl,
@@ -282,16 +321,58 @@ export class MailerLiteClient implements SubscriberDestination {
     return { items: page.items, nextCursor };
   }
 
+  /** The page size this process lists with now: the setting, or less after MailerLite refused it. */
+  get currentListLimit(): number {
+    return Math.min(this.listLimit, loweredListLimits.get(this.baseUrl) ?? Infinity);
+  }
+
+  /**
+   * One page of a cursor list, `opts.limit` (at most the list limit, the default) a page. When
+   * MailerLite refuses the size (422 on `limit`), the page is asked for once more with
+   * {@link LIST_LIMIT_FALLBACK}, which this process keeps for the account from then on. That one
+   * extra request in the process's life is the only time an activity makes two; a refusal of the
+   * fallback (or of a configured size at or below it) fails, naming MAILERLITE_LIST_LIMIT.
+   */
   private async cursorPage(
     path: string,
     endpoint: string,
     opts: { status?: MlStatus; limit?: number; cursor?: string | null },
   ): Promise<CursorPage<MlSubscriber>> {
+    const limit = Math.min(opts.limit ?? Infinity, this.currentListLimit);
+    try {
+      return await this.cursorPageOf(path, endpoint, opts, limit);
+    } catch (err) {
+      if (!isLimitRefusal(err)) throw err;
+      const reason = `HTTP ${err.status} on ${endpoint}: ${err.fieldErrors.limit!.join(' ')}`;
+      if (limit <= LIST_LIMIT_FALLBACK) {
+        throw new ProviderRequestError(
+          'mailerlite',
+          err.status,
+          `MailerLite refused ${limit} subscribers a page (${reason}) Set MAILERLITE_LIST_LIMIT ` +
+            `to a size it accepts ('npm run contract:real' reports the largest).`,
+          err.fieldErrors,
+        );
+      }
+      if ((loweredListLimits.get(this.baseUrl) ?? Infinity) > LIST_LIMIT_FALLBACK) {
+        loweredListLimits.set(this.baseUrl, LIST_LIMIT_FALLBACK);
+        this.onListLimitLowered?.({ from: limit, to: LIST_LIMIT_FALLBACK, endpoint, reason });
+      }
+      // Once more at the lowered size (at most the fallback, so this cannot step down again).
+      return await this.cursorPage(path, endpoint, opts);
+    }
+  }
+
+  private async cursorPageOf(
+    path: string,
+    endpoint: string,
+    opts: { status?: MlStatus; cursor?: string | null },
+    limit: number,
+  ): Promise<CursorPage<MlSubscriber>> {
     const { body } = await this.http.request('GET', path, {
       endpoint,
       query: {
         'filter[status]': opts.status,
-        limit: opts.limit ?? 1000,
+        limit,
         cursor: opts.cursor ?? undefined,
         // Listed subscribers come without their groups unless asked for.
         include: 'groups',

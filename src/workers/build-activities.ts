@@ -32,6 +32,18 @@ export function buildActivities(opts: {
         timeoutMs: config.HTTP_TIMEOUT_MS,
         rateLimitMaxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
         observe,
+        listLimit: config.MAILERLITE_LIST_LIMIT,
+        onListLimitLowered: ({ from, to, endpoint, reason }) =>
+          logger.warn(
+            {
+              from,
+              to,
+              endpoint,
+              reason,
+              fix: `set MAILERLITE_LIST_LIMIT to ${to}, or to the largest size 'npm run contract:real' reports`,
+            },
+            'MailerLite refused the list page size; this worker lists the smaller size from now on',
+          ),
       }),
     },
     logger,

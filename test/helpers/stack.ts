@@ -33,11 +33,13 @@ export async function startStack(
     dataset?: DemoDataset;
     seed?: number;
     mailerliteToken?: string;
+    /** The MailerLite base URL (with `/api`) the activities use instead of the emulator's (e.g. an interposer's). */
+    mailerliteBaseUrl?: string;
+    /** The MailerLite emulator's account limits (default: MailerLite's). */
+    mailerliteLimits?: { maxListLimit?: number; maxGroups?: number };
     eddToken?: string;
     /** The EDD address the activities use instead of the emulator's (e.g. a closed port). */
     eddBaseUrl?: string;
-    /** The MailerLite base URL (with `/api`) the activities use instead of the emulator's (e.g. an interposer's). */
-    mailerliteBaseUrl?: string;
     /** Environment overrides for the activities' config (e.g. RATE_LIMIT_MAX_WAIT_MS). */
     env?: Record<string, string>;
     /** The test Temporal client (`connectTestTemporal()`), for activities that manage schedules or describe runs. */
@@ -46,7 +48,10 @@ export async function startStack(
 ): Promise<Stack> {
   const dataset =
     opts.dataset ?? generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
-  const emulators = await startEmulatorPair({ dataset, mailerlite: { rateLimitPerMinute: 0 } });
+  const emulators = await startEmulatorPair({
+    dataset,
+    mailerlite: { rateLimitPerMinute: 0, ...opts.mailerliteLimits },
+  });
   const { edd, mailerlite } = emulators;
   const metrics = createMetrics();
   const activities = buildActivities({
