@@ -55,6 +55,11 @@ export const EnvSchema = z.object({
    * contract:real` reports the largest size the account accepts.
    */
   MAILERLITE_LIST_LIMIT: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /**
+   * Groups the MailerLite account may hold (MailerLite's limit is 1,000; older documents say 250).
+   * `campaign create` says how many are left and refuses up front a campaign whose groups don't fit.
+   */
+  MAILERLITE_MAX_GROUPS: z.coerce.number().int().min(1).max(100_000).default(1000),
 
   /** Per-request timeout for provider HTTP calls, in milliseconds. */
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),

@@ -240,6 +240,13 @@ export class MailerLiteClient implements SubscriberDestination {
     return { groups: parsed.data, lastPage: parsed.meta?.last_page ?? opts.page };
   }
 
+  /** How many groups the account holds (the group list's `meta.total`, one request). */
+  async countGroups(): Promise<number> {
+    const { body } = await this.http.request('GET', '/groups', { query: { limit: 1 } });
+    const schema = z.object({ meta: z.object({ total: z.coerce.number().int().min(0) }) });
+    return parseResponse('mailerlite', 'GET /groups', schema, body).meta.total;
+  }
+
   /** The group with this name (exactly, else ignoring case), or undefined. */
   async findGroupByName(name: string): Promise<MlGroup | undefined> {
     for (let page = 1; ; page++) {

@@ -61,6 +61,7 @@ export function buildActivities(opts: {
         ),
     },
     mailerliteRequestsPerMinute: config.MAILERLITE_REQUESTS_PER_MINUTE,
+    mailerliteMaxGroups: config.MAILERLITE_MAX_GROUPS,
     customerLookup: config.EDD_CUSTOMER_LOOKUP,
   });
 }

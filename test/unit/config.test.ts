@@ -22,6 +22,12 @@ describe('config', () => {
     }
   });
 
+  it('takes MAILERLITE_MAX_GROUPS, default 1000 (the account limit), naming it when wrong', () => {
+    expect(loadConfig({}).MAILERLITE_MAX_GROUPS).toBe(1000);
+    expect(loadConfig({ MAILERLITE_MAX_GROUPS: '250' }).MAILERLITE_MAX_GROUPS).toBe(250);
+    expect(() => loadConfig({ MAILERLITE_MAX_GROUPS: '0' })).toThrow(/MAILERLITE_MAX_GROUPS: /);
+  });
+
   it('parses booleans explicitly and names every wrong variable', () => {
     expect(loadConfig({ LOG_PRETTY: 'true' }).LOG_PRETTY).toBe(true);
     expect(loadConfig({ LOG_PRETTY: 'false' }).LOG_PRETTY).toBe(false);
