@@ -13,6 +13,10 @@ export interface EmulatorCliOptions {
   mailerlitePort: number;
   /** MailerLite requests per minute; 0 = unlimited. Default 120, the real limit. */
   rateLimit: number;
+  /** Largest `limit` MailerLite's cursor lists accept. Default 1000 (*unconfirmed*). */
+  maxListLimit: number;
+  /** Most groups the MailerLite account holds. Default 1000, the real limit. */
+  maxGroups: number;
   /** Address to listen on. Default 127.0.0.1 (0.0.0.0 inside a container). */
   host: string;
   /** Faults both emulators start with (`--error-rate` ...). Default none: `{}`. */
@@ -30,6 +34,8 @@ Options:
   --edd-port N          EDD emulator port, 0 for any free port (default 8081)
   --mailerlite-port N   MailerLite emulator port, 0 for any free port (default 8082)
   --rate-limit N        MailerLite requests per minute, 0 = unlimited (default 120)
+  --max-list-limit N    largest limit MailerLite's subscriber lists accept; above it 422 (default 1000)
+  --max-groups N        most groups the MailerLite account holds; one more is refused (default 1000)
   --host ADDRESS        address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
   -h, --help            show this help
 
@@ -61,6 +67,8 @@ const INTEGER_OPTIONS = {
   '--edd-port': { key: 'eddPort', min: 0, max: 65_535 },
   '--mailerlite-port': { key: 'mailerlitePort', min: 0, max: 65_535 },
   '--rate-limit': { key: 'rateLimit', min: 0, max: 1_000_000 },
+  '--max-list-limit': { key: 'maxListLimit', min: 1, max: 1_000_000 },
+  '--max-groups': { key: 'maxGroups', min: 0, max: 1_000_000 },
 } as const;
 
 type IntegerOption = keyof typeof INTEGER_OPTIONS;
@@ -135,6 +143,8 @@ export function parseCliArgs(argv: readonly string[]): EmulatorCliOptions {
     eddPort: 8081,
     mailerlitePort: 8082,
     rateLimit: 120,
+    maxListLimit: 1000,
+    maxGroups: 1000,
     host: '127.0.0.1',
     faults: {},
     help: false,

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     host: options.host,
     port: options.mailerlitePort,
     rateLimitPerMinute: options.rateLimit,
+    maxListLimit: options.maxListLimit,
+    maxGroups: options.maxGroups,
     faults: options.faults,
   });
   started.push(mailerlite);
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
     `MailerLite API ${mailerlite.url}/api   (${limit}; admin: ${mailerlite.url}/_admin/state, /_admin/stats)`,
   );
   print(`  token        ${DEMO_MAILERLITE_TOKEN}   (Authorization: Bearer <token>)`);
+  print(`  limits       list pages up to ${options.maxListLimit}, at most ${options.maxGroups} groups`);
   print();
   if (Object.keys(options.faults).length > 0) {
     print(`Faults (both emulators) ${JSON.stringify(options.faults)}; see or change them at /_admin/faults`);

@@ -42,4 +42,6 @@ export interface ActivityDeps {
    * budgeted path.
    */
   mailerliteRequestsPerMinute?: number;
+  /** Groups the MailerLite account may hold (`MAILERLITE_MAX_GROUPS`). Default 1000. */
+  mailerliteMaxGroups?: number;
 }

@@ -1,6 +1,6 @@
 import { ProviderTransientError } from '../shared/errors';
 import type { DestinationSnapshot, SubscriberUpsert } from '../shared/subscriber-plan';
-import { MAX_BATCH_REQUESTS, MlSubscriberSchema, type BatchRequest } from '../providers';
+import { MAX_BATCH_REQUESTS, MlSubscriberSchema, withdrawnRefusal, type BatchRequest } from '../providers';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
 
@@ -15,7 +15,11 @@ export interface ExchangeInput {
   groupId: string;
 }
 
-export type WriteOutcome = { ok: true; created: boolean } | { ok: false; reason: string };
+/**
+ * One upsert's answer: written, refused (`failed`, with MailerLite's reason), or refused because
+ * the person withdrew since the sync read them (`consent`: counted as skipped, not failed).
+ */
+export type WriteOutcome = { ok: true; created: boolean } | { ok: false; reason: string; consent?: true };
 
 export interface ExchangeResult {
   writes: WriteOutcome[];
@@ -64,6 +68,17 @@ export function mailerliteExchangeActivities({ providers }: ActivityDeps) {
 
 function writeOutcome(r: { code: number; body: unknown }): WriteOutcome {
   if (r.code === 200 || r.code === 201) return { ok: true, created: r.code === 201 };
+  // Read as active (or absent), then unsubscribed, bounced or marked junk before the write landed.
+  const withdrawn = withdrawnRefusal(r.code, r.body);
+  if (withdrawn) {
+    return {
+      ok: false,
+      consent: true,
+      reason:
+        `subscriber is ${withdrawn} in MailerLite: not rewritten (consent; ` +
+        `MailerLite refused the write: "${describe(r.body, true)}")`,
+    };
+  }
   return { ok: false, reason: `MailerLite refused the record (HTTP ${r.code}): ${describe(r.body)}` };
 }
 
@@ -98,9 +113,10 @@ function snapshot(
   };
 }
 
-function describe(body: unknown): string {
+function describe(body: unknown, messageFirst = false): string {
   if (!body || typeof body !== 'object') return 'no details';
   const b = body as { message?: unknown; errors?: Record<string, unknown> };
+  if (messageFirst && typeof b.message === 'string') return b.message;
   const details = Object.entries(b.errors ?? {}).map(
     ([field, messages]) => `${field}: ${Array.isArray(messages) ? messages.join(' ') : String(messages)}`,
   );

@@ -2,7 +2,7 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { orderStanding } from '../shared/order-status';
 import { joined } from '../shared/sales-seams';
 import { readSalesPage } from './sales-reader';
-import { MAX_BATCH_REQUESTS, type BatchRequest } from '../providers';
+import { MAX_BATCH_REQUESTS, ML_STATUSES, type BatchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
@@ -12,9 +12,8 @@ export interface MirrorScanInput {
   sourceKey: string;
   productId: number;
   groupId: string;
+  /** Where the walk through the group's members stands (null to start). */
   cursor: string | null;
-  /** Members read per request (MailerLite allows up to 1000). */
-  limit: number;
 }
 
 export interface MirrorScanResult {
@@ -110,8 +109,10 @@ export function mirrorActivities({ providers, logger, eddConcurrency = 8 }: Acti
      */
     async mirrorScanPage(input: MirrorScanInput): Promise<MirrorScanResult> {
       const purchasers = await snapshot(`${input.sourceKey}:${input.productId}`, input.productId);
-      const page = await providers.mailerlite.listGroupSubscribers(input.groupId, {
-        limit: input.limit,
+      // Every status, one after another: whoever is no purchaser leaves the purchase group, active
+      // or not (their status stays as it is), so the group is right if they ever come back.
+      const page = await providers.mailerlite.groupMembersPage(input.groupId, {
+        statuses: ML_STATUSES,
         cursor: input.cursor,
       });
       const toRemove = page.items

@@ -23,6 +23,8 @@ export interface ExistingCampaignResources {
   groups: { tier: string; name: string; id: string | null }[];
   /** The `<CAMPAIGN>_PURCHASE` field, or null. */
   field: { id: string; name: string; key: string; type: string } | null;
+  /** Groups the whole account holds now, and the most it may hold (`MAILERLITE_MAX_GROUPS`). */
+  accountGroups: { count: number; max: number };
 }
 
 /** A create step's answer: created now (with its ID), or found to exist already (reused). */
@@ -43,7 +45,7 @@ function isNameTaken(err: unknown): boolean {
  * queue, whose rate limit is the account's budget); the look-up pages, like the sync's. Each step
  * says whether it created its resource, so the saga undoes exactly what its own run created.
  */
-export function provisioningActivities({ providers, logger, temporal }: ActivityDeps) {
+export function provisioningActivities({ providers, logger, temporal, mailerliteMaxGroups }: ActivityDeps) {
   const ml = providers.mailerlite;
 
   const requireClient = (): Client => {
@@ -58,7 +60,10 @@ export function provisioningActivities({ providers, logger, temporal }: Activity
   };
 
   return {
-    /** The campaign's tier groups and purchase field as they exist now (one listing of each). */
+    /**
+     * The campaign's tier groups and purchase field as they exist now (one listing of each), and
+     * how many groups the account holds against its limit.
+     */
     async lookupCampaignResources(input: {
       campaign: string;
       tiers: string[];
@@ -67,7 +72,9 @@ export function provisioningActivities({ providers, logger, temporal }: Activity
       const fieldName = purchaseFieldName(input.campaign);
       const wantedKey = fieldKey(fieldName);
       const field = (await ml.listFields()).find((f) => f.name === fieldName || f.key === wantedKey);
+      const accountGroups = { count: await ml.countGroups(), max: mailerliteMaxGroups ?? 1000 };
       return {
+        accountGroups,
         groups: input.tiers.map((tier) => {
           const name = tierGroupName(input.campaign, tier);
           return { tier, name, id: pickGroup(groups, name)?.id ?? null };

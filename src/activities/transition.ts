@@ -1,5 +1,5 @@
 import type { PurchaseVerdict, TransitionMember } from '../shared/transition-rules';
-import { MAX_BATCH_REQUESTS, type BatchRequest } from '../providers';
+import { MAX_BATCH_REQUESTS, ML_STATUSES, type BatchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
@@ -8,7 +8,7 @@ export interface TransitionMembersInput {
   /** The source tier group. */
   groupId: string;
   cursor: string | null;
-  /** Members per request (MailerLite allows up to 1000). */
+  /** Members per request; the worker's MAILERLITE_LIST_LIMIT caps it. */
   limit: number;
   /** Key of the source campaign's purchase field. */
   purchaseFieldKey: string;
@@ -48,10 +48,13 @@ export function transitionActivities({ providers, logger, eddConcurrency = 8 }: 
     /**
      * One page of a source tier group's members (`GET /groups/{id}/subscribers`), reduced to what
      * a transition plans with: ID, email, status, the source purchase field, and which of the
-     * given groups each member is in.
+     * given groups each member is in. Members of every status are read, one status after another:
+     * unconfirmed ones are moved as active ones are, and the withdrawn are read so the summary
+     * reports them as skipped for consent (MailerLite's default would list active members only).
      */
     async listTransitionMembers(input: TransitionMembersInput): Promise<TransitionMembersPage> {
-      const page = await providers.mailerlite.listGroupSubscribers(input.groupId, {
+      const page = await providers.mailerlite.groupMembersPage(input.groupId, {
+        statuses: ML_STATUSES,
         limit: input.limit,
         cursor: input.cursor,
       });

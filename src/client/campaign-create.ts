@@ -150,6 +150,11 @@ export function formatCreateResult(result: CampaignCreateResult): string {
   for (const r of result.wouldCreate) lines.push(`  missing  ${r.kind.padEnd(8)} ${r.name}`);
   for (const r of result.reused) lines.push(`  exists   ${r.kind.padEnd(8)} ${r.name}`);
   for (const c of result.conflicts) lines.push(`  conflict ${c}`);
+  const { used, max, leftBefore, leftAfter } = result.accountGroups;
+  lines.push(
+    `Groups in the MailerLite account: ${used} of ${max} (MAILERLITE_MAX_GROUPS), ${leftBefore} left` +
+      (leftAfter !== leftBefore ? `, ${leftAfter} after ${result.dryRun ? 'a real run' : 'this run'}.` : '.'),
+  );
   if (result.schedule) {
     const { scheduleId, timing } = result.schedule;
     lines.push(

@@ -51,6 +51,18 @@ export const EnvSchema = z.object({
 
   MAILERLITE_BASE_URL: z.url().default('https://connect.mailerlite.com/api'),
   MAILERLITE_API_TOKEN: optionalString,
+  /**
+   * Subscribers asked for per request of MailerLite's cursor lists (a group's members: mirror
+   * scans, transitions). MailerLite documents no maximum; when it refuses a size (422 on `limit`)
+   * the worker steps down to 100 once and keeps that for the process, logging it. `npm run
+   * contract:real` reports the largest size the account accepts.
+   */
+  MAILERLITE_LIST_LIMIT: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /**
+   * Groups the MailerLite account may hold (MailerLite's limit is 1,000; older documents say 250).
+   * `campaign create` says how many are left and refuses up front a campaign whose groups don't fit.
+   */
+  MAILERLITE_MAX_GROUPS: z.coerce.number().int().min(1).max(100_000).default(1000),
 
   /** Per-request timeout for provider HTTP calls, in milliseconds. */
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MailerLiteCredentials } from '../config';
-import { ProviderNotFoundError, ProviderTransientError } from '../shared/errors';
+import { ProviderNotFoundError, ProviderRequestError, ProviderTransientError } from '../shared/errors';
 import type { ContractPage, ContractSubscriber, SubscriberDestination } from './contract';
 import { HttpClient, parseResponse, type RequestObservation } from './http';
 
@@ -41,6 +41,26 @@ export type MlImport = z.output<typeof MlImportSchema>;
 /** MailerLite subscriber statuses. */
 export const ML_STATUSES = ['active', 'unsubscribed', 'unconfirmed', 'bounced', 'junk'] as const;
 export type MlStatus = (typeof ML_STATUSES)[number];
+
+/**
+ * Whether an answer to a subscriber upsert is MailerLite's refusal to write someone who withdrew:
+ * `422 "This subscriber is unsubscribed and cannot be imported"` (recorded for an unsubscribed
+ * subscriber; that bounced and junk read alike, naming their status, is assumed). Returns the
+ * status it names, or undefined for any other answer. Matched on the message, wherever MailerLite
+ * puts it (`message` or a field's errors), and loosely, so a reworded sentence that still names
+ * the status and "cannot be imported" is recognised.
+ */
+export function withdrawnRefusal(code: number, body: unknown): MlStatus | undefined {
+  if (code !== 422 || !body || typeof body !== 'object') return undefined;
+  const b = body as { message?: unknown; errors?: unknown };
+  const errors: unknown[] = Object.values(b.errors && typeof b.errors === 'object' ? b.errors : {});
+  const texts = [b.message, ...errors].flat().filter((t): t is string => typeof t === 'string');
+  for (const text of texts) {
+    const match = /\b(unsubscribed|bounced|junk)\b.*\bcannot be imported\b/i.exec(text);
+    if (match) return match[1]!.toLowerCase() as MlStatus;
+  }
+  return undefined;
+}
 
 /** Most requests one `POST /api/batch` may carry (documented). */
 export const MAX_BATCH_REQUESTS = 50;
@@ -84,11 +104,39 @@ export interface UpsertSubscriberRequest {
   status?: string;
 }
 
+/** Default page size of cursor lists (`MAILERLITE_LIST_LIMIT`). */
+export const DEFAULT_LIST_LIMIT = 1000;
+/**
+ * The size a cursor list steps down to once MailerLite refuses a larger one: what third-party
+ * clients use (MailerLite documents no maximum).
+ */
+export const LIST_LIMIT_FALLBACK = 100;
+
+/** A refused page size, and the one listed with from then on. */
+export interface ListLimitLowered {
+  from: number;
+  to: number;
+  /** The list that refused it, e.g. `/groups/{id}/subscribers`. */
+  endpoint: string;
+  /** MailerLite's refusal. */
+  reason: string;
+}
+
+/**
+ * Page sizes lowered after a refusal, by API base URL, for the whole process: every client of that
+ * account lists with the smaller size after one refusal, and only the first is told.
+ */
+const loweredListLimits = new Map<string, number>();
+
 export interface MailerLiteClientOptions {
   credentials: MailerLiteCredentials;
   timeoutMs: number;
   rateLimitMaxWaitMs?: number;
   observe?: (o: RequestObservation) => void;
+  /** Most subscribers a cursor list asks for per request (`MAILERLITE_LIST_LIMIT`). Default 1000. */
+  listLimit?: number;
+  /** Told once per process and account when MailerLite refused the page size and it was lowered. */
+  onListLimitLowered?: (event: ListLimitLowered) => void;
 }
 
 const dataOf = <S extends z.ZodType>(schema: S) => z.object({ data: schema });
@@ -105,15 +153,41 @@ export function pickGroup(groups: MlGroup[], name: string): MlGroup | undefined 
   );
 }
 
+/** Where a {@link MailerLiteClient.groupMembersPage} walk stands: the status it reads, and MailerLite's cursor in it. */
+function parseWalkCursor(
+  cursor: string | null,
+  statuses: readonly MlStatus[],
+): { status: MlStatus; inner: string | null } {
+  if (statuses.length === 0) throw new RangeError('a walk of group members needs at least one status');
+  if (cursor === null) return { status: statuses[0]!, inner: null };
+  const at = cursor.indexOf(':');
+  const status = cursor.slice(0, at) as MlStatus;
+  if (at < 0 || !statuses.includes(status)) {
+    throw new RangeError(`not a cursor of a walk through ${statuses.join(', ')} members: ${cursor}`);
+  }
+  return { status, inner: cursor.slice(at + 1) || null };
+}
+
+/** MailerLite's refusal of a page size: a 422 with an error on `limit`. */
+function isLimitRefusal(err: unknown): err is ProviderRequestError {
+  return (
+    err instanceof ProviderRequestError && err.status === 422 && (err.fieldErrors.limit?.length ?? 0) > 0
+  );
+}
+
 /** Client of the MailerLite API (`https://connect.mailerlite.com/api`), Bearer-token auth. */
 export class MailerLiteClient implements SubscriberDestination {
   readonly provider = 'mailerlite' as const;
   /** The API's address as configured (`MAILERLITE_BASE_URL`), for messages: the token is a header. */
   readonly baseUrl: string;
   private readonly http: HttpClient;
+  private readonly listLimit: number;
+  private readonly onListLimitLowered?: (event: ListLimitLowered) => void;
 
   constructor(options: MailerLiteClientOptions) {
     this.baseUrl = options.credentials.baseUrl;
+    this.listLimit = options.listLimit ?? DEFAULT_LIST_LIMIT;
+    this.onListLimitLowered = options.onListLimitLowered;
     this.http = new HttpClient({
       provider: 'mailerlite',
       baseUrl: options.credentials.baseUrl,
@@ -166,6 +240,13 @@ export class MailerLiteClient implements SubscriberDestination {
     return { groups: parsed.data, lastPage: parsed.meta?.last_page ?? opts.page };
   }
 
+  /** How many groups the account holds (the group list's `meta.total`, one request). */
+  async countGroups(): Promise<number> {
+    const { body } = await this.http.request('GET', '/groups', { query: { limit: 1 } });
+    const schema = z.object({ meta: z.object({ total: z.coerce.number().int().min(0) }) });
+    return parseResponse('mailerlite', 'GET /groups', schema, body).meta.total;
+  }
+
   /** The group with this name (exactly, else ignoring case), or undefined. */
   async findGroupByName(name: string): Promise<MlGroup | undefined> {
     for (let page = 1; ; page++) {
@@ -209,10 +290,14 @@ export class MailerLiteClient implements SubscriberDestination {
     return this.cursorPage('/subscribers', '/subscribers', opts);
   }
 
-  /** One page of a group's subscribers (cursor pagination). */
+  /**
+   * One page of a group's subscribers with one status (cursor pagination). The status is always
+   * sent: without it MailerLite lists active members only (the official SDK's documented default),
+   * which is rarely all a caller means; {@link groupMembersPage} reads every status.
+   */
   async listGroupSubscribers(
     groupId: string,
-    opts: { status?: MlStatus; limit?: number; cursor?: string | null } = {},
+    opts: { status: MlStatus; limit?: number; cursor?: string | null },
   ): Promise<CursorPage<MlSubscriber>> {
     return this.cursorPage(
       `/groups/${encodeURIComponent(groupId)}/subscribers`,
@@ -221,16 +306,80 @@ export class MailerLiteClient implements SubscriberDestination {
     );
   }
 
+  /**
+   * One page (one request) of a walk through a group's members of each of `statuses` in turn:
+   * MailerLite filters group members by one status at a time. `cursor` is the walk's own (null to
+   * start; `<status>:<MailerLite cursor>` after that), and `nextCursor` is null once the last status
+   * is read. A page may be empty while the walk goes on to the next status.
+   */
+  async groupMembersPage(
+    groupId: string,
+    opts: { statuses: readonly MlStatus[]; cursor: string | null; limit?: number },
+  ): Promise<CursorPage<MlSubscriber>> {
+    const { statuses } = opts;
+    const { status, inner } = parseWalkCursor(opts.cursor, statuses);
+    const page = await this.listGroupSubscribers(groupId, { status, limit: opts.limit, cursor: inner });
+    const following = statuses[statuses.indexOf(status) + 1];
+    const nextCursor = page.nextCursor
+      ? `${status}:${page.nextCursor}`
+      : following !== undefined
+        ? `${following}:`
+        : null;
+    return { items: page.items, nextCursor };
+  }
+
+  /** The page size this process lists with now: the setting, or less after MailerLite refused it. */
+  get currentListLimit(): number {
+    return Math.min(this.listLimit, loweredListLimits.get(this.baseUrl) ?? Infinity);
+  }
+
+  /**
+   * One page of a cursor list, `opts.limit` (at most the list limit, the default) a page. When
+   * MailerLite refuses the size (422 on `limit`), the page is asked for once more with
+   * {@link LIST_LIMIT_FALLBACK}, which this process keeps for the account from then on. That one
+   * extra request in the process's life is the only time an activity makes two; a refusal of the
+   * fallback (or of a configured size at or below it) fails, naming MAILERLITE_LIST_LIMIT.
+   */
   private async cursorPage(
     path: string,
     endpoint: string,
     opts: { status?: MlStatus; limit?: number; cursor?: string | null },
   ): Promise<CursorPage<MlSubscriber>> {
+    const limit = Math.min(opts.limit ?? Infinity, this.currentListLimit);
+    try {
+      return await this.cursorPageOf(path, endpoint, opts, limit);
+    } catch (err) {
+      if (!isLimitRefusal(err)) throw err;
+      const reason = `HTTP ${err.status} on ${endpoint}: ${err.fieldErrors.limit!.join(' ')}`;
+      if (limit <= LIST_LIMIT_FALLBACK) {
+        throw new ProviderRequestError(
+          'mailerlite',
+          err.status,
+          `MailerLite refused ${limit} subscribers a page (${reason}) Set MAILERLITE_LIST_LIMIT ` +
+            `to a size it accepts ('npm run contract:real' reports the largest).`,
+          err.fieldErrors,
+        );
+      }
+      if ((loweredListLimits.get(this.baseUrl) ?? Infinity) > LIST_LIMIT_FALLBACK) {
+        loweredListLimits.set(this.baseUrl, LIST_LIMIT_FALLBACK);
+        this.onListLimitLowered?.({ from: limit, to: LIST_LIMIT_FALLBACK, endpoint, reason });
+      }
+      // Once more at the lowered size (at most the fallback, so this cannot step down again).
+      return await this.cursorPage(path, endpoint, opts);
+    }
+  }
+
+  private async cursorPageOf(
+    path: string,
+    endpoint: string,
+    opts: { status?: MlStatus; cursor?: string | null },
+    limit: number,
+  ): Promise<CursorPage<MlSubscriber>> {
     const { body } = await this.http.request('GET', path, {
       endpoint,
       query: {
         'filter[status]': opts.status,
-        limit: opts.limit ?? 1000,
+        limit,
         cursor: opts.cursor ?? undefined,
         // Listed subscribers come without their groups unless asked for.
         include: 'groups',

@@ -163,6 +163,12 @@ export interface CampaignCreateResult {
   wouldCreate: ProvisionedResource[];
   /** A dry run's list of existing resources a real run would fail on (e.g. a text purchase field). */
   conflicts: string[];
+  /**
+   * The MailerLite account's groups as this run found them: how many it held, the most it may hold
+   * (`MAILERLITE_MAX_GROUPS`), and how many were left before and after this run's creations (a dry
+   * run: after a real run's).
+   */
+  accountGroups: { used: number; max: number; leftBefore: number; leftAfter: number };
   /** The schedule asked for, if any, and whether it was created now. */
   schedule: { scheduleId: string; timing: ScheduleTiming; created: boolean } | null;
   /** One line for people: what was created, or "nothing to create". */

@@ -38,7 +38,10 @@ export const TransitionInputSchema = z
     removeFromSource: z.boolean().default(false),
     /** Compute every decision and count, write nothing (not even the destination's groups). */
     dryRun: z.boolean().default(false),
-    /** Members read per page of a source group (one MailerLite request each). Default 500, at most 1000. */
+    /**
+     * Members read per page of a source group (one MailerLite request each). Default 500, at most
+     * 1000; the worker's MAILERLITE_LIST_LIMIT caps it.
+     */
     pageSize: z.number().int().min(1).max(1000).default(500),
     /** MailerLite batches of one page sent side by side. Default 4. */
     writeLanes: z.number().int().min(1).max(8).default(4),

@@ -213,6 +213,13 @@ export class WriteStream {
       this.opts.onWritten?.(record, kind);
       return;
     }
+    if (outcome.consent) {
+      // They withdrew between this stream's read and its write: kept as they are, like anyone
+      // read as withdrawn.
+      counts.skipped++;
+      this.report(this.tally.skips, record, outcome.reason, 'skipped');
+      return;
+    }
     counts.failed++;
     this.report(this.tally.failures, record, outcome.reason, 'failed');
   }

@@ -32,6 +32,18 @@ export function buildActivities(opts: {
         timeoutMs: config.HTTP_TIMEOUT_MS,
         rateLimitMaxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
         observe,
+        listLimit: config.MAILERLITE_LIST_LIMIT,
+        onListLimitLowered: ({ from, to, endpoint, reason }) =>
+          logger.warn(
+            {
+              from,
+              to,
+              endpoint,
+              reason,
+              fix: `set MAILERLITE_LIST_LIMIT to ${to}, or to the largest size 'npm run contract:real' reports`,
+            },
+            'MailerLite refused the list page size; this worker lists the smaller size from now on',
+          ),
       }),
     },
     logger,
@@ -49,6 +61,7 @@ export function buildActivities(opts: {
         ),
     },
     mailerliteRequestsPerMinute: config.MAILERLITE_REQUESTS_PER_MINUTE,
+    mailerliteMaxGroups: config.MAILERLITE_MAX_GROUPS,
     customerLookup: config.EDD_CUSTOMER_LOOKUP,
     orderNumberFormat: { prefix: config.EDD_ORDER_NUMBER_PREFIX, postfix: config.EDD_ORDER_NUMBER_POSTFIX },
   });

@@ -119,10 +119,19 @@ export async function campaignCreate(rawInput: CampaignCreateInput): Promise<Cam
       step = `look up schedule ${scheduleId}`;
       scheduleExists = (await main.findSyncSchedule({ scheduleId })).exists;
     }
-    const conflicts =
+    const fieldConflict =
       existing.field && existing.field.type !== 'number'
-        ? [fieldConflictMessage(fieldName, existing.field.type)]
-        : [];
+        ? fieldConflictMessage(fieldName, existing.field.type)
+        : undefined;
+    // The account's group limit, checked before anything is created: a campaign whose groups do
+    // not all fit is refused whole, rather than failing at the first refused group and undoing.
+    const missingGroups = existing.groups.filter((g) => g.id === null).length;
+    const { count: used, max } = existing.accountGroups;
+    const room = { used, max, leftBefore: Math.max(0, max - used) };
+    log.info('MailerLite account groups', { campaign, ...room, needed: missingGroups });
+    const roomConflict =
+      missingGroups > room.leftBefore ? groupRoomMessage(campaign, room, missingGroups) : undefined;
+    const conflicts = [fieldConflict, roomConflict].filter((c): c is string => c !== undefined);
 
     if (input.dryRun) {
       const wouldCreate: ProvisionedResource[] = [
@@ -139,12 +148,21 @@ export async function campaignCreate(rawInput: CampaignCreateInput): Promise<Cam
         ...(existing.field ? [{ kind: 'field' as const, name: fieldName }] : []),
         ...(input.schedule && scheduleExists ? [{ kind: 'schedule' as const, name: scheduleId }] : []),
       );
-      return result(input, productId, [], reused, wouldCreate, conflicts, false);
+      return result(input, productId, [], reused, wouldCreate, conflicts, false, room);
     }
 
-    if (conflicts.length > 0) {
+    if (fieldConflict) {
       step = `check field ${fieldName}`;
-      throw conflictFailure(fieldName, conflicts[0]!);
+      throw conflictFailure(fieldName, fieldConflict);
+    }
+    if (roomConflict) {
+      step = `check the account has room for ${missingGroups} groups`;
+      throw ApplicationFailure.create({
+        type: 'AccountGroupLimitError',
+        nonRetryable: true,
+        message: roomConflict,
+        details: [{ ...room, needed: missingGroups }],
+      });
     }
 
     for (const group of existing.groups) {
@@ -213,7 +231,7 @@ export async function campaignCreate(rawInput: CampaignCreateInput): Promise<Cam
       created: created.map(label),
       reused: reused.length,
     });
-    return result(input, productId, created, reused, [], [], scheduleCreated);
+    return result(input, productId, created, reused, [], [], scheduleCreated, room);
   } catch (err) {
     const cancelled = isCancellation(err);
     // Undo even when cancelled: a cancelled create leaves nothing behind either.
@@ -271,6 +289,19 @@ function fieldConflictMessage(fieldName: string, type: string): string {
   );
 }
 
+/** Why a campaign's missing groups do not fit the account, and what to do about it. */
+function groupRoomMessage(
+  campaign: string,
+  room: { used: number; max: number; leftBefore: number },
+  needed: number,
+): string {
+  return (
+    `The MailerLite account holds ${room.used} of its ${room.max} groups: ${room.leftBefore} left, and ` +
+    `campaign ${campaign} needs ${needed} more. Delete groups that are no longer needed in MailerLite ` +
+    `(or raise MAILERLITE_MAX_GROUPS if the account allows more), then create the campaign again.`
+  );
+}
+
 function conflictFailure(resource: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({
     type: CampaignResourceConflictError.name,
@@ -302,9 +333,14 @@ function result(
   wouldCreate: ProvisionedResource[],
   conflicts: string[],
   scheduleCreated: boolean,
+  room: { used: number; max: number; leftBefore: number },
 ): CampaignCreateResult {
   const { campaign, schedule } = input;
   const listed = (items: ProvisionedResource[]) => describeResources(items);
+  // Groups this run adds (a dry run: a real run would add, if they fit; if not, it adds none).
+  const wanted = (input.dryRun ? wouldCreate : created).filter((r) => r.kind === 'group').length;
+  const adding = wanted <= room.leftBefore ? wanted : 0;
+  const accountGroups = { ...room, leftAfter: room.leftBefore - adding };
   let message: string;
   if (input.dryRun) {
     message =
@@ -319,6 +355,9 @@ function result(
           (reused.length > 0 ? `; reused ${listed(reused)} that existed.` : '.')
         : `Nothing to create for campaign ${campaign}: ${listed(reused)} exist already.`;
   }
+  message +=
+    ` MailerLite account: ${room.used} of ${room.max} groups used, ${room.leftBefore} left` +
+    (adding > 0 ? `; ${accountGroups.leftAfter} after ${input.dryRun ? 'a real run' : 'this run'}.` : '.');
   return {
     campaign,
     productId,
@@ -328,6 +367,7 @@ function result(
     reused,
     wouldCreate,
     conflicts,
+    accountGroups,
     schedule: schedule
       ? {
           scheduleId: syncScheduleId(campaign),

@@ -471,7 +471,8 @@ export async function transitionTier(input: TierRunInput): Promise<TierResult> {
     await processPage(page.members);
     pages++;
     pagesThisRun++;
-    if (page.nextCursor === null || page.nextCursor === cursor || page.members.length === 0) break;
+    // An empty page does not end the walk: the members of the next status may follow.
+    if (page.nextCursor === null || page.nextCursor === cursor) break;
     cursor = page.nextCursor;
   }
   return { tier: input.tier, pages, runs, counts, byRule, records };

@@ -36,8 +36,6 @@ export const decideRemovalsUpdate = defineUpdate<
   [RemovalDecision & { approve: boolean }]
 >('decideRemovals');
 
-/** Members read per request while comparing the group with the source. */
-const SCAN_PAGE = 1000;
 /** Removals per batch request. */
 const REMOVE_BATCH = 50;
 
@@ -155,7 +153,6 @@ export class MirrorStep {
         productId: o.productId,
         groupId: o.groupId,
         cursor,
-        limit: SCAN_PAGE,
       });
       mirror.groupMembers += page.scanned;
       toRemove.push(...page.toRemove);

@@ -157,3 +157,51 @@ describe('MailerLite emulator: groups and fields', () => {
     });
   });
 });
+
+describe('MailerLite emulator: group member lists and the account group limit', () => {
+  let ml: EmulatorHandle;
+  let call: MailerLiteCall;
+
+  beforeAll(async () => {
+    ml = await startMailerLiteEmulator({ apiToken: 'test-token', rateLimitPerMinute: 0, maxGroups: 3 });
+    call = mailerLiteClient(ml, 'test-token');
+  });
+  afterAll(() => ml.close());
+  beforeEach(async () => {
+    await fetch(`${ml.url}/_admin/reset`, { method: 'POST' });
+  });
+
+  it("lists a group's active members unless filter[status] names another status (the SDK's documented default)", async () => {
+    const group = (await call<{ data: MlGroup }>('POST', '/api/groups', { name: 'Members' })).body.data;
+    for (const status of ['active', 'unconfirmed', 'unsubscribed', 'bounced', 'junk']) {
+      await call('POST', '/api/subscribers', { email: `${status}@example.com`, status, groups: [group.id] });
+    }
+    const emails = async (query: string) =>
+      (
+        await call<MlCursorList<MlSubscriber>>('GET', `/api/groups/${group.id}/subscribers${query}`)
+      ).body.data.map((s) => s.email);
+    expect(await emails('')).toEqual(['active@example.com']);
+    expect(await emails('?filter[status]=unconfirmed')).toEqual(['unconfirmed@example.com']);
+    expect(await emails('?filter[status]=junk')).toEqual(['junk@example.com']);
+    // The account-wide list keeps every status without a filter (no documented default there).
+    const all = await call<MlCursorList<MlSubscriber>>('GET', '/api/subscribers');
+    expect(all.body.data).toHaveLength(5);
+  });
+
+  it('refuses a group beyond the account limit with a 422, and takes one again once a group is deleted', async () => {
+    const ids: string[] = [];
+    for (const name of ['A', 'B', 'C']) {
+      const res = await call<{ data: MlGroup }>('POST', '/api/groups', { name });
+      expect(res.status).toBe(201);
+      ids.push(res.body.data.id);
+    }
+    const refused = await call<MlValidationError>('POST', '/api/groups', { name: 'D' });
+    const message = 'You have reached the maximum number of groups (3).';
+    expect(refused).toMatchObject({ status: 422, body: { message, errors: { name: [message] } } });
+    const listed = await call<MlPageList<MlGroup>>('GET', '/api/groups?limit=1');
+    expect(listed.body.meta.total).toBe(3);
+
+    expect((await call('DELETE', `/api/groups/${ids[0]}`)).status).toBe(204);
+    expect((await call('POST', '/api/groups', { name: 'D' })).status).toBe(201);
+  });
+});

@@ -57,10 +57,61 @@ describe('MailerLite emulator: subscribers', () => {
   it('adds groups on upsert but never removes them, and sets the status only when given', async () => {
     const a = await call<{ data: MlGroup }>('POST', '/api/groups', { name: 'A' });
     const b = await call<{ data: MlGroup }>('POST', '/api/groups', { name: 'B' });
-    await upsert({ email: 'g@example.com', groups: [a.body.data.id], status: 'unsubscribed' });
+    await upsert({ email: 'g@example.com', groups: [a.body.data.id], status: 'unconfirmed' });
     const res = await upsert({ email: 'g@example.com', groups: [b.body.data.id] });
     expect(res.body.data.groups!.map((g) => g.name)).toEqual(['A', 'B']);
-    expect(res.body.data.status).toBe('unsubscribed');
+    expect(res.body.data.status).toBe('unconfirmed');
+    const unsubscribed = await upsert({ email: 'g@example.com', status: 'unsubscribed' });
+    expect(unsubscribed.status).toBe(200);
+    expect(unsubscribed.body.data.status).toBe('unsubscribed');
+  });
+
+  describe('refuses to upsert a subscriber who unsubscribed, bounced or is junk', () => {
+    // Recorded against the real API for an unsubscribed subscriber, with `status: active` and with
+    // groups and no status; the other statuses and bodies are the emulator's assumption (facts.ts).
+    const bodies: [string, (groupId: string) => Record<string, unknown>][] = [
+      ['with status active', () => ({ status: 'active', fields: { name: 'Back' } })],
+      ['with groups and no status', (groupId) => ({ groups: [groupId] })],
+      ['with fields only', () => ({ fields: { name: 'Back' } })],
+    ];
+
+    it.each(
+      ['unsubscribed', 'bounced', 'junk'].flatMap((status) =>
+        bodies.map(([what, body]) => [status, what, body] as const),
+      ),
+    )('a %s subscriber, %s: 422, nothing changed', async (status, _what, body) => {
+      const group = await call<{ data: MlGroup }>('POST', '/api/groups', { name: 'Campaign' });
+      const before = await upsert({ email: 'gone@example.com', status, fields: { name: 'Kept' } });
+      expect(before.status).toBe(201);
+
+      const refused = await upsert({ email: 'Gone@Example.com', ...body(group.body.data.id) });
+      const message = `This subscriber is ${status} and cannot be imported`;
+      expect(refused.status).toBe(422);
+      expect(refused.body).toEqual({ message, errors: { email: [message] } });
+      const after = await call<{ data: MlSubscriber }>('GET', '/api/subscribers/gone@example.com');
+      expect(after.body.data).toMatchObject({ status, fields: { name: 'Kept' }, groups: [] });
+    });
+
+    it('inside a batch too: that item answers 422, the others go through', async () => {
+      await upsert({ email: 'gone@example.com', status: 'unsubscribed' });
+      const res = await call<{
+        total: number;
+        successful: number;
+        failed: number;
+        responses: { code: number; body: unknown }[];
+      }>('POST', '/api/batch', {
+        requests: [
+          { method: 'POST', path: 'api/subscribers', body: { email: 'gone@example.com', status: 'active' } },
+          { method: 'POST', path: 'api/subscribers', body: { email: 'new@example.com', status: 'active' } },
+          { method: 'GET', path: 'api/subscribers/gone@example.com' },
+        ],
+      });
+      const message = 'This subscriber is unsubscribed and cannot be imported';
+      expect(res.body).toMatchObject({ total: 3, successful: 2, failed: 1 });
+      expect(res.body.responses[0]).toEqual({ code: 422, body: { message, errors: { email: [message] } } });
+      expect(res.body.responses[1]!.code).toBe(201);
+      expect(res.body.responses[2]).toMatchObject({ code: 200, body: { data: { status: 'unsubscribed' } } });
+    });
   });
 
   it('finds a subscriber by ID or by email in any case, and answers 404 with the model message otherwise', async () => {
@@ -202,9 +253,15 @@ describe('MailerLite emulator: subscribers', () => {
       expect(bad.status).toBe(422);
     });
 
-    it('caps limit at 1000', async () => {
-      const res = await call<MlCursorList<MlSubscriber>>('GET', '/api/subscribers?limit=5000');
+    it('takes limit up to 1000 by default and refuses more with a 422 on limit', async () => {
+      const res = await call<MlCursorList<MlSubscriber>>('GET', '/api/subscribers?limit=1000');
       expect(res.body.meta.per_page).toBe(1000);
+      const refused = await call<MlValidationError>('GET', '/api/subscribers?limit=1001');
+      expect(refused.status).toBe(422);
+      expect(refused.body).toEqual({
+        message: 'The given data was invalid.',
+        errors: { limit: ['The limit may not be greater than 1000.'] },
+      });
     });
   });
 
@@ -215,5 +272,33 @@ describe('MailerLite emulator: subscribers', () => {
     const wrong = await call<{ message: string }>('PATCH', '/api/subscribers');
     expect(wrong.status).toBe(405);
     expect(wrong.body.message).toContain('Supported methods: GET, HEAD, POST.');
+  });
+});
+
+describe('MailerLite emulator: a smaller largest list page (maxListLimit)', () => {
+  let ml: EmulatorHandle;
+  let call: MailerLiteCall;
+
+  beforeAll(async () => {
+    ml = await startMailerLiteEmulator({ apiToken: 'test-token', rateLimitPerMinute: 0, maxListLimit: 100 });
+    call = mailerLiteClient(ml, 'test-token');
+  });
+  afterAll(() => ml.close());
+
+  it('refuses a larger limit on both cursor lists, in a batch too, and takes it up to the maximum', async () => {
+    const group = await call<{ data: MlGroup }>('POST', '/api/groups', { name: 'Members' });
+    const members = `/api/groups/${group.body.data.id}/subscribers`;
+    const error = { errors: { limit: ['The limit may not be greater than 100.'] } };
+    for (const path of ['/api/subscribers', members]) {
+      expect(await call('GET', `${path}?limit=101`)).toMatchObject({ status: 422, body: error });
+      expect(await call('GET', `${path}?limit=100`)).toMatchObject({
+        status: 200,
+        body: { meta: { per_page: 100 } },
+      });
+    }
+    const batch = await call<{ responses: { code: number; body: unknown }[] }>('POST', '/api/batch', {
+      requests: [{ method: 'GET', path: `${members.slice(1)}?limit=1000` }],
+    });
+    expect(batch.body.responses[0]).toMatchObject({ code: 422, body: error });
   });
 });

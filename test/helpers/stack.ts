@@ -35,6 +35,10 @@ export async function startStack(
     dataset?: DemoDataset;
     seed?: number;
     mailerliteToken?: string;
+    /** The MailerLite base URL (with `/api`) the activities use instead of the emulator's (e.g. an interposer's). */
+    mailerliteBaseUrl?: string;
+    /** The MailerLite emulator's account limits (default: MailerLite's). */
+    mailerliteLimits?: { maxListLimit?: number; maxGroups?: number };
     eddToken?: string;
     /** The EDD address the activities use instead of the emulator's (e.g. a closed port). */
     eddBaseUrl?: string;
@@ -52,7 +56,7 @@ export async function startStack(
     opts.dataset ?? generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
   const emulators = await startEmulatorPair({
     dataset,
-    mailerlite: { rateLimitPerMinute: 0 },
+    mailerlite: { rateLimitPerMinute: 0, ...opts.mailerliteLimits },
     ...(opts.eddOrderNumbers ? { eddOrderNumbers: opts.eddOrderNumbers } : {}),
   });
   const { edd, mailerlite } = emulators;
@@ -70,6 +74,7 @@ export async function startStack(
       mailerlite: {
         ...emulators.credentials.mailerlite,
         apiToken: opts.mailerliteToken ?? DEMO_MAILERLITE_TOKEN,
+        ...(opts.mailerliteBaseUrl ? { baseUrl: opts.mailerliteBaseUrl } : {}),
       },
     },
     logger: createLogger({ level: 'silent' }),

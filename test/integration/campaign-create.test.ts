@@ -383,3 +383,114 @@ describe('campaign create CLI', () => {
     });
   });
 });
+
+describe("campaign create within the account's group limit", () => {
+  /** An account that holds at most 20 groups, and workers that know it (MAILERLITE_MAX_GROUPS). */
+  let small: Stack;
+
+  beforeAll(async () => {
+    small = await startStack({
+      customers: 300,
+      temporal,
+      mailerliteLimits: { maxGroups: 20 },
+      env: { MAILERLITE_MAX_GROUPS: '20' },
+    });
+  });
+  afterAll(async () => {
+    await small.close();
+  });
+
+  async function groupCount(s: Stack): Promise<number> {
+    return (await mailerliteGet<{ meta: { total: number } }>(s.mailerlite, '/groups?limit=1')).meta.total;
+  }
+
+  async function addGroups(s: Stack, n: number): Promise<void> {
+    const tag = uniqueCampaign();
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`${s.mailerlite.url}/api/groups`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${s.mailerliteToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: `${tag}_OTHER_${i}` }),
+      });
+      if (res.status !== 201) throw new Error(`POST /groups: HTTP ${res.status}`);
+    }
+  }
+
+  it('says how many groups are left, refuses up front a campaign whose groups do not fit, and creates nothing', async () => {
+    await withWorker(temporal, small.activities, async (tq) => {
+      const first = uniqueCampaign();
+      const ok = await runCliCaptured(['campaign', 'create', first, '--custom'], {
+        address: temporal.address,
+        taskQueue: tq,
+      });
+      expect(ok.code).toBe(EXIT.ok);
+      expect(ok.out).toContain('MailerLite account: 0 of 20 groups used, 20 left; 12 after this run.');
+      expect(ok.out).toContain(
+        'Groups in the MailerLite account: 0 of 20 (MAILERLITE_MAX_GROUPS), 20 left, 12 after this run.',
+      );
+
+      // 15 of 20 used: 5 left for a campaign that needs 8.
+      await addGroups(small, 7);
+      const second = uniqueCampaign();
+      const dry = await createCampaign(temporal.client, tq, { campaign: second, custom: true, dryRun: true });
+      const refusal =
+        `The MailerLite account holds 15 of its 20 groups: 5 left, and campaign ${second} needs 8 more. ` +
+        'Delete groups that are no longer needed in MailerLite (or raise MAILERLITE_MAX_GROUPS if the ' +
+        'account allows more), then create the campaign again.';
+      expect(dry.conflicts).toEqual([refusal]);
+      expect(dry.accountGroups).toEqual({ used: 15, max: 20, leftBefore: 5, leftAfter: 5 });
+
+      const postsBefore = await groupPosts(small);
+      const err = await createCampaign(temporal.client, tq, { campaign: second, custom: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+      expect(cause.type).toBe('CampaignProvisioningError');
+      const details = cause.details?.[0] as ProvisioningFailureDetails;
+      expect(details).toMatchObject({
+        failedStep: 'check the account has room for 8 groups',
+        cause: refusal,
+        created: [],
+        undone: [],
+        leftBehind: [],
+      });
+      expect(cause.message).toContain('nothing to undo');
+      // Not one group was tried: no creation was refused, none undone.
+      expect(await groupPosts(small)).toEqual(postsBefore);
+      expect(await groupCount(small)).toBe(15);
+    });
+  });
+
+  it("a worker that thinks the account holds more meets MailerLite's refusal, and undoes what it created", async () => {
+    // The same account, a worker left at the default MAILERLITE_MAX_GROUPS (1000).
+    const unaware = await startStack({ customers: 300, temporal, mailerliteLimits: { maxGroups: 20 } });
+    try {
+      await addGroups(unaware, 16);
+      const campaign = uniqueCampaign();
+      const err = await withWorker(temporal, unaware.activities, (tq) =>
+        createCampaign(temporal.client, tq, { campaign, custom: true }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+      const details = cause.details?.[0] as ProvisioningFailureDetails;
+      expect(details.failedStep).toBe(`create group ${groupNames(campaign)[4]}`);
+      expect(details.cause).toContain('HTTP 422 You have reached the maximum number of groups (20).');
+      expect(details.undone).toHaveLength(4);
+      expect(await groupCount(unaware)).toBe(16);
+    } finally {
+      await unaware.close();
+    }
+  });
+});
+
+/** `POST /api/groups` answers the emulator counted, by status. */
+async function groupPosts(s: Stack): Promise<Record<string, number>> {
+  const stats = (await (await fetch(`${s.mailerlite.url}/_admin/stats`)).json()) as {
+    requests: { byRoute: Record<string, Record<string, number>> };
+  };
+  return stats.requests.byRoute['POST /api/groups'] ?? {};
+}

@@ -14,6 +14,20 @@ describe('config', () => {
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
   });
 
+  it('takes MAILERLITE_LIST_LIMIT from 1 to 10000, default 1000, naming it when wrong', () => {
+    expect(loadConfig({}).MAILERLITE_LIST_LIMIT).toBe(1000);
+    expect(loadConfig({ MAILERLITE_LIST_LIMIT: '100' }).MAILERLITE_LIST_LIMIT).toBe(100);
+    for (const wrong of ['0', '10001', '2.5', 'many']) {
+      expect(() => loadConfig({ MAILERLITE_LIST_LIMIT: wrong })).toThrow(/MAILERLITE_LIST_LIMIT: /);
+    }
+  });
+
+  it('takes MAILERLITE_MAX_GROUPS, default 1000 (the account limit), naming it when wrong', () => {
+    expect(loadConfig({}).MAILERLITE_MAX_GROUPS).toBe(1000);
+    expect(loadConfig({ MAILERLITE_MAX_GROUPS: '250' }).MAILERLITE_MAX_GROUPS).toBe(250);
+    expect(() => loadConfig({ MAILERLITE_MAX_GROUPS: '0' })).toThrow(/MAILERLITE_MAX_GROUPS: /);
+  });
+
   it('parses booleans explicitly and names every wrong variable', () => {
     expect(loadConfig({ LOG_PRETTY: 'true' }).LOG_PRETTY).toBe(true);
     expect(loadConfig({ LOG_PRETTY: 'false' }).LOG_PRETTY).toBe(false);

@@ -27,6 +27,19 @@ export const notFoundMessage = {
   route: (path: string): string => `The route ${path} could not be found.`,
 };
 
+/**
+ * An upsert (`POST /api/subscribers`, also inside a batch) of an existing subscriber who withdrew
+ * is refused: 422 "This subscriber is unsubscribed and cannot be imported". Recorded in the official
+ * SDKs' tests for an unsubscribed subscriber, both with `status: active` and with `groups` and no
+ * status. *Unconfirmed*: that bounced and junk subscribers are refused the same way, with their
+ * status in the sentence; that bodies with neither (only `fields`) are refused too; and the
+ * `errors` key (the emulator files the message under `email`, the attribute the refusal is about,
+ * in the `{message, errors: {field: [...]}}` shape of MailerLite's other 422s).
+ */
+export const CONSENT_LOCKED_STATUSES = ['unsubscribed', 'bounced', 'junk'] as const;
+export const notImportableMessage = (status: string): string =>
+  `This subscriber is ${status} and cannot be imported`;
+
 /** Statuses a subscriber can have. */
 export const SUBSCRIBER_STATUSES = ['active', 'unsubscribed', 'unconfirmed', 'bounced', 'junk'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
@@ -49,8 +62,31 @@ export const DEFAULT_FIELDS: readonly { id: string; name: string; key: string }[
 
 /** Documented default page size of `GET /api/subscribers` and group subscribers. */
 export const DEFAULT_SUBSCRIBERS_LIMIT = 25;
-/** *Unconfirmed* upper bound of `limit` for subscriber lists; larger values are clamped to it. */
+/**
+ * Largest `limit` the cursor lists (`GET /api/subscribers`, `GET /api/groups/{id}/subscribers`)
+ * accept; a larger one is refused with a 422 validation error on `limit` (Laravel's `max` rule).
+ * *Unconfirmed*, both the size and the refusal: MailerLite documents no maximum, third-party code
+ * uses 100, others 1000. The emulator's `maxListLimit` option (CLI `--max-list-limit`) changes it,
+ * so clients can be tried against a smaller one; `npm run contract:real` reports the real one.
+ */
+export const DEFAULT_MAX_LIST_LIMIT = 1000;
+/** Page-based lists (groups, fields) clamp a larger `limit` to this (*unconfirmed*). */
 export const MAX_SUBSCRIBERS_LIMIT = 1000;
+/**
+ * The status a group's member list shows when `filter[status]` is absent: active only, the default
+ * the official Node SDK documents (`@default "active"` on `groups.getSubscribers`' filter). For
+ * `GET /api/subscribers` no default is documented; the emulator lists every status there (*unconfirmed*).
+ */
+export const DEFAULT_GROUP_MEMBERS_STATUS = 'active';
+/**
+ * Groups an account may hold: 1,000 (MailerLite's help pages; older ones said 250). Configurable:
+ * the emulator's `maxGroups` option (CLI `--max-groups`). What creating one more answers is
+ * *unconfirmed*: the emulator answers a 422 with this message (filed under `name`, the attribute
+ * of the create body), in MailerLite's usual `{message, errors}` shape.
+ */
+export const DEFAULT_MAX_GROUPS = 1000;
+export const groupLimitMessage = (max: number): string =>
+  `You have reached the maximum number of groups (${max}).`;
 /** *Unconfirmed*: the documentation's example responses for groups and fields show `per_page: 100`. */
 export const DEFAULT_GROUPS_LIMIT = 100;
 export const DEFAULT_FIELDS_LIMIT = 100;

@@ -17,10 +17,19 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
+/** The account's limits, as the emulator was started with them. */
+export interface AccountLimits {
+  /** Largest `limit` of cursor lists; above it a 422 (`DEFAULT_MAX_LIST_LIMIT` in facts.ts). */
+  maxListLimit: number;
+  /** Most groups the account holds; creating one more is refused (`DEFAULT_MAX_GROUPS`). */
+  maxGroups: number;
+}
+
 export interface HandlerContext {
   state: MailerLiteState;
   /** Base URL of the emulator, used in pagination links (`<baseUrl>/api/...`). */
   baseUrl: string;
+  limits: AccountLimits;
 }
 
 export type Handler = (req: ApiRequest, ctx: HandlerContext) => ApiResponse;

@@ -10,6 +10,8 @@ import { adminStateJson } from './admin';
 import { mailerLiteFaultProfile } from './fault-profile';
 import {
   DEFAULT_IMPORT_LIMIT_PER_MINUTE,
+  DEFAULT_MAX_GROUPS,
+  DEFAULT_MAX_LIST_LIMIT,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   RATE_LIMIT_WINDOW_MS,
   TOO_MANY_ATTEMPTS_MESSAGE,
@@ -37,6 +39,10 @@ export interface MailerLiteEmulatorOptions {
   rateLimitPerMinute?: number;
   /** Imports (group imports, and batches made only of `POST api/subscribers`) per 60 s window. Default 5; 0 = unlimited. */
   importLimitPerMinute?: number;
+  /** Largest `limit` of cursor lists; a larger one answers 422 on `limit`. Default 1000 (*unconfirmed*, see facts.ts). */
+  maxListLimit?: number;
+  /** Most groups the account holds; creating one more answers 422. Default 1000, MailerLite's limit. */
+  maxGroups?: number;
   /** Clock in milliseconds for rate-limit windows and timestamps; tests inject one to cross a window. Default `Date.now`. */
   now?: () => number;
   /**
@@ -81,7 +87,13 @@ export async function startMailerLiteEmulator(opts: MailerLiteEmulatorOptions): 
   const importLimiter =
     importLimit > 0 ? new FixedWindowLimiter(importLimit, RATE_LIMIT_WINDOW_MS, now) : null;
   const attemptImport = () => importLimiter?.attempt(opts.apiToken) ?? null;
-  const ctx: HandlerContext = { state, baseUrl: '' };
+  const maxListLimit = nonNegativeInteger('maxListLimit', opts.maxListLimit ?? DEFAULT_MAX_LIST_LIMIT);
+  if (maxListLimit < 1) throw new RangeError('maxListLimit must be at least 1');
+  const limits = {
+    maxListLimit,
+    maxGroups: nonNegativeInteger('maxGroups', opts.maxGroups ?? DEFAULT_MAX_GROUPS),
+  };
+  const ctx: HandlerContext = { state, baseUrl: '', limits };
 
   const execute = (method: string, path: string, body: unknown): ApiResponse => {
     const url = new URL(`/${path.replace(/^\/+/, '')}`, 'http://emulator.local');

@@ -1,3 +1,4 @@
+import { describeAccountLimits } from '../account-limits';
 import { describeMailerLiteContract } from '../mailerlite-contract';
 import { officialSdkDriver } from '../official-sdk-driver';
 import { projectClientDriver } from '../project-client-driver';
@@ -12,4 +13,6 @@ const target = realApiTarget();
 describe(`MailerLite real API (${target.apiRoot})`, () => {
   describeMailerLiteContract(officialSdkDriver, () => target);
   describeMailerLiteContract(projectClientDriver, () => target);
+  // Prints the largest page size the account's lists take: what MAILERLITE_LIST_LIMIT may be.
+  describeAccountLimits(() => target);
 });

@@ -1,4 +1,10 @@
-import { DEFAULT_GROUPS_LIMIT, MAX_SUBSCRIBERS_LIMIT, notFoundMessage } from '../facts';
+import {
+  DEFAULT_GROUPS_LIMIT,
+  DEFAULT_GROUP_MEMBERS_STATUS,
+  MAX_SUBSCRIBERS_LIMIT,
+  groupLimitMessage,
+  notFoundMessage,
+} from '../facts';
 import { lengthAwarePage } from '../pagination';
 import type { ApiResponse, Handler, HandlerContext } from '../router';
 import { groupJson } from '../serializers';
@@ -55,9 +61,14 @@ export const listGroups: Handler = (req, ctx) => {
   return { status: 200, body: page };
 };
 
+/** `POST /api/groups`; refused once the account holds its most groups (see `groupLimitMessage`). */
 export const createGroup: Handler = (req, ctx) => {
   const name = validateName(ctx, req.body);
   if (name instanceof ValidationErrors) return name.toResponse();
+  if (ctx.state.groups.size >= ctx.limits.maxGroups) {
+    const message = groupLimitMessage(ctx.limits.maxGroups);
+    return { status: 422, body: { message, errors: { name: [message] } } };
+  }
   return { status: 201, body: { data: groupJson(ctx.state.createGroup(name)) } };
 };
 
@@ -77,12 +88,12 @@ export const deleteGroup: Handler = (req, ctx) => {
   return { status: 204 };
 };
 
-/** `GET /api/groups/{id}/subscribers`: every status unless `filter[status]` is given (*unconfirmed*). */
+/** `GET /api/groups/{id}/subscribers`: active members unless `filter[status]` names another status. */
 export const groupSubscribers: Handler = (req, ctx) => {
   const group = ctx.state.groups.get(req.params.id ?? '');
   if (!group) return groupNotFound(req.params.id ?? '');
   const path = `${ctx.baseUrl}/api/groups/${group.id}/subscribers`;
-  return listSubscribers(req, ctx, path, (id) => group.memberIds.has(id));
+  return listSubscribers(req, ctx, path, (id) => group.memberIds.has(id), DEFAULT_GROUP_MEMBERS_STATUS);
 };
 
 /** `POST /api/subscribers/{sid}/groups/{gid}` answers 200 with the group (cassette). */

@@ -13,6 +13,24 @@ export function limitParam(query: URLSearchParams, fallback: number, max: number
   return Math.min(phpInt(raw), max);
 }
 
+/**
+ * `limit` of a cursor list: the default when absent or not a non-negative integer, and a 422 on
+ * `limit` (Laravel's `max.numeric` text) above `max`. See `DEFAULT_MAX_LIST_LIMIT` in facts.ts.
+ */
+export function cursorLimitParam(
+  query: URLSearchParams,
+  fallback: number,
+  max: number,
+): number | ValidationErrors {
+  const raw = query.get('limit');
+  if (raw === null || !/^\s*\d+\s*$/.test(raw)) return fallback;
+  const limit = phpInt(raw);
+  if (limit <= max) return limit;
+  const errors = new ValidationErrors();
+  errors.add('limit', `The limit may not be greater than ${max}.`);
+  return errors;
+}
+
 /** `page`, from 1. */
 export function pageParam(query: URLSearchParams): number {
   const page = phpInt(query.get('page') ?? '1');

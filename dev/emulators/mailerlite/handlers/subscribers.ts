@@ -1,16 +1,18 @@
 import {
+  CONSENT_LOCKED_STATUSES,
   DEFAULT_SUBSCRIBERS_LIMIT,
-  MAX_SUBSCRIBERS_LIMIT,
   UPSERT_CREATED_STATUS,
   UPSERT_UPDATED_STATUS,
   notFoundMessage,
+  notImportableMessage,
+  type SubscriberStatus,
 } from '../facts';
 import { cursorPage } from '../pagination';
 import type { ApiResponse, Handler, HandlerContext } from '../router';
 import { subscriberJson } from '../serializers';
 import type { Subscriber } from '../state';
 import { ValidationErrors } from '../validation';
-import { limitParam, statusFilter } from './list-params';
+import { cursorLimitParam, statusFilter } from './list-params';
 import { applySubscriberInput, parseSubscriberInput } from './subscriber-input';
 
 /** Laravel's exception handler pretty-prints model-not-found 404s with four spaces. */
@@ -29,23 +31,27 @@ const single = (ctx: HandlerContext, subscriber: Subscriber, status = 200): ApiR
 
 /**
  * Lists subscribers newest first with cursor pagination. Used for `/api/subscribers` and
- * `/api/groups/{id}/subscribers`; `member` narrows to a group's members.
+ * `/api/groups/{id}/subscribers`; `member` narrows to a group's members, `defaultStatus` is the
+ * status listed when `filter[status]` is absent (every status when undefined).
  */
 export function listSubscribers(
   req: Parameters<Handler>[0],
   ctx: HandlerContext,
   path: string,
   member?: (subscriberId: string) => boolean,
+  defaultStatus?: SubscriberStatus,
 ): ApiResponse {
-  const status = statusFilter(req.query);
-  if (status instanceof ValidationErrors) return status.toResponse();
+  const filtered = statusFilter(req.query);
+  if (filtered instanceof ValidationErrors) return filtered.toResponse();
+  const status = filtered ?? defaultStatus;
   const { state } = ctx;
   const accept = (seq: bigint): boolean => {
     const id = seq.toString();
     const subscriber = state.subscribers.get(id);
     return subscriber !== undefined && (!status || subscriber.status === status) && (!member || member(id));
   };
-  const limit = limitParam(req.query, DEFAULT_SUBSCRIBERS_LIMIT, MAX_SUBSCRIBERS_LIMIT);
+  const limit = cursorLimitParam(req.query, DEFAULT_SUBSCRIBERS_LIMIT, ctx.limits.maxListLimit);
+  if (limit instanceof ValidationErrors) return limit.toResponse();
   if (limit === 0 && !member) {
     // `limit=0` is how the SDKs ask for a count (cassette subscribers-count.yml).
     return { status: 200, body: { total: state.seqsAscending().filter(accept).length } };
@@ -68,12 +74,20 @@ export function listSubscribers(
 export const getSubscribers: Handler = (req, ctx) =>
   listSubscribers(req, ctx, `${ctx.baseUrl}/api/subscribers`);
 
-/** Create or update by email. Fields merge (only given keys change), groups are only added. */
+/**
+ * Create or update by email. Fields merge (only given keys change), groups are only added. An
+ * existing subscriber who unsubscribed, bounced or is marked junk is refused whatever the body says
+ * (see `notImportableMessage` in facts.ts): an upsert never brings them back.
+ */
 export const upsertSubscriber: Handler = (req, ctx) => {
   const input = parseSubscriberInput(ctx.state, req.body, { requireEmail: true });
   if (input instanceof ValidationErrors) return input.toResponse();
   const email = input.email!;
   const existing = ctx.state.subscriberByEmail(email);
+  if (existing && (CONSENT_LOCKED_STATUSES as readonly string[]).includes(existing.status)) {
+    const message = notImportableMessage(existing.status);
+    return { status: 422, body: { message, errors: { email: [message] } } };
+  }
   const subscriber = existing ?? ctx.state.createSubscriber(email, input.status ?? 'active');
   applySubscriberInput(ctx.state, subscriber, input);
   return single(ctx, subscriber, existing ? UPSERT_UPDATED_STATUS : UPSERT_CREATED_STATUS);
