@@ -1,8 +1,14 @@
-import type { PurchaseVerdict, TransitionMember } from '../shared/transition-rules';
+import {
+  verdictForOrder,
+  verdictKey,
+  type PurchaseVerdict,
+  type TransitionMember,
+} from '../shared/transition-rules';
 import { MAX_BATCH_REQUESTS, ML_STATUSES, type BatchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
+import { lookUpOrder } from './order-lookup';
 
 export interface TransitionMembersInput {
   /** The source tier group. */
@@ -31,8 +37,10 @@ export interface GroupChange {
 export type GroupChangeOutcome = { ok: true } | { ok: false; reason: string };
 
 export interface PurchaseCheck {
+  /** The member's email. */
   email: string;
-  orderId: number;
+  /** What the purchase field holds: the order number's n (the order ID unless numbers are sequential). */
+  order: number;
 }
 
 export interface PurchaseCheckResult extends PurchaseCheck {
@@ -43,7 +51,12 @@ export interface PurchaseCheckResult extends PurchaseCheck {
  * A transition's activities. The two MailerLite ones each make exactly one API request and run on
  * the rate-limited MailerLite task queue; the EDD one (no rate limit there) runs on the main queue.
  */
-export function transitionActivities({ providers, logger, eddConcurrency = 8 }: ActivityDeps) {
+export function transitionActivities({
+  providers,
+  logger,
+  eddConcurrency = 8,
+  orderNumberFormat,
+}: ActivityDeps) {
   return {
     /**
      * One page of a source tier group's members (`GET /groups/{id}/subscribers`), reduced to what
@@ -97,34 +110,30 @@ export function transitionActivities({ providers, logger, eddConcurrency = 8 }: 
     },
 
     /**
-     * Looks each order up in EDD (`GET /sales?id=`), a few at a time, and says whether it exists
-     * and was placed with the member's email (compared case-insensitively). Each order is read once
-     * however many members name it.
+     * Finds each member's order in EDD by their email and the purchase field's value
+     * (`lookUpOrder`: the email's orders, matched by their number's n with the worker's
+     * `EDD_ORDER_NUMBER_PREFIX`/`POSTFIX`, so sequential order numbers work too), a few at a time,
+     * and judges it by its status (`shared/order-status.ts`): a purchase, on hold, or not a
+     * purchase; or not found, or placed with another email. Each member and order is looked up once.
      */
     async verifyPurchases(input: { checks: PurchaseCheck[] }): Promise<PurchaseCheckResult[]> {
-      const orderIds = [...new Set(input.checks.map((c) => c.orderId))];
-      const orderEmails = await mapWithConcurrency(orderIds, eddConcurrency, async (id) => {
-        const sale = await providers.edd.getSale(id);
-        if (!sale) return undefined;
-        // An order without an email is its customer's.
-        const email = sale.email.trim() || (await providers.edd.getCustomer(sale.customer_id))?.info.email;
-        return (email ?? '').trim().toLowerCase();
+      const distinct = [...new Map(input.checks.map((c) => [verdictKey(c.email, c.order), c])).values()];
+      const found = await mapWithConcurrency(distinct, eddConcurrency, async (check) => {
+        const lookup = await lookUpOrder(providers.edd, check.email, check.order, orderNumberFormat);
+        const verdict: PurchaseVerdict = lookup.found
+          ? verdictForOrder(lookup.sale)
+          : { kind: lookup.reason === 'not-found' ? 'order-not-found' : 'email-mismatch' };
+        return verdict;
       });
-      const emailOf = new Map(orderIds.map((id, i) => [id, orderEmails[i]]));
-      const results = input.checks.map((check): PurchaseCheckResult => {
-        const orderEmail = emailOf.get(check.orderId);
-        const verdict: PurchaseVerdict =
-          orderEmail === undefined
-            ? 'order-not-found'
-            : orderEmail === check.email.trim().toLowerCase()
-              ? 'match'
-              : 'email-mismatch';
-        return { ...check, verdict };
-      });
-      logger.debug(
-        { checks: results.length, matched: results.filter((r) => r.verdict === 'match').length },
-        'purchases verified',
-      );
+      const verdictOf = new Map(distinct.map((c, i) => [verdictKey(c.email, c.order), found[i]!]));
+      const results = input.checks.map((check): PurchaseCheckResult => ({
+        ...check,
+        verdict: verdictOf.get(verdictKey(check.email, check.order))!,
+      }));
+      // Counts only: emails and order numbers stay out of the log.
+      const byVerdict: Record<string, number> = {};
+      for (const r of results) byVerdict[r.verdict.kind] = (byVerdict[r.verdict.kind] ?? 0) + 1;
+      logger.debug({ checks: results.length, ...byVerdict }, 'purchases verified');
       return results;
     },
   };

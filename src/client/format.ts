@@ -224,7 +224,9 @@ export function formatTransitionSummary(s: TransitionSummary): string {
     `  members        ${t.members}`,
     `  moved          ${t.moved}`,
     `  unchanged      ${t.unchanged} (already in the destination group)`,
-    `  not eligible   ${t.notEligible} (no purchase ${r.noPurchase}, order not found ${r.orderNotFound}, email mismatch ${r.emailMismatch})`,
+    `  not eligible   ${t.notEligible} (no purchase ${r.noPurchase}, order not found ${r.orderNotFound}, ` +
+      `email mismatch ${r.emailMismatch}, order not a purchase ${r.orderNotAPurchase}, ` +
+      `order on hold ${r.orderOnHold}: waiting, not moved)`,
     `  skipped        ${t.skippedConsent} (unsubscribed, bounced or junk: not touched)`,
     `  failed         ${t.failed}`,
     ...(s.resourcesCreated.length > 0 ? [`  created        ${s.resourcesCreated.join(', ')}`] : []),

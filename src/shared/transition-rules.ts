@@ -5,9 +5,10 @@
  * A transition moves subscribers from a SOURCE campaign's tier groups to a DESTINATION campaign's
  * next-tier groups. For a member of the source tier `T`, the rules whose `current_tier` is `T` are
  * tried in order and the first that admits the member wins: a rule without `requires_purchase`
- * admits everyone; one with it admits only a member whose source purchase field holds an EDD order
- * ID whose order email is the member's (case-insensitive).
+ * admits everyone; one with it admits only a member whose source purchase field names an EDD order
+ * of the member's email (case-insensitive) that is a purchase by `order-status.ts`'s one rule.
  */
+import { orderStanding } from './order-status';
 import { NO_CONSENT_STATUSES } from './subscriber-plan';
 
 /** One rule, with BEMA's field names. */
@@ -45,11 +46,42 @@ export interface TransitionMember {
   groups: string[];
 }
 
-/** What EDD says about a member's purchase field: the order exists and is theirs, or why not. */
-export type PurchaseVerdict = 'match' | 'order-not-found' | 'email-mismatch';
+/**
+ * What EDD says about a member's purchase field (`activities/order-lookup.ts` finds the order by the
+ * member's email and the field's value). `order` is the order's number as EDD shows it (`EDD-1042`
+ * with sequential order numbers), `status` its EDD status.
+ *
+ * - `match`: the member's order, and a purchase (complete or partially refunded): admits;
+ * - `order-on-hold`: the member's order, on hold: does not admit now, and the member waits (no later
+ *   rule of the tier decides for them);
+ * - `order-not-a-purchase`: the member's order, revoked, refunded, pending or unfinished: does not
+ *   admit, as if there were no purchase;
+ * - `order-not-found`, `email-mismatch`: no such order of the member's.
+ */
+export type PurchaseVerdict =
+  | { kind: 'match'; order: string; status: string }
+  | { kind: 'order-on-hold'; order: string; status: string }
+  | { kind: 'order-not-a-purchase'; order: string; status: string }
+  | { kind: 'order-not-found' }
+  | { kind: 'email-mismatch' };
 
 /** Why a member matched no rule of its tier. */
-export type NotEligibleReason = 'no-purchase' | 'order-not-found' | 'email-mismatch';
+export type NotEligibleReason =
+  'no-purchase' | 'order-not-found' | 'email-mismatch' | 'order-on-hold' | 'order-not-a-purchase';
+
+/** The verdict on an order EDD found among the member's: by its status, one rule (`order-status.ts`). */
+export function verdictForOrder(sale: { ID: string; status: string }): PurchaseVerdict {
+  const order = sale.ID.trim().slice(0, 40);
+  const status = sale.status.trim().slice(0, 40);
+  switch (orderStanding(sale.status)) {
+    case 'purchase':
+      return { kind: 'match', order, status };
+    case 'on-hold':
+      return { kind: 'order-on-hold', order, status };
+    case 'not-a-purchase':
+      return { kind: 'order-not-a-purchase', order, status };
+  }
+}
 
 /** The source tiers the rules move members from, in the order they first appear. */
 export function sourceTiers(rules: readonly TransitionRule[]): string[] {
@@ -83,14 +115,17 @@ export function unreachableRules(rules: readonly TransitionRule[]): [number, str
   return problems;
 }
 
-/** The order ID a purchase field holds, or why it holds none. */
-export function parsePurchase(value: string | null): { orderId: number } | { problem: string } {
+/**
+ * The order a purchase field names, or why it names none. The field holds the order number's n
+ * (`shared/order-number.ts`): the order ID, or with sequential order numbers the 1042 of `EDD-1042`.
+ */
+export function parsePurchase(value: string | null): { order: number } | { problem: string } {
   const text = (value ?? '').trim();
   if (text === '') return { problem: 'no purchase: the purchase field is empty' };
   if (!/^\d+$/.test(text) || Number(text) <= 0 || !Number.isSafeInteger(Number(text))) {
-    return { problem: `no purchase: the purchase field holds '${text.slice(0, 40)}', not an order ID` };
+    return { problem: `no purchase: the purchase field holds '${text.slice(0, 40)}', not an order number` };
   }
-  return { orderId: Number(text) };
+  return { order: Number(text) };
 }
 
 /** Whether the member's status forbids touching them (unsubscribed, bounced, junk). */
@@ -99,9 +134,9 @@ export function withoutConsent(member: Pick<TransitionMember, 'status'>): boolea
 }
 
 /**
- * The EDD order to look up before {@link planMember} can decide, or undefined when no look-up is
- * needed: the member may not be touched, no rule of the tier requires a purchase, or the purchase
- * field holds no order ID.
+ * The order (the purchase field's value) to look up before {@link planMember} can decide, or
+ * undefined when no look-up is needed: the member may not be touched, no rule of the tier requires
+ * a purchase, or the purchase field names no order.
  */
 export function purchaseToVerify(
   member: TransitionMember,
@@ -109,12 +144,12 @@ export function purchaseToVerify(
 ): number | undefined {
   if (withoutConsent(member) || !tierRules.some((r) => r.requires_purchase)) return undefined;
   const parsed = parsePurchase(member.purchase);
-  return 'orderId' in parsed ? parsed.orderId : undefined;
+  return 'order' in parsed ? parsed.order : undefined;
 }
 
-/** Key of a verdict: the order and the member's email (case-insensitive). */
-export function verdictKey(email: string, orderId: number): string {
-  return `${orderId}:${email.trim().toLowerCase()}`;
+/** Key of a verdict: the order (the field's value) and the member's email (case-insensitive). */
+export function verdictKey(email: string, order: number): string {
+  return `${order}:${email.trim().toLowerCase()}`;
 }
 
 export interface MemberPlanContext {
@@ -147,6 +182,9 @@ export type MemberPlan =
  *
  * - unsubscribed, bounced or junk: never touched (`skipped-consent`);
  * - the first rule of the tier that admits the member decides the destination tier;
+ * - an order on hold waits: the first rule requiring a purchase stops there, `not-eligible`
+ *   (`order-on-hold`), and no later rule moves the member (an Opt-In buyer is not sent to Bronze
+ *   while their order is disputed; a re-run after the hold decides);
  * - none admits: `not-eligible`, with why the purchase did not count;
  * - already in the destination group: `unchanged` (nothing written), unless the member must also
  *   leave the source group (`removeFromSource`), which then is the only write.
@@ -165,22 +203,43 @@ export function planMember(
     const parsed = parsePurchase(member.purchase);
     if ('problem' in parsed) return { reason: 'no-purchase', detail: parsed.problem };
     if (verdict === undefined) {
-      throw new TypeError(`order ${parsed.orderId} of ${member.email} was not verified before planning`);
+      throw new TypeError(`order ${parsed.order} of ${member.email} was not verified before planning`);
     }
-    if (verdict === 'order-not-found') {
-      return { reason: 'order-not-found', detail: `order ${parsed.orderId} does not exist in EDD` };
+    switch (verdict.kind) {
+      case 'match':
+        return null;
+      case 'order-not-found':
+        return {
+          reason: 'order-not-found',
+          detail:
+            `order ${parsed.order} was not found in EDD: no order of the subscriber's email has that ` +
+            'number, and no order has that ID (with sequential order numbers, EDD does not list fully ' +
+            'refunded or pending orders)',
+        };
+      case 'email-mismatch':
+        return {
+          reason: 'email-mismatch',
+          detail: `order ${parsed.order} in EDD was placed with another email address`,
+        };
+      case 'order-on-hold':
+        return {
+          reason: 'order-on-hold',
+          detail: `order ${verdict.order} is on hold in EDD (status '${verdict.status}'): not moved until the hold is resolved`,
+        };
+      case 'order-not-a-purchase':
+        return {
+          reason: 'order-not-a-purchase',
+          detail:
+            `order ${verdict.order} has status '${verdict.status}' in EDD: not a purchase ` +
+            '(only complete and partially refunded orders count)',
+        };
     }
-    if (verdict === 'email-mismatch') {
-      return {
-        reason: 'email-mismatch',
-        detail: `order ${parsed.orderId} in EDD was placed with another email address`,
-      };
-    }
-    return null;
   };
   for (const rule of ctx.tierRules) {
     if (rule.requires_purchase) {
       if (refusal === undefined) refusal = purchaseRefusal();
+      // An order on hold is neither a purchase nor the lack of one: no later rule decides.
+      if (refusal?.reason === 'order-on-hold') break;
       if (refusal) continue;
     }
     const groupId = ctx.destinationGroupIds[rule.next_tier] ?? '';

@@ -5,6 +5,7 @@ import {
   DEFAULT_TRANSITION_RULES,
   unreachableRules,
   type IndexedRule,
+  type NotEligibleReason,
   type TransitionRule,
 } from './transition-rules';
 
@@ -113,13 +114,26 @@ export interface TransitionCounts {
 
 /** Why members were not eligible. */
 export interface NotEligibleCounts {
-  /** Empty purchase field, or not an order ID. */
+  /** Empty purchase field, or not an order number. */
   noPurchase: number;
-  /** The order does not exist in EDD. */
+  /** EDD has no such order of the subscriber's email. */
   orderNotFound: number;
   /** The order's email is not the subscriber's. */
   emailMismatch: number;
+  /** The order is on hold: the member waits (not moved by any rule of the tier). */
+  orderOnHold: number;
+  /** The order is revoked, refunded, pending or unfinished: not a purchase. */
+  orderNotAPurchase: number;
 }
+
+/** The count each reason adds to. */
+export const NOT_ELIGIBLE_COUNT: Readonly<Record<NotEligibleReason, keyof NotEligibleCounts>> = {
+  'no-purchase': 'noPurchase',
+  'order-not-found': 'orderNotFound',
+  'email-mismatch': 'emailMismatch',
+  'order-on-hold': 'orderOnHold',
+  'order-not-a-purchase': 'orderNotAPurchase',
+};
 
 export interface TierCounts extends TransitionCounts {
   notEligibleReasons: NotEligibleCounts;
@@ -159,7 +173,13 @@ export function emptyTierCounts(): TierCounts {
     notEligible: 0,
     skippedConsent: 0,
     failed: 0,
-    notEligibleReasons: { noPurchase: 0, orderNotFound: 0, emailMismatch: 0 },
+    notEligibleReasons: {
+      noPurchase: 0,
+      orderNotFound: 0,
+      emailMismatch: 0,
+      orderOnHold: 0,
+      orderNotAPurchase: 0,
+    },
   };
 }
 
@@ -167,7 +187,7 @@ export function addTierCounts(into: TierCounts, from: TierCounts): void {
   for (const key of ['members', 'moved', 'unchanged', 'notEligible', 'skippedConsent', 'failed'] as const) {
     into[key] += from[key];
   }
-  for (const key of ['noPurchase', 'orderNotFound', 'emailMismatch'] as const) {
+  for (const key of Object.values(NOT_ELIGIBLE_COUNT)) {
     into.notEligibleReasons[key] += from.notEligibleReasons[key];
   }
 }

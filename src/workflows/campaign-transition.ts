@@ -61,6 +61,7 @@ import {
 import {
   addTierCounts,
   emptyTierCounts,
+  NOT_ELIGIBLE_COUNT,
   TransitionInputSchema,
   type RuleCounts,
   type TierProgress,
@@ -341,25 +342,25 @@ export async function transitionTier(input: TierRunInput): Promise<TierResult> {
   const processPage = async (members: TransitionMember[]) => {
     counts.members += members.length;
     // 1. Which orders EDD must confirm (one look-up per distinct order and email).
-    const checks = new Map<string, { email: string; orderId: number }>();
+    const checks = new Map<string, { email: string; order: number }>();
     for (const m of members) {
-      const orderId = purchaseToVerify(m, input.rules);
-      if (orderId !== undefined) checks.set(verdictKey(m.email, orderId), { email: m.email, orderId });
+      const order = purchaseToVerify(m, input.rules);
+      if (order !== undefined) checks.set(verdictKey(m.email, order), { email: m.email, order });
     }
     const verdicts = new Map<string, PurchaseVerdict>();
     if (checks.size > 0) {
       for (const r of await edd.verifyPurchases({ checks: [...checks.values()] })) {
-        verdicts.set(verdictKey(r.email, r.orderId), r.verdict);
+        verdicts.set(verdictKey(r.email, r.order), r.verdict);
       }
     }
     // 2. Plan every member (pure).
     const moves: { member: TransitionMember; plan: Extract<MemberPlan, { kind: 'move' }> }[] = [];
     for (const member of members) {
-      const orderId = purchaseToVerify(member, input.rules);
+      const order = purchaseToVerify(member, input.rules);
       const plan = planMember(
         member,
         { ...plannedFor, removeFromSource: input.removeFromSource },
-        orderId === undefined ? undefined : verdicts.get(verdictKey(member.email, orderId)),
+        order === undefined ? undefined : verdicts.get(verdictKey(member.email, order)),
       );
       const base = { subscriberId: member.id, email: member.email, tier: input.tier };
       switch (plan.kind) {
@@ -369,13 +370,7 @@ export async function transitionTier(input: TierRunInput): Promise<TierResult> {
           break;
         case 'not-eligible':
           counts.notEligible++;
-          counts.notEligibleReasons[
-            plan.reason === 'no-purchase'
-              ? 'noPurchase'
-              : plan.reason === 'order-not-found'
-                ? 'orderNotFound'
-                : 'emailMismatch'
-          ]++;
+          counts.notEligibleReasons[NOT_ELIGIBLE_COUNT[plan.reason]]++;
           note('notEligible', { ...base, reason: plan.detail });
           break;
         case 'unchanged':

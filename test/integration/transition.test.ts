@@ -15,6 +15,7 @@ import {
 import type { Activities } from '../../src/activities';
 import { MailerLiteClient } from '../../src/providers';
 import { DEFAULT_TIERS, tierGroupName } from '../../src/shared/campaign';
+import { DEMO_EDD_PUBLIC_KEY } from '../../dev/emulators';
 import {
   mailerliteTaskQueue,
   syncWorkflowId,
@@ -73,6 +74,30 @@ function orders(stack: Stack, count: number) {
     if (picked.length === count) return picked;
   }
   throw new Error('not enough orders in the demo data');
+}
+
+/** An order's number as EDD's API shows it (`sales?id=` takes the database ID): `EDD-7` with sequential numbers. */
+async function orderNumber(stack: Stack, id: number): Promise<string> {
+  const url = new URL(`${stack.edd.url}/edd-api/v2/sales`);
+  url.searchParams.set('key', DEMO_EDD_PUBLIC_KEY);
+  url.searchParams.set('token', stack.edd.token);
+  url.searchParams.set('id', String(id));
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET sales?id=${id}: HTTP ${res.status}`);
+  const body = (await res.json()) as { sales?: { ID: string | number }[] };
+  const sale = body.sales?.[0];
+  if (!sale) throw new Error(`EDD has no order with ID ${id}`);
+  return String(sale.ID);
+}
+
+/** Changes an order's status in the EDD emulator (a refund, a hold, ...), by its database ID. */
+async function setOrderStatus(stack: Stack, id: number, status: string): Promise<void> {
+  const res = await fetch(`${stack.edd.url}/_admin/orders/${id}/status`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ status }),
+  });
+  if (!res.ok) throw new Error(`POST /_admin/orders/${id}/status: HTTP ${res.status} ${await res.text()}`);
 }
 
 async function adminJson(stack: Stack, path: string): Promise<unknown> {
@@ -217,7 +242,13 @@ describe('transition against the emulators', () => {
       notEligible: 3,
       skippedConsent: 3,
       failed: 0,
-      notEligibleReasons: { noPurchase: 1, orderNotFound: 1, emailMismatch: 1 },
+      notEligibleReasons: {
+        noPurchase: 1,
+        orderNotFound: 1,
+        emailMismatch: 1,
+        orderOnHold: 0,
+        orderNotAPurchase: 0,
+      },
     });
     expect(summary.resourcesToCreate).toEqual([]);
     expect(summary.movedRecords).toHaveLength(6);
@@ -241,7 +272,13 @@ describe('transition against the emulators', () => {
       notEligible: 3,
       skippedConsent: 3,
       failed: 0,
-      notEligibleReasons: { noPurchase: 1, orderNotFound: 1, emailMismatch: 1 },
+      notEligibleReasons: {
+        noPurchase: 1,
+        orderNotFound: 1,
+        emailMismatch: 1,
+        orderOnHold: 0,
+        orderNotAPurchase: 0,
+      },
     });
     expect(summary.rules.map((r) => [r.moved, r.unchanged, r.failed])).toEqual([
       [1, 0, 0], // Opt-In → Gold if purchased
@@ -261,7 +298,7 @@ describe('transition against the emulators', () => {
     expect(summary.notEligibleRecords.map((r) => r.reason).sort()).toEqual([
       expect.stringMatching(/^no purchase: the purchase field is empty$/),
       expect.stringMatching(/^order \d+ in EDD was placed with another email address$/),
-      'order 987654321 does not exist in EDD',
+      expect.stringMatching(/^order 987654321 was not found in EDD: no order of the subscriber's email/),
     ]);
     expect(summary.skippedRecords.map((r) => r.reason).sort()).toEqual([
       'subscriber is bounced: not moved (consent)',
@@ -343,8 +380,208 @@ describe('transition against the emulators', () => {
     expect(summary).toMatchObject({ dryRun: true, totals: { moved: 0, unchanged: 9 } });
     const text = formatTransitionSummary(summary);
     expect(text).toMatch(/^DRY RUN: nothing was written/);
-    expect(text).toMatch(/not eligible\s+3 \(no purchase 1, order not found 1, email mismatch 1\)/);
+    expect(text).toMatch(
+      /not eligible\s+3 \(no purchase 1, order not found 1, email mismatch 1, order not a purchase 0, order on hold 0: waiting, not moved\)/,
+    );
     expect(text).toMatch(/0\. Opt-In → Gold if purchased: moved 0, unchanged 1, failed 0/);
+  });
+});
+
+describe('transition on a store with sequential order numbers', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      customers: 200,
+      eddOrderNumbers: { prefix: 'EDD-', postfix: '', start: 1 },
+      env: { EDD_ORDER_NUMBER_PREFIX: 'EDD-' },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('finds real buyers by email and the number’s n, not by sales?id=', async () => {
+    const src = uniqueCampaign();
+    const dst = uniqueCampaign();
+    const s = await provision(stack, src);
+    const ml = mailerliteClient(stack);
+    const [a, b, c, d, e, f] = orders(stack, 6);
+    // The purchase field holds the n of the order's number: 7 for EDD-7.
+    const n = async (sale: { id: number }) => {
+      const number = await orderNumber(stack, sale.id);
+      const match = /^EDD-(\d+)$/.exec(number);
+      if (!match) throw new Error(`order ${sale.id} has number ${number}, not EDD-<n>`);
+      return Number(match[1]);
+    };
+    const na = await n(a!);
+    // The store's numbers are not its IDs (so `sales?id=<n>` finds another order or none) ...
+    expect(na).not.toBe(a!.id);
+    // ... and a database ID is no n here: the orders are numbered 1 to the number of orders.
+    expect(d!.id).toBeGreaterThan(stack.dataset.sales.length);
+    await setOrderStatus(stack, e!.id, 'revoked');
+    await setOrderStatus(stack, f!.id, 'refunded');
+    const seeds = [
+      { email: a!.email, tier: 'Opt-In', purchase: na },
+      { email: b!.email, tier: 'Bronze', purchase: await n(b!) },
+      { email: c!.email.toUpperCase(), tier: 'Silver', purchase: await n(c!) },
+      // The database ID, which a purchase field on such a store never holds.
+      { email: d!.email, tier: 'Bronze', purchase: d!.id },
+      // Revoked: still listed with the email's orders, so its status is named.
+      { email: e!.email, tier: 'Bronze', purchase: await n(e!) },
+      // Fully refunded: EDD lists it with nobody's orders, and its n is no ID: not found.
+      { email: f!.email, tier: 'Bronze', purchase: await n(f!) },
+    ];
+    for (const seed of seeds) {
+      await ml.upsertSubscriber({
+        email: seed.email,
+        fields: { [s.purchaseFieldKey]: seed.purchase },
+        groups: [s.groupIds[seed.tier]!],
+      });
+    }
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      runTransition(tq, { source: src, destination: dst }),
+    );
+    expect(summary.totals).toEqual({
+      members: 6,
+      moved: 3,
+      unchanged: 0,
+      notEligible: 3,
+      skippedConsent: 0,
+      failed: 0,
+      notEligibleReasons: {
+        noPurchase: 0,
+        orderNotFound: 2,
+        emailMismatch: 0,
+        orderOnHold: 0,
+        orderNotAPurchase: 1,
+      },
+    });
+    const reasons = new Map(summary.notEligibleRecords.map((r) => [r.email.toLowerCase(), r.reason]));
+    expect(reasons.get(d!.email.toLowerCase())).toMatch(new RegExp(`^order ${d!.id} was not found in EDD`));
+    expect(reasons.get(e!.email.toLowerCase())).toBe(
+      `order EDD-${await n(e!)} has status 'revoked' in EDD: not a purchase (only complete and partially refunded orders count)`,
+    );
+    expect(reasons.get(f!.email.toLowerCase())).toMatch(/^order \d+ was not found in EDD/);
+    const after = await membership(stack, [src, dst]);
+    expect(after.get(a!.email.toLowerCase())).toEqual(
+      [tierGroupName(src, 'Opt-In'), tierGroupName(dst, 'Gold')].sort(),
+    );
+    expect(after.get(b!.email.toLowerCase())).toEqual(
+      [tierGroupName(src, 'Bronze'), tierGroupName(dst, 'Silver')].sort(),
+    );
+    expect(after.get(c!.email.toLowerCase())).toEqual(
+      [tierGroupName(src, 'Silver'), tierGroupName(dst, 'Gold')].sort(),
+    );
+    for (const x of [d!, e!, f!])
+      expect(after.get(x.email.toLowerCase())).toEqual([tierGroupName(src, 'Bronze')]);
+  });
+});
+
+describe('order statuses in transitions', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ customers: 200 });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('admits complete and partially refunded orders, not revoked, refunded or pending ones; an order on hold waits', async () => {
+    const src = uniqueCampaign();
+    const dst = uniqueCampaign();
+    const s = await provision(stack, src);
+    const ml = mailerliteClient(stack);
+    const picked = orders(stack, 8);
+    const [complete, partial, refunded, revoked, pending, held, heldOptIn, refundedOptIn] = picked;
+    const seeds: { sale: (typeof picked)[number]; tier: string; status: string }[] = [
+      { sale: complete!, tier: 'Bronze', status: 'complete' },
+      { sale: partial!, tier: 'Bronze', status: 'partially_refunded' },
+      { sale: refunded!, tier: 'Bronze', status: 'refunded' },
+      { sale: revoked!, tier: 'Bronze', status: 'revoked' },
+      { sale: pending!, tier: 'Bronze', status: 'pending' },
+      { sale: held!, tier: 'Bronze', status: 'on_hold' },
+      { sale: heldOptIn!, tier: 'Opt-In', status: 'on_hold' },
+      { sale: refundedOptIn!, tier: 'Opt-In', status: 'refunded' },
+    ];
+    for (const seed of seeds) {
+      if (seed.status !== 'complete') await setOrderStatus(stack, seed.sale.id, seed.status);
+      await ml.upsertSubscriber({
+        email: seed.sale.email,
+        fields: { [s.purchaseFieldKey]: seed.sale.id },
+        groups: [s.groupIds[seed.tier]!],
+      });
+    }
+    const input: TransitionInput = { source: src, destination: dst, removeFromSource: true };
+    const summary = await withWorker(temporal, stack.activities, (tq) => runTransition(tq, input));
+    expect(summary.totals).toEqual({
+      members: 8,
+      moved: 3,
+      unchanged: 0,
+      notEligible: 5,
+      skippedConsent: 0,
+      failed: 0,
+      notEligibleReasons: {
+        noPurchase: 0,
+        orderNotFound: 0,
+        emailMismatch: 0,
+        orderOnHold: 2,
+        orderNotAPurchase: 3,
+      },
+    });
+    const reasonOf = (sale: { email: string }) =>
+      summary.notEligibleRecords.find((r) => r.email.toLowerCase() === sale.email.toLowerCase())?.reason;
+    for (const [sale, status] of [
+      [refunded!, 'refunded'],
+      [revoked!, 'revoked'],
+      [pending!, 'pending'],
+    ] as const) {
+      expect(reasonOf(sale)).toBe(
+        `order ${sale.id} has status '${status}' in EDD: not a purchase (only complete and partially refunded orders count)`,
+      );
+    }
+    for (const sale of [held!, heldOptIn!]) {
+      expect(reasonOf(sale)).toBe(
+        `order ${sale.id} is on hold in EDD (status 'on_hold'): not moved until the hold is resolved`,
+      );
+    }
+    const text = formatTransitionSummary(summary);
+    expect(text).toMatch(
+      /not eligible\s+5 \(no purchase 0, order not found 0, email mismatch 0, order not a purchase 3, order on hold 2: waiting, not moved\)/,
+    );
+
+    const S = (tier: string) => tierGroupName(src, tier);
+    const D = (tier: string) => tierGroupName(dst, tier);
+    const where = async () => {
+      const after = await membership(stack, [src, dst]);
+      return new Map(
+        seeds.map((seed) => [seed.status + ':' + seed.tier, after.get(seed.sale.email.toLowerCase())]),
+      );
+    };
+    // Moved members left the source group (removeFromSource); the others stay where they were,
+    // members waiting on a hold included: nothing took them out of the source group.
+    expect(await where()).toEqual(
+      new Map([
+        ['complete:Bronze', [D('Silver')]],
+        ['partially_refunded:Bronze', [D('Silver')]],
+        ['refunded:Bronze', [S('Bronze')]],
+        ['revoked:Bronze', [S('Bronze')]],
+        ['pending:Bronze', [S('Bronze')]],
+        ['on_hold:Bronze', [S('Bronze')]],
+        // Waiting: not sent to Bronze by the rule that needs no purchase.
+        ['on_hold:Opt-In', [S('Opt-In')]],
+        // Not a purchase is no purchase: Bronze.
+        ['refunded:Opt-In', [D('Bronze')]],
+      ]),
+    );
+
+    // The holds are resolved: the waiting members move, as buyers, the next time.
+    await setOrderStatus(stack, held!.id, 'complete');
+    await setOrderStatus(stack, heldOptIn!.id, 'complete');
+    const next = await withWorker(temporal, stack.activities, (tq) => runTransition(tq, input));
+    expect(next.totals).toMatchObject({ members: 5, moved: 2, notEligible: 3 });
+    const later = await where();
+    expect(later.get('on_hold:Bronze')).toEqual([D('Silver')]);
+    expect(later.get('on_hold:Opt-In')).toEqual([D('Gold')]);
   });
 });
 

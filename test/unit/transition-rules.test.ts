@@ -8,7 +8,9 @@ import {
   rulesForTier,
   sourceTiers,
   unreachableRules,
+  verdictForOrder,
   type MemberPlanContext,
+  type PurchaseVerdict,
   type TransitionMember,
 } from '../../src/shared/transition-rules';
 import { describeZodIssues } from '../../src/shared/sync-types';
@@ -29,18 +31,22 @@ function member(over: Partial<TransitionMember> = {}): TransitionMember {
   return { id: '1', email: 'Ann@Example.com', status: 'active', purchase: null, groups: [], ...over };
 }
 
+const MATCH: PurchaseVerdict = { kind: 'match', order: '7', status: 'complete' };
+const NOT_FOUND: PurchaseVerdict = { kind: 'order-not-found' };
+const MISMATCH: PurchaseVerdict = { kind: 'email-mismatch' };
+
 describe('BEMA default progression', () => {
   it('moves opt-ins to Gold when the purchase is theirs, else to Bronze', () => {
     const buyer = member({ purchase: '1042' });
     expect(purchaseToVerify(buyer, ctx('Opt-In').tierRules)).toBe(1042);
-    expect(planMember(buyer, ctx('Opt-In'), 'match')).toMatchObject({
+    expect(planMember(buyer, ctx('Opt-In'), MATCH)).toMatchObject({
       kind: 'move',
       groupId: 'd-gold',
       assign: true,
       unassign: false,
       rule: { index: 0, next_tier: 'Gold' },
     });
-    for (const verdict of ['order-not-found', 'email-mismatch'] as const) {
+    for (const verdict of [NOT_FOUND, MISMATCH]) {
       expect(planMember(buyer, ctx('Opt-In'), verdict)).toMatchObject({
         kind: 'move',
         groupId: 'd-bronze',
@@ -53,22 +59,24 @@ describe('BEMA default progression', () => {
   });
 
   it('moves Bronze to Silver and Silver to Gold only with a verified purchase, with the reason otherwise', () => {
-    expect(planMember(member({ purchase: '7' }), ctx('Bronze'), 'match')).toMatchObject({
+    expect(planMember(member({ purchase: '7' }), ctx('Bronze'), MATCH)).toMatchObject({
       kind: 'move',
       groupId: 'd-silver',
       rule: { index: 2 },
     });
-    expect(planMember(member({ purchase: '7' }), ctx('Silver'), 'match')).toMatchObject({
+    expect(planMember(member({ purchase: '7' }), ctx('Silver'), MATCH)).toMatchObject({
       kind: 'move',
       groupId: 'd-gold',
       rule: { index: 3 },
     });
-    expect(planMember(member({ purchase: '7' }), ctx('Bronze'), 'order-not-found')).toEqual({
+    expect(planMember(member({ purchase: '7' }), ctx('Bronze'), NOT_FOUND)).toEqual({
       kind: 'not-eligible',
       reason: 'order-not-found',
-      detail: 'order 7 does not exist in EDD',
+      detail:
+        "order 7 was not found in EDD: no order of the subscriber's email has that number, and no order " +
+        'has that ID (with sequential order numbers, EDD does not list fully refunded or pending orders)',
     });
-    expect(planMember(member({ purchase: '7' }), ctx('Silver'), 'email-mismatch')).toMatchObject({
+    expect(planMember(member({ purchase: '7' }), ctx('Silver'), MISMATCH)).toMatchObject({
       kind: 'not-eligible',
       reason: 'email-mismatch',
     });
@@ -80,7 +88,7 @@ describe('BEMA default progression', () => {
     expect(planMember(member({ purchase: 'n/a' }), ctx('Bronze'))).toMatchObject({
       kind: 'not-eligible',
       reason: 'no-purchase',
-      detail: "no purchase: the purchase field holds 'n/a', not an order ID",
+      detail: "no purchase: the purchase field holds 'n/a', not an order number",
     });
   });
 
@@ -91,6 +99,77 @@ describe('BEMA default progression', () => {
       kind: 'move',
       groupId: 'd-gold',
       rule: { index: 4 },
+    });
+  });
+});
+
+describe('order statuses (shared/order-status.ts): one rule in transitions', () => {
+  const order = (status: string) => verdictForOrder({ ID: 'EDD-1042', status });
+
+  it('judges an order of the member by its status', () => {
+    for (const status of ['complete', 'publish', 'partially_refunded']) {
+      expect(order(status)).toEqual({ kind: 'match', order: 'EDD-1042', status });
+    }
+    expect(order('on_hold')).toEqual({ kind: 'order-on-hold', order: 'EDD-1042', status: 'on_hold' });
+    for (const status of ['revoked', 'refunded', 'pending', 'failed', 'abandoned']) {
+      expect(order(status)).toEqual({ kind: 'order-not-a-purchase', order: 'EDD-1042', status });
+    }
+  });
+
+  it('admits a partially refunded order: the buyer still owns the album', () => {
+    expect(
+      planMember(member({ purchase: '1042' }), ctx('Bronze'), order('partially_refunded')),
+    ).toMatchObject({
+      kind: 'move',
+      groupId: 'd-silver',
+      rule: { index: 2 },
+    });
+  });
+
+  it('does not admit a revoked, refunded or pending order, naming its status', () => {
+    for (const status of ['revoked', 'refunded', 'pending']) {
+      expect(planMember(member({ purchase: '1042' }), ctx('Silver'), order(status))).toEqual({
+        kind: 'not-eligible',
+        reason: 'order-not-a-purchase',
+        detail: `order EDD-1042 has status '${status}' in EDD: not a purchase (only complete and partially refunded orders count)`,
+      });
+      // Not a purchase is no purchase: an opt-in goes on to the rule that needs none.
+      expect(planMember(member({ purchase: '1042' }), ctx('Opt-In'), order(status))).toMatchObject({
+        kind: 'move',
+        groupId: 'd-bronze',
+        rule: { index: 1 },
+      });
+    }
+  });
+
+  it('makes a member whose order is on hold wait: no rule of the tier moves them, nothing is removed', () => {
+    const waiting = {
+      kind: 'not-eligible',
+      reason: 'order-on-hold',
+      detail: "order EDD-1042 is on hold in EDD (status 'on_hold'): not moved until the hold is resolved",
+    };
+    expect(planMember(member({ purchase: '1042' }), ctx('Bronze'), order('on_hold'))).toEqual(waiting);
+    // Not sent to Bronze by the Opt-In rule that needs no purchase, ...
+    expect(planMember(member({ purchase: '1042' }), ctx('Opt-In'), order('on_hold'))).toEqual(waiting);
+    // ... not taken out of the source group either, and not out of a destination group it is in.
+    expect(
+      planMember(
+        member({ purchase: '1042', groups: ['d-gold'] }),
+        ctx('Opt-In', { removeFromSource: true }),
+        order('on_hold'),
+      ),
+    ).toEqual(waiting);
+    // A rule before the purchase rule still decides as usual (it does not look at the order).
+    const rules = rulesForTier(
+      [
+        { current_tier: 'Gold', next_tier: 'Gold', requires_purchase: false },
+        { current_tier: 'Silver', next_tier: 'Gold', requires_purchase: true },
+      ],
+      'Gold',
+    );
+    expect(planMember(member({ purchase: '1042' }), ctx('Gold', { tierRules: rules }))).toMatchObject({
+      kind: 'move',
+      groupId: 'd-gold',
     });
   });
 });
@@ -114,9 +193,10 @@ describe('planning a member', () => {
       rule: { index: 1 },
     });
     // In Gold already, but the purchase is not theirs: the Bronze rule decides.
-    expect(
-      planMember(member({ purchase: '3', groups: ['d-gold'] }), ctx('Opt-In'), 'email-mismatch'),
-    ).toMatchObject({ kind: 'move', groupId: 'd-bronze' });
+    expect(planMember(member({ purchase: '3', groups: ['d-gold'] }), ctx('Opt-In'), MISMATCH)).toMatchObject({
+      kind: 'move',
+      groupId: 'd-bronze',
+    });
   });
 
   it('with removeFromSource, leaves the source group, also when already in the destination', () => {
@@ -143,7 +223,7 @@ describe('planning a member', () => {
   });
 
   it('reads purchase fields strictly', () => {
-    expect(parsePurchase(' 1042 ')).toEqual({ orderId: 1042 });
+    expect(parsePurchase(' 1042 ')).toEqual({ order: 1042 });
     expect(parsePurchase(null)).toHaveProperty('problem');
     expect(parsePurchase('0')).toHaveProperty('problem');
     expect(parsePurchase('12.5')).toHaveProperty('problem');
