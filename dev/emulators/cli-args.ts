@@ -19,6 +19,8 @@ export interface EmulatorCliOptions {
   maxGroups: number;
   /** Address to listen on. Default 127.0.0.1 (0.0.0.0 inside a container). */
   host: string;
+  /** The store's sequential order numbers (prefix and postfix), when given; off by default, as in EDD. */
+  orderNumbers?: { prefix: string; postfix: string };
   /** Faults both emulators start with (`--error-rate` ...). Default none: `{}`. */
   faults: FaultSettings;
   help: boolean;
@@ -37,6 +39,8 @@ Options:
   --max-list-limit N    largest limit MailerLite's subscriber lists accept; above it 422 (default 1000)
   --max-groups N        most groups the MailerLite account holds; one more is refused (default 1000)
   --host ADDRESS        address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
+  --order-number-prefix TEXT, --order-number-postfix TEXT
+                        turn on EDD's sequential order numbers (sales show e.g. EDD-1 as their ID)
   -h, --help            show this help
 
 Fault injection (both emulators; API requests only, never /_admin; default none):
@@ -164,6 +168,15 @@ export function parseCliArgs(argv: readonly string[]): EmulatorCliOptions {
       if (!host || host.startsWith('--'))
         throw new CliArgsError('--host needs an address, e.g. 0.0.0.0.', name);
       options.host = host;
+      continue;
+    }
+    if (name === '--order-number-prefix' || name === '--order-number-postfix') {
+      const text = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+      if (text === undefined || text.startsWith('--') || /\s/.test(text)) {
+        throw new CliArgsError(`${name} needs a text without spaces, e.g. EDD-.`, name);
+      }
+      options.orderNumbers ??= { prefix: '', postfix: '' };
+      options.orderNumbers[name === '--order-number-prefix' ? 'prefix' : 'postfix'] = text;
       continue;
     }
     if (isFaultOption(name)) {

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     publicKey: DEMO_EDD_PUBLIC_KEY,
     secretKey: DEMO_EDD_SECRET_KEY,
     apiKeys: Object.values(DEMO_EDD_LIMITED_KEYS),
+    ...(options.orderNumbers ? { orderNumbers: options.orderNumbers } : {}),
     host: options.host,
     port: options.eddPort,
     faults: options.faults,

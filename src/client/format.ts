@@ -37,7 +37,8 @@ export function formatSummary(s: SyncSummary): string {
         ]
       : []),
     `Campaign ${s.campaign} (EDD product ${s.productId}): ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s`,
-    `  pages      ${s.pages} (in ${s.runs} run${s.runs === 1 ? '' : 's'})`,
+    `  pages      ${s.pages} (in ${s.runs} run${s.runs === 1 ? '' : 's'})` +
+      (s.newestOrder !== undefined ? `, every order up to ${s.newestOrder}` : ''),
     `  fetched    ${s.fetched}`,
     `  valid      ${s.valid}`,
     `  invalid    ${s.invalid}`,

@@ -16,6 +16,17 @@ describe('emulator CLI arguments', () => {
     });
   });
 
+  it('turns on sequential order numbers with a prefix or postfix, and refuses an empty or spaced one', () => {
+    expect(parseCliArgs(['--order-number-prefix', 'EDD-']).orderNumbers).toEqual({
+      prefix: 'EDD-',
+      postfix: '',
+    });
+    expect(parseCliArgs(['--order-number-postfix=/A']).orderNumbers).toEqual({ prefix: '', postfix: '/A' });
+    expect(() => parseCliArgs(['--order-number-prefix'])).toThrow(/--order-number-prefix needs a text/);
+    expect(() => parseCliArgs(['--order-number-prefix', 'A B'])).toThrow(CliArgsError);
+    expect(CLI_USAGE).toContain('--order-number-prefix');
+  });
+
   it('accepts both --name value and --name=value', () => {
     expect(
       parseCliArgs([

@@ -3,6 +3,7 @@ import type { StoreActivitySettings } from '../../dev/emulators';
 import { purchaseFieldName, fieldKey, tierGroupName } from '../../src/shared/campaign';
 import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
 import { startSync } from '../../src/client';
+import { formatSummary } from '../../src/client/format';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 
@@ -107,6 +108,7 @@ describe('a store that keeps selling while a sync reads', () => {
     expect(summary).toMatchObject({ status: 'completed', created: expected.subscribers.size, failed: 0 });
     // The newest order listed when the first page was read: one added just before it.
     expect(activity.added.map((a) => a.number)).toContain(summary.newestOrder);
+    expect(formatSummary(summary)).toContain(`every order up to ${summary.newestOrder}`);
     const group = await purchaseGroup(campaign);
     const missing = [...expected.subscribers.keys()].filter((email) => !group.has(email));
     expect(missing).toEqual([]);
