@@ -47,9 +47,12 @@ export async function heldOrdersStillCount(
   deps: Pick<ActivityDeps, 'providers' | 'eddConcurrency' | 'orderNumberFormat'>,
   productId: number,
   checks: { email: string; orderId: number }[],
+  /** Called after each look-up (an activity heartbeats there). */
+  onEach?: () => void,
 ): Promise<boolean[]> {
   return mapWithConcurrency(checks, deps.eddConcurrency ?? 8, async ({ email, orderId }) => {
     const found = await lookUpOrder(deps.providers.edd, email, orderId, deps.orderNumberFormat);
+    onEach?.();
     return (
       found.found &&
       found.standing !== 'not-a-purchase' &&

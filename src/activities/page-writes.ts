@@ -134,7 +134,10 @@ export function pageWriteActivities(deps: ActivityDeps) {
             if (!ready()) throw new Error('a page write waited for more records; it is given all of them');
           },
           onWritten: (record, kind) => written[kind].push(record.orderId),
-          checkHeld: (checks) => heldOrdersStillCount(deps, input.productId, checks),
+          // EDD look-ups between two batches: each one heartbeats, so a slow store does not look
+          // like a lost worker.
+          checkHeld: (checks) =>
+            heldOrdersStillCount(deps, input.productId, checks, () => ctx.heartbeat(written)),
           earlierWrite: (record) =>
             earlierCreated.has(record.orderId)
               ? 'created'

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { EddSale } from '../providers';
 import { orderNumberValue, type OrderNumberFormat } from '../shared/order-number';
 import { isPurchase } from '../shared/order-status';
@@ -53,7 +53,7 @@ export function sourceActivities(deps: ActivityDeps) {
      * `heldOrdersStillCount`): asked by a sync before it keeps a newer order the field holds.
      */
     async checkHeldOrders(input: HeldOrdersInput): Promise<boolean[]> {
-      return heldOrdersStillCount(deps, input.productId, input.checks);
+      return heldOrdersStillCount(deps, input.productId, input.checks, () => heartbeat());
     },
 
     /**

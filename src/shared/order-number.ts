@@ -34,10 +34,14 @@ export function orderNumberValue(
   }
   const value = digits === undefined ? NaN : Number(digits);
   if (!Number.isSafeInteger(value) || value <= 0) {
+    const set = format.prefix || format.postfix;
     return {
       problem:
-        `order number '${text.slice(0, 40)}' gives no order number for the purchase field: set ` +
-        "EDD_ORDER_NUMBER_PREFIX and EDD_ORDER_NUMBER_POSTFIX to the store's sequential order number prefix and postfix",
+        `order number '${text.slice(0, 40)}' gives no order number for the purchase field: ` +
+        (set
+          ? `it is not EDD_ORDER_NUMBER_PREFIX '${format.prefix}' + digits + EDD_ORDER_NUMBER_POSTFIX '${format.postfix}'; ` +
+            "set them to the store's sequential order number prefix and postfix"
+          : "set EDD_ORDER_NUMBER_PREFIX and EDD_ORDER_NUMBER_POSTFIX to the store's sequential order number prefix and postfix"),
     };
   }
   return { value };

@@ -19,6 +19,9 @@ export interface SalesWindow {
   number: number;
 }
 
+/** The largest seam asked for (the window found may be up to twice as large). */
+export const MAX_SEAM = 1000;
+
 /** Size of a seam: enough rows before a boundary to absorb the orders refunded meanwhile. */
 export function seamSize(pageSize: number): number {
   return Math.max(16, Math.ceil(pageSize / 4));
@@ -32,7 +35,8 @@ export function seamSize(pageSize: number): number {
  * the top of the list, a window from offset 0.
  */
 export function seamWindow(boundary: number, pageSize: number, scale = 1): SalesWindow & { before: number } {
-  const target = seamSize(pageSize) * scale;
+  // At most MAX_SEAM rows, so a larger seam stays one quick request.
+  const target = Math.min(seamSize(pageSize) * scale, MAX_SEAM);
   if (target > boundary) return { page: 1, number: 2 * boundary, before: boundary };
   for (let size = target; ; size++) {
     const minBefore = Math.ceil(size / 2);

@@ -233,6 +233,11 @@ export function planMember(
             `order ${verdict.order} has status '${verdict.status}' in EDD: not a purchase ` +
             '(only complete and partially refunded orders count)',
         };
+      default: {
+        // A verdict of another shape (a worker of another version answered): never admit on it.
+        const unknown: never = verdict;
+        throw new TypeError(`unknown purchase verdict ${JSON.stringify(unknown)} for ${member.email}`);
+      }
     }
   };
   for (const rule of ctx.tierRules) {

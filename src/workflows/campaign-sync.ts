@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ACTIVITY_RETRY } from './retry';
-import type { Activities, SyncNotification } from '../activities';
+import type { Activities, PurchasersPage, SyncNotification } from '../activities';
 import { checkConnectionsWithinBudget, ensureResourcesWithinBudget } from './budgeted-preparation';
 import { parseDuration } from '../shared/duration';
 import { innermostMessage, InvalidInputError, SyncTimeoutError } from '../shared/errors';
@@ -33,6 +33,7 @@ import {
   type FailedRecordReport,
   type InvalidRecordReport,
   type ReportEntry,
+  type SourceRecord,
   type SyncInput,
   type SyncOptions,
   type SyncPhase,
@@ -85,6 +86,30 @@ const notifier = proxyActivities<Activities>({
 interface PageJoin {
   tail: string[];
   orderIds: number[];
+  /** The page was the list's last. */
+  done?: boolean;
+}
+
+/**
+ * The purchases a page's seam holds that the page before missed: those after the last order of the
+ * page before's tail that the seam holds (earlier ones are that page's, or older pages'), and not
+ * among the page before's own purchases.
+ */
+function rescuedFromSeam(
+  batch: Pick<PurchasersPage, 'seam' | 'seamRecords'>,
+  before: PageJoin | undefined,
+): SourceRecord[] {
+  if (!before || batch.seamRecords.length === 0) return [];
+  const tail = new Set(before.tail);
+  let lastKnown = -1;
+  batch.seam.forEach((number, i) => {
+    if (tail.has(number)) lastKnown = i;
+  });
+  const position = new Map(batch.seam.map((number, i) => [number, i]));
+  const held = new Set(before.orderIds);
+  return batch.seamRecords
+    .filter((r) => (position.get(r.number) ?? -1) > lastKnown && !held.has(r.record.orderId))
+    .map((r) => r.record);
 }
 
 /** One page of EDD sales plus its customers' look-ups. */
@@ -389,16 +414,17 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           pageSize: input.pageSize,
           ...(seamScale > 1 ? { seamScale } : {}),
         });
-      // The page is read at once (read-ahead); only joining it waits for the page before.
+      // The page is read at once (read-ahead); only joining it waits for the page before. If that
+      // one fails, this read is never awaited: its own failure must not count as unhandled.
       const first = read(SEAM_SCALES[0]);
+      first.catch(() => undefined);
       const before = page > 1 ? await joins.get(page - 1) : undefined;
       for (const [i, seamScale] of SEAM_SCALES.entries()) {
         const batch = i === 0 ? await first : await read(seamScale);
+        // Past the end: the page before was the last, and this one holds nothing to join.
+        if (before?.done) return { ...batch, records: [], seamRecords: [], done: true };
         if (!before || joined(before.tail, batch.seam)) {
-          // Purchases that moved up across the boundary are read in the seam (see sales-seams.ts).
-          const held = new Set(before?.orderIds ?? []);
-          const rescued = batch.seamRecords.filter((r) => !held.has(r.record.orderId)).map((r) => r.record);
-          return { ...batch, records: rescued.length > 0 ? [...rescued, ...batch.records] : batch.records };
+          return { ...batch, records: [...rescuedFromSeam(batch, before), ...batch.records] };
         }
       }
       // More orders were refunded between two reads than the largest seam absorbs: stop rather
@@ -414,7 +440,11 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     };
     const loadPage = async (page: number) => {
       const final = readJoined(page);
-      const join = final.then((b) => ({ tail: b.tail, orderIds: b.records.map((r) => r.orderId) }));
+      const join = final.then((b) => ({
+        tail: b.tail,
+        orderIds: b.records.map((r) => r.orderId),
+        done: b.done,
+      }));
       // Awaited by the next page; a failure is this page's own, and handled there.
       join.catch(() => undefined);
       joins.set(page, join);

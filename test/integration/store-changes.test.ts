@@ -115,6 +115,22 @@ describe('a store that keeps selling while a sync reads', () => {
     for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(buyer.orderId);
   });
 
+  it('counts each order once at any page size, seams included', async () => {
+    stack = await startStack({ customers: 300 });
+    const [product] = albums(stack.dataset);
+    const expected = expectedSync(stack.dataset, product!.id);
+    await withWorker(temporal, stack.activities, async (tq) => {
+      for (const pageSize of [1, 7, 100]) {
+        const summary = await sync(tq, { campaign: uniqueCampaign(), productId: product!.id, pageSize });
+        expect({ pageSize, fetched: summary.fetched, invalid: summary.invalid }).toEqual({
+          pageSize,
+          fetched: expected.orders,
+          invalid: expected.invalidOrders,
+        });
+      }
+    });
+  });
+
   it('mirror removes nobody because a page shifted', async () => {
     stack = await startStack({ customers: 2000 });
     const [product] = albums(stack.dataset);
