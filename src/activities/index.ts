@@ -15,6 +15,7 @@ import { sourceActivities } from './source';
 import { statsActivities } from './stats';
 import { transitionActivities } from './transition';
 import { validationActivities } from './validation';
+import { watermarkActivities } from './watermark';
 
 export type { ActivityDeps } from './deps';
 export type { CampaignResources, ResolvedCampaign } from './campaign';
@@ -78,6 +79,7 @@ export function createActivities(deps: ActivityDeps) {
     ...campaignActivities(deps),
     ...catalogActivities(deps),
     ...sourceActivities(deps),
+    ...watermarkActivities(deps),
     ...validationActivities(deps),
     ...mailerliteExchangeActivities(deps),
     ...pageWriteActivities(deps),

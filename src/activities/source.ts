@@ -22,8 +22,13 @@ export interface PurchasersPage {
   /** Every order number of the seam, and the page's last ones: see `sales-reader.ts`. */
   seam: string[];
   tail: string[];
-  /** On page 1, the newest order listed (EDD's number): the sync reads up to it. */
+  /** On page 1, the newest order listed (EDD's number) and its date (UTC): the sync reads up to it. */
   newest?: string;
+  newestDate?: string;
+  /** The date (UTC) of the page's oldest sale; absent on an empty page. */
+  oldestDate?: string;
+  /** Sales of the page dated at or before `watermarkDate` (an incremental run's count past it). */
+  pastWatermark: number;
   /** Sales read on this page (of every product), seam not included. */
   salesScanned: number;
   /** True when this was the last page of sales. */
@@ -66,6 +71,8 @@ export function sourceActivities(deps: ActivityDeps) {
       pageSize: number;
       /** A larger seam, for a page read again because its seam did not reach the page before. */
       seamScale?: number;
+      /** An incremental run's watermark date: the page counts its sales at or before it. */
+      watermarkDate?: string;
     }): Promise<PurchasersPage> {
       const page = await readSalesPage(providers.edd, input.page, input.pageSize, input.seamScale).catch(
         (err: unknown) => {
@@ -86,12 +93,24 @@ export function sourceActivities(deps: ActivityDeps) {
         seamRecords: seamPurchases.map((sale) => ({ number: sale.ID, record: record(sale) })),
         seam: page.seam,
         tail: page.tail,
-        ...(input.page === 1 && page.sales[0] ? { newest: page.sales[0].ID } : {}),
+        ...(input.page === 1 && page.sales[0]
+          ? { newest: page.sales[0].ID, newestDate: saleDate(page.sales[0]) }
+          : {}),
+        ...(page.sales.length > 0 ? { oldestDate: saleDate(page.sales[page.sales.length - 1]!) } : {}),
+        pastWatermark:
+          input.watermarkDate === undefined
+            ? 0
+            : page.sales.filter((sale) => saleDate(sale) <= input.watermarkDate!).length,
         salesScanned: page.sales.length,
         done: page.done,
       };
     },
   };
+}
+
+/** A sale's creation time in UTC, `YYYY-MM-DD HH:MM:SS` (sorts as text). */
+function saleDate(sale: EddSale): string {
+  return sale.date_utc || sale.date;
 }
 
 export interface HeldOrdersInput {

@@ -1,3 +1,4 @@
+import { INCREMENTAL_FLAGS, incrementalFromFlags } from './sync-options';
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ConfigError, dataConverterFor, loadConfig, type Config } from '../config';
@@ -34,13 +35,17 @@ Commands:
                         [--product-id N] [--page-size N] [--batch-size N] [--max-pages N]
                         [--timeout 2h] [--progress-interval 10s] [--purchase-tier TIER]
                         [--max-removal-share 0.1] [--approval-timeout 24h] [--json]
+                        [--incremental [--lookback 48h] [--lookback-orders 200]]
                         Start a sync of one campaign (e.g. 2024_ETB_NBL). With --wait, show
                         its progress and print the summary when it ends. With --dry-run,
                         compute what it would create, update, skip and remove, and write
                         nothing. Mirror mode also removes from the purchase group those no
                         longer purchasers; above --max-removal-share of the group it waits
                         for 'sync approve' (or the approveRemovals signal) and fails after
-                        --approval-timeout without one.
+                        --approval-timeout without one. --incremental reads only the orders
+                        since the campaign's watermark (the newest order its last completed
+                        run read), back past it by the lookback; without one, a full sync.
+                        Schedules and 'sync all' take --incremental too.
   sync approve <campaign> [--count N] [--by NAME]
   sync reject <campaign> [--by NAME]
                         Approve or refuse the removals a mirror sync is waiting for. --count
@@ -334,9 +339,14 @@ async function syncStartCommand(
       'progress-interval': { type: 'string' },
       'max-removal-share': { type: 'string' },
       'approval-timeout': { type: 'string' },
+      ...INCREMENTAL_FLAGS,
     },
   });
-  const input: SyncInput = { campaign: campaignArg(positionals, 'sync start'), trigger: 'cli' };
+  const input: SyncInput = {
+    campaign: campaignArg(positionals, 'sync start'),
+    trigger: 'cli',
+    ...incrementalFromFlags(values),
+  };
   const productId = positiveInt('product-id', values['product-id']);
   const pageSize = positiveInt('page-size', values['page-size']);
   const maxPages = positiveInt('max-pages', values['max-pages']);

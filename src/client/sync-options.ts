@@ -1,6 +1,33 @@
 import { InvalidInputError } from '../shared/errors';
 import type { SyncInput } from '../shared/sync-types';
 
+/** An incremental run's flags, for every command that starts syncs. */
+export const INCREMENTAL_FLAGS = {
+  incremental: { type: 'boolean' },
+  lookback: { type: 'string' },
+  'lookback-orders': { type: 'string' },
+} as const;
+
+/** `--incremental`, `--lookback`, `--lookback-orders` into sync options (checked by the input schema). */
+export function incrementalFromFlags(values: {
+  incremental?: boolean;
+  lookback?: string;
+  'lookback-orders'?: string;
+}): Pick<SyncInput, 'incremental' | 'lookback' | 'lookbackOrders'> {
+  const options: Pick<SyncInput, 'incremental' | 'lookback' | 'lookbackOrders'> = {};
+  if (values.incremental) options.incremental = true;
+  if (values.lookback !== undefined) options.lookback = values.lookback;
+  if (values['lookback-orders'] !== undefined) {
+    const n = Number(values['lookback-orders']);
+    if (!/^\d+$/.test(values['lookback-orders']) || !Number.isSafeInteger(n))
+      throw new InvalidInputError(
+        `--lookback-orders must be a whole number of orders, not '${values['lookback-orders']}'`,
+      );
+    options.lookbackOrders = n;
+  }
+  return options;
+}
+
 /** Sync options as `schedule create` and `sync all` take them on the command line. */
 export const SYNC_OPTION_FLAGS = {
   mode: { type: 'string' },
@@ -12,6 +39,7 @@ export const SYNC_OPTION_FLAGS = {
   'purchase-tier': { type: 'string' },
   'max-removal-share': { type: 'string' },
   'approval-timeout': { type: 'string' },
+  ...INCREMENTAL_FLAGS,
 } as const;
 
 /** Sync options (without the campaign) a command passes on to each sync. */
@@ -34,7 +62,7 @@ export function syncOptionsFromFlags(values: {
     ? boolean
     : string;
 }): SyncOptionValues {
-  const options: SyncOptionValues = {};
+  const options: SyncOptionValues = { ...incrementalFromFlags(values) };
   if (values.mode !== undefined) options.mode = values.mode as SyncInput['mode'];
   if (values['dry-run']) options.dryRun = true;
   const pageSize = positiveIntFlag('page-size', values['page-size']);

@@ -57,6 +57,8 @@ export const EddSaleSchema = z.object({
   user_id: z.coerce.number().int().nullish(),
   email: text,
   date: text,
+  /** The order's creation time in UTC (`date` is the site's time zone). */
+  date_utc: text,
   products: z
     .array(z.object({ id: id, name: text, quantity: z.coerce.number().nullish(), price_name: text }))
     .nullish()

@@ -75,6 +75,11 @@ const ResumeSchema = z
     tailOrderIds: z.array(z.number()).optional(),
     /** The newest order the sync read (EDD's number, from page 1). */
     newestOrder: z.string().optional(),
+    /** Its date (UTC), the watermark's other half. */
+    newestDate: z.string().optional(),
+    /** An incremental run's watermark (null: none) and the orders read past it so far. */
+    incrementalFrom: z.object({ order: z.string(), date: z.string() }).nullable().optional(),
+    readPast: z.number().int().min(0).optional(),
   })
   .strict();
 export type SyncResume = z.output<typeof ResumeSchema>;
@@ -173,6 +178,19 @@ export const SyncInputSchema = z
     maxRemovalShare: z.number().min(0).max(1).default(0.1),
     /** Mirror mode: how long to wait for that approval before failing, as a duration. Default `24h`. */
     approvalTimeout: durationSchema('approvalTimeout').default('24h'),
+    /**
+     * Read EDD's sales newest first only back to the campaign's watermark (the newest order the
+     * last completed run read), plus a lookback, and sync those buyers. A campaign without a
+     * watermark gets a full sync. Not with `mirror` (absence proves nothing then). Default false.
+     */
+    incremental: z.boolean().default(false),
+    /**
+     * How far an incremental run reads past the watermark, in order dates (orders keep the number
+     * they got when created, and a pending one can complete later): a duration. Default `48h`.
+     */
+    lookback: durationSchema('lookback').default('48h'),
+    /** And at least this many orders past the watermark. Default 200. */
+    lookbackOrders: z.number().int().min(0).max(100_000).default(200),
     /** Compute what the run would create, update and skip, with samples, and write nothing. */
     dryRun: z.boolean().default(false),
     /** Records of each kind a dry run lists as samples. Default 10. */
@@ -190,6 +208,11 @@ export const SyncInputSchema = z
   .refine((input) => input.tiers.includes(input.purchaseTier), {
     message: 'purchaseTier must be one of tiers',
     path: ['purchaseTier'],
+  })
+  .refine((input) => !(input.incremental && input.mode === 'mirror'), {
+    message:
+      'incremental cannot be combined with mode mirror: mirror must read every order to know who is no longer a buyer (run it as a full sync)',
+    path: ['incremental'],
   });
 
 /** Why a start that carries `resume` is refused: only the sync's own continue-as-new sets it. */
@@ -329,6 +352,12 @@ export interface SyncProgress extends SyncCounts {
   trigger?: string;
 }
 
+/** The newest order a completed sync read: EDD's order number and its date (`YYYY-MM-DD HH:MM:SS`, UTC). */
+export interface Watermark {
+  order: string;
+  date: string;
+}
+
 /** What a finished (or cancelled) sync returns. */
 export interface SyncSummary extends SyncCounts {
   campaign: string;
@@ -344,6 +373,17 @@ export interface SyncSummary extends SyncCounts {
    * the sync read every order up to it; orders placed since are left to the next sync.
    */
   newestOrder?: string;
+  /**
+   * The campaign's watermark after this run: the newest order it read, with its date (UTC). Set
+   * only on a completed run that is no dry run and read all it had to (to the end, or to its
+   * lookback); the next incremental run reads back to it.
+   */
+  watermark?: Watermark;
+  /**
+   * An incremental run: the watermark it read back to (null: the campaign had none, so the run was
+   * a full sync), and how many orders it read past it.
+   */
+  incremental?: { from: Watermark | null; readPast: number };
   /** Temporal runs the sync took (continue-as-new keeps each run's history small). */
   runs: number;
   /** True when nothing was written: `created` and `updated` then count what a real run would write. */

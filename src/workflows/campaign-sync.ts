@@ -40,6 +40,7 @@ import {
   type SyncProgress,
   type SyncResume,
   type SyncSummary,
+  type Watermark,
 } from '../shared/sync-types';
 
 /** The current phase and counts of a running sync. */
@@ -81,6 +82,11 @@ const notifier = proxyActivities<Activities>({
   scheduleToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
+
+/** `YYYY-MM-DD HH:MM:SS` (UTC), as EDD writes dates. */
+function sqlDateTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
 
 /** What joins a page to the next: see `shared/sales-seams.ts`. */
 interface PageJoin {
@@ -203,6 +209,13 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   let phase: SyncPhase = 'starting';
   let pages = resume?.pages ?? 0;
   let newestOrder = resume?.newestOrder;
+  let newestDate = resume?.newestDate;
+  // An incremental run: the watermark it reads back to (null: none, so it reads everything), and
+  // how many orders it has read past it.
+  let incrementalFrom: Watermark | null | undefined = resume?.incrementalFrom;
+  let readPast = resume?.readPast ?? 0;
+  // Whether the run read all it had to: to the end of the list, or to an incremental lookback.
+  let readAll = false;
   let productId = resume?.productId ?? input.productId ?? 0;
   let updatedAt = startedAt;
 
@@ -240,6 +253,11 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       status,
       pages,
       ...(newestOrder !== undefined ? { newestOrder } : {}),
+      // Only a completed run that read all it had to (and wrote: no dry run) moves the watermark.
+      ...(status === 'completed' && readAll && !input.dryRun && newestOrder !== undefined && newestDate
+        ? { watermark: { order: newestOrder, date: newestDate } }
+        : {}),
+      ...(input.incremental ? { incremental: { from: incrementalFrom ?? null, readPast } } : {}),
       runs: (resume?.continuations ?? 0) + 1,
       dryRun: input.dryRun,
       samples,
@@ -326,7 +344,13 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     if (!resume) {
       const product = await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId });
       productId = product.productId;
+      if (input.incremental) incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
     }
+    // Orders dated before this, once `lookbackOrders` orders past the watermark are read, end an
+    // incremental run's reading (see `lookback`).
+    const lookbackCutoff = incrementalFrom
+      ? sqlDateTime(Date.parse(`${incrementalFrom.date.replace(' ', 'T')}Z`) - parseDuration(input.lookback))
+      : undefined;
     const ensureInput = {
       campaign: input.campaign,
       tiers: input.tiers,
@@ -413,6 +437,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           page,
           pageSize: input.pageSize,
           ...(seamScale > 1 ? { seamScale } : {}),
+          ...(incrementalFrom ? { watermarkDate: incrementalFrom.date } : {}),
         });
       // The page is read at once (read-ahead); only joining it waits for the page before. If that
       // one fails, this read is never awaited: its own failure must not count as unhandled.
@@ -490,7 +515,11 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           const { batch, valid, invalid } = await current;
           loading.delete(page);
           joins.delete(page - 1);
-          if (batch.newest !== undefined) newestOrder = batch.newest;
+          if (batch.newest !== undefined) {
+            newestOrder = batch.newest;
+            newestDate = batch.newestDate;
+          }
+          readPast += batch.pastWatermark;
           counts.fetched += batch.records.length;
           if (batch.records.length > 0) {
             counts.valid += valid.length;
@@ -507,6 +536,17 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           logProgress();
           if (batch.done) {
             readToEnd = true;
+            readAll = true;
+            break;
+          }
+          if (
+            lookbackCutoff !== undefined &&
+            readPast >= input.lookbackOrders &&
+            batch.oldestDate !== undefined &&
+            batch.oldestDate < lookbackCutoff
+          ) {
+            // Back past the watermark by the lookback: older orders were read by earlier runs.
+            readAll = true;
             break;
           }
         }
@@ -545,6 +585,9 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         continuations: (resume?.continuations ?? 0) + 1,
         ...(lastJoin ? { tail: lastJoin.tail, tailOrderIds: lastJoin.orderIds } : {}),
         ...(newestOrder !== undefined ? { newestOrder } : {}),
+        ...(newestDate !== undefined ? { newestDate } : {}),
+        ...(incrementalFrom !== undefined ? { incrementalFrom } : {}),
+        readPast,
       };
       log.info('campaign sync continues as new', { campaign: input.campaign, page: continueAt });
       return await continueAsNew<typeof campaignSync>({ ...input, resume: next });

@@ -190,8 +190,10 @@ export class EddStore {
     const key = sale.email.toLowerCase();
     const ofEmail = this.netSalesByEmail.get(key) ?? [];
     if (wasNet) {
-      this.netSalesDesc.splice(this.netSalesDesc.indexOf(sale), 1);
-      ofEmail.splice(ofEmail.indexOf(sale), 1);
+      const at = this.netSalesDesc.indexOf(sale);
+      if (at >= 0) this.netSalesDesc.splice(at, 1);
+      const mine = ofEmail.indexOf(sale);
+      if (mine >= 0) ofEmail.splice(mine, 1);
     } else {
       insertDesc(this.netSalesDesc, sale);
       insertDesc(ofEmail, sale);

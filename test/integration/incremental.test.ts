@@ -1,0 +1,204 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { expectedSync } from '../../dev/expected-sync';
+import { fieldKey, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
+import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
+import { startSync } from '../../src/client';
+import { checkSyncInput } from '../../src/client/sync-start';
+import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { albums, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+
+// Incremental runs (issue 17, point 1): read back only to the campaign's watermark plus a lookback,
+// with the watermark kept in Temporal (the last completed run's result).
+
+let temporal: TemporalTestContext;
+let stack: Stack;
+
+beforeAll(async () => {
+  temporal = await connectTestTemporal();
+});
+afterAll(async () => {
+  await temporal.close();
+});
+beforeEach(async () => {
+  stack = await startStack({ customers: 2000, temporal });
+});
+afterEach(async () => {
+  await stack.close();
+});
+
+async function eddAdmin(path: string, body: unknown): Promise<{ id: number; number: string }> {
+  const res = await fetch(`${stack.edd.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: number; number: string };
+}
+
+const order = (customerId: number, productId: number, status = 'complete') =>
+  eddAdmin('/_admin/orders', { customerId, productIds: [productId], status });
+
+async function sync(tq: string, input: SyncInput): Promise<SyncSummary> {
+  return (await startSync(temporal.client, tq, input)).result();
+}
+
+/** The purchase group's members (lower-cased emails) with their purchase field. */
+async function purchaseGroup(campaign: string): Promise<Map<string, number>> {
+  const res = await fetch(`${stack.mailerlite.url}/_admin/state`);
+  const state = (await res.json()) as {
+    subscribers: { email: string; fields: Record<string, unknown>; groups: string[] }[];
+  };
+  const group = tierGroupName(campaign, 'Bronze Purchase');
+  const key = fieldKey(purchaseFieldName(campaign));
+  return new Map(
+    state.subscribers
+      .filter((s) => s.groups.includes(group))
+      .map((s) => [s.email.toLowerCase(), Number(s.fields[key])]),
+  );
+}
+
+/** The destination must hold exactly the emulator's valid purchasers, each with their newest order. */
+async function expectExact(campaign: string, productId: number): Promise<void> {
+  const expected = expectedSync(stack.dataset, productId);
+  const group = await purchaseGroup(campaign);
+  expect([...group.keys()].sort()).toEqual([...expected.subscribers.keys()].sort());
+  for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(buyer.orderId);
+}
+
+/** Valid customers who never ordered the album. */
+function newBuyers(productId: number, n: number) {
+  const ordered = new Set(
+    stack.dataset.sales.filter((s) => s.products.some((p) => p.id === productId)).map((s) => s.customerId),
+  );
+  return stack.dataset.customers.filter((c) => c.defects.length === 0 && !ordered.has(c.id)).slice(0, n);
+}
+
+describe('incremental syncs', () => {
+  it('read only back to the watermark plus the lookback, and leave MailerLite exact', async () => {
+    const [product] = albums(stack.dataset);
+    const campaign = uniqueCampaign();
+    await withWorker(temporal, stack.activities, async (tq) => {
+      const first = await sync(tq, { campaign, productId: product!.id, pageSize: 50, incremental: true });
+      // No watermark yet: a full sync, which sets one.
+      expect(first.incremental).toEqual({ from: null, readPast: 0 });
+      expect(first.watermark).toEqual({ order: first.newestOrder, date: expect.any(String) as unknown });
+
+      const added = [];
+      for (const c of newBuyers(product!.id, 3)) added.push(await order(c.id, product!.id));
+      const next = await sync(tq, { campaign, productId: product!.id, pageSize: 50, incremental: true });
+      expect(next).toMatchObject({ status: 'completed', created: 3, failed: 0 });
+      expect(next.incremental!.from).toEqual(first.watermark);
+      // 200 orders past the watermark (the default lookback) and the 3 new ones: 5 pages of 50.
+      expect(next.incremental!.readPast).toBeGreaterThanOrEqual(200);
+      expect(next.pages).toBeLessThanOrEqual(5);
+      expect(next.pages).toBeLessThan(first.pages / 5);
+      expect(next.watermark!.order).toBe(added[added.length - 1]!.number);
+      await expectExact(campaign, product!.id);
+
+      // A lookback of 20 orders reads a single page.
+      const quiet = await sync(tq, {
+        campaign,
+        productId: product!.id,
+        pageSize: 50,
+        incremental: true,
+        lookbackOrders: 20,
+        lookback: '1m',
+      });
+      expect(quiet).toMatchObject({ pages: 1, created: 0, updated: 0 });
+      expect(quiet.incremental!.from).toEqual(next.watermark);
+    });
+  });
+
+  it('sync a late-completing order below the watermark through the lookback; older ones wait for a full sync', async () => {
+    const [product, other] = albums(stack.dataset);
+    const campaign = uniqueCampaign();
+    const [late, later] = newBuyers(product!.id, 2);
+    // A pending order, then a newer complete one (of another album), which becomes the watermark.
+    const pending = await order(late!.id, product!.id, 'pending');
+    await order(later!.id, other!.id);
+    // And an old pending order of the album, far below any lookback (years old, hundreds of
+    // orders down), of a valid customer with no other order of it.
+    const ordersOf = (customerId: number) =>
+      stack.dataset.sales.filter(
+        (s) => s.customerId === customerId && s.products.some((p) => p.id === product!.id),
+      );
+    const valid = new Set(stack.dataset.customers.filter((c) => c.defects.length === 0).map((c) => c.id));
+    const old = stack.dataset.sales.find(
+      (s) =>
+        s.status === 'pending' &&
+        s.products.some((p) => p.id === product!.id) &&
+        valid.has(s.customerId) &&
+        ordersOf(s.customerId).length === 1,
+    )!;
+    expect(old).toBeDefined();
+    const far = stack.dataset.customers.find((c) => c.id === old.customerId)!;
+    await withWorker(temporal, stack.activities, async (tq) => {
+      const full = await sync(tq, { campaign, productId: product!.id });
+      for (const id of [pending.id, old.id]) {
+        await fetch(`${stack.edd.url}/_admin/orders/${id}/status`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ status: 'complete' }),
+        });
+      }
+      const next = await sync(tq, { campaign, productId: product!.id, incremental: true });
+      expect(next.incremental!.from).toEqual(full.watermark);
+      const group = await purchaseGroup(campaign);
+      expect(group.get(late!.email.toLowerCase())).toBe(pending.id);
+      expect(group.has(far.email.toLowerCase())).toBe(false);
+
+      // A full sync (the nightly reconcile) catches up with it.
+      await sync(tq, { campaign, productId: product!.id });
+      await expectExact(campaign, product!.id);
+    });
+  });
+
+  it('never move the watermark on a failed, cancelled or dry run', async () => {
+    const [product] = albums(stack.dataset);
+    const campaign = uniqueCampaign();
+    const [a, b] = newBuyers(product!.id, 2);
+    await withWorker(temporal, slowSource(stack), async (tq) => {
+      const full = await sync(tq, { campaign, productId: product!.id, pageSize: 500 });
+      await order(a!.id, product!.id);
+
+      const dry = await sync(tq, { campaign, productId: product!.id, incremental: true, dryRun: true });
+      expect(dry.watermark).toBeUndefined();
+
+      const timedOut = await startSync(temporal.client, tq, {
+        campaign,
+        productId: product!.id,
+        pageSize: 1,
+        incremental: true,
+        lookbackOrders: 1000,
+        timeout: '1s',
+      });
+      await expect(timedOut.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+
+      const cancelled = await startSync(temporal.client, tq, {
+        campaign,
+        productId: product!.id,
+        pageSize: 1,
+        incremental: true,
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      await cancelled.cancel();
+      await cancelled.result().catch(() => undefined);
+
+      await order(b!.id, product!.id);
+      const next = await sync(tq, { campaign, productId: product!.id, incremental: true });
+      expect(next.incremental!.from).toEqual(full.watermark);
+      expect(next).toMatchObject({ status: 'completed', failed: 0 });
+      await expectExact(campaign, product!.id);
+    });
+  });
+
+  it('refuse incremental mirror syncs and bad lookbacks before starting', () => {
+    expect(() => checkSyncInput({ campaign: '2024_ETB_NBL', incremental: true, mode: 'mirror' })).toThrow(
+      /incremental cannot be combined with mode mirror/,
+    );
+    expect(() => checkSyncInput({ campaign: '2024_ETB_NBL', incremental: true, lookback: 'soon' })).toThrow(
+      /lookback/,
+    );
+  });
+});
