@@ -78,7 +78,11 @@ const ResumeSchema = z
     /** Its date (UTC), the watermark's other half. */
     newestDate: z.string().optional(),
     /** An incremental run's watermark (null: none) and the orders read past it so far. */
-    incrementalFrom: z.object({ order: z.string(), date: z.string() }).nullable().optional(),
+    incrementalFrom: z
+      .object({ order: z.string(), date: z.string(), seen: z.array(z.number()).optional() })
+      .nullable()
+      .optional(),
+
     readPast: z.number().int().min(0).optional(),
   })
   .strict();
@@ -356,6 +360,12 @@ export interface SyncProgress extends SyncCounts {
 export interface Watermark {
   order: string;
   date: string;
+  /**
+   * The orders (the purchase field's numbers) of the album's purchases the run read within the
+   * lookback of its newest order: the next incremental run counts them as seen and does not read
+   * them from MailerLite again. Absent when there were too many to keep.
+   */
+  seen?: number[];
 }
 
 /** What a finished (or cancelled) sync returns. */

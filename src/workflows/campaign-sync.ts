@@ -83,8 +83,15 @@ const notifier = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
-/** `YYYY-MM-DD HH:MM:SS` (UTC), as EDD writes dates. */
-function sqlDateTime(ms: number): string {
+/** Most purchases a watermark keeps as `seen`; beyond, none (the next run reads them again). */
+const MAX_SEEN = 2000;
+
+/** Pages an incremental run reads to find out whether anything is new, before it turns to MailerLite. */
+const PROBE_PAGES = 10;
+
+/** An EDD date (`YYYY-MM-DD HH:MM:SS`, UTC) less a duration, in the same form. */
+function dateMinus(date: string, duration: string): string {
+  const ms = Date.parse(`${date.replace(' ', 'T')}Z`) - parseDuration(duration);
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
@@ -216,6 +223,12 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   let readPast = resume?.readPast ?? 0;
   // Whether the run read all it had to: to the end of the list, or to an incremental lookback.
   let readAll = false;
+  // The purchases read within the lookback of this run's newest order (the next watermark's
+  // `seen`), and the sales read so far; not kept across continue-as-new (the next run then reads
+  // its lookback from MailerLite again).
+  let seen: number[] | undefined = resume ? undefined : [];
+  let salesRead = 0;
+  const seenBefore = () => new Set(incrementalFrom?.seen ?? []);
   let productId = resume?.productId ?? input.productId ?? 0;
   let updatedAt = startedAt;
 
@@ -245,6 +258,53 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     showDetails();
   };
 
+  // Whether a page lies within the lookback of the newest order read (what the next incremental
+  // run will read again below its watermark): the first `lookbackOrders` sales, or dated after
+  // the newest order's date less `lookback`.
+  const withinLookback = (batch: { oldestDate?: string }, salesBefore: number, newest: string | undefined) =>
+    newest !== undefined &&
+    (salesBefore < input.lookbackOrders || (batch.oldestDate ?? '') >= dateMinus(newest, input.lookback));
+
+  // An incremental run's first look, at EDD alone: the pages back to its lookback, in which every
+  // purchase must be one the last run saw. Undefined as soon as one is new (or the list moved, or
+  // is empty): the run then goes on as usual.
+  const nothingNew = async (from: Watermark) => {
+    const known = new Set(from.seen ?? []);
+    const cutoff = dateMinus(from.date, input.lookback);
+    const seenNow: number[] = [];
+    let before: PageJoin | undefined;
+    let newest: Watermark | undefined;
+    let salesBefore = 0;
+    let past = 0;
+    let fetched = 0;
+    for (let page = 1; page <= PROBE_PAGES; page++) {
+      const batch = await source.fetchPurchasersPage({
+        productId,
+        page,
+        pageSize: input.pageSize,
+        watermarkDate: from.date,
+      });
+      if (page === 1) {
+        if (!batch.newest || !batch.newestDate) return undefined;
+        newest = { order: batch.newest, date: batch.newestDate };
+      } else if (!before || !joined(before.tail, batch.seam)) return undefined;
+      const records = [...rescuedFromSeam(batch, before), ...batch.records];
+      if (records.some((r) => !known.has(r.orderId))) return undefined;
+      if (withinLookback(batch, salesBefore, newest!.date)) seenNow.push(...records.map((r) => r.orderId));
+      fetched += records.length;
+      salesBefore += batch.salesScanned;
+      past += batch.pastWatermark;
+      before = { tail: batch.tail, orderIds: records.map((r) => r.orderId) };
+      if (
+        batch.done ||
+        (past >= input.lookbackOrders && batch.oldestDate !== undefined && batch.oldestDate < cutoff)
+      ) {
+        return { pages: page, newest: newest!, seen: seenNow, readPast: past, fetched };
+      }
+    }
+    return undefined;
+  };
+
   const summarize = (status: SyncSummary['status']): SyncSummary => {
     const finishedAt = new Date();
     return {
@@ -255,7 +315,14 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       ...(newestOrder !== undefined ? { newestOrder } : {}),
       // Only a completed run that read all it had to (and wrote: no dry run) moves the watermark.
       ...(status === 'completed' && readAll && !input.dryRun && newestOrder !== undefined && newestDate
-        ? { watermark: { order: newestOrder, date: newestDate } }
+        ? {
+            watermark: {
+              order: newestOrder,
+              date: newestDate,
+              // A write that failed must be tried again by the next run: nothing is "seen" then.
+              ...(seen && counts.failed === 0 ? { seen } : {}),
+            },
+          }
         : {}),
       ...(input.incremental ? { incremental: { from: incrementalFrom ?? null, readPast } } : {}),
       runs: (resume?.continuations ?? 0) + 1,
@@ -336,21 +403,44 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     // Every MailerLite request the sync causes goes within the account's budget (see
     // budgeted-preparation.ts): the connection check and provisioning included.
     const budgetedPreparation = patched('budgeted-preparation');
+    if (input.incremental && !resume && !input.dryRun) {
+      // An incremental run first asks EDD alone whether anything is new: when every purchase back
+      // to its lookback was seen by the last run, it ends here, with no MailerLite request at all.
+      productId = (await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId }))
+        .productId;
+      incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
+      const quiet = incrementalFrom?.seen ? await nothingNew(incrementalFrom) : undefined;
+      if (quiet) {
+        pages = quiet.pages;
+        newestOrder = quiet.newest.order;
+        newestDate = quiet.newest.date;
+        seen = quiet.seen;
+        readPast = quiet.readPast;
+        readAll = true;
+        counts.fetched = counts.valid = counts.unchanged = quiet.fetched;
+        const summary = summarize('completed');
+        await quick.recordSyncStats(summary);
+        enter('completed');
+        endAs('completed');
+        log.info('campaign sync: nothing new since the watermark', { campaign: input.campaign, pages });
+        return summary;
+      }
+    }
     enter('checking-connections');
     if (budgetedPreparation) await checkConnectionsWithinBudget(info.taskQueue);
     else await quick.checkConnections();
 
     enter('preparing');
-    if (!resume) {
+    if (!resume && !productId) {
       const product = await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId });
       productId = product.productId;
-      if (input.incremental) incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
+    }
+    if (input.incremental && !resume && incrementalFrom === undefined) {
+      incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
     }
     // Orders dated before this, once `lookbackOrders` orders past the watermark are read, end an
     // incremental run's reading (see `lookback`).
-    const lookbackCutoff = incrementalFrom
-      ? sqlDateTime(Date.parse(`${incrementalFrom.date.replace(' ', 'T')}Z`) - parseDuration(input.lookback))
-      : undefined;
+    const lookbackCutoff = incrementalFrom ? dateMinus(incrementalFrom.date, input.lookback) : undefined;
     const ensureInput = {
       campaign: input.campaign,
       tiers: input.tiers,
@@ -520,6 +610,11 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
             newestDate = batch.newestDate;
           }
           readPast += batch.pastWatermark;
+          if (seen && withinLookback(batch, salesRead, newestDate)) {
+            seen.push(...batch.records.map((r) => r.orderId));
+            if (seen.length > MAX_SEEN) seen = undefined;
+          }
+          salesRead += batch.salesScanned;
           counts.fetched += batch.records.length;
           if (batch.records.length > 0) {
             counts.valid += valid.length;
@@ -527,7 +622,11 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
             invalidRecords.push(...invalid.slice(0, input.reportLimit - invalidRecords.length));
             for (const { orderId, customerId, email, reasons } of invalid)
               entries.push({ kind: 'invalid', orderId, customerId, email, reasons });
-            await stream.push(valid);
+            // Purchases the last run saw within its lookback are not read from MailerLite again.
+            const known = seenBefore();
+            const fresh = known.size > 0 ? valid.filter((r) => !known.has(r.orderId)) : valid;
+            counts.unchanged += valid.length - fresh.length;
+            await stream.push(fresh);
           }
           pages++;
           updatedAt = new Date();

@@ -39,6 +39,12 @@ async function eddAdmin(path: string, body: unknown): Promise<{ id: number; numb
 const order = (customerId: number, productId: number, status = 'complete') =>
   eddAdmin('/_admin/orders', { customerId, productIds: [productId], status });
 
+/** MailerLite API requests served so far (a batch counts once). */
+async function mailerliteRequests(): Promise<number> {
+  const res = await fetch(`${stack.mailerlite.url}/_admin/stats`);
+  return ((await res.json()) as { requests: { total: number } }).requests.total;
+}
+
 async function sync(tq: string, input: SyncInput): Promise<SyncSummary> {
   return (await startSync(temporal.client, tq, input)).result();
 }
@@ -82,7 +88,11 @@ describe('incremental syncs', () => {
       const first = await sync(tq, { campaign, productId: product!.id, pageSize: 50, incremental: true });
       // No watermark yet: a full sync, which sets one.
       expect(first.incremental).toEqual({ from: null, readPast: 0 });
-      expect(first.watermark).toEqual({ order: first.newestOrder, date: expect.any(String) as unknown });
+      expect(first.watermark).toMatchObject({
+        order: first.newestOrder,
+        date: expect.any(String) as unknown,
+      });
+      expect(first.watermark!.seen!.length).toBeGreaterThan(10);
 
       const added = [];
       for (const c of newBuyers(product!.id, 3)) added.push(await order(c.id, product!.id));
@@ -96,6 +106,22 @@ describe('incremental syncs', () => {
       expect(next.watermark!.order).toBe(added[added.length - 1]!.number);
       await expectExact(campaign, product!.id);
 
+      // Nothing new since: EDD is read back to the lookback, and MailerLite not at all.
+      const before = await mailerliteRequests();
+      const idle = await sync(tq, { campaign, productId: product!.id, pageSize: 50, incremental: true });
+      expect(await mailerliteRequests()).toBe(before);
+      expect(idle).toMatchObject({ status: 'completed', created: 0, updated: 0, failed: 0 });
+      expect(idle.pages).toBeLessThanOrEqual(5);
+      expect(idle.incremental!.from).toMatchObject({ order: next.watermark!.order });
+      expect(idle.watermark!.order).toBe(next.watermark!.order);
+
+      // One new buyer: read back as before, and only they are read from MailerLite and written.
+      await order(newBuyers(product!.id, 1)[0]!.id, product!.id);
+      const one = await sync(tq, { campaign, productId: product!.id, pageSize: 50, incremental: true });
+      expect(one).toMatchObject({ status: 'completed', created: 1, failed: 0 });
+      expect(one.unchanged).toBeGreaterThan(0);
+      await expectExact(campaign, product!.id);
+
       // A lookback of 20 orders reads a single page.
       const quiet = await sync(tq, {
         campaign,
@@ -106,7 +132,7 @@ describe('incremental syncs', () => {
         lookback: '1m',
       });
       expect(quiet).toMatchObject({ pages: 1, created: 0, updated: 0 });
-      expect(quiet.incremental!.from).toEqual(next.watermark);
+      expect(quiet.incremental!.from).toEqual(one.watermark);
     });
   });
 
