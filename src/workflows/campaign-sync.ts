@@ -313,18 +313,6 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       status,
       pages,
       ...(newestOrder !== undefined ? { newestOrder } : {}),
-      // Only a completed run that read all it had to (and wrote: no dry run) moves the watermark.
-      ...(status === 'completed' && readAll && !input.dryRun && newestOrder !== undefined && newestDate
-        ? {
-            watermark: {
-              order: newestOrder,
-              date: newestDate,
-              // A write that failed must be tried again by the next run: nothing is "seen" then.
-              ...(seen && counts.failed === 0 ? { seen } : {}),
-            },
-          }
-        : {}),
-      ...(input.incremental ? { incremental: { from: incrementalFrom ?? null, readPast } } : {}),
       runs: (resume?.continuations ?? 0) + 1,
       dryRun: input.dryRun,
       samples,
@@ -342,6 +330,19 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
+      // Last, after the counts people look for first (the Web UI shows a result's beginning).
+      // Only a completed run that read all it had to (and wrote: no dry run) moves the watermark.
+      ...(status === 'completed' && readAll && !input.dryRun && newestOrder !== undefined && newestDate
+        ? {
+            watermark: {
+              order: newestOrder,
+              date: newestDate,
+              // A write that failed must be tried again by the next run: nothing is "seen" then.
+              ...(seen && counts.failed === 0 ? { seen } : {}),
+            },
+          }
+        : {}),
+      ...(input.incremental ? { incremental: { from: incrementalFrom ?? null, readPast } } : {}),
     };
   };
 
