@@ -404,11 +404,14 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     // Every MailerLite request the sync causes goes within the account's budget (see
     // budgeted-preparation.ts): the connection check and provisioning included.
     const budgetedPreparation = patched('budgeted-preparation');
+    // Whether the campaign's EDD product was found (an incremental run looks before the checks).
+    let resolved = false;
     if (input.incremental && !resume && !input.dryRun) {
       // An incremental run first asks EDD alone whether anything is new: when every purchase back
       // to its lookback was seen by the last run, it ends here, with no MailerLite request at all.
       productId = (await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId }))
         .productId;
+      resolved = true;
       incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
       const quiet = incrementalFrom?.seen ? await nothingNew(incrementalFrom) : undefined;
       if (quiet) {
@@ -432,7 +435,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     else await quick.checkConnections();
 
     enter('preparing');
-    if (!resume && !productId) {
+    if (!resume && !resolved) {
       const product = await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId });
       productId = product.productId;
     }
