@@ -1,11 +1,11 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { expectedSync } from '../../dev/expected-sync';
-import { fieldKey, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
 import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
 import { startSync } from '../../src/client';
 import { checkSyncInput } from '../../src/client/sync-start';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { albums, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { addOrder, purchaseGroup, setOrderStatus } from '../helpers/store-admin';
 
 // Incremental runs (issue 17, point 1): read back only to the campaign's watermark plus a lookback,
 // with the watermark kept in Temporal (the last completed run's result).
@@ -26,19 +26,6 @@ afterEach(async () => {
   await stack.close();
 });
 
-async function eddAdmin(path: string, body: unknown): Promise<{ id: number; number: string }> {
-  const res = await fetch(`${stack.edd.url}${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as { id: number; number: string };
-}
-
-const order = (customerId: number, productId: number, status = 'complete') =>
-  eddAdmin('/_admin/orders', { customerId, productIds: [productId], status });
-
 /** MailerLite API requests served so far (a batch counts once). */
 async function mailerliteRequests(): Promise<number> {
   const res = await fetch(`${stack.mailerlite.url}/_admin/stats`);
@@ -49,25 +36,10 @@ async function sync(tq: string, input: SyncInput): Promise<SyncSummary> {
   return (await startSync(temporal.client, tq, input)).result();
 }
 
-/** The purchase group's members (lower-cased emails) with their purchase field. */
-async function purchaseGroup(campaign: string): Promise<Map<string, number>> {
-  const res = await fetch(`${stack.mailerlite.url}/_admin/state`);
-  const state = (await res.json()) as {
-    subscribers: { email: string; fields: Record<string, unknown>; groups: string[] }[];
-  };
-  const group = tierGroupName(campaign, 'Bronze Purchase');
-  const key = fieldKey(purchaseFieldName(campaign));
-  return new Map(
-    state.subscribers
-      .filter((s) => s.groups.includes(group))
-      .map((s) => [s.email.toLowerCase(), Number(s.fields[key])]),
-  );
-}
-
 /** The destination must hold exactly the emulator's valid purchasers, each with their newest order. */
 async function expectExact(campaign: string, productId: number): Promise<void> {
   const expected = expectedSync(stack.dataset, productId);
-  const group = await purchaseGroup(campaign);
+  const group = await purchaseGroup(stack, campaign);
   expect([...group.keys()].sort()).toEqual([...expected.subscribers.keys()].sort());
   for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(buyer.orderId);
 }
@@ -95,7 +67,7 @@ describe('incremental syncs', () => {
       expect(first.watermark!.seen!.length).toBeGreaterThan(10);
 
       const added = [];
-      for (const c of newBuyers(product!.id, 3)) added.push(await order(c.id, product!.id));
+      for (const c of newBuyers(product!.id, 3)) added.push(await addOrder(stack, c.id, [product!.id]));
       const next = await sync(tq, { campaign, productId: product!.id, pageSize: 50, incremental: true });
       expect(next).toMatchObject({ status: 'completed', created: 3, failed: 0 });
       expect(next.incremental!.from).toEqual(first.watermark);
@@ -116,7 +88,7 @@ describe('incremental syncs', () => {
       expect(idle.watermark!.order).toBe(next.watermark!.order);
 
       // One new buyer: read back as before, and only they are read from MailerLite and written.
-      await order(newBuyers(product!.id, 1)[0]!.id, product!.id);
+      await addOrder(stack, newBuyers(product!.id, 1)[0]!.id, [product!.id]);
       const one = await sync(tq, { campaign, productId: product!.id, pageSize: 50, incremental: true });
       expect(one).toMatchObject({ status: 'completed', created: 1, failed: 0 });
       expect(one.unchanged).toBeGreaterThan(0);
@@ -141,8 +113,8 @@ describe('incremental syncs', () => {
     const campaign = uniqueCampaign();
     const [late, later] = newBuyers(product!.id, 2);
     // A pending order, then a newer complete one (of another album), which becomes the watermark.
-    const pending = await order(late!.id, product!.id, 'pending');
-    await order(later!.id, other!.id);
+    const pending = await addOrder(stack, late!.id, [product!.id], 'pending');
+    await addOrder(stack, later!.id, [other!.id]);
     // And an old pending order of the album, far below any lookback (years old, hundreds of
     // orders down), of a valid customer with no other order of it.
     const ordersOf = (customerId: number) =>
@@ -162,15 +134,11 @@ describe('incremental syncs', () => {
     await withWorker(temporal, stack.activities, async (tq) => {
       const full = await sync(tq, { campaign, productId: product!.id });
       for (const id of [pending.id, old.id]) {
-        await fetch(`${stack.edd.url}/_admin/orders/${id}/status`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ status: 'complete' }),
-        });
+        await setOrderStatus(stack, id, 'complete');
       }
       const next = await sync(tq, { campaign, productId: product!.id, incremental: true });
       expect(next.incremental!.from).toEqual(full.watermark);
-      const group = await purchaseGroup(campaign);
+      const group = await purchaseGroup(stack, campaign);
       expect(group.get(late!.email.toLowerCase())).toBe(pending.id);
       expect(group.has(far.email.toLowerCase())).toBe(false);
 
@@ -186,7 +154,7 @@ describe('incremental syncs', () => {
     const [a, b] = newBuyers(product!.id, 2);
     await withWorker(temporal, slowSource(stack), async (tq) => {
       const full = await sync(tq, { campaign, productId: product!.id, pageSize: 500 });
-      await order(a!.id, product!.id);
+      await addOrder(stack, a!.id, [product!.id]);
 
       const dry = await sync(tq, { campaign, productId: product!.id, incremental: true, dryRun: true });
       expect(dry.watermark).toBeUndefined();
@@ -211,7 +179,7 @@ describe('incremental syncs', () => {
       await cancelled.cancel();
       await cancelled.result().catch(() => undefined);
 
-      await order(b!.id, product!.id);
+      await addOrder(stack, b!.id, [product!.id]);
       const next = await sync(tq, { campaign, productId: product!.id, incremental: true });
       expect(next.incremental!.from).toEqual(full.watermark);
       expect(next).toMatchObject({ status: 'completed', failed: 0 });

@@ -1,11 +1,16 @@
 import { expectedSync } from '../../dev/expected-sync';
-import type { StoreActivitySettings } from '../../dev/emulators';
-import { purchaseFieldName, fieldKey, tierGroupName } from '../../src/shared/campaign';
 import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
 import { startSync } from '../../src/client';
 import { formatSummary } from '../../src/client/format';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import {
+  addOrder,
+  mailerliteState,
+  purchaseGroup,
+  setOrderStatus,
+  storeActivity,
+} from '../helpers/store-admin';
 
 // What EDD does to a sync that the demo store alone does not show: orders refunded, revoked or put
 // on hold between syncs and while one pages through, new orders meanwhile, and sequential order
@@ -24,54 +29,8 @@ afterEach(async () => {
   await stack?.close();
 });
 
-interface StateSubscriber {
-  email: string;
-  status: string;
-  fields: Record<string, string | number | null>;
-  groups: string[];
-}
-
-async function mailerliteState(): Promise<Map<string, StateSubscriber>> {
-  const res = await fetch(`${stack.mailerlite.url}/_admin/state`);
-  const state = (await res.json()) as { subscribers: StateSubscriber[] };
-  return new Map(state.subscribers.map((s) => [s.email.toLowerCase(), s]));
-}
-
-async function eddAdmin(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${stack.edd.url}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>);
-}
-
-const setOrderStatus = (orderId: number, status: string) =>
-  eddAdmin('POST', `/_admin/orders/${orderId}/status`, { status });
-
-async function storeActivity(settings: StoreActivitySettings | null) {
-  if (settings) await eddAdmin('PUT', '/_admin/store-activity', settings);
-  else await eddAdmin('DELETE', '/_admin/store-activity');
-  return (await eddAdmin('GET', '/_admin/store-activity')) as {
-    added: { number: string }[];
-    changed: { id: number; number: string; status: string }[];
-  };
-}
-
 async function sync(tq: string, input: SyncInput): Promise<SyncSummary> {
   return (await startSync(temporal.client, tq, input)).result();
-}
-
-/** The purchase group's members (lower-cased emails) and each one's purchase field. */
-async function purchaseGroup(campaign: string): Promise<Map<string, number | null>> {
-  const group = tierGroupName(campaign, 'Bronze Purchase');
-  const key = fieldKey(purchaseFieldName(campaign));
-  const members = new Map<string, number | null>();
-  for (const [email, s] of await mailerliteState()) {
-    if (s.groups.includes(group)) members.set(email, s.fields[key] === null ? null : Number(s.fields[key]));
-  }
-  return members;
 }
 
 /** Valid buyers of the album with exactly one purchase order of it, and that order. */
@@ -93,7 +52,7 @@ describe('a store that keeps selling while a sync reads', () => {
     const campaign = uniqueCampaign();
     // Before every page: an order of another album (every row moves down) and three refunds of
     // orders without this album among the newest (every later row moves up three places).
-    await storeActivity({
+    await storeActivity(stack, {
       ordersPerRequest: 1,
       orderProductIds: [other!.id],
       refundsPerRequest: 3,
@@ -102,14 +61,14 @@ describe('a store that keeps selling while a sync reads', () => {
     const summary = await withWorker(temporal, stack.activities, (tq) =>
       sync(tq, { campaign, productId: product!.id, pageSize: 50 }),
     );
-    const activity = await storeActivity(null);
+    const activity = await storeActivity(stack, null);
     expect(activity.changed.length).toBeGreaterThan(150);
 
     expect(summary).toMatchObject({ status: 'completed', created: expected.subscribers.size, failed: 0 });
     // The newest order listed when the first page was read: one added just before it.
     expect(activity.added.map((a) => a.number)).toContain(summary.newestOrder);
     expect(formatSummary(summary)).toContain(`every order up to ${summary.newestOrder}`);
-    const group = await purchaseGroup(campaign);
+    const group = await purchaseGroup(stack, campaign);
     const missing = [...expected.subscribers.keys()].filter((email) => !group.has(email));
     expect(missing).toEqual([]);
     for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(buyer.orderId);
@@ -138,18 +97,18 @@ describe('a store that keeps selling while a sync reads', () => {
     const campaign = uniqueCampaign();
     await withWorker(temporal, stack.activities, async (tq) => {
       await sync(tq, { campaign, productId: product!.id });
-      await storeActivity({ refundsPerRequest: 5, spareProductIds: [product!.id] });
+      await storeActivity(stack, { refundsPerRequest: 5, spareProductIds: [product!.id] });
       const summary = await sync(tq, {
         campaign,
         productId: product!.id,
         mode: 'mirror',
         maxRemovalShare: 1,
       });
-      const activity = await storeActivity(null);
+      const activity = await storeActivity(stack, null);
       expect(activity.changed.length).toBeGreaterThan(10);
       expect(summary).toMatchObject({ status: 'completed', removed: 0 });
     });
-    expect([...(await purchaseGroup(campaign)).keys()].sort()).toEqual(
+    expect([...(await purchaseGroup(stack, campaign)).keys()].sort()).toEqual(
       [...expected.subscribers.keys()].sort(),
     );
   });
@@ -162,15 +121,12 @@ describe('orders refunded, revoked or held between syncs', () => {
     const buyer = singleOrderBuyers(product!.id)[0]!;
     const campaign = uniqueCampaign();
     // The buyer orders the album again: the field holds the new order after the first sync.
-    const again = (await eddAdmin('POST', '/_admin/orders', {
-      customerId: buyer.customerId,
-      productIds: [product!.id],
-    })) as { id: number };
+    const again = await addOrder(stack, buyer.customerId, [product!.id]);
     await withWorker(temporal, stack.activities, async (tq) => {
       await sync(tq, { campaign, productId: product!.id });
-      expect((await purchaseGroup(campaign)).get(buyer.email.toLowerCase())).toBe(again.id);
+      expect((await purchaseGroup(stack, campaign)).get(buyer.email.toLowerCase())).toBe(again.id);
 
-      await setOrderStatus(again.id, 'refunded');
+      await setOrderStatus(stack, again.id, 'refunded');
       const summary = await sync(tq, { campaign, productId: product!.id });
       // Only this buyer changes; other repeat buyers' older orders are still superseded.
       const expected = expectedSync(stack.dataset, product!.id);
@@ -180,18 +136,15 @@ describe('orders refunded, revoked or held between syncs', () => {
         superseded: expected.supersededOrders,
         failed: 0,
       });
-      expect((await purchaseGroup(campaign)).get(buyer.email.toLowerCase())).toBe(buyer.orderId);
+      expect((await purchaseGroup(stack, campaign)).get(buyer.email.toLowerCase())).toBe(buyer.orderId);
 
       // A revoked order likewise stops counting: the field moves back to the remaining order.
-      const third = (await eddAdmin('POST', '/_admin/orders', {
-        customerId: buyer.customerId,
-        productIds: [product!.id],
-      })) as { id: number };
+      const third = await addOrder(stack, buyer.customerId, [product!.id]);
       await sync(tq, { campaign, productId: product!.id });
-      expect((await purchaseGroup(campaign)).get(buyer.email.toLowerCase())).toBe(third.id);
-      await setOrderStatus(third.id, 'revoked');
+      expect((await purchaseGroup(stack, campaign)).get(buyer.email.toLowerCase())).toBe(third.id);
+      await setOrderStatus(stack, third.id, 'revoked');
       await sync(tq, { campaign, productId: product!.id });
-      expect((await purchaseGroup(campaign)).get(buyer.email.toLowerCase())).toBe(buyer.orderId);
+      expect((await purchaseGroup(stack, campaign)).get(buyer.email.toLowerCase())).toBe(buyer.orderId);
     });
   });
 
@@ -202,14 +155,14 @@ describe('orders refunded, revoked or held between syncs', () => {
     const campaign = uniqueCampaign();
     await withWorker(temporal, stack.activities, async (tq) => {
       await sync(tq, { campaign, productId: product!.id });
-      const before = await purchaseGroup(campaign);
+      const before = await purchaseGroup(stack, campaign);
       for (const b of [refunded, revoked, held, partial])
         expect(before.has(b!.email.toLowerCase())).toBe(true);
 
-      await setOrderStatus(refunded!.orderId, 'refunded');
-      await setOrderStatus(revoked!.orderId, 'revoked');
-      await setOrderStatus(held!.orderId, 'on_hold');
-      await setOrderStatus(partial!.orderId, 'partially_refunded');
+      await setOrderStatus(stack, refunded!.orderId, 'refunded');
+      await setOrderStatus(stack, revoked!.orderId, 'revoked');
+      await setOrderStatus(stack, held!.orderId, 'on_hold');
+      await setOrderStatus(stack, partial!.orderId, 'partially_refunded');
       const summary = await sync(tq, {
         campaign,
         productId: product!.id,
@@ -218,13 +171,13 @@ describe('orders refunded, revoked or held between syncs', () => {
       });
       expect(summary).toMatchObject({ status: 'completed', removed: 2, failed: 0 });
     });
-    const after = await purchaseGroup(campaign);
+    const after = await purchaseGroup(stack, campaign);
     expect(after.has(refunded!.email.toLowerCase())).toBe(false);
     expect(after.has(revoked!.email.toLowerCase())).toBe(false);
     expect(after.get(held!.email.toLowerCase())).toBe(held!.orderId);
     expect(after.get(partial!.email.toLowerCase())).toBe(partial!.orderId);
     // Removed from the group only: still subscribers, still active.
-    const state = await mailerliteState();
+    const state = await mailerliteState(stack);
     expect(state.get(refunded!.email.toLowerCase())?.status).toBe('active');
   });
 });
@@ -250,7 +203,7 @@ describe('sequential order numbers', () => {
       invalid: expected.invalidOrders,
     });
     expect(summary.newestOrder).toMatch(/^EDD-\d+$/);
-    const group = await purchaseGroup(campaign);
+    const group = await purchaseGroup(stack, campaign);
     for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(n.get(buyer.orderId));
   });
 
@@ -285,7 +238,7 @@ describe('sequential order numbers', () => {
       created: expected.subscribers.size,
       invalid: expected.invalidOrders,
     });
-    const group = await purchaseGroup(campaign);
+    const group = await purchaseGroup(stack, campaign);
     for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(n.get(buyer.orderId));
   });
 });
