@@ -1,4 +1,4 @@
-import { ProviderTransientError } from '../shared/errors';
+import { DestinationGoneError, ProviderTransientError } from '../shared/errors';
 import type { DestinationSnapshot, SubscriberUpsert } from '../shared/subscriber-plan';
 import { MAX_BATCH_REQUESTS, MlSubscriberSchema, withdrawnRefusal, type BatchRequest } from '../providers';
 import { checkBatchAnswers } from './batch-answers';
@@ -56,6 +56,7 @@ export function mailerliteExchangeActivities({ providers }: ActivityDeps) {
       }
       const result = await providers.mailerlite.batch(requests);
       checkBatchAnswers(requests, result);
+      checkDestination(input, result.responses);
       const writes = result.responses.slice(0, input.writes.length).map(writeOutcome);
       const readAnswers = result.responses.slice(input.writes.length);
       return {
@@ -64,6 +65,39 @@ export function mailerliteExchangeActivities({ providers }: ActivityDeps) {
       };
     },
   };
+}
+
+/**
+ * Fails the exchange when MailerLite says the group or field the sync writes to is gone: an upsert
+ * refused because its group does not exist (`groups.0`), or a subscriber read with no such field
+ * at all (MailerLite lists every field of the account, empty ones as null). Counting each record
+ * as failed would hide it; the sync looks them up again instead.
+ */
+function checkDestination(input: ExchangeInput, responses: { code: number; body: unknown }[]): void {
+  for (const r of responses.slice(0, input.writes.length)) {
+    const errors = (r.body as { errors?: unknown } | null)?.errors;
+    if (
+      r.code === 422 &&
+      errors &&
+      typeof errors === 'object' &&
+      Object.keys(errors).some((k) => /^groups\.\d+$/.test(k))
+    ) {
+      throw new DestinationGoneError(
+        `MailerLite refused a write to the campaign's purchase group ${input.groupId}: the group is gone (deleted in MailerLite?)`,
+      );
+    }
+  }
+  for (const r of responses.slice(input.writes.length)) {
+    if (r.code !== 200) continue;
+    const fields = (r.body as { data?: { fields?: unknown } } | null)?.data?.fields;
+    if (!fields || typeof fields !== 'object') continue;
+    const missing = input.fieldKeys.find((key) => !(key in fields));
+    if (missing !== undefined) {
+      throw new DestinationGoneError(
+        `MailerLite has no subscriber field '${missing}' any more (deleted in MailerLite?): the campaign's purchase field is gone`,
+      );
+    }
+  }
 }
 
 function writeOutcome(r: { code: number; body: unknown }): WriteOutcome {

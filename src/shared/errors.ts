@@ -161,6 +161,14 @@ export class CampaignProvisioningError extends CampaignSyncError {}
 /** A sync passed its overall `timeout`: it stopped at a page boundary, keeping what it wrote. */
 export class SyncTimeoutError extends CampaignSyncError {}
 
+/**
+ * MailerLite says the campaign's purchase group or purchase field a sync wrote to is gone (deleted
+ * since the IDs were found): an upsert naming the group is refused with `groups.N` invalid, or a
+ * subscriber read back has no such field. Retrying the same writes will not help; the sync looks
+ * them up again (and creates what is missing) and starts over.
+ */
+export class DestinationGoneError extends CampaignSyncError {}
+
 /** A mirror sync's removals needed an approval that did not come within `approvalTimeout`. */
 export class RemovalApprovalTimeoutError extends CampaignSyncError {}
 
@@ -174,7 +182,16 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   CampaignResourceConflictError.name,
   CampaignLockedError.name,
   CampaignProvisioningError.name,
+  DestinationGoneError.name,
 ] as const;
+
+/** Whether an error, or one of its causes, is of the given type (an error's name, or a failure's `type`). */
+export function hasCause(err: unknown, type: string): boolean {
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    if (current.name === type || (current as { type?: unknown }).type === type) return true;
+  }
+  return false;
+}
 
 /**
  * The innermost message of an error and its causes: what went wrong, under the layers a workflow

@@ -79,11 +79,21 @@ const ResumeSchema = z
     newestDate: z.string().optional(),
     /** An incremental run's watermark (null: none) and the orders read past it so far. */
     incrementalFrom: z
-      .object({ order: z.string(), date: z.string(), seen: z.array(z.number()).optional() })
+      .object({
+        order: z.string(),
+        date: z.string(),
+        seen: z.array(z.number()).optional(),
+        destination: z.object({ groupId: z.string(), fieldKey: z.string() }).strict().optional(),
+      })
       .nullable()
       .optional(),
 
     readPast: z.number().int().min(0).optional(),
+    /**
+     * The campaign's purchase group and field, as the first run found (or made) them: the runs it
+     * continues as need not look them up again.
+     */
+    destination: z.object({ groupId: z.string(), fieldKey: z.string() }).strict().optional(),
   })
   .strict();
 export type SyncResume = z.output<typeof ResumeSchema>;
@@ -205,6 +215,12 @@ export const SyncInputSchema = z
      * (`continueAsNewSuggested`) is followed too.
      */
     historyLimit: z.number().int().min(200).max(40_000).default(10_000),
+    /**
+     * Look the campaign's MailerLite group and field up (and create what is missing) even when the
+     * last run's watermark names them. Set by an incremental run that found them gone, when it
+     * starts again; a caller need not set it. Default false.
+     */
+    refreshDestination: z.boolean().default(false),
     /** Set by the workflow itself when it continues as new; not for callers. */
     resume: ResumeSchema.optional(),
   })
@@ -366,6 +382,18 @@ export interface Watermark {
    * them from MailerLite again. Absent when there were too many to keep.
    */
   seen?: number[];
+  /**
+   * The campaign's purchase group and purchase field the run wrote to: the next incremental run
+   * writes there without looking them up (no MailerLite request when nothing is new), and looks
+   * them up again only when MailerLite says they are gone.
+   */
+  destination?: WatermarkDestination;
+}
+
+/** Where a campaign's purchases go in MailerLite: the purchase group's ID and the purchase field's key. */
+export interface WatermarkDestination {
+  groupId: string;
+  fieldKey: string;
 }
 
 /** What a finished (or cancelled) sync returns. */

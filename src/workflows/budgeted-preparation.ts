@@ -31,12 +31,22 @@ export interface PreparationActivities {
  * the account's budget like every other. A provider that cannot be used fails the run here, naming the setting to fix.
  */
 export async function checkConnectionsWithinBudget(taskQueue: string): Promise<void> {
+  await Promise.all([checkEddConnection(), checkMailerLiteWithinBudget(taskQueue)]);
+}
+
+/** EDD's connection check alone (two requests; EDD has no request budget). */
+export async function checkEddConnection(): Promise<void> {
+  await mainChecks.checkEddConnection();
+}
+
+/** MailerLite's connection check alone: one request, on the MailerLite queue of `taskQueue`. */
+export async function checkMailerLiteWithinBudget(taskQueue: string): Promise<void> {
   const mailerliteChecks = proxyActivities<Activities>({
     taskQueue: mailerliteTaskQueue(taskQueue),
     startToCloseTimeout: CHECK_TIMEOUT,
     retry: CHECK_RETRY,
   });
-  await Promise.all([mainChecks.checkEddConnection(), mailerliteChecks.checkMailerLiteConnection()]);
+  await mailerliteChecks.checkMailerLiteConnection();
 }
 
 /**

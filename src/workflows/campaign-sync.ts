@@ -6,7 +6,6 @@ import {
   defineQuery,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -15,9 +14,20 @@ import {
 } from '@temporalio/workflow';
 import { ACTIVITY_RETRY } from './retry';
 import type { Activities, PurchasersPage, SyncNotification } from '../activities';
-import { checkConnectionsWithinBudget, ensureResourcesWithinBudget } from './budgeted-preparation';
+import {
+  checkConnectionsWithinBudget,
+  checkEddConnection,
+  checkMailerLiteWithinBudget,
+  ensureResourcesWithinBudget,
+} from './budgeted-preparation';
 import { parseDuration } from '../shared/duration';
-import { innermostMessage, InvalidInputError, SyncTimeoutError } from '../shared/errors';
+import {
+  DestinationGoneError,
+  hasCause,
+  innermostMessage,
+  InvalidInputError,
+  SyncTimeoutError,
+} from '../shared/errors';
 import { mailerliteTaskQueue, syncWorkflowId } from '../shared/names';
 import { MirrorStep } from './mirror-step';
 import { WriteStream } from '../shared/write-stream';
@@ -41,6 +51,7 @@ import {
   type SyncResume,
   type SyncSummary,
   type Watermark,
+  type WatermarkDestination,
 } from '../shared/sync-types';
 
 /** The current phase and counts of a running sync. */
@@ -85,9 +96,6 @@ const notifier = proxyActivities<Activities>({
 
 /** Most purchases a watermark keeps as `seen`; beyond, none (the next run reads them again). */
 const MAX_SEEN = 2000;
-
-/** Pages an incremental run reads to find out whether anything is new, before it turns to MailerLite. */
-const PROBE_PAGES = 10;
 
 /** An EDD date (`YYYY-MM-DD HH:MM:SS`, UTC) less a duration, in the same form. */
 function dateMinus(date: string, duration: string): string {
@@ -151,7 +159,7 @@ const pageWriter = proxyActivities<Activities>({
 export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   const input = parseInput(rawInput);
   const info = workflowInfo();
-  if (input.resume && !info.continuedFromExecutionRunId && patched('resume-only-when-continued')) {
+  if (input.resume && !info.continuedFromExecutionRunId) {
     // A forged cursor and stats would skip pages and report counts that were never made.
     throw ApplicationFailure.create({
       type: InvalidInputError.name,
@@ -230,6 +238,10 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   let salesRead = 0;
   const seenBefore = () => new Set(incrementalFrom?.seen ?? []);
   let productId = resume?.productId ?? input.productId ?? 0;
+  // The campaign's purchase group and field once known (carried over continue-as-new), and whether
+  // this run took them from the last run's watermark instead of asking MailerLite.
+  let destination: WatermarkDestination | undefined = resume?.destination;
+  let destinationReused = false;
   let updatedAt = startedAt;
 
   setHandler(progressQuery, () => ({
@@ -265,46 +277,6 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     newest !== undefined &&
     (salesBefore < input.lookbackOrders || (batch.oldestDate ?? '') >= dateMinus(newest, input.lookback));
 
-  // An incremental run's first look, at EDD alone: the pages back to its lookback, in which every
-  // purchase must be one the last run saw. Undefined as soon as one is new (or the list moved, or
-  // is empty): the run then goes on as usual.
-  const nothingNew = async (from: Watermark) => {
-    const known = new Set(from.seen ?? []);
-    const cutoff = dateMinus(from.date, input.lookback);
-    const seenNow: number[] = [];
-    let before: PageJoin | undefined;
-    let newest: Watermark | undefined;
-    let salesBefore = 0;
-    let past = 0;
-    let fetched = 0;
-    for (let page = 1; page <= PROBE_PAGES; page++) {
-      const batch = await source.fetchPurchasersPage({
-        productId,
-        page,
-        pageSize: input.pageSize,
-        watermarkDate: from.date,
-      });
-      if (page === 1) {
-        if (!batch.newest || !batch.newestDate) return undefined;
-        newest = { order: batch.newest, date: batch.newestDate };
-      } else if (!before || !joined(before.tail, batch.seam)) return undefined;
-      const records = [...rescuedFromSeam(batch, before), ...batch.records];
-      if (records.some((r) => !known.has(r.orderId))) return undefined;
-      if (withinLookback(batch, salesBefore, newest!.date)) seenNow.push(...records.map((r) => r.orderId));
-      fetched += records.length;
-      salesBefore += batch.salesScanned;
-      past += batch.pastWatermark;
-      before = { tail: batch.tail, orderIds: records.map((r) => r.orderId) };
-      if (
-        batch.done ||
-        (past >= input.lookbackOrders && batch.oldestDate !== undefined && batch.oldestDate < cutoff)
-      ) {
-        return { pages: page, newest: newest!, seen: seenNow, readPast: past, fetched };
-      }
-    }
-    return undefined;
-  };
-
   const summarize = (status: SyncSummary['status']): SyncSummary => {
     const finishedAt = new Date();
     return {
@@ -339,6 +311,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
               date: newestDate,
               // A write that failed must be tried again by the next run: nothing is "seen" then.
               ...(seen && counts.failed === 0 ? { seen } : {}),
+              ...(destination ? { destination } : {}),
             },
           }
         : {}),
@@ -357,10 +330,8 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     }
   };
   // Between pages: a hand-over only when enough entries wait, or they have waited long enough.
-  const batchedReport = patched('report-flush-batched');
   const flushReportBetweenPages = async () => {
     if (
-      !batchedReport ||
       entries.length >= REPORT_BATCH ||
       (entries.length > 0 && Date.now() - lastReportFlush >= REPORT_EVERY_MS)
     ) {
@@ -403,58 +374,55 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   try {
     // Every MailerLite request the sync causes goes within the account's budget (see
     // budgeted-preparation.ts): the connection check and provisioning included.
-    const budgetedPreparation = patched('budgeted-preparation');
-    // Whether the campaign's EDD product was found (an incremental run looks before the checks).
-    let resolved = false;
-    if (input.incremental && !resume && !input.dryRun) {
-      // An incremental run first asks EDD alone whether anything is new: when every purchase back
-      // to its lookback was seen by the last run, it ends here, with no MailerLite request at all.
-      productId = (await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId }))
-        .productId;
-      resolved = true;
+    if (input.incremental && !resume) {
       incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
-      const quiet = incrementalFrom?.seen ? await nothingNew(incrementalFrom) : undefined;
-      if (quiet) {
-        pages = quiet.pages;
-        newestOrder = quiet.newest.order;
-        newestDate = quiet.newest.date;
-        seen = quiet.seen;
-        readPast = quiet.readPast;
-        readAll = true;
-        counts.fetched = counts.valid = counts.unchanged = quiet.fetched;
-        const summary = summarize('completed');
-        await quick.recordSyncStats(summary);
-        enter('completed');
-        endAs('completed');
-        log.info('campaign sync: nothing new since the watermark', { campaign: input.campaign, pages });
-        return summary;
-      }
     }
+    // An incremental run writes where the last run wrote, as its watermark names it, with no look-up
+    // and no MailerLite check: with nothing new, it makes no MailerLite request at all. If MailerLite
+    // says the group or field is gone, the run starts again looking them up (see the catch below).
+    // A continued run carries what its first run found.
+    const reuse =
+      destination ??
+      (input.incremental && !input.refreshDestination && !input.dryRun
+        ? incrementalFrom?.destination
+        : undefined);
+    destinationReused = reuse !== undefined && destination === undefined;
     enter('checking-connections');
-    if (budgetedPreparation) await checkConnectionsWithinBudget(info.taskQueue);
-    else await quick.checkConnections();
+    if (reuse) await checkEddConnection();
+    else await checkConnectionsWithinBudget(info.taskQueue);
 
     enter('preparing');
-    if (!resume && !resolved) {
+    if (!resume) {
       const product = await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId });
       productId = product.productId;
     }
-    if (input.incremental && !resume && incrementalFrom === undefined) {
-      incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
+    const resources = reuse
+      ? { purchaseGroupId: reuse.groupId, purchaseFieldKey: reuse.fieldKey, missing: [] as string[] }
+      : await ensureResourcesWithinBudget(
+          { quick, mailerlite },
+          {
+            campaign: input.campaign,
+            tiers: input.tiers,
+            purchaseTier: input.purchaseTier,
+            dryRun: input.dryRun,
+          },
+        );
+    resourcesToCreate = resources.missing;
+    if (resources.purchaseGroupId !== '') {
+      destination = { groupId: resources.purchaseGroupId, fieldKey: resources.purchaseFieldKey };
+    }
+    if (!resume && input.refreshDestination && incrementalFrom) {
+      // Set after MailerLite said the group or field the watermark names is gone: the watermark's
+      // promise (every purchase up to it is in the group, with its field) held for what is gone, so
+      // this run fills the group and field it found or made in full.
+      log.warn('campaign sync: the purchase group or field was gone; syncing in full', {
+        campaign: input.campaign,
+      });
+      incrementalFrom = null;
     }
     // Orders dated before this, once `lookbackOrders` orders past the watermark are read, end an
     // incremental run's reading (see `lookback`).
     const lookbackCutoff = incrementalFrom ? dateMinus(incrementalFrom.date, input.lookback) : undefined;
-    const ensureInput = {
-      campaign: input.campaign,
-      tiers: input.tiers,
-      purchaseTier: input.purchaseTier,
-      dryRun: input.dryRun,
-    };
-    const resources = budgetedPreparation
-      ? await ensureResourcesWithinBudget({ quick, mailerlite }, ensureInput)
-      : await quick.ensureCampaignResources(ensureInput);
-    resourcesToCreate = resources.missing;
 
     enter('syncing');
     const tally = {
@@ -471,15 +439,16 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       fieldKeys: ['name', 'last_name', resources.purchaseFieldKey],
       // Mirror writes as upsert does; its removals come after the last page.
       mode: input.mode === 'update-only' ? ('update-only' as const) : ('upsert' as const),
-      lanes: input.writeLanes,
+      // An incremental run's few buyers in one lane: its batches are full, so k new buyers cost
+      // about k/25 requests rather than a part-filled batch or two in each lane.
+      lanes: incrementalFrom ? 1 : input.writeLanes,
       batchSize: input.batchSize,
       waitFor: condition,
     };
     // With no MailerLite budget configured, a page is written by one activity (the direct path);
     // otherwise every request is its own activity on the rate-limited queue. A dry run always
     // streams, so what it plans for a buyer on one page is seen on the next.
-    const direct =
-      !input.dryRun && patched('direct-page-writes') && (await quick.describeWritePath()).path === 'direct';
+    const direct = !input.dryRun && (await quick.describeWritePath()).path === 'direct';
     writePath = direct ? 'direct' : 'budgeted';
     // The source reads the next pages while the sink writes the last ones; the sink pushes back
     // when two pages are waiting, so memory and history stay bounded whatever the campaign's size.
@@ -517,7 +486,6 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     // this one is handed over (read-ahead), and handed over strictly in page order.
     // The validation answers with verdicts only (the invalid ones and where they are): the valid
     // records are already here, and need not pass through history a second time.
-    const verdictsOnly = patched('validation-verdicts');
     // Each page's last order numbers and its purchases' orders, once the page is final: the next
     // page's seam must meet the former, and what the seam rescues must not repeat the latter.
     const joins = new Map<number, Promise<PageJoin>>();
@@ -570,15 +538,11 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       const batch = await final;
       const records = batch.records;
       if (records.length === 0) return { batch, valid: [], invalid: [] };
-      const checked = await quick.validateRecords({
-        campaign: input.campaign,
-        records,
-        ...(verdictsOnly ? { returnValid: false } : {}),
-      });
-      const valid = checked.invalidAt ? keepValid(records, checked.invalidAt) : checked.valid;
+      const checked = await quick.validateRecords({ campaign: input.campaign, records, returnValid: false });
+      const valid = keepValid(records, checked.invalidAt ?? []);
       return { batch, valid, invalid: checked.invalid };
     };
-    const readAhead = patched('read-ahead') ? READ_AHEAD : 1;
+    const readAhead = READ_AHEAD;
     const loading = new Map<number, ReturnType<typeof loadPage>>();
     const load = (page: number) => {
       let pending = loading.get(page);
@@ -691,6 +655,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         ...(newestDate !== undefined ? { newestDate } : {}),
         ...(incrementalFrom !== undefined ? { incrementalFrom } : {}),
         readPast,
+        ...(destination ? { destination } : {}),
       };
       log.info('campaign sync continues as new', { campaign: input.campaign, page: continueAt });
       return await continueAsNew<typeof campaignSync>({ ...input, resume: next });
@@ -746,7 +711,30 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     logProgress(true);
     log.info('campaign sync completed', { campaign: input.campaign, pages, ...counts });
     return summary;
-  } catch (err) {
+  } catch (caught) {
+    let err = caught;
+    if (destinationReused && hasCause(err, DestinationGoneError.name)) {
+      // The group or field the last run wrote to was deleted: start again, looking them up (and
+      // creating what is missing), with this run's input. Nothing it wrote is lost.
+      log.warn('campaign sync: the MailerLite group or field is gone; starting again with a look-up', {
+        campaign: input.campaign,
+        error: innermostMessage(err),
+      });
+      return await continueAsNew<typeof campaignSync>({
+        ...input,
+        resume: undefined,
+        refreshDestination: true,
+      });
+    }
+    if (destinationReused && !isCancellation(err) && !timedOut && !isTimeout(err)) {
+      // The run skipped MailerLite's connection check: when it fails, the check says why in terms of
+      // the setting to fix (a wrong token, an unreachable server), if that is the cause.
+      try {
+        await checkMailerLiteWithinBudget(info.taskQueue);
+      } catch (checkFailure) {
+        err = checkFailure;
+      }
+    }
     if (isCancellation(err)) {
       // Keep what was written, record the partial stats, then end as cancelled (freeing the lock).
       enter('cancelled');

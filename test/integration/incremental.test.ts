@@ -6,6 +6,7 @@ import { checkSyncInput } from '../../src/client/sync-start';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { albums, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { addOrder, purchaseGroup, setOrderStatus } from '../helpers/store-admin';
+import { DEMO_MAILERLITE_TOKEN } from '../../dev/emulators';
 
 // Incremental runs (issue 17, point 1): read back only to the campaign's watermark plus a lookback,
 // with the watermark kept in Temporal (the last completed run's result).
@@ -144,6 +145,68 @@ describe('incremental syncs', () => {
 
       // A full sync (the nightly reconcile) catches up with it.
       await sync(tq, { campaign, productId: product!.id });
+      await expectExact(campaign, product!.id);
+    });
+  });
+
+  it('cost at most ceil(k/25)+1 MailerLite requests for k new buyers, and look the group and field up again once they are gone', async () => {
+    const [product] = albums(stack.dataset);
+    const campaign = uniqueCampaign();
+    const input = { campaign, productId: product!.id, pageSize: 50, incremental: true };
+    const deleteInMailerLite = async (path: string) => {
+      const res = await fetch(`${stack.mailerlite.url}/api/${path}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}` },
+      });
+      expect(res.status).toBe(204);
+    };
+    let fresh = newBuyers(product!.id, 100);
+    const addBuyers = async (k: number) => {
+      for (const c of fresh.slice(0, k)) await addOrder(stack, c.id, [product!.id]);
+      fresh = fresh.slice(k);
+    };
+    await withWorker(temporal, stack.activities, async (tq) => {
+      const full = await sync(tq, { ...input, incremental: false });
+      const destination = full.watermark!.destination!;
+      expect(destination).toEqual({
+        groupId: expect.any(String) as unknown,
+        fieldKey: expect.any(String) as unknown,
+      });
+
+      // No connection check, no group or field look-up: only the batches that read and write.
+      for (const k of [1, 25, 60]) {
+        await addBuyers(k);
+        const before = await mailerliteRequests();
+        const run = await sync(tq, input);
+        expect(run).toMatchObject({ status: 'completed', created: k, failed: 0 });
+        expect(await mailerliteRequests()).toBeLessThanOrEqual(before + Math.ceil(k / 25) + 1);
+        expect(run.watermark!.destination).toEqual(destination);
+      }
+      await expectExact(campaign, product!.id);
+
+      // The purchase group deleted in MailerLite: the run finds out from its first write, looks
+      // the group up (creating it), and fills the new group in full.
+      await deleteInMailerLite(`groups/${destination.groupId}`);
+      await addBuyers(2);
+      const regrouped = await sync(tq, input);
+      expect(regrouped).toMatchObject({ status: 'completed', failed: 0 });
+      expect(regrouped.incremental!.from).toBeNull();
+      expect(regrouped.watermark!.destination!.groupId).not.toBe(destination.groupId);
+      expect(regrouped.created + regrouped.updated).toBeGreaterThan(100);
+      await expectExact(campaign, product!.id);
+
+      // The purchase field deleted: found from the first subscriber read back, recreated, refilled.
+      const fields = (await (
+        await fetch(`${stack.mailerlite.url}/api/fields?limit=100`, {
+          headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}` },
+        })
+      ).json()) as { data: { id: string | number; key: string }[] };
+      const field = fields.data.find((f) => f.key === destination.fieldKey)!;
+      await deleteInMailerLite(`fields/${field.id}`);
+      await addBuyers(1);
+      const refielded = await sync(tq, input);
+      expect(refielded).toMatchObject({ status: 'completed', failed: 0 });
+      expect(refielded.incremental!.from).toBeNull();
       await expectExact(campaign, product!.id);
     });
   });
