@@ -75,14 +75,19 @@ Commands:
                         transition:..., create:...), start, progress, latest release time.
   schedule create <campaign> --every 1h | --cron "0 * * * *" [--mode M] [--dry-run]
                   [--product-id N] [--timeout 1h] [--page-size N] [--note TEXT] [--paused]
+                  [--incremental [--lookback 48h] [--lookback-orders 200]]
                         A recurring sync of the campaign (overlap SKIP, catch-up window 10
                         min; each run takes the campaign's lock or is skipped, naming the
-                        holder). Its syncs' timeout defaults to the interval (cron: 1h).
-  schedule list [--json] | describe <campaign> [--json]
+                        holder). Its syncs' timeout defaults to the interval (cron: 1h). A
+                        campaign has one full schedule and may have one --incremental one
+                        beside it (e.g. every 1m, with a nightly full one).
+  schedule list [--json] | describe <campaign> [--incremental] [--json]
                         Schedules; one schedule's spec, state, next runs and recent results.
-  schedule pause|unpause <campaign> [--note TEXT] | trigger <campaign> [--wait]
-  schedule backfill <campaign> --from ISO --to ISO [--overlap skip|buffer-one|allow-all|...]
-  schedule delete <campaign>
+  schedule pause|unpause <campaign> [--incremental] [--note TEXT]
+  schedule trigger <campaign> [--incremental] [--wait]
+  schedule backfill <campaign> [--incremental] --from ISO --to ISO [--overlap skip|...]
+  schedule delete <campaign> [--incremental]
+                        --incremental: the campaign's incremental schedule, not its full one.
   campaign create <campaign> [--custom] [--every 1h | --cron "0 * * * *"] [--dry-run] [--json]
                         Create a campaign's MailerLite tier groups and purchase field (those
                         missing; a second run creates nothing), and with --every/--cron a sync

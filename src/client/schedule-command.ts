@@ -3,6 +3,7 @@ import type { Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import { InvalidInputError } from '../shared/errors';
 import type { LockHolder } from '../shared/provisioning';
 import { EXIT } from './errors';
+import type { ScheduleKind } from '../shared/names';
 import {
   backfillSyncSchedule,
   checkScheduleRequest,
@@ -88,6 +89,18 @@ export async function scheduleCommand(
   }
 }
 
+/** `--incremental`: the campaign's incremental schedule rather than its full one. */
+const KIND_FLAG = { incremental: { type: 'boolean' } } as const;
+
+function kindOf(values: { incremental?: boolean }): ScheduleKind {
+  return values.incremental ? 'incremental' : 'full';
+}
+
+/** `the sync schedule of X` / `the incremental sync schedule of X`. */
+function theSchedule(campaign: string, kind: ScheduleKind): string {
+  return `the ${kind === 'incremental' ? 'incremental ' : ''}sync schedule of ${campaign}`;
+}
+
 async function run(sub: string | undefined, args: string[], ctx: ScheduleCommandContext): Promise<number> {
   const { io } = ctx;
   const by = ctx.user ?? 'cli';
@@ -136,11 +149,12 @@ async function run(sub: string | undefined, args: string[], ctx: ScheduleCommand
       const { values, positionals } = parseArgs({
         args,
         allowPositionals: true,
-        options: { json: { type: 'boolean' } },
+        options: { json: { type: 'boolean' }, ...KIND_FLAG },
       });
       const view = await describeSyncSchedule(
         await ctx.connect(),
         campaignPositional(positionals, 'schedule describe'),
+        { kind: kindOf(values) },
       );
       io.out(values.json ? JSON.stringify(view, null, 2) : formatSchedule(view));
       return EXIT.ok;
@@ -150,17 +164,18 @@ async function run(sub: string | undefined, args: string[], ctx: ScheduleCommand
       const { values, positionals } = parseArgs({
         args,
         allowPositionals: true,
-        options: { note: { type: 'string' } },
+        options: { note: { type: 'string' }, ...KIND_FLAG },
       });
       const campaign = campaignPositional(positionals, `schedule ${sub}`);
+      const kind = kindOf(values);
       const note = values.note ?? `${sub === 'pause' ? 'Paused' : 'Unpaused'} by ${by} (campaign-sync)`;
       const client = await ctx.connect();
-      if (sub === 'pause') await pauseSyncSchedule(client, campaign, note);
-      else await unpauseSyncSchedule(client, campaign, note);
+      if (sub === 'pause') await pauseSyncSchedule(client, campaign, note, kind);
+      else await unpauseSyncSchedule(client, campaign, note, kind);
       io.out(
         sub === 'pause'
-          ? `Paused the sync schedule of ${campaign}: ${note}. A sync running now goes on; 'schedule unpause' resumes the schedule.`
-          : `Unpaused the sync schedule of ${campaign}: ${note}.`,
+          ? `Paused ${theSchedule(campaign, kind)}: ${note}. A sync running now goes on; 'schedule unpause' resumes the schedule.`
+          : `Unpaused ${theSchedule(campaign, kind)}: ${note}.`,
       );
       return EXIT.ok;
     }
@@ -168,12 +183,18 @@ async function run(sub: string | undefined, args: string[], ctx: ScheduleCommand
       const { values, positionals } = parseArgs({
         args,
         allowPositionals: true,
-        options: { overlap: { type: 'string' }, wait: { type: 'boolean' }, json: { type: 'boolean' } },
+        options: {
+          overlap: { type: 'string' },
+          wait: { type: 'boolean' },
+          json: { type: 'boolean' },
+          ...KIND_FLAG,
+        },
       });
       const campaign = campaignPositional(positionals, 'schedule trigger');
+      const kind = kindOf(values);
       const overlap = overlapFlag(values.overlap);
       const client = await ctx.connect();
-      const outcome = await triggerSyncSchedule(client, campaign, overlap ? { overlap } : {});
+      const outcome = await triggerSyncSchedule(client, campaign, { kind, ...(overlap ? { overlap } : {}) });
       if (outcome.outcome !== 'started') {
         if (values.json) io.out(JSON.stringify(outcome, null, 2));
         if (outcome.outcome === 'overlap') {
@@ -184,7 +205,7 @@ async function run(sub: string | undefined, args: string[], ctx: ScheduleCommand
           return EXIT.locked;
         }
         io.out(
-          `Trigger sent (overlap ${outcome.overlap}); no run seen yet. See 'campaign-sync schedule describe ${campaign}'.`,
+          `Trigger sent (overlap ${outcome.overlap}); no run seen yet. See 'campaign-sync schedule describe ${campaign}${kind === 'incremental' ? ' --incremental' : ''}'.`,
         );
         return EXIT.ok;
       }
@@ -192,12 +213,12 @@ async function run(sub: string | undefined, args: string[], ctx: ScheduleCommand
       if (!values.wait) {
         if (values.json) io.out(JSON.stringify(outcome, null, 2));
         else
-          io.out(`Triggered the sync schedule of ${campaign}: launcher ${run.workflowId}, run ${run.runId}.`);
+          io.out(`Triggered ${theSchedule(campaign, kind)}: launcher ${run.workflowId}, run ${run.runId}.`);
         return EXIT.ok;
       }
       if (!values.json)
         io.out(
-          `Triggered the sync schedule of ${campaign}: launcher ${run.workflowId}, run ${run.runId}; waiting.`,
+          `Triggered ${theSchedule(campaign, kind)}: launcher ${run.workflowId}, run ${run.runId}; waiting.`,
         );
       await client.workflow
         .getHandle(run.workflowId, run.runId)
@@ -213,25 +234,32 @@ async function run(sub: string | undefined, args: string[], ctx: ScheduleCommand
       const { values, positionals } = parseArgs({
         args,
         allowPositionals: true,
-        options: { from: { type: 'string' }, to: { type: 'string' }, overlap: { type: 'string' } },
+        options: {
+          from: { type: 'string' },
+          to: { type: 'string' },
+          overlap: { type: 'string' },
+          ...KIND_FLAG,
+        },
       });
       const campaign = campaignPositional(positionals, 'schedule backfill');
+      const kind = kindOf(values);
       const from = isoFlag('from', values.from);
       const to = isoFlag('to', values.to);
       const overlap = overlapFlag(values.overlap) ?? 'SKIP';
-      await backfillSyncSchedule(await ctx.connect(), campaign, { from, to, overlap });
+      await backfillSyncSchedule(await ctx.connect(), campaign, { from, to, overlap, kind });
       io.out(
-        `Backfill of ${campaign}'s schedule requested: the actions due from ${from.toISOString()} to ${to.toISOString()}, ` +
+        `Backfill of ${theSchedule(campaign, kind)} requested: the actions due from ${from.toISOString()} to ${to.toISOString()}, ` +
           `overlap ${overlap}${overlap === 'SKIP' ? ' (while one runs, the others are skipped: each sync covers the whole campaign)' : ''}. ` +
           `See 'campaign-sync schedule describe ${campaign}'.`,
       );
       return EXIT.ok;
     }
     case 'delete': {
-      const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...KIND_FLAG } });
       const campaign = campaignPositional(positionals, 'schedule delete');
-      await deleteSyncSchedule(await ctx.connect(), campaign);
-      io.out(`Deleted the sync schedule of ${campaign}. A scheduled sync running now goes on to its end.`);
+      const kind = kindOf(values);
+      await deleteSyncSchedule(await ctx.connect(), campaign, kind);
+      io.out(`Deleted ${theSchedule(campaign, kind)}. A scheduled sync running now goes on to its end.`);
       return EXIT.ok;
     }
     default:
@@ -280,9 +308,12 @@ function formatOutcome(a: ScheduleActionView): string {
 export function formatSchedule(v: ScheduleView): string {
   const sync = v.sync;
   const lines = [
-    `Schedule ${v.scheduleId} (campaign ${v.campaign}): ${v.spec}, ${v.paused ? 'PAUSED' : 'active'}`,
+    `Schedule ${v.scheduleId} (campaign ${v.campaign}, ${v.kind} syncs): ${v.spec}, ${v.paused ? 'PAUSED' : 'active'}`,
     ...(v.note ? [`  note       ${v.note}`] : []),
     `  sync       mode ${sync.mode ?? 'upsert'}${sync.dryRun ? ', DRY RUN (writes nothing)' : ''}` +
+      (sync.incremental
+        ? `, incremental (back to the watermark plus ${sync.lookback ?? '48h'} and ${sync.lookbackOrders ?? 200} orders)`
+        : '') +
       (sync.productId !== undefined ? `, EDD product ${sync.productId}` : '') +
       (sync.timeout ? `, timeout ${sync.timeout} (the campaign's lock is released by then)` : '') +
       `, task queue ${v.taskQueue}`,
@@ -307,7 +338,7 @@ export function formatScheduleList(list: ScheduleListing[]): string {
     'Campaign sync schedules:',
     ...list.map(
       (s) =>
-        `  ${s.campaign}  ${s.spec}  ${s.paused ? `PAUSED${s.note ? ` (${s.note})` : ''}` : 'active'}` +
+        `  ${s.campaign}  ${s.kind}  ${s.spec}  ${s.paused ? `PAUSED${s.note ? ` (${s.note})` : ''}` : 'active'}` +
         (s.nextActionAt && !s.paused ? `  next ${s.nextActionAt}` : '') +
         (s.lastActionAt ? `  last ${s.lastActionAt}` : ''),
     ),

@@ -8,7 +8,13 @@ import {
   type ScheduleOverlapPolicy,
 } from '@temporalio/client';
 import { InvalidInputError } from '../shared/errors';
-import { syncScheduleId, syncWorkflowId } from '../shared/names';
+import {
+  parseSyncScheduleId,
+  scheduleKind,
+  syncScheduleId,
+  syncWorkflowId,
+  type ScheduleKind,
+} from '../shared/names';
 import type { LockHolder, ScheduledSyncResult, ScheduleTiming } from '../shared/provisioning';
 import {
   buildSyncSchedule,
@@ -21,31 +27,43 @@ import { checkSyncInput } from './sync-start';
 import { failureMessage } from './sync-status';
 import type { SyncOptionValues } from './sync-options';
 
-/** Every campaign sync schedule's ID starts so (`campaign-sync-schedule-<CODE>`). */
-export const SCHEDULE_ID_PREFIX = syncScheduleId('');
+/** `--incremental` when the kind is incremental: what a command names such a schedule with. */
+function kindFlag(kind: ScheduleKind): string {
+  return kind === 'incremental' ? ' --incremental' : '';
+}
 
-/** The campaign already has a sync schedule. */
+/** `an incremental sync schedule` or `a sync schedule`. */
+function scheduleWords(kind: ScheduleKind): string {
+  return kind === 'incremental' ? 'an incremental sync schedule' : 'a sync schedule';
+}
+
+/** The campaign already has a sync schedule of that kind. */
 export class ScheduleExistsError extends Error {
   constructor(
     readonly campaign: string,
     readonly scheduleId: string,
+    readonly kind: ScheduleKind = 'full',
   ) {
     super(
-      `Campaign ${campaign} already has a sync schedule (${scheduleId}). See 'campaign-sync schedule describe ${campaign}'; ` +
-        `delete it first to create another.`,
+      `Campaign ${campaign} already has ${scheduleWords(kind)} (${scheduleId}). See 'campaign-sync schedule describe ${campaign}${kindFlag(kind)}'; ` +
+        `delete it first to create another.` +
+        (kind === 'full'
+          ? ' (A campaign can also have one incremental schedule beside it: create it with --incremental.)'
+          : ''),
     );
     this.name = 'ScheduleExistsError';
   }
 }
 
-/** The campaign has no sync schedule. */
+/** The campaign has no sync schedule of that kind. */
 export class ScheduleMissingError extends Error {
   constructor(
     readonly campaign: string,
     readonly scheduleId: string,
+    readonly kind: ScheduleKind = 'full',
   ) {
     super(
-      `Campaign ${campaign} has no sync schedule (${scheduleId}). Create one with 'campaign-sync schedule create'.`,
+      `Campaign ${campaign} has ${kind === 'incremental' ? 'no incremental sync schedule' : 'no sync schedule'} (${scheduleId}). Create one with 'campaign-sync schedule create${kindFlag(kind)}'.`,
     );
     this.name = 'ScheduleMissingError';
   }
@@ -66,13 +84,14 @@ export interface ScheduleCreateRequest {
 async function onSchedule<T>(
   client: Client,
   campaign: string,
+  kind: ScheduleKind,
   fn: (handle: ScheduleHandle) => Promise<T>,
 ): Promise<T> {
-  const scheduleId = syncScheduleId(campaign);
+  const scheduleId = syncScheduleId(campaign, kind);
   try {
     return await fn(client.schedule.getHandle(scheduleId));
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new ScheduleMissingError(campaign, scheduleId);
+    if (err instanceof ScheduleNotFoundError) throw new ScheduleMissingError(campaign, scheduleId, kind);
     throw err;
   }
 }
@@ -113,13 +132,16 @@ export async function createSyncSchedule(
     await client.schedule.create(options);
   } catch (err) {
     if (err instanceof ScheduleAlreadyRunning)
-      throw new ScheduleExistsError(request.campaign, options.scheduleId);
+      throw new ScheduleExistsError(request.campaign, options.scheduleId, scheduleKind(request.sync ?? {}));
     // The server's refusal of the spec (e.g. a cron field it cannot parse).
     if (err instanceof TypeError)
       throw new InvalidInputError(`Invalid schedule: ${err.message}`, [err.message]);
     throw err;
   }
-  return describeSyncSchedule(client, request.campaign, { results: false });
+  return describeSyncSchedule(client, request.campaign, {
+    results: false,
+    kind: scheduleKind(request.sync ?? {}),
+  });
 }
 
 /** A schedule run (a launcher run) and what came of it. */
@@ -144,6 +166,8 @@ export interface ScheduleActionView {
 /** What `schedule describe` shows. */
 export interface ScheduleView {
   campaign: string;
+  /** A schedule of full syncs or of incremental ones (a campaign can have one of each). */
+  kind: ScheduleKind;
   scheduleId: string;
   /** As given at creation (from the memo), when known. */
   timing?: ScheduleTiming;
@@ -191,9 +215,10 @@ function timingOf(memo: Record<string, unknown> | undefined): ScheduleTiming | u
 export async function describeSyncSchedule(
   client: Client,
   campaign: string,
-  opts: { results?: boolean } = {},
+  opts: { results?: boolean; kind?: ScheduleKind } = {},
 ): Promise<ScheduleView> {
-  const d = await onSchedule(client, campaign, (handle) => handle.describe());
+  const kind = opts.kind ?? 'full';
+  const d = await onSchedule(client, campaign, kind, (handle) => handle.describe());
   const timing = timingOf(d.memo);
   const createdBy = d.memo?.createdBy;
   const recent = d.info.recentActions.map((a) => ({
@@ -204,6 +229,7 @@ export async function describeSyncSchedule(
   }));
   return {
     campaign,
+    kind,
     scheduleId: d.scheduleId,
     ...(timing ? { timing } : {}),
     spec: specText(d, timing),
@@ -318,6 +344,7 @@ async function syncProgressUnder(
 /** One line of `schedule list`. */
 export interface ScheduleListing {
   campaign: string;
+  kind: ScheduleKind;
   scheduleId: string;
   spec: string;
   paused: boolean;
@@ -328,17 +355,19 @@ export interface ScheduleListing {
 }
 
 /**
- * Every campaign sync schedule (IDs `campaign-sync-schedule-<CODE>`), by campaign. Schedule
+ * Every campaign sync schedule (IDs `campaign-sync-schedule-<CODE>[-incremental]`), by campaign. Schedule
  * listing is eventually consistent: a schedule created a moment ago may not be listed yet.
  */
 export async function listSyncSchedules(client: Client): Promise<ScheduleListing[]> {
   const listings: ScheduleListing[] = [];
   for await (const s of client.schedule.list()) {
-    if (!s.scheduleId.startsWith(SCHEDULE_ID_PREFIX)) continue;
+    const id = parseSyncScheduleId(s.scheduleId);
+    if (!id) continue;
     const last = s.info.recentActions[s.info.recentActions.length - 1];
     const next = s.info.nextActionTimes[0];
     listings.push({
-      campaign: s.scheduleId.slice(SCHEDULE_ID_PREFIX.length),
+      campaign: id.campaign,
+      kind: id.kind,
       scheduleId: s.scheduleId,
       spec: specText({ spec: s.spec ?? {} }, timingOf(s.memo)),
       paused: s.state.paused,
@@ -349,17 +378,27 @@ export async function listSyncSchedules(client: Client): Promise<ScheduleListing
         : {}),
     });
   }
-  return listings.sort((a, b) => a.campaign.localeCompare(b.campaign));
+  return listings.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
 }
 
 /** Pauses the campaign's schedule with a note (why, and who). Running syncs go on. */
-export async function pauseSyncSchedule(client: Client, campaign: string, note: string): Promise<void> {
-  await onSchedule(client, campaign, (h) => h.pause(note));
+export async function pauseSyncSchedule(
+  client: Client,
+  campaign: string,
+  note: string,
+  kind: ScheduleKind = 'full',
+): Promise<void> {
+  await onSchedule(client, campaign, kind, (h) => h.pause(note));
 }
 
 /** Unpauses the campaign's schedule with a note. */
-export async function unpauseSyncSchedule(client: Client, campaign: string, note: string): Promise<void> {
-  await onSchedule(client, campaign, (h) => h.unpause(note));
+export async function unpauseSyncSchedule(
+  client: Client,
+  campaign: string,
+  note: string,
+  kind: ScheduleKind = 'full',
+): Promise<void> {
+  await onSchedule(client, campaign, kind, (h) => h.unpause(note));
 }
 
 /** What came of `schedule trigger`. */
@@ -383,10 +422,10 @@ export interface TriggerOutcome {
 export async function triggerSyncSchedule(
   client: Client,
   campaign: string,
-  opts: { overlap?: ScheduleOverlapPolicy; waitMs?: number } = {},
+  opts: { overlap?: ScheduleOverlapPolicy; waitMs?: number; kind?: ScheduleKind } = {},
 ): Promise<TriggerOutcome> {
   const overlap = opts.overlap ?? SCHEDULE_OVERLAP;
-  return onSchedule(client, campaign, async (handle) => {
+  return onSchedule(client, campaign, opts.kind ?? 'full', async (handle) => {
     const key = (w: { workflowId: string; firstExecutionRunId: string }) =>
       `${w.workflowId}/${w.firstExecutionRunId}`;
     const before = await handle.describe();
@@ -432,18 +471,22 @@ export async function triggerSyncSchedule(
 export async function backfillSyncSchedule(
   client: Client,
   campaign: string,
-  range: { from: Date; to: Date; overlap?: ScheduleOverlapPolicy },
+  range: { from: Date; to: Date; overlap?: ScheduleOverlapPolicy; kind?: ScheduleKind },
 ): Promise<void> {
   if (Number.isNaN(range.from.getTime()) || Number.isNaN(range.to.getTime()))
     throw new InvalidInputError('backfill needs --from and --to as ISO times, e.g. 2024-05-01T00:00:00Z');
   if (range.from.getTime() >= range.to.getTime())
     throw new InvalidInputError('backfill --from must be before --to');
-  await onSchedule(client, campaign, (h) =>
+  await onSchedule(client, campaign, range.kind ?? 'full', (h) =>
     h.backfill({ start: range.from, end: range.to, overlap: range.overlap ?? SCHEDULE_OVERLAP }),
   );
 }
 
 /** Deletes the campaign's schedule. A scheduled sync running now goes on to its end. */
-export async function deleteSyncSchedule(client: Client, campaign: string): Promise<void> {
-  await onSchedule(client, campaign, (h) => h.delete());
+export async function deleteSyncSchedule(
+  client: Client,
+  campaign: string,
+  kind: ScheduleKind = 'full',
+): Promise<void> {
+  await onSchedule(client, campaign, kind, (h) => h.delete());
 }

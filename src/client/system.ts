@@ -25,7 +25,13 @@ import type {
   RunningSyncInfo,
   SyncProgressBrief,
 } from '../shared/health';
-import { campaignFromWorkflowId, mailerliteTaskQueue, syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import {
+  campaignFromWorkflowId,
+  mailerliteTaskQueue,
+  parseSyncScheduleId,
+  syncWorkflowId,
+  WORKFLOW_TYPES,
+} from '../shared/names';
 import { SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncProgress } from '../shared/sync-types';
 import { innermostMessage } from '../shared/errors';
@@ -355,16 +361,14 @@ export interface SyncScheduleInfo {
   lastRun?: string;
 }
 
-const SCHEDULE_PREFIX = 'campaign-sync-schedule-';
-
-/** The campaign a sync schedule ID belongs to (`campaign-sync-schedule-<CODE>`). */
+/** The campaign a sync schedule ID belongs to (`campaign-sync-schedule-<CODE>[-incremental]`). */
 function campaignOfSchedule(scheduleId: string): string | undefined {
-  return scheduleId.startsWith(SCHEDULE_PREFIX) ? scheduleId.slice(SCHEDULE_PREFIX.length) : undefined;
+  return parseSyncScheduleId(scheduleId)?.campaign;
 }
 
 function isSyncSchedule(s: ScheduleSummary): boolean {
   return (
-    s.scheduleId.startsWith(SCHEDULE_PREFIX) &&
+    parseSyncScheduleId(s.scheduleId) !== undefined &&
     (s.action === undefined || s.action.workflowType === WORKFLOW_TYPES.scheduledCampaignSync)
   );
 }

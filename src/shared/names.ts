@@ -61,17 +61,44 @@ export function createWorkflowId(campaign: string): string {
   return `campaign-create-${campaign}`;
 }
 
-/** The ID of a campaign's sync schedule (one per campaign). */
-export function syncScheduleId(campaign: string): string {
-  return `campaign-sync-schedule-${campaign}`;
+/**
+ * Which of a campaign's two sync schedules: `full` syncs (the default), or `incremental` ones. A
+ * campaign can have one of each (e.g. incremental every minute, full nightly); both start the sync
+ * under the campaign's lock, so while one runs the other's tick is skipped.
+ */
+export type ScheduleKind = 'full' | 'incremental';
+
+/** A schedule of incremental syncs, or of full ones: by the syncs' `incremental` option. */
+export function scheduleKind(args: { incremental?: boolean | undefined }): ScheduleKind {
+  return args.incremental ? 'incremental' : 'full';
+}
+
+/** What ends an incremental schedule's ID (campaign codes hold no `-`). */
+const INCREMENTAL_SUFFIX = '-incremental';
+
+/** The ID of a campaign's sync schedule: `campaign-sync-schedule-<CODE>`, `...-<CODE>-incremental`. */
+export function syncScheduleId(campaign: string, kind: ScheduleKind = 'full'): string {
+  return `campaign-sync-schedule-${campaign}${kind === 'incremental' ? INCREMENTAL_SUFFIX : ''}`;
+}
+
+/** The campaign and kind of a sync schedule ID (undefined: not one). */
+export function parseSyncScheduleId(
+  scheduleId: string,
+): { campaign: string; kind: ScheduleKind } | undefined {
+  const prefix = syncScheduleId('');
+  if (!scheduleId.startsWith(prefix)) return undefined;
+  const rest = scheduleId.slice(prefix.length);
+  return rest.endsWith(INCREMENTAL_SUFFIX)
+    ? { campaign: rest.slice(0, -INCREMENTAL_SUFFIX.length), kind: 'incremental' }
+    : { campaign: rest, kind: 'full' };
 }
 
 /**
  * The workflow ID a campaign's schedule gives its launcher runs (the schedule appends each action
  * time to it). The launcher then starts the sync under {@link syncWorkflowId}, the campaign's lock.
  */
-export function launcherWorkflowId(campaign: string): string {
-  return `campaign-sync-launch-${campaign}`;
+export function launcherWorkflowId(campaign: string, kind: ScheduleKind = 'full'): string {
+  return `campaign-sync-launch-${campaign}${kind === 'incremental' ? INCREMENTAL_SUFFIX : ''}`;
 }
 
 /**

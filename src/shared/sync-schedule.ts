@@ -7,7 +7,7 @@
  */
 import type { ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { launcherWorkflowId, syncScheduleId, WORKFLOW_TYPES } from './names';
+import { launcherWorkflowId, scheduleKind, syncScheduleId, WORKFLOW_TYPES } from './names';
 import { EVERY_PATTERN, isCronExpression, type ScheduleTiming } from './provisioning';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from './search-attributes';
 import type { SyncInput } from './sync-types';
@@ -92,7 +92,7 @@ export function scheduleTimingProblem(timing: ScheduleTiming): string | undefine
 /** What a campaign's sync schedule is made of. */
 export interface SyncScheduleRequest {
   campaign: string;
-  /** Default `campaign-sync-schedule-<CODE>`. */
+  /** Default `campaign-sync-schedule-<CODE>`, with `-incremental` for incremental syncs. */
   scheduleId?: string;
   timing: ScheduleTiming;
   /** The worker's task queue: the launcher and its sync run there. */
@@ -109,7 +109,7 @@ export interface SyncScheduleRequest {
 
 /** The launcher's input a schedule passes: its trigger set, and a default `timeout` (see {@link defaultScheduledTimeout}). */
 export function scheduledLauncherArgs(request: SyncScheduleRequest): SyncInput {
-  const scheduleId = request.scheduleId ?? syncScheduleId(request.campaign);
+  const scheduleId = request.scheduleId ?? syncScheduleId(request.campaign, scheduleKind(request.args));
   return {
     ...request.args,
     campaign: request.campaign,
@@ -126,7 +126,8 @@ export function scheduledLauncherArgs(request: SyncScheduleRequest): SyncInput {
  * `campaign-sync-<CODE>`. The memo records who created it and the timing as given.
  */
 export function buildSyncSchedule(request: SyncScheduleRequest): ScheduleOptions {
-  const scheduleId = request.scheduleId ?? syncScheduleId(request.campaign);
+  const kind = scheduleKind(request.args);
+  const scheduleId = request.scheduleId ?? syncScheduleId(request.campaign, kind);
   const args = scheduledLauncherArgs(request);
   const timing: ScheduleTiming =
     request.timing.every !== undefined
@@ -142,7 +143,7 @@ export function buildSyncSchedule(request: SyncScheduleRequest): ScheduleOptions
       type: 'startWorkflow',
       workflowType: WORKFLOW_TYPES.scheduledCampaignSync,
       taskQueue: request.taskQueue,
-      workflowId: launcherWorkflowId(request.campaign),
+      workflowId: launcherWorkflowId(request.campaign, kind),
       args: [args],
       typedSearchAttributes: [
         { key: CAMPAIGN_CODE, value: request.campaign },
@@ -150,10 +151,12 @@ export function buildSyncSchedule(request: SyncScheduleRequest): ScheduleOptions
       ],
     },
     policies: { overlap: SCHEDULE_OVERLAP, catchupWindow: SCHEDULE_CATCHUP_WINDOW },
-    memo: { createdBy: request.createdBy, campaign: request.campaign, timing },
+    memo: { createdBy: request.createdBy, campaign: request.campaign, kind, timing },
     typedSearchAttributes: [{ key: CAMPAIGN_CODE, value: request.campaign }],
     state: {
-      note: request.note ?? `Scheduled sync of campaign ${request.campaign} (campaign-sync)`,
+      note:
+        request.note ??
+        `Scheduled ${kind === 'incremental' ? 'incremental ' : ''}sync of campaign ${request.campaign} (campaign-sync)`,
       ...(request.paused ? { paused: true } : {}),
     },
   };

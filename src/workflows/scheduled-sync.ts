@@ -10,7 +10,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
-import { syncRunSummary, syncScheduleId, syncWorkflowId } from '../shared/names';
+import { scheduleKind, syncRunSummary, syncScheduleId, syncWorkflowId } from '../shared/names';
 import type { ScheduledSyncResult } from '../shared/provisioning';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import { describeZodIssues, SyncInputSchema, type SyncInput } from '../shared/sync-types';
@@ -41,7 +41,7 @@ export async function scheduledCampaignSync(rawInput: SyncInput): Promise<Schedu
     });
   }
   const { campaign } = parsed.data;
-  const trigger = rawInput.trigger ?? `schedule:${syncScheduleId(campaign)}`;
+  const trigger = rawInput.trigger ?? `schedule:${syncScheduleId(campaign, scheduleKind(parsed.data))}`;
   let child: ChildWorkflowHandle<typeof campaignSync>;
   try {
     child = await startChild(campaignSync, {

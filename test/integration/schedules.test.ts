@@ -4,7 +4,14 @@ import { SyncAlreadyRunningError, startSync } from '../../src/client';
 import type { HeldLock } from '../../src/client/locks';
 import { createSyncSchedule, type ScheduleActionView, type ScheduleView } from '../../src/client/schedules';
 import { DEFAULT_TIERS } from '../../src/shared/campaign';
-import { launcherWorkflowId, syncScheduleId, syncWorkflowId, WORKFLOW_TYPES } from '../../src/shared/names';
+import {
+  launcherWorkflowId,
+  syncScheduleId,
+  syncWorkflowId,
+  WORKFLOW_TYPES,
+  type ScheduleKind,
+} from '../../src/shared/names';
+import { addOrder } from '../helpers/store-admin';
 import { scheduledSyncInput } from '../../src/shared/provisioning';
 import { SYNC_TRIGGER } from '../../src/shared/search-attributes';
 import type { SyncProgress, SyncSummary } from '../../src/shared/sync-types';
@@ -56,9 +63,9 @@ async function eventually<T>(
   }
 }
 
-async function deleteSchedule(campaign: string): Promise<void> {
+async function deleteSchedule(campaign: string, kind: ScheduleKind = 'full'): Promise<void> {
   await temporal.client.schedule
-    .getHandle(syncScheduleId(campaign))
+    .getHandle(syncScheduleId(campaign, kind))
     .delete()
     .catch(() => undefined);
 }
@@ -194,10 +201,12 @@ describe('schedule commands', () => {
           (r) => r.out.includes(campaign),
           'the schedule to be listed',
         );
-        expect(listed.out).toMatch(new RegExp(`${campaign}\\s+every 1h\\s+active\\s+next \\d{4}-`));
+        expect(listed.out).toMatch(new RegExp(`${campaign}\\s+full\\s+every 1h\\s+active\\s+next \\d{4}-`));
 
         const text = await cli(['schedule', 'describe', campaign], tq);
-        expect(text.out).toContain(`Schedule ${scheduleId} (campaign ${campaign}): every 1h, active`);
+        expect(text.out).toContain(
+          `Schedule ${scheduleId} (campaign ${campaign}, full syncs): every 1h, active`,
+        );
         expect(text.out).toMatch(/overlap SKIP .*catch-up window 10 min/);
         expect(text.out).toMatch(/mode update-only, EDD product \d+, timeout 1h/);
 
@@ -475,6 +484,106 @@ describe('locks hold for scheduled runs', () => {
     } finally {
       release();
       await deleteSchedule(campaign);
+    }
+  });
+
+  it('a campaign can have an incremental schedule beside its full one: while one runs the other is skipped, and the incremental catches up', async () => {
+    const campaign = uniqueCampaign();
+    const product = album(1);
+    const fullId = syncScheduleId(campaign);
+    const incrementalId = syncScheduleId(campaign, 'incremental');
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const common = ['--product-id', String(product.id), '--page-size', '25', '--paused'];
+    try {
+      await withWorker(temporal, slowSource(stack, gate), async (tq) => {
+        const full = await cli(['schedule', 'create', campaign, '--cron', '0 3 * * *', ...common], tq);
+        expect(full.code).toBe(EXIT.ok);
+        const frequent = await cli(
+          ['schedule', 'create', campaign, '--every', '1m', '--incremental', ...common, '--json'],
+          tq,
+        );
+        expect(frequent.err).toBe('');
+        expect(frequent.code).toBe(EXIT.ok);
+        expect(JSON.parse(frequent.out)).toMatchObject({
+          campaign,
+          kind: 'incremental',
+          scheduleId: incrementalId,
+          sync: { incremental: true, trigger: `schedule:${incrementalId}`, timeout: '1m' },
+        });
+        // One of each kind: a second incremental schedule is refused, naming the first.
+        const again = await cli(['schedule', 'create', campaign, '--every', '5m', '--incremental'], tq);
+        expect(again.code).toBe(EXIT.locked);
+        expect(again.err).toContain(`already has an incremental sync schedule (${incrementalId})`);
+        const listed = await eventually(
+          async () =>
+            JSON.parse((await cli(['schedule', 'list', '--json'], tq)).out) as {
+              scheduleId: string;
+              kind: string;
+            }[],
+          (list) => list.filter((l) => l.scheduleId.startsWith(fullId)).length === 2,
+          'both schedules to be listed',
+        );
+        expect(
+          listed.filter((l) => l.scheduleId.startsWith(fullId)).map((l) => [l.scheduleId, l.kind]),
+        ).toEqual([
+          [fullId, 'full'],
+          [incrementalId, 'incremental'],
+        ]);
+
+        // The nightly full sync runs (held at its pages); the incremental tick finds the lock taken.
+        expect((await cli(['schedule', 'trigger', campaign], tq)).code).toBe(EXIT.ok);
+        const running = await runningSyncBy(campaign, `schedule:${fullId}`);
+        const skipped = await cli(
+          ['schedule', 'trigger', campaign, '--incremental', '--wait', '--json'],
+          tq,
+        ).finally(release);
+        expect(skipped.code).toBe(EXIT.locked);
+        expect(JSON.parse(skipped.out)).toMatchObject({
+          status: 'skipped',
+          holder: { runId: running.runId, trigger: `schedule:${fullId}` },
+        });
+        const fullSummary = (await temporal.client.workflow
+          .getHandle(syncWorkflowId(campaign), running.runId)
+          .result()) as SyncSummary;
+        expect(fullSummary).toMatchObject({ status: 'completed', failed: 0 });
+        expect(fullSummary.watermark).toBeDefined();
+
+        // A new buyer: the next incremental tick reads back to the full sync's watermark and syncs them.
+        const buyers = new Set(
+          stack.dataset.sales
+            .filter((s) => s.products.some((p) => p.id === product.id))
+            .map((s) => s.customerId),
+        );
+        const buyer = stack.dataset.customers.find((c) => c.defects.length === 0 && !buyers.has(c.id))!;
+        await addOrder(stack, buyer.id, [product.id]);
+        const caughtUp = await cli(
+          ['schedule', 'trigger', campaign, '--incremental', '--wait', '--json'],
+          tq,
+        );
+        expect(caughtUp.code).toBe(EXIT.ok);
+        // (Created, or updated when an earlier test's campaign already brought them to MailerLite.)
+        const outcome = JSON.parse(caughtUp.out) as ScheduleActionView;
+        expect(outcome).toMatchObject({ status: 'completed', summary: { failed: 0 } });
+        expect(outcome.summary!.created + outcome.summary!.updated).toBe(1);
+        const latest = (await temporal.client.workflow
+          .getHandle(syncWorkflowId(campaign))
+          .result()) as SyncSummary;
+        expect(latest.incremental!.from).toMatchObject({ order: fullSummary.watermark!.order });
+        expect(latest.pages).toBeLessThan(fullSummary.pages);
+
+        // Each is addressed by its kind.
+        expect((await cli(['schedule', 'describe', campaign, '--incremental'], tq)).out).toContain(
+          `Schedule ${incrementalId} (campaign ${campaign}, incremental syncs): every 1m, PAUSED`,
+        );
+        expect((await cli(['schedule', 'delete', campaign, '--incremental'], tq)).code).toBe(EXIT.ok);
+        expect((await cli(['schedule', 'describe', campaign, '--incremental'], tq)).code).toBe(EXIT.notFound);
+        expect((await cli(['schedule', 'describe', campaign], tq)).code).toBe(EXIT.ok);
+      });
+    } finally {
+      release();
+      await deleteSchedule(campaign);
+      await deleteSchedule(campaign, 'incremental');
     }
   });
 
