@@ -14,13 +14,20 @@ import { startLocalServer, type LocalServer } from '../dev/temporal/local-server
 import { peakResidentKiB, startWorker } from './large-campaign';
 import { measureWriteThroughput, type ThroughputResult } from './write-throughput';
 import { runPlain, type PlainResult } from './plain-run';
+import {
+  measureFreshness,
+  measureIncremental,
+  quantile as freshnessQuantile,
+  type FreshnessResult,
+  type IncrementalResult,
+} from './incremental';
 
 /** Purchasers of the benchmark album per demo customer (the generator's share, about 0.56). */
 const PURCHASERS_PER_CUSTOMER = 0.56;
 
 const USAGE = `npm run bench [-- options]
 
-The five figures of issue 7, measured in one run against a real Temporal dev server and the
+The figures of issues 7 and 17, measured in one run against a real Temporal dev server and the
 emulators; prints each figure with its target and whether it was met.
 
   --sizes A,B              purchasers of the two scale runs (default 20000,200000)
@@ -30,7 +37,9 @@ emulators; prints each figure with its target and whether it was met.
   --lock-attempts N        refused starts timed for the lock figure (default 200)
   --latency-ms N           figure 1 once more with every emulator answer delayed N ms, as a
                            network and real services would (default 20; 0 skips it)
-  --quick                  a smoke run: sizes 1000,10000, 2000 customers, 50 attempts`;
+  --freshness-minutes N    how long orders arrive for the freshness figure (default 4)
+  --quick                  a smoke run: sizes 1000,10000, 2000 customers, 50 attempts,
+                           2 minutes of orders`;
 
 interface SizeResult {
   purchasers: number;
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
       scale: { type: 'string', default: '2' },
       'lock-attempts': { type: 'string' },
       'latency-ms': { type: 'string', default: '20' },
+      'freshness-minutes': { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -94,7 +104,22 @@ async function main(): Promise<void> {
       budget: loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE,
       server,
     });
-    report(results, throughput, { pageSize, latencyMs, minutes: (performance.now() - began) / 60_000 });
+    log('figure 6: incremental run after 100 new orders, and an idle one');
+    const incremental = await measureIncremental({ server, customers: 3000, pageSize: 100, newOrders: 100 });
+    const freshnessMinutes = Number(values['freshness-minutes'] ?? (quick ? 2 : 4));
+    log(
+      `figure 9: a 1-minute incremental schedule, an order every 3 s for ${freshnessMinutes} min, real limits`,
+    );
+    const freshness = await measureFreshness({
+      server,
+      customers: 3000,
+      minutes: freshnessMinutes,
+      everySeconds: 3,
+    });
+    report(results, throughput, { pageSize, latencyMs, minutes: (performance.now() - began) / 60_000 }, [
+      ...incrementalFigures(incremental),
+      ...freshnessFigures(freshness),
+    ]);
   } finally {
     await server.env.teardown();
   }
@@ -274,10 +299,44 @@ interface Figure {
   met: string;
 }
 
+/** Figure 6 (issue 17): what an incremental run costs. */
+function incrementalFigures(r: IncrementalResult): Figure[] {
+  const cost = Math.ceil(r.newOrders / 25) + 1;
+  return [
+    {
+      figure: `6. incremental, ${r.newOrders} new buyers after a full sync of ${r.purchasers}`,
+      measured: `${r.mailerliteRequests} MailerLite requests (${r.created} created); ${r.pagesRead} sales pages read, ${r.pagesNeeded} needed for the lookback (${r.beyondLookback} beyond)`,
+      target: `<= 5 requests (ceil(k/25)+1 = ${cost}), <= 2 pages beyond`,
+      met: r.mailerliteRequests <= 5 && r.beyondLookback <= 2 ? 'yes' : 'NO',
+    },
+    {
+      figure: '6. incremental, nothing new',
+      measured: `${r.idleMailerliteRequests} MailerLite requests`,
+      target: '0',
+      met: r.idleMailerliteRequests === 0 ? 'yes' : 'NO',
+    },
+  ];
+}
+
+/** Figure 9 (issue 17): from an order completing to its buyer right in MailerLite. */
+function freshnessFigures(f: FreshnessResult): Figure[] {
+  const p50 = freshnessQuantile(f.latencies, 0.5);
+  const p95 = freshnessQuantile(f.latencies, 0.95);
+  return [
+    {
+      figure: `9. freshness, 1-minute incremental schedule, ${f.orders} orders over ${f.minutes} min`,
+      measured: `p95 ${p95.toFixed(0)} s, p50 ${p50.toFixed(0)} s, max ${(f.latencies.at(-1) ?? NaN).toFixed(0)} s; ${f.missing} never arrived; ${f.runs} scheduled runs`,
+      target: 'p95 <= 90 s, none missing',
+      met: p95 <= 90 && f.missing === 0 ? 'yes' : 'NO',
+    },
+  ];
+}
+
 function report(
   results: SizeResult[],
   t: ThroughputResult,
   run: { pageSize: number; latencyMs: number; minutes: number },
+  more: Figure[] = [],
 ): void {
   const [small, large] = results as [SizeResult, SizeResult];
   const figures: Figure[] = [];
@@ -376,10 +435,11 @@ function report(
       r.rerun.writes === 0,
     );
   }
+  figures.push(...more);
   const countsOk = results.every((r) => r.countsOk);
   add('counts of the scale runs match the ground truth', countsOk ? 'yes' : 'no', 'yes', countsOk);
 
-  console.log(`\nIssue 7 benchmarks (${run.minutes.toFixed(1)} min):`);
+  console.log(`\nBenchmarks of issues 7 and 17 (${run.minutes.toFixed(1)} min):`);
   console.table(figures);
 }
 
