@@ -211,6 +211,42 @@ describe('incremental syncs', () => {
     });
   });
 
+  it('never write to a buyer who unsubscribed: their new order is skipped and their status kept', async () => {
+    const [product] = albums(stack.dataset);
+    const campaign = uniqueCampaign();
+    const input = { campaign, productId: product!.id, pageSize: 50, incremental: true };
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${stack.mailerlite.url}/api/${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}`, 'Content-Type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    await withWorker(temporal, stack.activities, async (tq) => {
+      await sync(tq, { ...input, incremental: false });
+      // A buyer in the group unsubscribes in MailerLite, then orders the album again.
+      const expected = expectedSync(stack.dataset, product!.id);
+      const [email] = [...expected.subscribers.keys()];
+      const buyer = stack.dataset.customers.find((c) => c.email.toLowerCase() === email)!;
+      const read = (await (await api('GET', `subscribers/${encodeURIComponent(email!)}`)).json()) as {
+        data: { id: string; fields: Record<string, unknown> };
+      };
+      expect((await api('PUT', `subscribers/${read.data.id}`, { status: 'unsubscribed' })).status).toBe(200);
+      const again = await addOrder(stack, buyer.id, [product!.id]);
+      const run = await sync(tq, input);
+      expect(run).toMatchObject({ status: 'completed', skipped: 1, created: 0, updated: 0, failed: 0 });
+      expect(run.skippedRecords[0]).toMatchObject({
+        email: buyer.email,
+        reason: expect.stringMatching(/unsubscribed/) as unknown,
+      });
+      const after = (await (await api('GET', `subscribers/${encodeURIComponent(email!)}`)).json()) as {
+        data: { status: string; fields: Record<string, unknown> };
+      };
+      expect(after.data.status).toBe('unsubscribed');
+      expect(after.data.fields).toEqual(read.data.fields);
+      expect(String(after.data.fields[run.watermark!.destination!.fieldKey])).not.toBe(String(again.id));
+    });
+  });
+
   it('never move the watermark on a failed, cancelled or dry run', async () => {
     const [product] = albums(stack.dataset);
     const campaign = uniqueCampaign();

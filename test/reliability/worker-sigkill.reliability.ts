@@ -1,5 +1,7 @@
 import { startSync } from '../../src/client';
-import { setFaults, startStack, type Stack } from '../helpers/stack';
+import { expectedSync } from '../../dev/expected-sync';
+import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { addOrder, purchaseGroup } from '../helpers/store-admin';
 import { connectTestTemporal, uniqueTaskQueue, type TemporalTestContext } from '../helpers/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { faultCounts, recordCounts } from './support/counts';
@@ -82,6 +84,75 @@ describe.each([
       recordsCompared: compared,
       faultsInjected: faults.total,
       requestsDelayed: faults.delayed,
+      processesKilled: 1,
+      durationMs: Date.now() - started,
+    });
+  });
+});
+
+describe('reliability 1: the worker is killed (SIGKILL) mid-way through an incremental run', () => {
+  beforeAll(async () => {
+    stack = await startStack({ customers: 3000 });
+  });
+  afterAll(async () => {
+    for (const w of workers.splice(0)) await w.stop();
+    await stack.close();
+  });
+
+  it('completes it on a restarted worker: every new buyer written, the watermark moved once', async () => {
+    const started = Date.now();
+    const [product] = albums(stack.dataset);
+    const campaign = uniqueCampaign();
+    const taskQueue = uniqueTaskQueue('rel-sigkill-incremental');
+    const first = await startWorkerProcess(temporal.address, taskQueue, stack, 6000, workerEnv());
+    workers.push(first);
+    const input = { campaign, productId: product!.id, pageSize: 50 };
+    const full = await (await startSync(temporal.client, taskQueue, input)).result();
+    expect(full.watermark).toBeDefined();
+
+    // 300 orders of new buyers since, and MailerLite answering slowly enough to be killed mid-way.
+    const ordered = new Set(
+      stack.dataset.sales
+        .filter((s) => s.products.some((p) => p.id === product!.id))
+        .map((s) => s.customerId),
+    );
+    const buyers = stack.dataset.customers
+      .filter((c) => c.defects.length === 0 && !ordered.has(c.id))
+      .slice(0, 300);
+    expect(buyers).toHaveLength(300);
+    for (const c of buyers) await addOrder(stack, c.id, [product!.id]);
+    await setFaults(stack.mailerlite, { latencyMs: { min: 200, max: 400 }, seed: 102 });
+    const handle = await startSync(temporal.client, taskQueue, { ...input, incremental: true });
+    const before = await waitForProgress(handle, (p) => p.created >= 60);
+    expect(before.created).toBeLessThan(300);
+    process.kill(first.pid, 'SIGKILL');
+    await waitForExit(first.pid);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+
+    const second = await startWorkerProcess(temporal.address, taskQueue, stack, 6000, workerEnv());
+    workers.push(second);
+    const summary = await handle.result();
+    await setFaults(stack.mailerlite, {});
+    expect(summary).toMatchObject({ status: 'completed', failed: 0, skipped: 0, runs: 1 });
+    expect(summary.incremental!.from).toMatchObject({ order: full.watermark!.order });
+    // A batch the killed worker sent and the new one sent again answers "updated" the second time.
+    expect(summary.created + summary.updated).toBe(300);
+    const group = await purchaseGroup(stack, campaign);
+    const expected = expectedSync(stack.dataset, product!.id);
+    expect([...group.keys()].sort()).toEqual([...expected.subscribers.keys()].sort());
+    for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(buyer.orderId);
+
+    // The watermark moved once, to the newest of the new orders: the next run has nothing to do.
+    const idle = await (
+      await startSync(temporal.client, taskQueue, { ...input, incremental: true })
+    ).result();
+    expect(idle.incremental!.from).toEqual(summary.watermark);
+    expect(idle).toMatchObject({ created: 0, updated: 0, failed: 0 });
+    recordCounts({
+      name: '1 worker SIGKILL, incremental run',
+      recordsCompared: expected.subscribers.size,
+      faultsInjected: 0,
+      requestsDelayed: 0,
       processesKilled: 1,
       durationMs: Date.now() - started,
     });
