@@ -28,6 +28,8 @@ export interface StreamOptions extends PlanContext {
   exchange: (input: ExchangeInput) => Promise<ExchangeResult>;
   /** Resolves once `predicate` holds: the workflow's `condition`. */
   waitFor: (predicate: () => boolean) => Promise<unknown>;
+  /** The group or field may not exist yet (a dry run's): see `ExchangeInput.fieldsMayBeMissing`. */
+  fieldsMayBeMissing?: boolean;
   /** Told of each record this stream wrote (created or updated), once MailerLite accepted it. */
   onWritten?: (record: SourceRecord, kind: 'created' | 'updated') => void;
   /**
@@ -149,6 +151,7 @@ export class WriteStream {
         reads: reading.map((r) => r.email),
         fieldKeys: this.opts.fieldKeys,
         groupId: this.opts.groupId,
+        ...(this.opts.fieldsMayBeMissing ? { fieldsMayBeMissing: true } : {}),
       });
       result.writes.forEach((outcome, i) => this.recordWrite(writes[i]!, outcome));
       const stillCounts = await this.checkHeldOrders(reading, result.reads);
