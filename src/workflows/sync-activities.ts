@@ -1,0 +1,63 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { mailerliteTaskQueue } from '../shared/names';
+import { ACTIVITY_RETRY } from './retry';
+
+/**
+ * The activities a campaign sync calls, with their timeouts, in one place.
+ *
+ * Every activity of a sync heartbeats (by itself, or a liveness beat while it runs): a worker that
+ * dies mid-activity is noticed after {@link HEARTBEAT_TIMEOUT}, and the activity retried
+ * elsewhere, instead of after its start-to-close timeout.
+ */
+export const HEARTBEAT_TIMEOUT = '20s';
+
+const retry = ACTIVITY_RETRY;
+
+/** Short calls: look-ups, provisioning, validation, stats, report entries. */
+export const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry,
+});
+
+/**
+ * A person's notification (log, webhook): retried with backoff for about a minute, then given up,
+ * so a webhook that is down delays a failed run's end by that much at most and never hides its cause.
+ */
+export const notifier = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+/** One page of EDD sales plus its customers' look-ups; the held-order checks. */
+export const source = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry,
+});
+
+/**
+ * One page of writes on the direct path: at most a page's ~40 batch requests, each tried up to five
+ * times in place; the heartbeat after every request lets a lost worker's page be retried soon.
+ */
+export const pageWriter = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry,
+});
+
+/**
+ * One MailerLite request per activity, on the task queue whose rate limit is the account's budget
+ * (the MailerLite queue of `taskQueue`, the workflow's). Two minutes covers the HTTP timeout (30 s)
+ * twice plus a Retry-After waited out in place (10 s).
+ */
+export function mailerliteActivities(taskQueue: string) {
+  return proxyActivities<Activities>({
+    taskQueue: mailerliteTaskQueue(taskQueue),
+    startToCloseTimeout: '2m',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry,
+  });
+}

@@ -1,0 +1,74 @@
+import { log } from '@temporalio/workflow';
+import {
+  checkConnectionsWithinBudget,
+  checkEddConnection,
+  ensureResourcesWithinBudget,
+} from './budgeted-preparation';
+import { mailerliteActivities, quick } from './sync-activities';
+import type { SyncRun } from './sync-run';
+
+/** Where a sync writes: the campaign's purchase group and purchase field (a dry run's missing group is ''). */
+export interface SyncDestination {
+  purchaseGroupId: string;
+  purchaseFieldKey: string;
+  /** A dry run: the groups and fields a real run would create. */
+  missing: string[];
+}
+
+/**
+ * A sync's preparation: its watermark (incremental runs), both connection checks, the campaign's
+ * EDD product, and its MailerLite group and field (created when missing). Every MailerLite request
+ * goes within the account's budget (see budgeted-preparation.ts).
+ *
+ * An incremental run writes where the last run wrote, as its watermark names it, with no look-up
+ * and no MailerLite check: with nothing new it makes no MailerLite request at all. If MailerLite
+ * says the group or field is gone, the run starts again looking them up (`SyncRun.fail`), and then
+ * syncs in full. A continued run carries what its first run found.
+ */
+export async function prepare(run: SyncRun): Promise<SyncDestination> {
+  const { input, resume } = run;
+  if (input.incremental && !resume) {
+    run.incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
+  }
+  const reuse =
+    run.destination ??
+    (input.incremental && !input.refreshDestination && !input.dryRun
+      ? run.incrementalFrom?.destination
+      : undefined);
+  run.destinationReused = reuse !== undefined && run.destination === undefined;
+  run.enter('checking-connections');
+  if (reuse) await checkEddConnection();
+  else await checkConnectionsWithinBudget(run.info.taskQueue);
+
+  run.enter('preparing');
+  if (!resume) {
+    run.productId = (
+      await quick.resolveCampaign({ campaign: input.campaign, productId: input.productId })
+    ).productId;
+  }
+  const resources: SyncDestination = reuse
+    ? { purchaseGroupId: reuse.groupId, purchaseFieldKey: reuse.fieldKey, missing: [] }
+    : await ensureResourcesWithinBudget(
+        { quick, mailerlite: mailerliteActivities(run.info.taskQueue) },
+        {
+          campaign: input.campaign,
+          tiers: input.tiers,
+          purchaseTier: input.purchaseTier,
+          dryRun: input.dryRun,
+        },
+      );
+  run.resourcesToCreate = resources.missing;
+  if (resources.purchaseGroupId !== '') {
+    run.destination = { groupId: resources.purchaseGroupId, fieldKey: resources.purchaseFieldKey };
+  }
+  if (!resume && input.refreshDestination && run.incrementalFrom) {
+    // Set after MailerLite said the group or field the watermark names is gone: the watermark's
+    // promise (every purchase up to it is in the group, with its field) held for what is gone, so
+    // this run fills the group and field it found or made in full.
+    log.warn('campaign sync: the purchase group or field was gone; syncing in full', {
+      campaign: input.campaign,
+    });
+    run.incrementalFrom = null;
+  }
+  return resources;
+}

@@ -1,0 +1,56 @@
+import { condition } from '@temporalio/workflow';
+import { WriteStream } from '../shared/write-stream';
+import { PageWrites, type RecordSink } from './page-writes';
+import { mailerliteActivities, pageWriter, quick, source } from './sync-activities';
+import type { SyncDestination } from './sync-preparation';
+import type { SyncRun } from './sync-run';
+
+/**
+ * Where a sync's valid records go: with no MailerLite budget configured, each page is written by
+ * one activity (the direct path, `PageWrites`); otherwise every request is its own activity on the
+ * rate-limited queue (`WriteStream`). A dry run always streams, so what it plans for a buyer on one
+ * page is seen on the next. The source reads the next pages while the sink writes the last ones;
+ * the sink pushes back when two pages are waiting, so memory and history stay bounded whatever the
+ * campaign's size.
+ */
+export async function openSink(run: SyncRun, resources: SyncDestination): Promise<RecordSink> {
+  const { input, productId } = run;
+  const writeOptions = {
+    groupId: resources.purchaseGroupId,
+    purchaseFieldKey: resources.purchaseFieldKey,
+    fieldKeys: ['name', 'last_name', resources.purchaseFieldKey],
+    // Mirror writes as upsert does; its removals come after the last page.
+    mode: input.mode === 'update-only' ? ('update-only' as const) : ('upsert' as const),
+    // An incremental run's few buyers in one lane: its batches are full, so k new buyers cost
+    // about k/25 requests rather than a part-filled batch or two in each lane.
+    lanes: run.incrementalFrom ? 1 : input.writeLanes,
+    batchSize: input.batchSize,
+    waitFor: condition,
+  };
+  const direct = !input.dryRun && (await quick.describeWritePath()).path === 'direct';
+  run.writePath = direct ? 'direct' : 'budgeted';
+  if (direct) {
+    return new PageWrites(
+      {
+        ...writeOptions,
+        campaign: input.campaign,
+        productId,
+        reportLimit: input.reportLimit,
+        write: pageWriter.writeRecordsPage,
+      },
+      run.tally,
+    );
+  }
+  return new WriteStream(
+    {
+      ...writeOptions,
+      dryRun: input.dryRun,
+      fieldsMayBeMissing: resources.missing.length > 0,
+      sampleSize: input.sampleSize,
+      maxQueued: 2 * input.pageSize,
+      exchange: mailerliteActivities(run.info.taskQueue).mailerliteExchange,
+      checkHeld: (checks) => source.checkHeldOrders({ productId, checks }),
+    },
+    run.tally,
+  );
+}
