@@ -1,7 +1,7 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { orderStanding } from '../shared/order-status';
 import { joined } from '../shared/sales-seams';
-import { readSalesPage } from './sales-reader';
+import { listFrom, readSalesPage } from './sales-reader';
 import { MAX_BATCH_REQUESTS, ML_STATUSES, type BatchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
 import { checkBatchAnswers } from './batch-answers';
@@ -68,7 +68,7 @@ export function mirrorActivities({ providers, logger, eddConcurrency = 8 }: Acti
     const emails = new Set<string>();
     let tail: string[] = [];
     for (let page = 1; ; page++) {
-      const read = await readSalesPage(providers.edd, page, SNAPSHOT_PAGE);
+      const read = await readSalesPage(listFrom(providers.edd), page, SNAPSHOT_PAGE);
       if (page > 1 && !joined(tail, read.seam)) return undefined;
       const seen = new Set(tail);
       const sales = [...read.seamBefore.filter((s) => !seen.has(s.ID)), ...read.sales];

@@ -1,5 +1,17 @@
 import type { EddClient, EddSale } from '../providers';
-import { seamWindow, tailLength } from '../shared/sales-seams';
+import { seamWindow, tailLength, type SalesWindow } from '../shared/sales-seams';
+
+/**
+ * How a reader gets a window of the sales list: from EDD, or from a pass shared by several syncs
+ * (`store-pass.ts`); `fresh` asks for EDD's answer now (a page read again because its seam did not
+ * meet it).
+ */
+export type SalesLister = (window: SalesWindow, fresh: boolean) => Promise<EddSale[]>;
+
+/** Every window read from EDD. */
+export function listFrom(edd: Pick<EddClient, 'listSales'>): SalesLister {
+  return (window) => edd.listSales(window);
+}
 
 /** Reads pages of EDD's sales list with their seams: see `src/shared/sales-seams.ts`. */
 
@@ -35,16 +47,17 @@ export class ListMovedError extends Error {
  * three times, then throws {@link ListMovedError} (a retryable failure of the page).
  */
 export async function readSalesPage(
-  edd: EddClient,
+  list: SalesLister,
   page: number,
   pageSize: number,
   seamScale = 1,
 ): Promise<SalesPage> {
   for (let attempt = 1; ; attempt++) {
     const seamAt = page > 1 ? seamWindow((page - 1) * pageSize, pageSize, seamScale) : undefined;
+    const fresh = attempt > 1;
     const [sales, seamSales] = await Promise.all([
-      edd.listSales({ page, number: pageSize }),
-      seamAt ? edd.listSales(seamAt) : Promise.resolve([] as EddSale[]),
+      list({ page, number: pageSize }, fresh),
+      seamAt ? list({ page: seamAt.page, number: seamAt.number }, fresh) : Promise.resolve([] as EddSale[]),
     ]);
     const done = sales.length < pageSize;
     const tail = sales.slice(-tailLength(pageSize)).map((s) => s.ID);

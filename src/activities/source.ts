@@ -2,7 +2,8 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { EddSale } from '../providers';
 import { orderNumberValue, type OrderNumberFormat } from '../shared/order-number';
 import { isPurchase } from '../shared/order-status';
-import { ListMovedError, readSalesPage } from './sales-reader';
+import { listFrom, ListMovedError, readSalesPage, type SalesLister } from './sales-reader';
+import { StorePassSpool } from './store-pass';
 import { heldOrdersStillCount } from './order-lookup';
 import type { SourceRecord } from '../shared/sync-types';
 import { CustomerDirectory, type CustomerNames } from './customer-directory';
@@ -44,6 +45,16 @@ export function sourceActivities(deps: ActivityDeps) {
     customerList,
     orderNumberFormat,
   } = deps;
+  // One per worker: the pages of `sync all`'s passes over the store (see store-pass.ts).
+  const spool = new StorePassSpool();
+  const fromEdd = listFrom(providers.edd);
+  const lister = (pass: string | undefined): SalesLister =>
+    pass === undefined
+      ? fromEdd
+      : (window, fresh) =>
+          fresh
+            ? spool.refresh(pass, window, () => providers.edd.listSales(window))
+            : spool.window(pass, window, () => providers.edd.listSales(window));
   // One per worker: a list of customers read for one page serves the pages after it.
   const directory = new CustomerDirectory({
     edd: providers.edd,
@@ -57,6 +68,11 @@ export function sourceActivities(deps: ActivityDeps) {
      * Whether each subscriber's purchase field still names a purchase of the album in EDD (see
      * `heldOrdersStillCount`): asked by a sync before it keeps a newer order the field holds.
      */
+    /** Deletes a pass's spool on this worker (the end of a `sync all`; other workers' expire). */
+    async endStorePass(input: { storePass: string }): Promise<void> {
+      await spool.end(input.storePass);
+    },
+
     async checkHeldOrders(input: HeldOrdersInput): Promise<boolean[]> {
       return heldOrdersStillCount(deps, input.productId, input.checks, () => heartbeat());
     },
@@ -73,8 +89,11 @@ export function sourceActivities(deps: ActivityDeps) {
       seamScale?: number;
       /** An incremental run's watermark date: the page counts its sales at or before it. */
       watermarkDate?: string;
+      /** `sync all`'s pass over the store this page belongs to: read from its spool when there. */
+      storePass?: string;
     }): Promise<PurchasersPage> {
-      const page = await readSalesPage(providers.edd, input.page, input.pageSize, input.seamScale).catch(
+      const list = lister(input.storePass);
+      const page = await readSalesPage(list, input.page, input.pageSize, input.seamScale).catch(
         (err: unknown) => {
           throw err instanceof ListMovedError ? ApplicationFailure.retryable(err.message, err.name) : err;
         },

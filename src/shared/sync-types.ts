@@ -221,6 +221,15 @@ export const SyncInputSchema = z
      * starts again; a caller need not set it. Default false.
      */
     refreshDestination: z.boolean().default(false),
+    /**
+     * Set by `sync all` for its campaigns' syncs: the pass over EDD's sales list they share (pages
+     * one sync read are kept on the worker, so the store is read once), and whose start checked both
+     * connections (the sync does not check them again). A caller need not set it.
+     */
+    storePass: z
+      .string()
+      .regex(/^[A-Za-z0-9_:./-]{1,300}$/, 'storePass: letters, digits and _ : . / - only')
+      .optional(),
     /** Set by the workflow itself when it continues as new; not for callers. */
     resume: ResumeSchema.optional(),
   })

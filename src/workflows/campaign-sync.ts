@@ -85,6 +85,7 @@ async function readAndWrite(
     pageSize: input.pageSize,
     readAhead: READ_AHEAD,
     ...(incrementalFrom ? { watermarkDate: incrementalFrom.date } : {}),
+    ...(input.storePass !== undefined ? { storePass: input.storePass } : {}),
     ...(input.maxPages !== undefined ? { lastPage: input.maxPages } : {}),
     ...(resume?.tail
       ? {

@@ -25,6 +25,8 @@ export interface SalesPagesOptions {
   pageSize: number;
   /** An incremental run's watermark date: each page counts its sales at or before it. */
   watermarkDate?: string;
+  /** `sync all`'s pass over the store (see `store-pass.ts`). */
+  storePass?: string;
   /** Pages read at once: the one being handed over and the ones after it. */
   readAhead: number;
   /** The last page to read (`maxPages`), if any. */
@@ -104,7 +106,7 @@ export class SalesPages {
    * orders refunded between two reads than it absorbs) is read again larger.
    */
   private async readJoined(page: number): Promise<PurchasersPage> {
-    const { productId, pageSize, watermarkDate } = this.opts;
+    const { productId, pageSize, watermarkDate, storePass } = this.opts;
     const read = (seamScale: number) =>
       source.fetchPurchasersPage({
         productId,
@@ -112,6 +114,7 @@ export class SalesPages {
         pageSize,
         ...(seamScale > 1 ? { seamScale } : {}),
         ...(watermarkDate !== undefined ? { watermarkDate } : {}),
+        ...(storePass !== undefined ? { storePass } : {}),
       });
     // The page is read at once (read-ahead); only joining it waits for the page before. If that
     // one fails, this read is never awaited: its own failure must not count as unhandled.

@@ -38,12 +38,13 @@ import {
   type SyncInput,
   type SyncOptions,
 } from '../shared/sync-types';
+import { checkConnectionsWithinBudget } from './budgeted-preparation';
 import { campaignSync } from './campaign-sync';
 
 /** Where a `sync all` run is: campaigns done, running, skipped, failed, and the counts so far. */
 export const syncAllProgressQuery = defineQuery<SyncAllProgress>('progress');
 
-const { listCampaigns, describeLockHolder } = proxyActivities<Activities>({
+const { listCampaigns, describeLockHolder, endStorePass } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
 });
@@ -96,8 +97,16 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
   setHandler(syncAllProgressQuery, progress);
 
   const targets = await discover(options);
-  const inputs = targets.map((target) => childSyncInput(options, target, info.workflowId));
+  // One pass over EDD's sales list for every campaign: a page one campaign's sync read is kept on
+  // its worker and read from there by the others (store-pass.ts), so the store is read once, not
+  // once a campaign. Both connections are checked here, once, instead of by each sync.
+  const storePass = `sync-all:${info.runId}`;
+  const inputs = targets.map((target) => ({
+    ...childSyncInput(options, target, info.workflowId),
+    storePass,
+  }));
   checkChildInputs(inputs);
+  if (targets.length > 0) await checkConnectionsWithinBudget(info.taskQueue);
   for (const target of targets) {
     results.push({ ...target, workflowId: syncWorkflowId(target.campaign), status: 'pending' });
   }
@@ -166,6 +175,10 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
     while (next < targets.length) await syncOne(next++);
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, targets.length) }, lane));
+  // The pass's pages on the worker this runs on (others expire on their own).
+  await endStorePass({ storePass }).catch((err: unknown) =>
+    log.warn('sync all: the pass over the store was not cleared', { error: innermostMessage(err) }),
+  );
 
   phase = 'completed';
   const finishedAt = new Date();

@@ -37,8 +37,11 @@ export async function prepare(run: SyncRun): Promise<SyncDestination> {
       : undefined);
   run.destinationReused = reuse !== undefined && run.destination === undefined;
   run.enter('checking-connections');
-  if (reuse) await checkEddConnection();
-  else await checkConnectionsWithinBudget(run.info.taskQueue);
+  // A campaign of `sync all`'s pass: the pass checked both connections at its start.
+  if (input.storePass === undefined) {
+    if (reuse) await checkEddConnection();
+    else await checkConnectionsWithinBudget(run.info.taskQueue);
+  }
 
   run.enter('preparing');
   if (!resume) {

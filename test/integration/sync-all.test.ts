@@ -15,6 +15,8 @@ import {
 } from '../helpers/temporal';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { runCliCaptured } from '../helpers/cli';
+import { purchaseGroup } from '../helpers/store-admin';
+import { expectedSync } from '../../dev/expected-sync';
 
 let temporal: TemporalTestContext;
 let stack: Stack;
@@ -218,6 +220,56 @@ describe('sync all', () => {
       expect({ flags, code: r.code }).toEqual({ flags, code: EXIT.invalidInput });
       expect(r.err).toMatch(message);
     }
+  });
+
+  it('reads the store once: a full sync all of several campaigns makes the EDD sales requests of one campaign sync', async () => {
+    const albumList = albums(stack.dataset).slice(0, 3);
+    expect(albumList).toHaveLength(3);
+    // Reads of the sales list (pages, seams, the connection check's), not look-ups of one email.
+    const salesRequests = async () => {
+      const body = (await (await fetch(`${stack.edd.url}/_admin/stats`)).json()) as {
+        salesReads: { list: number };
+      };
+      return body.salesReads.list;
+    };
+    const pageSize = 40;
+    await withWorker(temporal, stack.activities, async (tq) => {
+      // One campaign's full sync: one pass over the store (pages, their seams, the connection check).
+      const before = await salesRequests();
+      const single = await (
+        await startSync(temporal.client, tq, {
+          campaign: uniqueCampaign(),
+          productId: albumList[0]!.id,
+          pageSize,
+        })
+      ).result();
+      const onePass = (await salesRequests()) - before;
+      expect(single.pages).toBeGreaterThan(5);
+
+      const targets = albumList.map((album) => ({ campaign: uniqueCampaign(), productId: album.id }));
+      const start = await salesRequests();
+      const summary = await (
+        await startSyncAll(
+          temporal.client,
+          tq,
+          {
+            concurrency: 2,
+            campaigns: targets,
+            sync: { pageSize },
+          },
+          { workflowId: `campaign-sync-all-test-${randomUUID()}` },
+        )
+      ).result();
+      expect(summary).toMatchObject({ total: 3, completed: 3, failed: 0 });
+      expect((await salesRequests()) - start).toBe(onePass);
+      // Each campaign got exactly its buyers.
+      for (const target of targets) {
+        const expected = expectedSync(stack.dataset, target.productId);
+        const group = await purchaseGroup(stack, target.campaign);
+        expect([...group.keys()].sort()).toEqual([...expected.subscribers.keys()].sort());
+        for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(buyer.orderId);
+      }
+    });
   });
 
   it('discovers the campaigns itself when none are given, and reports a failed campaign with its message', async () => {

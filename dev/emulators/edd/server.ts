@@ -106,6 +106,7 @@ export async function startEddEmulator(
     ...(opts.apiKeys ?? []),
   ]);
   const counter = new RequestCounter();
+  const salesReads = { list: 0, email: 0, id: 0 };
   const faultStats = new FaultStats();
   const faults = new FaultInjector(eddFaultProfile, { initial: opts.faults, stats: faultStats });
   let siteUrl = '';
@@ -153,6 +154,11 @@ export async function startEddEmulator(
     }
     const reply = serveApi(routed.request);
     counter.record(routed.request.endpoint, reply.status);
+    if (routed.request.endpoint === 'sales') {
+      // Reads of the sales list (pages and windows of it) apart from look-ups of one order or email.
+      const kind = url.searchParams.has('email') ? 'email' : url.searchParams.has('id') ? 'id' : 'list';
+      salesReads[kind]++;
+    }
     return reply;
   };
 
@@ -160,9 +166,14 @@ export async function startEddEmulator(
     if (await faults.serveAdmin(req, res, path)) return;
     if (await activity.serveAdmin(req, res, path)) return;
     if (path === '/_admin/stats') {
-      sendJson(res, 200, { requests: counter.toJSON(), faults: faultStats.toJSON() });
+      sendJson(res, 200, {
+        requests: counter.toJSON(),
+        salesReads: { ...salesReads },
+        faults: faultStats.toJSON(),
+      });
     } else if (path === '/_admin/reset' && req.method === 'POST') {
       counter.reset();
+      Object.assign(salesReads, { list: 0, email: 0, id: 0 });
       faultStats.reset();
       // The fault settings stay; their sequence starts over.
       faults.restart();
