@@ -55,7 +55,7 @@ export interface FreshnessResult {
   runs: number;
 }
 
-interface Rig {
+export interface Rig {
   dataset: DemoDataset;
   album: { id: number; campaign: string };
   emulators: EmulatorPair;
@@ -72,7 +72,7 @@ interface Rig {
  * A store, the emulators, and a worker with the account's budget (so writes take the budgeted
  * path, as in production) and a Temporal client (the watermark is read from Temporal).
  */
-async function startRig(
+export async function startRig(
   server: LocalServer,
   opts: { customers: number; taskQueue: string; rateLimitPerMinute?: number; budget: number },
 ): Promise<Rig> {

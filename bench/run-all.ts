@@ -21,6 +21,7 @@ import {
   type FreshnessResult,
   type IncrementalResult,
 } from './incremental';
+import { measureOnePass } from './one-pass';
 
 /** Purchasers of the benchmark album per demo customer (the generator's share, about 0.56). */
 const PURCHASERS_PER_CUSTOMER = 0.56;
@@ -116,9 +117,17 @@ async function main(): Promise<void> {
       minutes: freshnessMinutes,
       everySeconds: 3,
     });
+    log('figure 10: a full sync all of the demo store, against one campaign sync');
+    const onePass = await measureOnePass({ server, customers: 3000, pageSize: 100 });
     report(results, throughput, { pageSize, latencyMs, minutes: (performance.now() - began) / 60_000 }, [
       ...incrementalFigures(incremental),
       ...freshnessFigures(freshness),
+      {
+        figure: `10. one pass: sync all of ${onePass.campaigns} campaigns (${onePass.completed} completed)`,
+        measured: `${onePass.syncAll} EDD sales list reads; one campaign's full sync: ${onePass.onePass}`,
+        target: 'equal',
+        met: onePass.syncAll === onePass.onePass ? 'yes' : 'NO',
+      },
     ]);
   } finally {
     await server.env.teardown();
