@@ -23,6 +23,7 @@ import { MirrorStep } from './mirror-step';
 import { WriteStream } from '../shared/write-stream';
 import { joined, SEAM_SCALES } from '../shared/sales-seams';
 import { PageWrites, type RecordSink } from './page-writes';
+import { chooseDestinationRead } from './list-path';
 import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   describeZodIssues,
@@ -213,6 +214,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   const mirror = input.mode === 'mirror' ? new MirrorStep(input.maxRemovalShare) : undefined;
   let resourcesToCreate: string[] = [];
   let writePath: SyncSummary['writePath'];
+  let destinationRead: SyncSummary['destinationRead'];
   let phase: SyncPhase = 'starting';
   let pages = resume?.pages ?? 0;
   let newestOrder = resume?.newestOrder;
@@ -321,6 +323,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       ...(writePath ? { writePath } : {}),
       ...(mirror ? { mirror: mirror.report } : {}),
       ...counts,
+      ...(destinationRead ? { destinationRead } : {}),
       invalidRecords,
       invalidRecordsOmitted: counts.invalid - invalidRecords.length,
       failedRecords,
@@ -481,9 +484,31 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
     const direct =
       !input.dryRun && patched('direct-page-writes') && (await quick.describeWritePath()).path === 'direct';
     writePath = direct ? 'direct' : 'budgeted';
+    // A full sync reads MailerLite with cursor lists when that costs fewer requests than reading
+    // each buyer (list-path.ts); incremental, dry and update-only runs read each buyer (the lists
+    // do not show an active subscriber outside the group, whom update-only must tell from a new one).
+    const listPath =
+      input.incremental || input.dryRun || input.mode === 'update-only'
+        ? undefined
+        : await chooseDestinationRead(
+            {
+              syncKey: `${info.workflowId}/${info.runId}`,
+              taskQueue: info.taskQueue,
+              productId,
+              resources,
+              mode: writeOptions.mode,
+              lanes: input.writeLanes,
+              batchSize: input.batchSize,
+              direct,
+              waitFor: condition,
+              way: input.destinationRead,
+            },
+            tally,
+          );
+    destinationRead = listPath?.choice;
     // The source reads the next pages while the sink writes the last ones; the sink pushes back
     // when two pages are waiting, so memory and history stay bounded whatever the campaign's size.
-    const stream: RecordSink = direct
+    const perBuyer: RecordSink = direct
       ? new PageWrites(
           {
             ...writeOptions,
@@ -505,6 +530,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
           },
           tally,
         );
+    const stream = listPath?.sink ?? perBuyer;
     // Where to continue as new: set at a page boundary once history is long enough.
     let continueAt: number | undefined;
     // Whether the source was read to its last page (mirror removes nothing otherwise).
