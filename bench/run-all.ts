@@ -12,7 +12,7 @@ import { expectedSync } from '../dev/expected-sync';
 import { generateDemoData } from '../dev/emulators';
 import { startLocalServer, type LocalServer } from '../dev/temporal/local-server';
 import { peakResidentKiB, startWorker } from './large-campaign';
-import { measureWriteThroughput, type ThroughputResult } from './write-throughput';
+import { measureWriteThroughput, type ThroughputResult, type ThroughputRow } from './write-throughput';
 import { runPlain, type PlainResult } from './plain-run';
 
 /** Purchasers of the benchmark album per demo customer (the generator's share, about 0.56). */
@@ -35,14 +35,23 @@ emulators; prints each figure with its target and whether it was met.
 interface SizeResult {
   purchasers: number;
   customers: number;
-  full: { seconds: number; summary: SyncSummary; writes: number; histories: number[] };
-  rerun: { seconds: number; summary: SyncSummary; writes: number; histories: number[] };
+  full: Timed;
+  rerun: Timed;
   peakMiB: number;
   plain: PlainResult;
   /** Figure 1 again with the emulators' answers delayed (absent with --latency-ms 0). */
   withLatency?: { temporal: number; plain: number };
   countsOk: boolean;
   lock?: LockResult;
+}
+
+interface Timed {
+  seconds: number;
+  summary: SyncSummary;
+  writes: number;
+  /** MailerLite requests of the run (figure 7). */
+  requests: number;
+  histories: number[];
 }
 
 interface LockResult {
@@ -94,7 +103,19 @@ async function main(): Promise<void> {
       budget: loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE,
       server,
     });
-    report(results, throughput, { pageSize, latencyMs, minutes: (performance.now() - began) / 60_000 });
+    log(`figures 7 and 8: the list path, rate-limited, ${throughputCustomers} customers, time x${scale}`);
+    const listPath = await measureWriteThroughput({
+      customers: throughputCustomers,
+      scale,
+      budget: loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE,
+      server,
+      destinationRead: 'lists',
+    });
+    report(results, throughput, listPath, {
+      pageSize,
+      latencyMs,
+      minutes: (performance.now() - began) / 60_000,
+    });
   } finally {
     await server.env.teardown();
   }
@@ -122,15 +143,21 @@ async function measureSize(
   const client = await connectClient({ address: server.address, namespace: 'default' });
   try {
     const input = { campaign, productId: album.id, pageSize, trigger: 'bench' };
-    const timed = async () => {
-      const before = await mlWrites(emulators);
+    const timed = async (): Promise<Timed> => {
+      const before = await mlStats(emulators);
       const started = performance.now();
       const handle = await startSync(client, taskQueue, input);
       const summary = await handle.result();
       const seconds = (performance.now() - started) / 1000;
-      const writes = (await mlWrites(emulators)) - before;
+      const after = await mlStats(emulators);
       const histories = await historyLengths(client, campaign, handle.firstExecutionRunId);
-      return { seconds, summary, writes, histories };
+      return {
+        seconds,
+        summary,
+        writes: after.writes - before.writes,
+        requests: after.requests - before.requests,
+        histories,
+      };
     };
     log('  Temporal sync (full)');
     const full = await timed();
@@ -260,11 +287,12 @@ async function historyLengths(client: Client, campaign: string, firstRunId: stri
   return lengths;
 }
 
-async function mlWrites(emulators: EmulatorPair): Promise<number> {
+async function mlStats(emulators: EmulatorPair): Promise<{ writes: number; requests: number }> {
   const body = (await (await fetch(`${emulators.mailerlite.url}/_admin/stats`)).json()) as {
     writes: { total: number };
+    requests: { total: number };
   };
-  return body.writes.total;
+  return { writes: body.writes.total, requests: body.requests.total };
 }
 
 interface Figure {
@@ -277,6 +305,7 @@ interface Figure {
 function report(
   results: SizeResult[],
   t: ThroughputResult,
+  lists: ThroughputResult,
   run: { pageSize: number; latencyMs: number; minutes: number },
 ): void {
   const [small, large] = results as [SizeResult, SizeResult];
@@ -302,6 +331,8 @@ function report(
   );
   console.log('\nRate-limited runs (figure 2):');
   console.table(t.rows);
+  console.log('\nRate-limited runs, list path (figures 7 and 8):');
+  console.table(lists.rows);
 
   for (const r of results) {
     const ratio = r.plain.seconds / r.full.seconds;
@@ -376,11 +407,52 @@ function report(
       r.rerun.writes === 0,
     );
   }
+  figures.push(...listPathFigures(small, lists));
   const countsOk = results.every((r) => r.countsOk);
   add('counts of the scale runs match the ground truth', countsOk ? 'yes' : 'no', 'yes', countsOk);
 
   console.log(`\nIssue 7 benchmarks (${run.minutes.toFixed(1)} min):`);
   console.table(figures);
+}
+
+/** Figures 7 and 8 (issue 17): a full sync's list path. */
+function listPathFigures(small: SizeResult, lists: ThroughputResult): Figure[] {
+  const figures: Figure[] = [];
+  const add = (figure: string, measured: string, target: string, met: boolean) =>
+    figures.push({ figure, measured, target, met: met ? 'yes' : 'NO' });
+  const read = small.rerun.summary.destinationRead;
+  const L = read?.listLimit ?? NaN;
+  // The bench's MailerLite account holds no unsubscribed, bounced, junk or unconfirmed subscriber.
+  const nonActive = 0;
+  const bound = small.purchasers / L + nonActive / L + 3;
+  add(
+    `7. reconcile: unchanged full re-run, ${small.purchasers} purchasers`,
+    `${small.rerun.requests} MailerLite requests (way ${read?.way ?? 'none'}, lists of ${L}); ` +
+      `${small.rerun.summary.created + small.rerun.summary.updated} written`,
+    `<= ${small.purchasers}/${L} + ${nonActive}/${L} + 3 = ${bound.toFixed(1)}`,
+    read?.way === 'lists' && small.rerun.requests <= bound,
+  );
+  const [first, rerun] = lists.rows as [ThroughputRow, ThroughputRow];
+  add(
+    '7. reconcile rate at real limits (list path)',
+    `${rerun['per minute (real limits)']} unchanged subscribers a minute (${rerun.subscribers} in ${rerun['API requests']} requests)`,
+    'reported',
+    rerun.way === 'lists',
+  );
+  add(
+    '8. first sync, list path, use of limits',
+    `${first.fraction.toFixed(3)} of ${first['best the limits allow']} (${first['per minute (real limits)']} a minute, ${first.subscribers} created)`,
+    '>= 0.9',
+    first.way === 'lists' && first.fraction >= 0.9,
+  );
+  const limited = lists.rows.reduce((n, r) => n + r['429s'], 0);
+  add(
+    '8. 429s / imports / lost',
+    `${limited} / ${lists.imports} / ${lists.lost} of ${lists.expected}`,
+    '0 / 0 / 0',
+    limited === 0 && lists.imports === 0 && lists.lost === 0,
+  );
+  return figures;
 }
 
 function quantile(sorted: number[], q: number): number {

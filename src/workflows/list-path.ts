@@ -85,6 +85,7 @@ export async function chooseDestinationRead(
     ...(described.buyers !== undefined ? { buyers: described.buyers } : {}),
     ...(opts.resources.purchaseGroupMembers ? { members: opts.resources.purchaseGroupMembers } : {}),
     listLimit: described.listLimit,
+    batchSize: opts.batchSize,
   });
   if (opts.way !== 'auto' && opts.way !== choice.way) {
     // Asked for: the estimates stay, the way is the one asked.
