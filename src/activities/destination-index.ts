@@ -35,9 +35,34 @@ export type DestinationList = (typeof DESTINATION_LISTS)[number];
 /** What the index holds for one email (lower-cased). */
 interface IndexEntry {
   status: string;
-  /** The synced fields' values, as strings. */
+  /** The synced fields' values, as strings (absent and empty alike: `planWrite` compares them so). */
   fields: Record<string, string>;
   inGroup: boolean;
+}
+
+/**
+ * An entry as the index keeps it: one string, `<0|1 in group><status>` then each synced field's
+ * value, separated by U+0001. A map of 200,000 small strings costs the heap about a third of as many
+ * objects, and V8 marks the index on every full collection. A value holding the separator (no
+ * valid record's does) is kept with U+FFFD instead: it differs from any record, as it did.
+ */
+const SEP = '\u0001';
+
+function pack(entry: IndexEntry, fieldKeys: string[]): string {
+  return [
+    `${entry.inGroup ? 1 : 0}${entry.status}`,
+    ...fieldKeys.map((k) => (entry.fields[k] ?? '').replaceAll(SEP, '\uFFFD')),
+  ].join(SEP);
+}
+
+function unpack(packed: string, fieldKeys: string[]): IndexEntry {
+  const [head, ...values] = packed.split(SEP);
+  const fields: Record<string, string> = {};
+  fieldKeys.forEach((k, i) => {
+    const value = values[i] ?? '';
+    if (value !== '') fields[k] = value;
+  });
+  return { inGroup: head!.startsWith('1'), status: head!.slice(1), fields };
 }
 
 interface PlannedBatch {
@@ -53,11 +78,19 @@ interface BatchOutcome {
 
 /** One sync's destination index and planned batches, kept by the worker process that built it. */
 interface SyncStore {
-  index: Map<string, IndexEntry>;
+  /** Email (lower-cased) → packed entry (see {@link pack}). */
+  index: Map<string, string>;
+  /** The fields the entries hold, in order. */
+  fieldKeys: string[];
   /** Lists read to their end. */
   done: Set<DestinationList>;
   batches: Map<string, PlannedBatch>;
+  /** Last used (ms): a sync that failed or was cancelled never releases its index. */
+  used: number;
 }
+
+/** An index unused this long is dropped when another is built (its sync ended without releasing it). */
+const IDLE_MS = 30 * 60_000;
 
 /**
  * This process's own task queue suffix: every worker process also polls `<queue>-host-<id>`, so a
@@ -81,6 +114,7 @@ function storeOf(key: string): SyncStore {
   if (!store) {
     throw new DestinationIndexLostError(key);
   }
+  store.used = Date.now();
   return store;
 }
 
@@ -192,7 +226,14 @@ export function destinationIndexActivities(deps: ActivityDeps) {
     async indexDestinationPage(input: IndexPageInput): Promise<IndexPageResult> {
       if (input.list === 'members' && input.cursor === null) {
         stores.delete(input.key);
-        stores.set(input.key, { index: new Map(), done: new Set(), batches: new Map() });
+        stores.set(input.key, {
+          index: new Map(),
+          fieldKeys: input.fieldKeys,
+          done: new Set(),
+          batches: new Map(),
+          used: Date.now(),
+        });
+        for (const [key, store] of stores) if (Date.now() - store.used > IDLE_MS) stores.delete(key);
         while (stores.size > STORES_KEPT) stores.delete(stores.keys().next().value!);
       }
       const store = storeOf(input.key);
@@ -202,7 +243,10 @@ export function destinationIndexActivities(deps: ActivityDeps) {
           ? await ml.groupMembersPage(input.groupId, { statuses: ['active'], cursor: input.cursor })
           : await ml.listSubscribers({ status: input.list, cursor: input.cursor });
       for (const subscriber of page.items) {
-        store.index.set(subscriber.email.trim().toLowerCase(), entryOf(subscriber, input, input.list));
+        store.index.set(
+          subscriber.email.trim().toLowerCase(),
+          pack(entryOf(subscriber, input, input.list), store.fieldKeys),
+        );
       }
       if (page.nextCursor === null) store.done.add(input.list);
       return { read: page.items.length, nextCursor: page.nextCursor, limit: ml.currentListLimit };
@@ -248,10 +292,14 @@ export function destinationIndexActivities(deps: ActivityDeps) {
         if (plan.kind === 'create' || plan.kind === 'update') {
           toWrite.push({ record, upsert: plan.upsert });
           const key = record.email.trim().toLowerCase();
-          const before = store.index.get(key);
+          const packed = store.index.get(key);
+          const before = packed === undefined ? undefined : unpack(packed, store.fieldKeys);
           const fields = { ...(before?.fields ?? {}) };
           for (const [k, v] of Object.entries(plan.upsert.fields)) fields[k] = String(v).trim();
-          store.index.set(key, { status: before?.status ?? 'active', fields, inGroup: true });
+          store.index.set(
+            key,
+            pack({ status: before?.status ?? 'active', fields, inGroup: true }, store.fieldKeys),
+          );
         } else if (plan.kind === 'skipped') {
           counts.skipped++;
           const { orderId, customerId, email } = record;
@@ -326,8 +374,14 @@ export function destinationIndexActivities(deps: ActivityDeps) {
           });
           result.entries.push({ kind, orderId, customerId, email, reasons: [outcome.reason] });
           if (outcome.consent) {
-            const entry = store.index.get(email.trim().toLowerCase());
-            if (entry) entry.status = 'unsubscribed';
+            const key = email.trim().toLowerCase();
+            const packed = store.index.get(key);
+            if (packed !== undefined) {
+              store.index.set(
+                key,
+                pack({ ...unpack(packed, store.fieldKeys), status: 'unsubscribed' }, store.fieldKeys),
+              );
+            }
           }
         });
         ctx.heartbeat();
@@ -393,7 +447,8 @@ function entryOf(
 }
 
 function snapshotOf(store: SyncStore, email: string): DestinationSnapshot {
-  const entry = store.index.get(email.trim().toLowerCase());
-  if (!entry) return { email, exists: false, fields: {}, inGroup: false };
+  const packed = store.index.get(email.trim().toLowerCase());
+  if (packed === undefined) return { email, exists: false, fields: {}, inGroup: false };
+  const entry = unpack(packed, store.fieldKeys);
   return { email, exists: true, status: entry.status, fields: entry.fields, inGroup: entry.inGroup };
 }

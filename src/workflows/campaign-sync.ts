@@ -502,6 +502,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
               direct,
               waitFor: condition,
               way: input.destinationRead,
+              ...(resume?.listPath ? { carried: resume.listPath } : {}),
             },
             tally,
           );
@@ -717,6 +718,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
         ...(newestDate !== undefined ? { newestDate } : {}),
         ...(incrementalFrom !== undefined ? { incrementalFrom } : {}),
         readPast,
+        ...(listPath?.sink?.handover() ? { listPath: listPath.sink.handover() } : {}),
       };
       log.info('campaign sync continues as new', { campaign: input.campaign, page: continueAt });
       return await continueAsNew<typeof campaignSync>({ ...input, resume: next });
@@ -764,6 +766,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       await flushReport();
     }
 
+    await listPath?.sink?.release();
     enter('recording');
     const summary = summarize('completed');
     await quick.recordSyncStats(summary);

@@ -69,6 +69,14 @@ export interface ListPathOptions {
   waitFor: (predicate: () => boolean) => Promise<unknown>;
   /** `auto`: the cheaper way by the estimate; otherwise the way asked for. */
   way: 'auto' | 'lists' | 'per-buyer';
+  /** The index the run before this one (continued as new) built: used while its worker has it. */
+  carried?: IndexPlace;
+}
+
+/** Where a destination index is: the worker's own task queue, and the index's key there. */
+export interface IndexPlace {
+  taskQueue: string;
+  key: string;
 }
 
 /**
@@ -79,7 +87,7 @@ export interface ListPathOptions {
 export async function chooseDestinationRead(
   opts: ListPathOptions,
   tally: Tally,
-): Promise<{ choice: DestinationRead; sink?: RecordSink }> {
+): Promise<{ choice: DestinationRead; sink?: ListPathSink }> {
   const described = await main.describeDestination({ productId: opts.productId });
   const choice = estimateDestinationRead({
     ...(described.buyers !== undefined ? { buyers: described.buyers } : {}),
@@ -87,6 +95,10 @@ export async function chooseDestinationRead(
     listLimit: described.listLimit,
     batchSize: opts.batchSize,
   });
+  if (opts.carried) {
+    // A continued run goes on the way the first run chose (its index is on a worker).
+    return { choice: { ...choice, way: 'lists' }, sink: new ListPathSink(opts, tally) };
+  }
   if (opts.way !== 'auto' && opts.way !== choice.way) {
     // Asked for: the estimates stay, the way is the one asked.
     const chosen = {
@@ -138,6 +150,7 @@ export class ListPathSink implements RecordSink {
   private failure: Error | undefined;
   private claims = 0;
   private inFlight = 0;
+  private place: IndexPlace | undefined;
   private readonly turn;
 
   constructor(
@@ -186,11 +199,30 @@ export class ListPathSink implements RecordSink {
     this.closed = true;
   }
 
+  /** Where this run's index is, for the next run when the sync continues as new. */
+  handover(): IndexPlace | undefined {
+    return this.place;
+  }
+
+  /** Lets the worker forget the index: the sync is done with it. */
+  async release(): Promise<void> {
+    if (!this.place) return;
+    const host = proxyActivities<Activities>({
+      taskQueue: this.place.taskQueue,
+      scheduleToStartTimeout: HOST_SCHEDULE_TO_START,
+      startToCloseTimeout: '30s',
+      retry: { maximumAttempts: 1 },
+    });
+    await host.releaseDestinationIndex({ key: this.place.key }).catch(() => undefined);
+  }
+
   async run(): Promise<void> {
     for (;;) {
-      const key = `${this.opts.syncKey}/${++this.claims}`;
+      const carried = this.claims === 0 ? this.opts.carried : undefined;
+      const key = carried?.key ?? `${this.opts.syncKey}/${this.claims + 1}`;
+      this.claims++;
       try {
-        await this.runOn(key);
+        await this.runOn(key, carried?.taskQueue);
         return;
       } catch (err) {
         if (!(err instanceof WorkerLost) || this.claims >= MAX_CLAIMS) throw err;
@@ -213,9 +245,14 @@ export class ListPathSink implements RecordSink {
     }
   }
 
-  /** Everything on one claimed worker: the index, then each page's plan and writes. */
-  private async runOn(key: string): Promise<void> {
-    const { taskQueue } = await main.claimDestinationWorker();
+  /**
+   * Everything on one claimed worker: the index, then each page's plan and writes. With `carried`,
+   * the worker and its index are the previous run's (a lost one fails the first plan, and the
+   * next claim rebuilds).
+   */
+  private async runOn(key: string, carried?: string): Promise<void> {
+    const taskQueue = carried ?? (await main.claimDestinationWorker()).taskQueue;
+    this.place = undefined;
     const host = proxyActivities<Activities>({
       taskQueue,
       scheduleToStartTimeout: HOST_SCHEDULE_TO_START,
@@ -225,7 +262,7 @@ export class ListPathSink implements RecordSink {
     });
     const { purchaseGroupId: groupId, purchaseFieldKey } = this.opts.resources;
     const fieldKeys = ['name', 'last_name', purchaseFieldKey];
-    for (const list of LISTS) {
+    for (const list of carried ? [] : LISTS) {
       let cursor: string | null = null;
       do {
         const at: string | null = cursor;
@@ -310,7 +347,7 @@ export class ListPathSink implements RecordSink {
     }
     await Promise.all(writes);
     this.throwFailure();
-    await host.releaseDestinationIndex({ key }).catch(() => undefined);
+    this.place = { taskQueue, key };
   }
 
   /** Throws what failed a write sent earlier, if one did. */

@@ -121,6 +121,8 @@ describe.each([
   let stack: Stack;
   let interposer: Interposer;
   const forwarded: Forwarded[] = [];
+  /** The buyers the first test made unsubscribed, bounced and junk (lower-cased). */
+  const withdrawnBefore = new Set<string>();
   /** Someone to unsubscribe right after the sync read the last list, before any write. */
   let leaver: { id: string } | undefined;
 
@@ -156,7 +158,10 @@ describe.each([
       [buyers[4]!.email.toLowerCase(), 'bounced'],
       [buyers[7]!.email.toLowerCase(), 'junk'],
     ]);
-    for (const [email, status] of withdrawn) await seed(stack, email, status);
+    for (const [email, status] of withdrawn) {
+      await seed(stack, email, status);
+      withdrawnBefore.add(email);
+    }
     forwarded.length = 0;
     const before = await stats(stack);
 
@@ -235,6 +240,34 @@ describe.each([
       // No budget: the list path takes no turns (the connection check and look-ups still do).
       expect(second.queued).toBe(3);
     }
+  });
+
+  it('goes on with the same index after continuing as new: the destination is read once', async () => {
+    const campaign = uniqueCampaign();
+    const product = albums(stack.dataset)[0]!;
+    const expected = expectedSync(stack.dataset, product.id);
+    forwarded.length = 0;
+    const summary = await withWorker(temporal, stack.activities, (tq) =>
+      startSync(temporal.client, tq, {
+        campaign,
+        productId: product.id,
+        destinationRead: 'lists',
+        pageSize: 20,
+        historyLimit: 200,
+      }).then((h) => h.result()),
+    );
+    expect(summary.runs).toBeGreaterThan(1);
+    // The buyers exist from the test before (another campaign): updated, not created.
+    expect(summary).toMatchObject({ status: 'completed', failed: 0, skipped: 3 });
+    expect(summary.created + summary.updated).toBe(expected.subscribers.size - 3);
+    expect(await expectDestination(stack, campaign, product.id, withdrawnBefore)).toBe(
+      expected.subscribers.size - 3,
+    );
+    // One page of each of the five lists (the group was new), in the first run only.
+    const listReads = forwarded.filter(
+      (f) => f.method === 'GET' && /^\/api\/(groups\/[^/]+\/)?subscribers\?/.test(f.path),
+    );
+    expect(listReads).toHaveLength(5);
   });
 
   it('counts someone who unsubscribes between the list read and the write as skipped, status kept', async () => {
