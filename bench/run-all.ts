@@ -12,7 +12,7 @@ import { expectedSync } from '../dev/expected-sync';
 import { generateDemoData } from '../dev/emulators';
 import { startLocalServer, type LocalServer } from '../dev/temporal/local-server';
 import { peakResidentKiB, startWorker } from './large-campaign';
-import { measureWriteThroughput, type ThroughputResult } from './write-throughput';
+import { measureWriteThroughput, type ThroughputResult, type ThroughputRow } from './write-throughput';
 import { runPlain, type PlainResult } from './plain-run';
 import {
   measureFreshness,
@@ -35,24 +35,36 @@ emulators; prints each figure with its target and whether it was met.
   --page-size N            EDD sales per page, Temporal sync and plain script alike (default 1000)
   --throughput-customers N demo customers of the rate-limited run (default 10000)
   --scale N                time scale of the rate-limited run (default 2)
+  --list-customers N       demo customers of the rate-limited list-path run, figures 7 and 8
+                           (default 20000: about 11,000 new subscribers, so the 20 requests of a
+                           first sync's preparation and lists weigh under a tenth)
   --lock-attempts N        refused starts timed for the lock figure (default 200)
   --latency-ms N           figure 1 once more with every emulator answer delayed N ms, as a
                            network and real services would (default 20; 0 skips it)
   --freshness-minutes N    how long orders arrive for the freshness figure (default 4)
-  --quick                  a smoke run: sizes 1000,10000, 2000 customers, 50 attempts,
-                           2 minutes of orders`;
+  --quick                  a smoke run: sizes 1000,10000, 2000 customers (both rate-limited runs),
+                           50 attempts, 2 minutes of orders`;
 
 interface SizeResult {
   purchasers: number;
   customers: number;
-  full: { seconds: number; summary: SyncSummary; writes: number; histories: number[] };
-  rerun: { seconds: number; summary: SyncSummary; writes: number; histories: number[] };
+  full: Timed;
+  rerun: Timed;
   peakMiB: number;
   plain: PlainResult;
   /** Figure 1 again with the emulators' answers delayed (absent with --latency-ms 0). */
   withLatency?: { temporal: number; plain: number };
   countsOk: boolean;
   lock?: LockResult;
+}
+
+interface Timed {
+  seconds: number;
+  summary: SyncSummary;
+  writes: number;
+  /** MailerLite requests of the run (figure 7). */
+  requests: number;
+  histories: number[];
 }
 
 interface LockResult {
@@ -68,6 +80,7 @@ async function main(): Promise<void> {
       'page-size': { type: 'string', default: '1000' },
       'throughput-customers': { type: 'string' },
       scale: { type: 'string', default: '2' },
+      'list-customers': { type: 'string' },
       'lock-attempts': { type: 'string' },
       'latency-ms': { type: 'string', default: '20' },
       'freshness-minutes': { type: 'string' },
@@ -87,6 +100,7 @@ async function main(): Promise<void> {
   const pageSize = Number(values['page-size']);
   const throughputCustomers = Number(values['throughput-customers'] ?? (quick ? 2000 : 10000));
   const scale = Number(values.scale);
+  const listCustomers = Number(values['list-customers'] ?? (quick ? 2000 : 20000));
   const lockAttempts = Number(values['lock-attempts'] ?? (quick ? 50 : 200));
   const latencyMs = Number(values['latency-ms']);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -105,6 +119,14 @@ async function main(): Promise<void> {
       budget: loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE,
       server,
     });
+    log(`figures 7 and 8: the list path, rate-limited, ${listCustomers} customers, time x${scale}`);
+    const listPath = await measureWriteThroughput({
+      customers: listCustomers,
+      scale,
+      budget: loadConfig({}).MAILERLITE_REQUESTS_PER_MINUTE,
+      server,
+      destinationRead: 'lists',
+    });
     log('figure 6: incremental run after 100 new orders, and an idle one');
     const incremental = await measureIncremental({ server, customers: 3000, pageSize: 100, newOrders: 100 });
     const freshnessMinutes = Number(values['freshness-minutes'] ?? (quick ? 2 : 4));
@@ -119,16 +141,22 @@ async function main(): Promise<void> {
     });
     log('figure 10: a full sync all of the demo store, against one campaign sync');
     const onePass = await measureOnePass({ server, customers: 3000, pageSize: 100 });
-    report(results, throughput, { pageSize, latencyMs, minutes: (performance.now() - began) / 60_000 }, [
-      ...incrementalFigures(incremental),
-      ...freshnessFigures(freshness),
-      {
-        figure: `10. one pass: sync all of ${onePass.campaigns} campaigns (${onePass.completed} completed)`,
-        measured: `${onePass.syncAll} EDD sales list reads; one campaign's full sync: ${onePass.onePass}`,
-        target: 'equal',
-        met: onePass.syncAll === onePass.onePass ? 'yes' : 'NO',
-      },
-    ]);
+    report(
+      results,
+      throughput,
+      listPath,
+      { pageSize, latencyMs, minutes: (performance.now() - began) / 60_000 },
+      [
+        ...incrementalFigures(incremental),
+        ...freshnessFigures(freshness),
+        {
+          figure: `10. one pass: sync all of ${onePass.campaigns} campaigns (${onePass.completed} completed)`,
+          measured: `${onePass.syncAll} EDD sales list reads; one campaign's full sync: ${onePass.onePass}`,
+          target: 'equal',
+          met: onePass.syncAll === onePass.onePass ? 'yes' : 'NO',
+        },
+      ],
+    );
   } finally {
     await server.env.teardown();
   }
@@ -156,15 +184,21 @@ async function measureSize(
   const client = await connectClient({ address: server.address, namespace: 'default' });
   try {
     const input = { campaign, productId: album.id, pageSize, trigger: 'bench' };
-    const timed = async () => {
-      const before = await mlWrites(emulators);
+    const timed = async (): Promise<Timed> => {
+      const before = await mlStats(emulators);
       const started = performance.now();
       const handle = await startSync(client, taskQueue, input);
       const summary = await handle.result();
       const seconds = (performance.now() - started) / 1000;
-      const writes = (await mlWrites(emulators)) - before;
+      const after = await mlStats(emulators);
       const histories = await historyLengths(client, campaign, handle.firstExecutionRunId);
-      return { seconds, summary, writes, histories };
+      return {
+        seconds,
+        summary,
+        writes: after.writes - before.writes,
+        requests: after.requests - before.requests,
+        histories,
+      };
     };
     log('  Temporal sync (full)');
     const full = await timed();
@@ -294,11 +328,12 @@ async function historyLengths(client: Client, campaign: string, firstRunId: stri
   return lengths;
 }
 
-async function mlWrites(emulators: EmulatorPair): Promise<number> {
+async function mlStats(emulators: EmulatorPair): Promise<{ writes: number; requests: number }> {
   const body = (await (await fetch(`${emulators.mailerlite.url}/_admin/stats`)).json()) as {
     writes: { total: number };
+    requests: { total: number };
   };
-  return body.writes.total;
+  return { writes: body.writes.total, requests: body.requests.total };
 }
 
 interface Figure {
@@ -344,6 +379,7 @@ function freshnessFigures(f: FreshnessResult): Figure[] {
 function report(
   results: SizeResult[],
   t: ThroughputResult,
+  lists: ThroughputResult,
   run: { pageSize: number; latencyMs: number; minutes: number },
   more: Figure[] = [],
 ): void {
@@ -370,6 +406,8 @@ function report(
   );
   console.log('\nRate-limited runs (figure 2):');
   console.table(t.rows);
+  console.log('\nRate-limited runs, list path (figures 7 and 8):');
+  console.table(lists.rows);
 
   for (const r of results) {
     const ratio = r.plain.seconds / r.full.seconds;
@@ -444,12 +482,53 @@ function report(
       r.rerun.writes === 0,
     );
   }
+  figures.push(...listPathFigures(small, lists));
   figures.push(...more);
   const countsOk = results.every((r) => r.countsOk);
   add('counts of the scale runs match the ground truth', countsOk ? 'yes' : 'no', 'yes', countsOk);
 
   console.log(`\nBenchmarks of issues 7 and 17 (${run.minutes.toFixed(1)} min):`);
   console.table(figures);
+}
+
+/** Figures 7 and 8 (issue 17): a full sync's list path. */
+function listPathFigures(small: SizeResult, lists: ThroughputResult): Figure[] {
+  const figures: Figure[] = [];
+  const add = (figure: string, measured: string, target: string, met: boolean) =>
+    figures.push({ figure, measured, target, met: met ? 'yes' : 'NO' });
+  const read = small.rerun.summary.destinationRead;
+  const L = read?.listLimit ?? NaN;
+  // The bench's MailerLite account holds no unsubscribed, bounced, junk or unconfirmed subscriber.
+  const nonActive = 0;
+  const bound = small.purchasers / L + nonActive / L + 3;
+  add(
+    `7. reconcile: unchanged full re-run, ${small.purchasers} purchasers`,
+    `${small.rerun.requests} MailerLite requests (way ${read?.way ?? 'none'}, lists of ${L}); ` +
+      `${small.rerun.summary.created + small.rerun.summary.updated} written`,
+    `<= ${small.purchasers}/${L} + ${nonActive}/${L} + 3 = ${bound.toFixed(1)}`,
+    read?.way === 'lists' && small.rerun.requests <= bound,
+  );
+  const [first, rerun] = lists.rows as [ThroughputRow, ThroughputRow];
+  add(
+    '7. reconcile rate at real limits (list path)',
+    `${rerun['per minute (real limits)']} unchanged subscribers a minute (${rerun.subscribers} in ${rerun['API requests']} requests)`,
+    'reported',
+    rerun.way === 'lists',
+  );
+  add(
+    '8. first sync, list path, use of limits',
+    `${first.fraction.toFixed(3)} of ${first['best the limits allow']} (${first['per minute (real limits)']} a minute, ${first.subscribers} created)`,
+    '>= 0.9',
+    first.way === 'lists' && first.fraction >= 0.9,
+  );
+  const limited = lists.rows.reduce((n, r) => n + r['429s'], 0);
+  add(
+    '8. 429s / imports / lost',
+    `${limited} / ${lists.imports} / ${lists.lost} of ${lists.expected}`,
+    '0 / 0 / 0',
+    limited === 0 && lists.imports === 0 && lists.lost === 0,
+  );
+  return figures;
 }
 
 function quantile(sorted: number[], q: number): number {

@@ -21,10 +21,36 @@ export interface CampaignResources {
   purchaseGroupId: string;
   /** Key of the `<CAMPAIGN>_PURCHASE` field in subscribers' `fields`. */
   purchaseFieldKey: string;
+  /**
+   * The purchase group's members by status, as the group listing reported them before this call
+   * (absent when the group was just created or the listing gave no counts): what reading the group
+   * would cost a full sync's list path (see workflows/list-path.ts).
+   */
+  purchaseGroupMembers?: GroupMemberCounts;
   /** Names of the groups and fields this call created (empty when all existed). */
   created: string[];
   /** In a dry run: names of the groups and fields a real run would create (nothing is created). */
   missing: string[];
+}
+
+/** A group's members by status (MailerLite's group object). */
+export interface GroupMemberCounts {
+  active: number;
+  unsubscribed: number;
+  unconfirmed: number;
+  bounced: number;
+  junk: number;
+}
+
+function memberCounts(group: MlGroup | undefined): GroupMemberCounts | undefined {
+  if (group?.active_count === undefined) return undefined;
+  return {
+    active: group.active_count,
+    unsubscribed: group.unsubscribed_count ?? 0,
+    unconfirmed: group.unconfirmed_count ?? 0,
+    bounced: group.bounced_count ?? 0,
+    junk: group.junk_count ?? 0,
+  };
 }
 
 export function campaignActivities({ providers, logger }: ActivityDeps) {
@@ -80,6 +106,10 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
         if (wasCreated) created.push(name);
         groupIds[tier] = group.id;
       }
+      const purchaseGroupMembers = memberCounts(
+        pickGroup(existing, tierGroupName(input.campaign, input.purchaseTier)),
+      );
+      const members = purchaseGroupMembers ? { purchaseGroupMembers } : {};
       const fieldName = purchaseFieldName(input.campaign);
       const wantedKey = fieldKey(fieldName);
       let field = (await reread(() => ml.listFields())).find(
@@ -91,6 +121,7 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
           groupIds,
           purchaseGroupId: groupIds[input.purchaseTier]!,
           purchaseFieldKey: wantedKey,
+          ...members,
           created,
           missing,
         };
@@ -116,6 +147,7 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
         groupIds,
         purchaseGroupId: groupIds[input.purchaseTier]!,
         purchaseFieldKey: field.key,
+        ...members,
         created,
         missing,
       };

@@ -1,6 +1,7 @@
 import { campaignActivities } from './campaign';
 import { catalogActivities } from './catalog';
 import { connectionActivities } from './connections';
+import { destinationIndexActivities } from './destination-index';
 import type { ActivityDeps } from './deps';
 import { healthActivities } from './health';
 import { mailerliteExchangeActivities } from './mailerlite-exchange';
@@ -18,7 +19,18 @@ import { validationActivities } from './validation';
 import { watermarkActivities } from './watermark';
 
 export type { ActivityDeps } from './deps';
-export type { CampaignResources, ResolvedCampaign } from './campaign';
+export type { CampaignResources, GroupMemberCounts, ResolvedCampaign } from './campaign';
+export {
+  DESTINATION_LISTS,
+  PROCESS_HOST_ID,
+  type DestinationList,
+  type IndexPageInput,
+  type IndexPageResult,
+  type PlanListPageInput,
+  type PlanListPageResult,
+  type WriteListBatchesInput,
+  type WriteListBatchesResult,
+} from './destination-index';
 export type { CampaignListing } from './catalog';
 export type { ConnectionCheck } from './connections';
 export type { PurchasersPage } from './source';
@@ -63,6 +75,17 @@ export const MAILERLITE_QUEUE_ACTIVITIES = [
   'mailerliteTurn',
 ] as const;
 
+/**
+ * Activities of a full sync's list path that use the destination index a worker process keeps: they
+ * run on that process's own task queue (`hostTaskQueue`), which only it polls.
+ */
+export const HOST_QUEUE_ACTIVITIES = [
+  'indexDestinationPage',
+  'planListPage',
+  'writeListBatches',
+  'releaseDestinationIndex',
+] as const;
+
 /** Activities that heartbeat with their own progress details (never overwritten by a liveness beat). */
 const SELF_HEARTBEATING = new Set(['writeRecordsPage', 'recoverStuckSync']);
 
@@ -83,6 +106,7 @@ export function createActivities(deps: ActivityDeps) {
     ...validationActivities(deps),
     ...mailerliteExchangeActivities(deps),
     ...pageWriteActivities(deps),
+    ...destinationIndexActivities(deps),
     ...statsActivities(deps),
     ...transitionActivities(deps),
     ...reportActivities(deps),

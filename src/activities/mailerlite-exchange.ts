@@ -106,7 +106,8 @@ function checkDestination(input: ExchangeInput, responses: { code: number; body:
   }
 }
 
-function writeOutcome(r: { code: number; body: unknown }): WriteOutcome {
+/** An upsert's answer in a batch: written (201 created, 200 updated), a consent refusal, or refused. */
+export function writeOutcome(r: { code: number; body: unknown }): WriteOutcome {
   if (r.code === 200 || r.code === 201) return { ok: true, created: r.code === 201 };
   // Read as active (or absent), then unsubscribed, bounced or marked junk before the write landed.
   const withdrawn = withdrawnRefusal(r.code, r.body);

@@ -74,6 +74,11 @@ export const EddProductSchema = z.object({
     create_date: text,
     status: text,
   }),
+  /** Only for keys with `view_shop_reports`; `total.sales` is a string in EDD's answer. */
+  stats: z
+    .object({ total: z.object({ sales: z.coerce.number() }).partial().nullish() })
+    .partial()
+    .nullish(),
 });
 export type EddProduct = z.output<typeof EddProductSchema>;
 

@@ -6,7 +6,21 @@ import { HttpClient, parseResponse, type RequestObservation } from './http';
 
 const idString = z.union([z.string(), z.number()]).transform(String);
 
-export const MlGroupSchema = z.object({ id: idString, name: z.string() });
+const count = z.coerce.number().int().min(0).optional();
+
+/**
+ * A group; lists and look-ups carry its members' counts by status (`active_count`, ...), which the
+ * sync uses to estimate what reading the group costs (absent in batch answers).
+ */
+export const MlGroupSchema = z.object({
+  id: idString,
+  name: z.string(),
+  active_count: count,
+  unsubscribed_count: count,
+  unconfirmed_count: count,
+  bounced_count: count,
+  junk_count: count,
+});
 export type MlGroup = z.output<typeof MlGroupSchema>;
 
 export const MlFieldSchema = z.object({ id: idString, name: z.string(), key: z.string(), type: z.string() });

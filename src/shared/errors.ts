@@ -172,6 +172,16 @@ export class DestinationGoneError extends CampaignSyncError {}
 /** A mirror sync's removals needed an approval that did not come within `approvalTimeout`. */
 export class RemovalApprovalTimeoutError extends CampaignSyncError {}
 
+/**
+ * The worker process a full sync's list path runs on holds no index for it (it restarted, or let
+ * it go): the workflow reads the destination again, on whichever worker it claims next.
+ */
+export class DestinationIndexLostError extends CampaignSyncError {
+  constructor(readonly key: string) {
+    super(`this worker holds no destination index for ${key}; the sync rebuilds it`);
+  }
+}
+
 export const NON_RETRYABLE_ERROR_TYPES = [
   ProviderAuthError.name,
   ProviderPermissionError.name,
@@ -183,6 +193,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   CampaignLockedError.name,
   CampaignProvisioningError.name,
   DestinationGoneError.name,
+  DestinationIndexLostError.name,
 ] as const;
 
 /** Whether an error, or one of its causes, is of the given type (an error's name, or a failure's `type`). */

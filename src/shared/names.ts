@@ -11,6 +11,15 @@ export function mailerliteTaskQueue(taskQueue: string): string {
   return `${taskQueue}-mailerlite`;
 }
 
+/**
+ * A worker process's own task queue (worker-specific task queues): the steps of a full sync's list
+ * path that use the destination index run there, on the process holding it. `hostId` is the
+ * process's (src/activities/destination-index.ts).
+ */
+export function hostTaskQueue(taskQueue: string, hostId: string): string {
+  return `${taskQueue}-host-${hostId}`;
+}
+
 /** Workflow type names, as registered by the worker (the exported function names). */
 export const WORKFLOW_TYPES = {
   campaignSync: 'campaignSync',

@@ -1,3 +1,4 @@
+import type { DestinationRead } from './destination-read';
 import { z } from 'zod';
 import { CAMPAIGN_CODE_PATTERN, DEFAULT_PURCHASE_TIER, DEFAULT_TIERS } from './campaign';
 import { DURATION_PATTERN, parseDuration } from './duration';
@@ -94,6 +95,11 @@ const ResumeSchema = z
      * continues as need not look them up again.
      */
     destination: z.object({ groupId: z.string(), fieldKey: z.string() }).strict().optional(),
+    /**
+     * The list path's destination index: the worker's own task queue and the index's key there,
+     * so the next run goes on with it instead of reading MailerLite again (rebuilt if it is gone).
+     */
+    listPath: z.object({ taskQueue: z.string(), key: z.string() }).strict().optional(),
   })
   .strict();
 export type SyncResume = z.output<typeof ResumeSchema>;
@@ -174,6 +180,13 @@ export const SyncInputSchema = z
      * answer; four keep the account's request budget in use at MailerLite's latency.
      */
     writeLanes: z.number().int().min(1).max(8).default(4),
+    /**
+     * How a full (non-incremental, non-dry, upsert or mirror) sync reads MailerLite: `auto` (default)
+     * takes the way estimated to cost fewer requests, `lists` reads the purchase group and the
+     * account's non-active subscribers with cursor lists, `per-buyer` reads each buyer in the write
+     * batches. Incremental, dry and update-only runs always read per buyer.
+     */
+    destinationRead: z.enum(['auto', 'lists', 'per-buyer']).default('auto'),
     /** How many invalid or failed records the summary lists with their reasons. Default 100. */
     reportLimit: z.number().int().min(0).max(1000).default(100),
     /** Who started the run (recorded in search attributes and stats). Default `manual`. */
@@ -445,6 +458,11 @@ export interface SyncSummary extends SyncCounts {
    * queue) or `direct` (a page per activity, when the worker has no request budget configured).
    */
   writePath?: 'budgeted' | 'direct';
+  /**
+   * A full sync's way to read MailerLite (`lists` or `per-buyer`) and its estimated cost in
+   * requests; absent on incremental and dry runs, which read per buyer.
+   */
+  destinationRead?: DestinationRead;
   /** Mirror mode's removal step. */
   mirror?: MirrorReport;
   /** Invalid records with their reasons, at most `reportLimit` of them. */

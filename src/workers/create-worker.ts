@@ -6,9 +6,14 @@ import {
   Worker,
   type WorkerOptions,
 } from '@temporalio/worker';
-import { MAILERLITE_QUEUE_ACTIVITIES, type Activities } from '../activities';
+import {
+  HOST_QUEUE_ACTIVITIES,
+  MAILERLITE_QUEUE_ACTIVITIES,
+  PROCESS_HOST_ID,
+  type Activities,
+} from '../activities';
 import { bundlerLogger } from '../observability/sdk-logger';
-import { mailerliteTaskQueue } from '../shared/names';
+import { hostTaskQueue, mailerliteTaskQueue } from '../shared/names';
 
 export interface SyncWorkerOptions {
   connection: NativeConnection;
@@ -35,15 +40,21 @@ export interface SyncWorkerOptions {
 }
 
 /**
- * A campaign-sync worker process polls two task queues: the main one (workflows and activities)
- * and the MailerLite one, whose activities each make exactly one API request, so its task-queue
- * rate limit is the account's request budget, shared by every worker.
+ * A campaign-sync worker process polls three task queues: the main one (workflows and activities),
+ * the MailerLite one, whose activities each make exactly one API request, so its task-queue rate
+ * limit is the account's request budget, shared by every worker, and its own (`hostTaskQueue`),
+ * where a full sync's list path uses the destination index this process keeps.
  */
 export class SyncWorkers {
   private constructor(
     readonly main: Worker,
     readonly mailerlite: Worker,
+    readonly host: Worker,
   ) {}
+
+  private get all(): Worker[] {
+    return [this.main, this.mailerlite, this.host];
+  }
 
   static async create(opts: SyncWorkerOptions): Promise<SyncWorkers> {
     const common = {
@@ -53,43 +64,51 @@ export class SyncWorkers {
       ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     };
     const mlNames = new Set<string>(MAILERLITE_QUEUE_ACTIVITIES);
-    const pick = (wanted: boolean) =>
-      Object.fromEntries(Object.entries(opts.activities).filter(([name]) => mlNames.has(name) === wanted));
+    const hostNames = new Set<string>(HOST_QUEUE_ACTIVITIES);
+    const queueOf = (name: string) => (mlNames.has(name) ? 'ml' : hostNames.has(name) ? 'host' : 'main');
+    const pick = (wanted: 'main' | 'ml' | 'host') =>
+      Object.fromEntries(Object.entries(opts.activities).filter(([name]) => queueOf(name) === wanted));
     const perMinute = opts.mailerliteRequestsPerMinute ?? 0;
     const main = await Worker.create({
       ...common,
       taskQueue: opts.taskQueue,
-      activities: pick(false),
+      activities: pick('main'),
       workflowBundle:
         opts.workflowBundle ?? (await bundleWorkflows(opts.logger ?? Runtime.instance().logger)),
     });
     const mailerlite = await Worker.create({
       ...common,
       taskQueue: mailerliteTaskQueue(opts.taskQueue),
-      activities: pick(true),
+      activities: pick('ml'),
       ...(perMinute > 0 ? { maxTaskQueueActivitiesPerSecond: perMinute / 60 } : {}),
     });
-    return new SyncWorkers(main, mailerlite);
+    const host = await Worker.create({
+      ...common,
+      taskQueue: hostTaskQueue(opts.taskQueue, PROCESS_HOST_ID),
+      activities: pick('host'),
+    });
+    return new SyncWorkers(main, mailerlite, host);
   }
 
-  /** Runs both until shutdown (SIGINT/SIGTERM, or {@link shutdown}). */
+  /** Runs all three until shutdown (SIGINT/SIGTERM, or {@link shutdown}). */
   async run(): Promise<void> {
-    await Promise.all([this.main.run(), this.mailerlite.run()]);
+    await Promise.all(this.all.map((w) => w.run()));
   }
 
   /** Runs both until `promise` settles, then shuts them down; returns its result. */
   async runUntil<T>(promise: Promise<T>): Promise<T> {
-    // Both must have shut down before this returns, whether `promise` resolved or rejected.
+    // All must have shut down before this returns, whether `promise` resolved or rejected.
     const [main] = await Promise.allSettled([
       this.main.runUntil(promise),
       this.mailerlite.runUntil(promise.catch(() => undefined)),
+      this.host.runUntil(promise.catch(() => undefined)),
     ]);
     if (main.status === 'rejected') throw main.reason;
     return main.value;
   }
 
   shutdown(): void {
-    for (const worker of [this.main, this.mailerlite]) {
+    for (const worker of this.all) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     }
   }

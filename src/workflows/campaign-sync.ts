@@ -47,7 +47,7 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   try {
     const destination = await prepare(run);
     run.enter('syncing');
-    const sink = await openSink(run, destination);
+    const { sink, listPath } = await openSink(run, destination);
     const { continueAt, readToEnd } = await readAndWrite(run, sink);
     await run.flushReport();
     if (run.timedOut) throw run.timeoutFailure();
@@ -55,10 +55,11 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
       // Everything queued has been written; the next run starts at this page with these stats,
       // under the same workflow ID, so the campaign's lock is held throughout.
       log.info('campaign sync continues as new', { campaign: input.campaign, page: continueAt.page });
-      const resume = run.resumeAt(continueAt.page, await continueAt.join);
+      const resume = run.resumeAt(continueAt.page, await continueAt.join, listPath?.handover());
       return await continueAsNew<typeof campaignSync>({ ...input, resume });
     }
     await removeFormerBuyers(run, destination, readToEnd);
+    await listPath?.release();
     return await run.complete();
   } catch (err) {
     return await run.fail(err);

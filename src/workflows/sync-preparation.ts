@@ -1,4 +1,5 @@
 import { log } from '@temporalio/workflow';
+import type { CampaignResources } from '../activities';
 import {
   checkConnectionsWithinBudget,
   checkEddConnection,
@@ -7,13 +8,15 @@ import {
 import { mailerliteActivities, quick } from './sync-activities';
 import type { SyncRun } from './sync-run';
 
-/** Where a sync writes: the campaign's purchase group and purchase field (a dry run's missing group is ''). */
-export interface SyncDestination {
-  purchaseGroupId: string;
-  purchaseFieldKey: string;
-  /** A dry run: the groups and fields a real run would create. */
-  missing: string[];
-}
+/**
+ * Where a sync writes: the campaign's purchase group and purchase field (a dry run's missing group
+ * is ''); `missing`: a dry run's groups and fields a real run would create; the group's member
+ * counts when provisioning read them (the list path's estimate).
+ */
+export type SyncDestination = Pick<
+  CampaignResources,
+  'purchaseGroupId' | 'purchaseFieldKey' | 'missing' | 'purchaseGroupMembers'
+>;
 
 /**
  * A sync's preparation: its watermark (incremental runs), both connection checks, the campaign's

@@ -71,6 +71,8 @@ export class SyncRun {
   productId: number;
   resourcesToCreate: string[] = [];
   writePath: SyncSummary['writePath'];
+  /** Which way the run reads MailerLite (lists or per buyer), with the estimates (list-path.ts). */
+  destinationRead: SyncSummary['destinationRead'];
   newestOrder: string | undefined;
   newestDate: string | undefined;
   /**
@@ -228,7 +230,7 @@ export class SyncRun {
   }
 
   /** The sync's state for the run it continues as, starting at `page`. */
-  resumeAt(page: number, join: PageJoin | undefined): SyncResume {
+  resumeAt(page: number, join: PageJoin | undefined, listPath?: SyncResume['listPath']): SyncResume {
     const { resume } = this;
     return {
       page,
@@ -248,6 +250,7 @@ export class SyncRun {
       ...(this.incrementalFrom !== undefined ? { incrementalFrom: this.incrementalFrom } : {}),
       readPast: this.readPast,
       ...(this.destination ? { destination: this.destination } : {}),
+      ...(listPath ? { listPath } : {}),
     };
   }
 
@@ -268,6 +271,7 @@ export class SyncRun {
       ...(this.writePath ? { writePath: this.writePath } : {}),
       ...(mirror ? { mirror: mirror.report } : {}),
       ...counts,
+      ...(this.destinationRead ? { destinationRead: this.destinationRead } : {}),
       invalidRecords: this.invalidRecords,
       invalidRecordsOmitted: counts.invalid - this.invalidRecords.length,
       failedRecords: this.failedRecords,

@@ -1,5 +1,6 @@
 import { condition } from '@temporalio/workflow';
 import { WriteStream } from '../shared/write-stream';
+import { chooseDestinationRead, type ListPathSink } from './list-path';
 import { PageWrites, type RecordSink } from './page-writes';
 import { mailerliteActivities, pageWriter, quick, source } from './sync-activities';
 import type { SyncDestination } from './sync-preparation';
@@ -13,8 +14,11 @@ import type { SyncRun } from './sync-run';
  * the sink pushes back when two pages are waiting, so memory and history stay bounded whatever the
  * campaign's size.
  */
-export async function openSink(run: SyncRun, resources: SyncDestination): Promise<RecordSink> {
-  const { input, productId } = run;
+export async function openSink(
+  run: SyncRun,
+  resources: SyncDestination,
+): Promise<{ sink: RecordSink; listPath?: ListPathSink }> {
+  const { input, productId, info } = run;
   const writeOptions = {
     groupId: resources.purchaseGroupId,
     purchaseFieldKey: resources.purchaseFieldKey,
@@ -29,8 +33,32 @@ export async function openSink(run: SyncRun, resources: SyncDestination): Promis
   };
   const direct = !input.dryRun && (await quick.describeWritePath()).path === 'direct';
   run.writePath = direct ? 'direct' : 'budgeted';
+  // A full sync reads MailerLite with cursor lists when that costs fewer requests than reading
+  // each buyer (list-path.ts); incremental, dry and update-only runs read each buyer (the lists
+  // do not show an active subscriber outside the group, whom update-only must tell from a new one).
+  const listPath =
+    input.incremental || input.dryRun || input.mode === 'update-only'
+      ? undefined
+      : await chooseDestinationRead(
+          {
+            syncKey: `${info.workflowId}/${info.runId}`,
+            taskQueue: info.taskQueue,
+            productId,
+            resources,
+            mode: writeOptions.mode,
+            lanes: input.writeLanes,
+            batchSize: input.batchSize,
+            direct,
+            waitFor: condition,
+            way: input.destinationRead,
+            ...(run.resume?.listPath ? { carried: run.resume.listPath } : {}),
+          },
+          run.tally,
+        );
+  run.destinationRead = listPath?.choice;
+  if (listPath?.sink) return { sink: listPath.sink, listPath: listPath.sink };
   if (direct) {
-    return new PageWrites(
+    const sink = new PageWrites(
       {
         ...writeOptions,
         campaign: input.campaign,
@@ -40,8 +68,9 @@ export async function openSink(run: SyncRun, resources: SyncDestination): Promis
       },
       run.tally,
     );
+    return { sink };
   }
-  return new WriteStream(
+  const sink = new WriteStream(
     {
       ...writeOptions,
       dryRun: input.dryRun,
@@ -53,4 +82,5 @@ export async function openSink(run: SyncRun, resources: SyncDestination): Promis
     },
     run.tally,
   );
+  return { sink };
 }

@@ -391,7 +391,13 @@ describe('the MailerLite request budget', () => {
       ).requests.total;
     expect(await requestsNow()).toBe(0);
     const { summary, queued } = await withWorker(temporal, stack.activities, async (tq) => {
-      const summary = await runSync(tq, { campaign, productId: product.id, pageSize: 200 });
+      // The per-buyer way (the list path's budget is tested in list-path.test.ts).
+      const summary = await runSync(tq, {
+        campaign,
+        productId: product.id,
+        pageSize: 200,
+        destinationRead: 'per-buyer',
+      });
       const history = await temporal.client.workflow.getHandle(syncWorkflowId(campaign)).fetchHistory();
       const byType = new Map<string, number>();
       for (const event of history.events ?? []) {

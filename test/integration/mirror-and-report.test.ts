@@ -413,9 +413,16 @@ describe('per-record report and run knobs', () => {
     const product = album();
     const expected = expectedSync(stack.dataset, product.id);
     await withWorker(temporal, stack.activities, async (tq) => {
-      const summary = await (
-        await startSync(temporal.client, tq, { campaign, productId: product.id, batchSize: 10 })
-      ).result();
+      const summary =
+        await // The per-buyer way, whose batches read every buyer (the list path's are in list-path.test.ts).
+        (
+          await startSync(temporal.client, tq, {
+            campaign,
+            productId: product.id,
+            batchSize: 10,
+            destinationRead: 'per-buyer',
+          })
+        ).result();
       expect(summary.created).toBe(expected.subscribers.size);
     });
     const stats = (await (await fetch(`${stack.mailerlite.url}/_admin/stats`)).json()) as {

@@ -62,6 +62,9 @@ describe('the worker as its own process', () => {
       campaign,
       productId: product.id,
       pageSize: 50,
+      // Writes counted page by page (the list path counts ~1,000 records at a time, and its lost
+      // worker is tested in list-path.test.ts).
+      destinationRead: 'per-buyer',
     });
     let progress: SyncProgress | undefined;
     for (let i = 0; i < 600 && (progress?.created ?? 0) < 100; i++) {

@@ -1,0 +1,454 @@
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { DestinationIndexLostError, ProviderRateLimitError, ProviderTransientError } from '../shared/errors';
+import { hostTaskQueue } from '../shared/names';
+import {
+  heldNewerOrder,
+  newestPerEmail,
+  planWrite,
+  type DestinationSnapshot,
+  type SubscriberUpsert,
+} from '../shared/subscriber-plan';
+import {
+  emptyCounts,
+  type FailedRecordReport,
+  type ReportEntry,
+  type SourceRecord,
+  type SyncCounts,
+} from '../shared/sync-types';
+import { MAX_BATCH_REQUESTS, type BatchRequest, type MlSubscriber } from '../providers';
+import { checkBatchAnswers } from './batch-answers';
+import type { ActivityDeps } from './deps';
+import { writeOutcome, type WriteOutcome } from './mailerlite-exchange';
+import { heldOrdersStillCount } from './order-lookup';
+import { mapWithConcurrency } from './concurrency';
+
+/**
+ * The lists a full sync's list path reads to know the destination: the purchase group's active
+ * members, then the account's subscribers of each status that is not active (with their groups, so
+ * a member among them is known as one). Whoever is in none of them is either new or an active
+ * subscriber outside the group, and an upsert with `status: active` is right for both.
+ */
+export const DESTINATION_LISTS = ['members', 'unsubscribed', 'bounced', 'junk', 'unconfirmed'] as const;
+export type DestinationList = (typeof DESTINATION_LISTS)[number];
+
+/** What the index holds for one email (lower-cased). */
+interface IndexEntry {
+  status: string;
+  /** The synced fields' values, as strings (absent and empty alike: `planWrite` compares them so). */
+  fields: Record<string, string>;
+  inGroup: boolean;
+}
+
+/**
+ * An entry as the index keeps it: one string, `<0|1 in group><status>` then each synced field's
+ * value, separated by U+0001. A map of 200,000 small strings costs the heap about a third of as many
+ * objects, and V8 marks the index on every full collection. A value holding the separator (no
+ * valid record's does) is kept with U+FFFD instead: it differs from any record, as it did.
+ */
+const SEP = '\u0001';
+
+function pack(entry: IndexEntry, fieldKeys: string[]): string {
+  return [
+    `${entry.inGroup ? 1 : 0}${entry.status}`,
+    ...fieldKeys.map((k) => (entry.fields[k] ?? '').replaceAll(SEP, '\uFFFD')),
+  ].join(SEP);
+}
+
+function unpack(packed: string, fieldKeys: string[]): IndexEntry {
+  const [head, ...values] = packed.split(SEP);
+  const fields: Record<string, string> = {};
+  fieldKeys.forEach((k, i) => {
+    const value = values[i] ?? '';
+    if (value !== '') fields[k] = value;
+  });
+  return { inGroup: head!.startsWith('1'), status: head!.slice(1), fields };
+}
+
+interface PlannedBatch {
+  records: SourceRecord[];
+  upserts: SubscriberUpsert[];
+  /** Set once MailerLite answered: a repeated write of the batch returns it, sending nothing. */
+  result?: BatchOutcome;
+}
+
+interface BatchOutcome {
+  outcomes: WriteOutcome[];
+}
+
+/** One sync's destination index and planned batches, kept by the worker process that built it. */
+interface SyncStore {
+  /** Email (lower-cased) → packed entry (see {@link pack}). */
+  index: Map<string, string>;
+  /** The fields the entries hold, in order. */
+  fieldKeys: string[];
+  /** Lists read to their end. */
+  done: Set<DestinationList>;
+  batches: Map<string, PlannedBatch>;
+  /** Last used (ms): a sync that failed or was cancelled never releases its index. */
+  used: number;
+}
+
+/** An index unused this long is dropped when another is built (its sync ended without releasing it). */
+const IDLE_MS = 30 * 60_000;
+
+/**
+ * This process's own task queue suffix: every worker process also polls `<queue>-host-<id>`, so a
+ * sync can run the steps that use its index on the process that holds it (Temporal's
+ * worker-specific task queues). A restarted process has another ID, so a sync never waits on a
+ * queue whose index is gone: its steps time out before they start, and it claims another worker.
+ */
+export const PROCESS_HOST_ID = randomUUID().slice(0, 12);
+
+/** Syncs whose index a process keeps (one per list-path sync running on it). */
+const STORES_KEPT = 8;
+
+/**
+ * Process-wide, not per activity set: every worker of this process that polls the host queue
+ * sees the same indexes.
+ */
+const stores = new Map<string, SyncStore>();
+
+function storeOf(key: string): SyncStore {
+  const store = stores.get(key);
+  if (!store) {
+    throw new DestinationIndexLostError(key);
+  }
+  store.used = Date.now();
+  return store;
+}
+
+export interface IndexPageInput {
+  /** The sync's index on this process (its workflow run and the claim). */
+  key: string;
+  groupId: string;
+  fieldKeys: string[];
+  list: DestinationList;
+  /** Where the list's walk stands; null to start it (starting `members` starts a new index). */
+  cursor: string | null;
+}
+
+export interface IndexPageResult {
+  /** Subscribers this page added. */
+  read: number;
+  nextCursor: string | null;
+  /** The page size the list was read with (less than asked after MailerLite refused it). */
+  limit: number;
+}
+
+export interface PlanListPageInput {
+  key: string;
+  /** The page's number in the sync: names its batches. */
+  page: number;
+  /** The page's valid records, in source order. */
+  records: SourceRecord[];
+  productId: number;
+  groupId: string;
+  purchaseFieldKey: string;
+  fieldKeys: string[];
+  mode: 'upsert' | 'update-only';
+  /** Lists the index must have read to their end. */
+  lists: DestinationList[];
+  /** Upserts a batch carries besides its one read, 1..49. */
+  batchWrites: number;
+  /** Orders written by batches of this page that were answered before the worker was lost. */
+  earlier?: { created: number[]; updated: number[] };
+}
+
+export interface PlanListPageResult {
+  /** unchanged, superseded, and skipped (consent, update-only) outcomes of the page. */
+  counts: SyncCounts;
+  skips: FailedRecordReport[];
+  entries: ReportEntry[];
+  /** Batches planned for the page (written by `writeListBatches`, numbered from 0). */
+  batches: number;
+  /** Upserts planned. */
+  planned: number;
+}
+
+export interface WriteListBatchesInput {
+  key: string;
+  page: number;
+  batches: number[];
+  /** Tries of each batch in place: 1 when each batch is its own turn of the budget. */
+  tries: number;
+  /** Batches sent at once. */
+  concurrency: number;
+}
+
+export interface WriteListBatchesResult {
+  counts: SyncCounts;
+  failures: FailedRecordReport[];
+  skips: FailedRecordReport[];
+  entries: ReportEntry[];
+  /** Orders written (by their answers: 201 created, 200 updated). */
+  created: number[];
+  updated: number[];
+  /** MailerLite requests sent. */
+  requests: number;
+}
+
+/**
+ * The list path of a full sync (see docs/write-strategy.md): the destination read with cursor lists
+ * into an index this worker keeps (never through workflow history: it can hold 200,000 people),
+ * each source page diffed against it with `planWrite`, and only what differs written, in batches of
+ * up to 49 upserts plus one read-back, so no batch is an import. The index steps run on this
+ * process's own task queue ({@link PROCESS_HOST_ID}); the claim runs on the shared one.
+ */
+export function destinationIndexActivities(deps: ActivityDeps) {
+  const { providers } = deps;
+  return {
+    /** Which task queue reaches this worker process (asked on the shared queue: any worker answers). */
+    async claimDestinationWorker(): Promise<{ taskQueue: string }> {
+      const main = Context.current().info.taskQueue;
+      return { taskQueue: hostTaskQueue(main, PROCESS_HOST_ID) };
+    },
+
+    /**
+     * What a full sync weighs its ways to read the destination with: the buyers EDD counts for the
+     * album (its product's total sales, when the key may see them) and the page size of this
+     * worker's cursor lists. EDD requests only.
+     */
+    async describeDestination(input: { productId: number }): Promise<{ buyers?: number; listLimit: number }> {
+      const listLimit = providers.mailerlite.currentListLimit;
+      for (const product of await providers.edd.listAllProducts()) {
+        if (product.info.id !== input.productId) continue;
+        const sales = product.stats?.total?.sales;
+        return sales !== undefined && Number.isFinite(sales) ? { buyers: sales, listLimit } : { listLimit };
+      }
+      return { listLimit };
+    },
+
+    /**
+     * Reads one page (one MailerLite request) of one of {@link DESTINATION_LISTS} into the sync's
+     * index. Starting the members list starts the index afresh.
+     */
+    async indexDestinationPage(input: IndexPageInput): Promise<IndexPageResult> {
+      if (input.list === 'members' && input.cursor === null) {
+        stores.delete(input.key);
+        stores.set(input.key, {
+          index: new Map(),
+          fieldKeys: input.fieldKeys,
+          done: new Set(),
+          batches: new Map(),
+          used: Date.now(),
+        });
+        for (const [key, store] of stores) if (Date.now() - store.used > IDLE_MS) stores.delete(key);
+        while (stores.size > STORES_KEPT) stores.delete(stores.keys().next().value!);
+      }
+      const store = storeOf(input.key);
+      const ml = providers.mailerlite;
+      const page =
+        input.list === 'members'
+          ? await ml.groupMembersPage(input.groupId, { statuses: ['active'], cursor: input.cursor })
+          : await ml.listSubscribers({ status: input.list, cursor: input.cursor });
+      for (const subscriber of page.items) {
+        store.index.set(
+          subscriber.email.trim().toLowerCase(),
+          pack(entryOf(subscriber, input, input.list), store.fieldKeys),
+        );
+      }
+      if (page.nextCursor === null) store.done.add(input.list);
+      return { read: page.items.length, nextCursor: page.nextCursor, limit: ml.currentListLimit };
+    },
+
+    /**
+     * Plans one source page against the index: what differs becomes upserts, kept here in batches
+     * for `writeListBatches`; the index takes each planned write at once, so a buyer's older order
+     * on a later page sees the newer one as written. Fails with `DestinationIndexLostError` when
+     * this process holds no complete index for the sync.
+     */
+    async planListPage(input: PlanListPageInput): Promise<PlanListPageResult> {
+      const store = storeOf(input.key);
+      if (input.lists.some((list) => !store.done.has(list))) throw new DestinationIndexLostError(input.key);
+      const counts = emptyCounts();
+      const skips: FailedRecordReport[] = [];
+      const entries: ReportEntry[] = [];
+      const { latest, superseded } = newestPerEmail(input.records);
+      counts.superseded += superseded;
+      const snapshots = latest.map((record) => snapshotOf(store, record.email));
+      // A newer order the field holds is kept only while EDD still counts it (subscriber-plan.ts).
+      const asked: number[] = [];
+      const checks: { email: string; orderId: number }[] = [];
+      snapshots.forEach((snapshot, i) => {
+        const held = heldNewerOrder(latest[i]!, snapshot, input);
+        if (held === undefined) return;
+        asked.push(i);
+        checks.push({ email: latest[i]!.email, orderId: held });
+      });
+      const stillCounts = latest.map(() => true);
+      if (checks.length > 0) {
+        const answers = await heldOrdersStillCount(deps, input.productId, checks, () =>
+          Context.current().heartbeat(),
+        );
+        asked.forEach((at, k) => (stillCounts[at] = answers[k] ?? true));
+      }
+      const earlierCreated = new Set(input.earlier?.created ?? []);
+      const earlierUpdated = new Set(input.earlier?.updated ?? []);
+      const toWrite: { record: SourceRecord; upsert: SubscriberUpsert }[] = [];
+      latest.forEach((record, i) => {
+        const snapshot = snapshots[i]!;
+        const plan = planWrite(record, snapshot, input, stillCounts[i]);
+        if (plan.kind === 'create' || plan.kind === 'update') {
+          toWrite.push({ record, upsert: plan.upsert });
+          const key = record.email.trim().toLowerCase();
+          const packed = store.index.get(key);
+          const before = packed === undefined ? undefined : unpack(packed, store.fieldKeys);
+          const fields = { ...(before?.fields ?? {}) };
+          for (const [k, v] of Object.entries(plan.upsert.fields)) fields[k] = String(v).trim();
+          store.index.set(
+            key,
+            pack({ status: before?.status ?? 'active', fields, inGroup: true }, store.fieldKeys),
+          );
+        } else if (plan.kind === 'skipped') {
+          counts.skipped++;
+          const { orderId, customerId, email } = record;
+          skips.push({ orderId, customerId, email, reason: plan.reason });
+          entries.push({ kind: 'skipped', orderId, customerId, email, reasons: [plan.reason] });
+        } else if (plan.kind === 'unchanged') {
+          // Written by a batch of this page answered before its worker was lost.
+          const earlier = earlierCreated.has(record.orderId)
+            ? 'created'
+            : earlierUpdated.has(record.orderId)
+              ? 'updated'
+              : 'unchanged';
+          counts[earlier]++;
+        } else counts[plan.kind]++;
+      });
+      const size = Math.max(1, Math.min(MAX_BATCH_REQUESTS - 1, input.batchWrites));
+      const batches = Math.ceil(toWrite.length / size);
+      for (let b = 0; b < batches; b++) {
+        // Even batches: 60 writes make 30 + 30, not 49 + 11.
+        const from = Math.floor((b * toWrite.length) / batches);
+        const to = Math.floor(((b + 1) * toWrite.length) / batches);
+        const slice = toWrite.slice(from, to);
+        store.batches.set(`${input.page}:${b}`, {
+          records: slice.map((w) => w.record),
+          upserts: slice.map((w) => w.upsert),
+        });
+      }
+      return { counts, skips, entries, batches, planned: toWrite.length };
+    },
+
+    /**
+     * Sends planned batches of a page, each `POST /api/batch` holding its upserts and one read-back
+     * of its last upsert (so no batch is import-only). The answers count: 201 created, 200 updated,
+     * a 422 of someone who withdrew since the index was read `skipped`, any other refusal `failed`.
+     * A batch already answered is not sent again.
+     */
+    async writeListBatches(input: WriteListBatchesInput): Promise<WriteListBatchesResult> {
+      const store = storeOf(input.key);
+      const ctx = Context.current();
+      const result: WriteListBatchesResult = {
+        counts: emptyCounts(),
+        failures: [],
+        skips: [],
+        entries: [],
+        created: [],
+        updated: [],
+        requests: 0,
+      };
+      const planned = input.batches.map((b) => {
+        const batch = store.batches.get(`${input.page}:${b}`);
+        if (!batch) throw new DestinationIndexLostError(input.key);
+        return batch;
+      });
+      await mapWithConcurrency(planned, Math.max(1, input.concurrency), async (batch) => {
+        if (!batch.result) batch.result = await sendBatch(batch, input.tries, result, ctx);
+        batch.result.outcomes.forEach((outcome, i) => {
+          const record = batch.records[i]!;
+          const { orderId, customerId, email } = record;
+          if (outcome.ok) {
+            const kind = outcome.created ? 'created' : 'updated';
+            result.counts[kind]++;
+            result[kind].push(orderId);
+            return;
+          }
+          const kind = outcome.consent ? 'skipped' : 'failed';
+          result.counts[kind]++;
+          (outcome.consent ? result.skips : result.failures).push({
+            orderId,
+            customerId,
+            email,
+            reason: outcome.reason,
+          });
+          result.entries.push({ kind, orderId, customerId, email, reasons: [outcome.reason] });
+          if (outcome.consent) {
+            const key = email.trim().toLowerCase();
+            const packed = store.index.get(key);
+            if (packed !== undefined) {
+              store.index.set(
+                key,
+                pack({ ...unpack(packed, store.fieldKeys), status: 'unsubscribed' }, store.fieldKeys),
+              );
+            }
+          }
+        });
+        ctx.heartbeat();
+      });
+      return result;
+    },
+
+    /** Forgets a sync's index on this process (its run ended). */
+    async releaseDestinationIndex(input: { key: string }): Promise<void> {
+      stores.delete(input.key);
+    },
+  };
+
+  async function sendBatch(
+    batch: PlannedBatch,
+    tries: number,
+    result: WriteListBatchesResult,
+    ctx: Context,
+  ): Promise<BatchOutcome> {
+    const last = batch.upserts[batch.upserts.length - 1]!;
+    const requests: BatchRequest[] = [
+      ...batch.upserts.map((u): BatchRequest => ({
+        method: 'POST',
+        path: 'api/subscribers',
+        body: { ...u },
+      })),
+      // Not an upsert: with it the batch is no import (5 a minute), and it reads back a write.
+      { method: 'GET', path: `api/subscribers/${encodeURIComponent(last.email)}` },
+    ];
+    for (let attempt = 1; ; attempt++) {
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+      result.requests++;
+      try {
+        const answer = await providers.mailerlite.batch(requests);
+        checkBatchAnswers(requests, answer);
+        return { outcomes: answer.responses.slice(0, batch.upserts.length).map(writeOutcome) };
+      } catch (err) {
+        const transient = err instanceof ProviderTransientError || err instanceof ProviderRateLimitError;
+        if (!transient || attempt >= tries) throw err;
+        const wait =
+          err instanceof ProviderRateLimitError ? err.retryAfterMs : Math.min(8000, 250 * 2 ** attempt);
+        await ctx.sleep(wait);
+      }
+    }
+  }
+}
+
+function entryOf(
+  subscriber: MlSubscriber,
+  input: Pick<IndexPageInput, 'groupId' | 'fieldKeys'>,
+  list: DestinationList,
+): IndexEntry {
+  const fields: Record<string, string> = {};
+  for (const key of input.fieldKeys) {
+    const value = subscriber.fields[key];
+    if (typeof value === 'string' || typeof value === 'number') fields[key] = String(value).trim();
+  }
+  return {
+    status: subscriber.status,
+    fields,
+    inGroup: list === 'members' || subscriber.groups.some((g) => g.id === input.groupId),
+  };
+}
+
+function snapshotOf(store: SyncStore, email: string): DestinationSnapshot {
+  const packed = store.index.get(email.trim().toLowerCase());
+  if (packed === undefined) return { email, exists: false, fields: {}, inGroup: false };
+  const entry = unpack(packed, store.fieldKeys);
+  return { email, exists: true, status: entry.status, fields: entry.fields, inGroup: entry.inGroup };
+}
