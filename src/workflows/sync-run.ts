@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   log,
@@ -401,6 +402,8 @@ export class SyncRun {
    */
   async fail(caught: unknown): Promise<never> {
     const { input } = this;
+    // Continuing as new is thrown too (by `continueAsNew`): it is no failure.
+    if (caught instanceof ContinueAsNew) throw caught;
     let err = caught;
     if (this.destinationReused && hasCause(err, DestinationGoneError.name)) {
       // The group or field the last run wrote to was deleted: start again, looking them up (and
