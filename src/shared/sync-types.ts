@@ -84,7 +84,10 @@ const ResumeSchema = z
         order: z.string(),
         date: z.string(),
         seen: z.array(z.number()).optional(),
-        destination: z.object({ groupId: z.string(), fieldKey: z.string() }).strict().optional(),
+        destination: z
+          .object({ groupId: z.string(), fieldKey: z.string(), tier: z.string().optional() })
+          .strict()
+          .optional(),
       })
       .nullable()
       .optional(),
@@ -94,7 +97,10 @@ const ResumeSchema = z
      * The campaign's purchase group and field, as the first run found (or made) them: the runs it
      * continues as need not look them up again.
      */
-    destination: z.object({ groupId: z.string(), fieldKey: z.string() }).strict().optional(),
+    destination: z
+      .object({ groupId: z.string(), fieldKey: z.string(), tier: z.string().optional() })
+      .strict()
+      .optional(),
     /**
      * The list path's destination index: the worker's own task queue and the index's key there,
      * so the next run goes on with it instead of reading MailerLite again (rebuilt if it is gone).
@@ -416,6 +422,8 @@ export interface Watermark {
 export interface WatermarkDestination {
   groupId: string;
   fieldKey: string;
+  /** The purchase tier whose group it is: a run with another `purchaseTier` looks its own group up. */
+  tier?: string;
 }
 
 /** What a finished (or cancelled) sync returns. */

@@ -33,10 +33,13 @@ export async function prepare(run: SyncRun): Promise<SyncDestination> {
   if (input.incremental && !resume) {
     run.incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
   }
+  // Only the group of this run's purchase tier (a watermark from a run with another tier names
+  // another group).
+  const kept = run.incrementalFrom?.destination;
   const reuse =
     run.destination ??
-    (input.incremental && !input.refreshDestination && !input.dryRun
-      ? run.incrementalFrom?.destination
+    (input.incremental && !input.refreshDestination && !input.dryRun && kept?.tier === input.purchaseTier
+      ? kept
       : undefined);
   run.destinationReused = reuse !== undefined && run.destination === undefined;
   run.enter('checking-connections');
@@ -65,13 +68,20 @@ export async function prepare(run: SyncRun): Promise<SyncDestination> {
       );
   run.resourcesToCreate = resources.missing;
   if (resources.purchaseGroupId !== '') {
-    run.destination = { groupId: resources.purchaseGroupId, fieldKey: resources.purchaseFieldKey };
+    run.destination = {
+      groupId: resources.purchaseGroupId,
+      fieldKey: resources.purchaseFieldKey,
+      tier: input.purchaseTier,
+    };
   }
-  if (!resume && input.refreshDestination && run.incrementalFrom) {
-    // Set after MailerLite said the group or field the watermark names is gone: the watermark's
-    // promise (every purchase up to it is in the group, with its field) held for what is gone, so
-    // this run fills the group and field it found or made in full.
-    log.warn('campaign sync: the purchase group or field was gone; syncing in full', {
+  const moved =
+    kept !== undefined &&
+    (kept.groupId !== resources.purchaseGroupId || kept.fieldKey !== resources.purchaseFieldKey);
+  if (!resume && run.incrementalFrom && !input.dryRun && (input.refreshDestination || moved)) {
+    // The watermark's promise (every purchase up to it is in the group, with its field) held for a
+    // group or field that is gone (`refreshDestination`, set after MailerLite said so) or is not
+    // this run's (another purchase tier): this run fills the group and field it writes in full.
+    log.warn("campaign sync: the purchase group or field is not the watermark's; syncing in full", {
       campaign: input.campaign,
     });
     run.incrementalFrom = null;

@@ -171,6 +171,7 @@ describe('incremental syncs', () => {
       expect(destination).toEqual({
         groupId: expect.any(String) as unknown,
         fieldKey: expect.any(String) as unknown,
+        tier: 'Bronze Purchase',
       });
 
       // No connection check, no group or field look-up: only the batches that read and write.
@@ -208,6 +209,13 @@ describe('incremental syncs', () => {
       expect(refielded).toMatchObject({ status: 'completed', failed: 0 });
       expect(refielded.incremental!.from).toBeNull();
       await expectExact(campaign, product!.id);
+
+      // Another purchase tier names another group: not the watermark's; that group is filled in full.
+      const silver = await sync(tq, { ...input, purchaseTier: 'Silver Purchase' });
+      expect(silver.incremental!.from).toBeNull();
+      expect(silver.watermark!.destination).toMatchObject({ tier: 'Silver Purchase' });
+      expect(silver.watermark!.destination!.groupId).not.toBe(destination.groupId);
+      expect(silver.created + silver.updated).toBeGreaterThan(100);
     });
   });
 
