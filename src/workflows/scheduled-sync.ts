@@ -3,6 +3,7 @@ import {
   log,
   ParentClosePolicy,
   proxyActivities,
+  sleep,
   startChild,
   WorkflowIdReusePolicy,
   type ChildWorkflowHandle,
@@ -15,6 +16,14 @@ import type { ScheduledSyncResult } from '../shared/provisioning';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import { describeZodIssues, SyncInputSchema, type SyncInput } from '../shared/sync-types';
 import { campaignSync } from './campaign-sync';
+
+/**
+ * How long a full schedule's run waits for the campaign's incremental sync holding the lock (both
+ * schedules tick on the minute, so at a full tick an incremental run may have just taken it), and
+ * how often it tries again meanwhile. An incremental run takes seconds; past this, it is skipped.
+ */
+const FULL_WAITS_FOR_INCREMENTAL_MS = 10 * 60_000;
+const RETRY_EVERY = '10s';
 
 const { describeLockHolder } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -41,25 +50,41 @@ export async function scheduledCampaignSync(rawInput: SyncInput): Promise<Schedu
     });
   }
   const { campaign } = parsed.data;
-  const trigger = rawInput.trigger ?? `schedule:${syncScheduleId(campaign, scheduleKind(parsed.data))}`;
+  const kind = scheduleKind(parsed.data);
+  const trigger = rawInput.trigger ?? `schedule:${syncScheduleId(campaign, kind)}`;
+  const incremental = `schedule:${syncScheduleId(campaign, 'incremental')}`;
+  const waitUntil = Date.now() + FULL_WAITS_FOR_INCREMENTAL_MS;
   let child: ChildWorkflowHandle<typeof campaignSync>;
-  try {
-    child = await startChild(campaignSync, {
-      workflowId: syncWorkflowId(campaign),
-      args: [{ ...rawInput, trigger }],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      staticSummary: syncRunSummary({ ...parsed.data, trigger }),
-      typedSearchAttributes: [
-        { key: CAMPAIGN_CODE, value: campaign },
-        { key: SYNC_TRIGGER, value: trigger },
-      ],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    const holder = await describeLockHolder({ campaign });
-    log.info('scheduled sync skipped: the campaign is locked', { campaign, ...holder });
-    return { status: 'skipped', campaign, holder };
+  for (;;) {
+    try {
+      child = await startChild(campaignSync, {
+        workflowId: syncWorkflowId(campaign),
+        args: [{ ...rawInput, trigger }],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        staticSummary: syncRunSummary({ ...parsed.data, trigger }),
+        typedSearchAttributes: [
+          { key: CAMPAIGN_CODE, value: campaign },
+          { key: SYNC_TRIGGER, value: trigger },
+        ],
+      });
+      break;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const holder = await describeLockHolder({ campaign });
+      if (kind === 'full' && holder.trigger === incremental && Date.now() < waitUntil) {
+        // A full sync is what reconciles refunds and name changes: it waits for the short
+        // incremental run rather than losing its night.
+        log.info('scheduled full sync waits for the incremental sync holding the lock', {
+          campaign,
+          ...holder,
+        });
+        await sleep(RETRY_EVERY);
+        continue;
+      }
+      log.info('scheduled sync skipped: the campaign is locked', { campaign, ...holder });
+      return { status: 'skipped', campaign, holder };
+    }
   }
   return await child.result();
 }

@@ -493,10 +493,19 @@ describe('locks hold for scheduled runs', () => {
     const fullId = syncScheduleId(campaign);
     const incrementalId = syncScheduleId(campaign, 'incremental');
     let release = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    let gate = new Promise<void>((resolve) => (release = resolve));
     const common = ['--product-id', String(product.id), '--page-size', '25', '--paused'];
+    // Source pages wait for the current gate, so either schedule's sync can be held running.
+    const held: Stack['activities'] = {
+      ...stack.activities,
+      fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
+        await new Promise((r) => setTimeout(r, 300));
+        await gate;
+        return stack.activities.fetchPurchasersPage(...args);
+      },
+    };
     try {
-      await withWorker(temporal, slowSource(stack, gate), async (tq) => {
+      await withWorker(temporal, held, async (tq) => {
         const full = await cli(['schedule', 'create', campaign, '--cron', '0 3 * * *', ...common], tq);
         expect(full.code).toBe(EXIT.ok);
         const frequent = await cli(
@@ -571,6 +580,36 @@ describe('locks hold for scheduled runs', () => {
           .result()) as SyncSummary;
         expect(latest.incremental!.from).toMatchObject({ order: fullSummary.watermark!.order });
         expect(latest.pages).toBeLessThan(fullSummary.pages);
+
+        // Both tick on the minute: a full tick that finds the incremental sync holding the lock
+        // waits for it and then runs, rather than losing its night.
+        gate = new Promise<void>((resolve) => (release = resolve));
+        await addOrder(
+          stack,
+          stack.dataset.customers.find(
+            (c) => c.defects.length === 0 && !buyers.has(c.id) && c.id !== buyer.id,
+          )!.id,
+          [product.id],
+        );
+        expect((await cli(['schedule', 'trigger', campaign, '--incremental'], tq)).code).toBe(EXIT.ok);
+        const incrementalRun = await runningSyncBy(campaign, `schedule:${incrementalId}`);
+        const fullTick = await cli(['schedule', 'trigger', campaign, '--json'], tq);
+        expect(fullTick.code).toBe(EXIT.ok);
+        const launcher = JSON.parse(fullTick.out) as { workflowId: string; runId: string };
+        await new Promise((r) => setTimeout(r, 1500));
+        release();
+        const waited = (await temporal.client.workflow
+          .getHandle(launcher.workflowId, launcher.runId)
+          .result()) as SyncSummary;
+        expect(waited).toMatchObject({ status: 'completed', failed: 0 });
+        expect(waited.incremental).toBeUndefined();
+        expect(
+          (
+            (await temporal.client.workflow
+              .getHandle(syncWorkflowId(campaign), incrementalRun.runId)
+              .result()) as SyncSummary
+          ).status,
+        ).toBe('completed');
 
         // Each is addressed by its kind.
         expect((await cli(['schedule', 'describe', campaign, '--incremental'], tq)).out).toContain(
