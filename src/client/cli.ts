@@ -66,7 +66,7 @@ Commands:
                         Move subscribers from the source campaign's tier groups to the
                         destination's next-tier groups by rules (default: BEMA's progression),
                         holding both campaigns' locks. --dry-run writes nothing.
-  sync all [--concurrency N] [--campaign CODE[=PRODUCT_ID]]... [--mode M] [--dry-run]
+  sync all [--concurrency N] [--campaign CODE[=PRODUCT_ID]]... [--mode M] [--dry-run] [--incremental]
            [--timeout 2h] [--page-size N] [--wait] [--json]
                         Sync every campaign (EDD's albums, or those given) as child workflows,
                         at most N at once (default 2); a locked campaign is skipped with its

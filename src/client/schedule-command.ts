@@ -250,7 +250,7 @@ async function run(sub: string | undefined, args: string[], ctx: ScheduleCommand
       io.out(
         `Backfill of ${theSchedule(campaign, kind)} requested: the actions due from ${from.toISOString()} to ${to.toISOString()}, ` +
           `overlap ${overlap}${overlap === 'SKIP' ? ' (while one runs, the others are skipped: each sync covers the whole campaign)' : ''}. ` +
-          `See 'campaign-sync schedule describe ${campaign}'.`,
+          `See 'campaign-sync schedule describe ${campaign}${kind === 'incremental' ? ' --incremental' : ''}'.`,
       );
       return EXIT.ok;
     }

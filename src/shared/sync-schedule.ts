@@ -114,7 +114,11 @@ export function scheduledLauncherArgs(request: SyncScheduleRequest): SyncInput {
     ...request.args,
     campaign: request.campaign,
     trigger: request.args.trigger ?? `schedule:${scheduleId}`,
-    timeout: request.args.timeout ?? defaultScheduledTimeout(request.timing),
+    timeout:
+      request.args.timeout ??
+      // An incremental schedule's run falls back to a full sync while the campaign has no watermark
+      // (or its group is gone): the interval (a minute) would stop every such run, so it gets 1h.
+      (request.args.incremental ? CRON_SCHEDULE_DEFAULT_TIMEOUT : defaultScheduledTimeout(request.timing)),
   };
 }
 

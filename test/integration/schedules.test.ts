@@ -518,7 +518,7 @@ describe('locks hold for scheduled runs', () => {
           campaign,
           kind: 'incremental',
           scheduleId: incrementalId,
-          sync: { incremental: true, trigger: `schedule:${incrementalId}`, timeout: '1m' },
+          sync: { incremental: true, trigger: `schedule:${incrementalId}`, timeout: '1h' },
         });
         // One of each kind: a second incremental schedule is refused, naming the first.
         const again = await cli(['schedule', 'create', campaign, '--every', '5m', '--incremental'], tq);
