@@ -108,7 +108,8 @@ async function readAndWrite(
           return;
         }
         const { page: batch, valid, invalid } = await pages.take(page);
-        await sink.push(run.takePage(batch, valid, invalid));
+        const fresh = run.takePage(batch, valid, invalid);
+        if (fresh.length > 0) await sink.push(fresh);
         await run.betweenPages();
         if (batch.done) {
           readToEnd = run.readAll = true;
@@ -210,6 +211,13 @@ function parseInput(rawInput: SyncInput): SyncOptions {
   const info = workflowInfo();
   if (input.resume && !info.continuedFromExecutionRunId) {
     throw invalid(`Invalid sync input: ${FORGED_RESUME}`, [FORGED_RESUME]);
+  }
+  // A pass over the store is `sync all`'s to give (its syncs skip the connection checks it made).
+  if (input.storePass !== undefined && input.storePass !== `sync-all:${info.parent?.runId ?? ''}`) {
+    throw invalid(
+      'Invalid sync input: storePass is set by sync all for the syncs it starts (sync-all:<its run ID>); a start must leave it out',
+      ['storePass: is set by sync all for the syncs it starts; a start must leave it out'],
+    );
   }
   const expectedId = syncWorkflowId(input.campaign);
   if (info.workflowId !== expectedId) {

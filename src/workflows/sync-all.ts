@@ -174,11 +174,17 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
   const lane = async () => {
     while (next < targets.length) await syncOne(next++);
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, targets.length) }, lane));
-  // The pass's pages on the worker this runs on (others expire on their own).
-  await endStorePass({ storePass }).catch((err: unknown) =>
-    log.warn('sync all: the pass over the store was not cleared', { error: innermostMessage(err) }),
-  );
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, targets.length) }, lane));
+  } finally {
+    // The pass's windows, on the worker that answers (others delete theirs after an idle hour, or
+    // at exit), whether the run completed, failed or was cancelled.
+    await CancellationScope.nonCancellable(() =>
+      endStorePass({ storePass }).catch((err: unknown) =>
+        log.warn('sync all: the pass over the store was not cleared', { error: innermostMessage(err) }),
+      ),
+    );
+  }
 
   phase = 'completed';
   const finishedAt = new Date();

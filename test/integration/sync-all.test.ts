@@ -262,6 +262,17 @@ describe('sync all', () => {
       ).result();
       expect(summary).toMatchObject({ total: 3, completed: 3, failed: 0 });
       expect((await salesRequests()) - start).toBe(onePass);
+      // A pass is sync all's to give: a sync started with one is refused (it would skip the checks).
+      const forged = await startSync(temporal.client, tq, {
+        campaign: targets[0]!.campaign,
+        productId: targets[0]!.productId,
+        storePass: `sync-all:${summary.campaigns[0]!.runId}`,
+      });
+      const refusal = await forged.result().then(
+        () => undefined,
+        (err: unknown) => (err as { cause?: Error }).cause?.message,
+      );
+      expect(refusal).toMatch(/storePass is set by sync all/);
       // Each campaign got exactly its buyers.
       for (const target of targets) {
         const expected = expectedSync(stack.dataset, target.productId);
