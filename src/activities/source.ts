@@ -64,15 +64,15 @@ export function sourceActivities(deps: ActivityDeps) {
     ...customerList,
   });
   return {
-    /**
-     * Whether each subscriber's purchase field still names a purchase of the album in EDD (see
-     * `heldOrdersStillCount`): asked by a sync before it keeps a newer order the field holds.
-     */
-    /** Deletes a pass's spool on this worker (the end of a `sync all`; other workers' expire). */
+    /** Deletes a pass's windows on this worker (the end of a `sync all`; other workers' expire). */
     async endStorePass(input: { storePass: string }): Promise<void> {
       await spool.end(input.storePass);
     },
 
+    /**
+     * Whether each subscriber's purchase field still names a purchase of the album in EDD (see
+     * `heldOrdersStillCount`): asked by a sync before it keeps a newer order the field holds.
+     */
     async checkHeldOrders(input: HeldOrdersInput): Promise<boolean[]> {
       return heldOrdersStillCount(deps, input.productId, input.checks, () => heartbeat());
     },

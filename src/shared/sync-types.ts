@@ -93,6 +93,8 @@ const ResumeSchema = z
       .optional(),
 
     readPast: z.number().int().min(0).optional(),
+    /** The first run wrote to the watermark's group and field without looking them up. */
+    destinationReused: z.boolean().optional(),
     /**
      * The campaign's purchase group and field, as the first run found (or made) them: the runs it
      * continues as need not look them up again.

@@ -41,7 +41,8 @@ export async function prepare(run: SyncRun): Promise<SyncDestination> {
     (input.incremental && !input.refreshDestination && !input.dryRun && kept?.tier === input.purchaseTier
       ? kept
       : undefined);
-  run.destinationReused = reuse !== undefined && run.destination === undefined;
+  // Carried over continue-as-new: a continued run writes to what its first run took unchecked.
+  run.destinationReused ||= reuse !== undefined && run.destination === undefined;
   run.enter('checking-connections');
   // A campaign of `sync all`'s pass: the pass checked both connections at its start.
   if (input.storePass === undefined) {

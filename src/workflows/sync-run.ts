@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
@@ -91,7 +92,7 @@ export class SyncRun {
    * this run took them from the last run's watermark instead of asking MailerLite.
    */
   destination: WatermarkDestination | undefined;
-  destinationReused = false;
+  destinationReused: boolean;
   /**
    * The purchases read within the lookback of this run's newest order (the next watermark's
    * `seen`); not kept across continue-as-new (the next run then reads its lookback from
@@ -128,6 +129,7 @@ export class SyncRun {
     this.incrementalFrom = resume?.incrementalFrom;
     this.readPast = resume?.readPast ?? 0;
     this.destination = resume?.destination;
+    this.destinationReused = resume?.destinationReused ?? false;
     this.seen = resume ? undefined : [];
   }
 
@@ -251,6 +253,7 @@ export class SyncRun {
       ...(this.incrementalFrom !== undefined ? { incrementalFrom: this.incrementalFrom } : {}),
       readPast: this.readPast,
       ...(this.destination ? { destination: this.destination } : {}),
+      ...(this.destinationReused ? { destinationReused: true } : {}),
       ...(listPath ? { listPath } : {}),
     };
   }
@@ -412,15 +415,16 @@ export class SyncRun {
         campaign: input.campaign,
         error: innermostMessage(err),
       });
+      await this.flushReport().catch(() => undefined);
       return await continueAsNew<(input: SyncOptions) => Promise<SyncSummary>>({
         ...input,
         resume: undefined,
         refreshDestination: true,
       });
     }
-    if (this.destinationReused && !isCancellation(err) && !this.timedOut && !isTimeout(err)) {
-      // The run skipped MailerLite's connection check: when it fails, the check says why in terms
-      // of the setting to fix (a wrong token, an unreachable server), if that is the cause.
+    if (this.destinationReused && MAILERLITE_WRITES.has(failedActivity(err) ?? '')) {
+      // The run skipped MailerLite's connection check: when a write fails, the check says why in
+      // terms of the setting to fix (a wrong token, an unreachable server), if that is the cause.
       try {
         await checkMailerLiteWithinBudget(this.info.taskQueue);
       } catch (checkFailure) {
@@ -458,6 +462,17 @@ export class SyncRun {
   private endAs(status: SyncSummary['status']): void {
     upsertSearchAttributes([{ key: SYNC_STATUS, value: status }]);
   }
+}
+
+/** The activities that write to MailerLite on the per-buyer paths. */
+const MAILERLITE_WRITES = new Set(['mailerliteExchange', 'writeRecordsPage']);
+
+/** The type of the activity whose failure this is, if it is one. */
+function failedActivity(err: unknown): string | undefined {
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    if (current instanceof ActivityFailure) return current.activityType;
+  }
+  return undefined;
 }
 
 /** A failure that is the sync's overall timeout (the page loop's, or the mirror step's wait). */
