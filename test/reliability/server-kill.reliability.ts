@@ -88,7 +88,13 @@ describe('reliability 2: the Temporal dev server (SQLite) is killed mid-sync', (
     const worker = await startWorkerProcess(address, taskQueue, stack, 0, workerEnv());
     workers.push(worker);
 
-    const handle = await startSync(client, taskQueue, { campaign, productId: product.id, pageSize: 50 });
+    // The per-buyer path, whose writes advance page by page, so the kill lands a third of the way.
+    const handle = await startSync(client, taskQueue, {
+      campaign,
+      productId: product.id,
+      pageSize: 50,
+      destinationRead: 'per-buyer',
+    });
     const before = await waitForProgress(handle, (p) => p.created + p.updated >= expected.size / 3);
     expect(before.created + before.updated).toBeLessThan(expected.size);
 

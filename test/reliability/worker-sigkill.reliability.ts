@@ -45,10 +45,12 @@ describe.each([
 
     const first = await startWorkerProcess(temporal.address, taskQueue, stack, budget, workerEnv());
     workers.push(first);
+    // The two per-buyer write paths (the list path's worker kill is in list-path.test.ts).
     const handle = await startSync(temporal.client, taskQueue, {
       campaign,
       productId: product.id,
       pageSize: 50,
+      destinationRead: 'per-buyer',
     });
     const before = await waitForProgress(handle, (p) => p.created + p.updated >= expected.size / 3);
     expect(before.created + before.updated).toBeLessThan(expected.size);
