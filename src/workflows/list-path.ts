@@ -17,7 +17,7 @@ import type {
 import { estimateDestinationRead, type DestinationRead } from '../shared/destination-read';
 import { DestinationIndexLostError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { mailerliteTaskQueue } from '../shared/names';
-import type { SourceRecord, SyncCounts } from '../shared/sync-types';
+import { emptyCounts, type SourceRecord, type SyncCounts } from '../shared/sync-types';
 import type { Tally } from '../shared/write-stream';
 import type { RecordSink } from './page-writes';
 import { ACTIVITY_RETRY } from './retry';
@@ -407,18 +407,7 @@ export class ListPathSink implements RecordSink {
 
 function emptyResult(): WriteListBatchesResult {
   return {
-    counts: {
-      fetched: 0,
-      valid: 0,
-      invalid: 0,
-      created: 0,
-      updated: 0,
-      unchanged: 0,
-      superseded: 0,
-      skipped: 0,
-      failed: 0,
-      removed: 0,
-    },
+    counts: emptyCounts(),
     failures: [],
     skips: [],
     entries: [],

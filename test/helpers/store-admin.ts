@@ -1,4 +1,4 @@
-import type { StoreActivitySettings } from '../../dev/emulators';
+import { DEMO_MAILERLITE_TOKEN, type StoreActivitySettings } from '../../dev/emulators';
 import { fieldKey, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
 import type { Stack } from './stack';
 
@@ -10,6 +10,22 @@ export interface StateSubscriber {
   status: string;
   fields: Record<string, string | number | null>;
   groups: string[];
+}
+
+/** One request to the MailerLite emulator's API with the demo token (what a person does in the app); fails on any answer but 2xx. */
+export async function mailerliteApi<T>(
+  stack: Stack,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${stack.mailerlite.url}/api${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}`, 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? undefined : await res.json()) as T;
 }
 
 /** Every subscriber of the MailerLite emulator, by lower-cased email (`GET /_admin/state`). */

@@ -1,5 +1,4 @@
 import { expectedSync } from '../../dev/expected-sync';
-import { DEMO_MAILERLITE_TOKEN } from '../../dev/emulators';
 import { startSync } from '../../src/client';
 import { startTransition } from '../../src/client/transition';
 import { DEFAULT_TIERS } from '../../src/shared/campaign';
@@ -13,6 +12,7 @@ import {
   uniqueCampaign,
   type Stack,
 } from '../helpers/stack';
+import { mailerliteApi as api } from '../helpers/store-admin';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 
 // Consent over real HTTP: someone who unsubscribes while a sync runs is skipped, not failed; and
@@ -26,16 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await temporal.close();
 });
-
-async function api<T>(stack: Stack, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.mailerlite.url}/api${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}`, 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
 
 function runSync(taskQueue: string, input: SyncInput): Promise<SyncSummary> {
   return startSync(temporal.client, taskQueue, input).then((handle) => handle.result());

@@ -1,5 +1,4 @@
 import { expectedSync } from '../../dev/expected-sync';
-import { DEMO_MAILERLITE_TOKEN } from '../../dev/emulators';
 import { startSync } from '../../src/client';
 import { fieldKey, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
 import { mailerliteTaskQueue, syncWorkflowId } from '../../src/shared/names';
@@ -13,7 +12,7 @@ import {
   uniqueCampaign,
   type Stack,
 } from '../helpers/stack';
-import { mailerliteState } from '../helpers/store-admin';
+import { mailerliteApi as api, mailerliteState } from '../helpers/store-admin';
 import {
   connectTestTemporal,
   uniqueTaskQueue,
@@ -37,16 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await temporal.close();
 });
-
-async function api<T>(stack: Stack, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.mailerlite.url}/api${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}`, 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
 
 /** A subscriber with a status, and a stale name (so a sync that wrote them would change it). */
 async function seed(stack: Stack, email: string, status: string): Promise<string> {
