@@ -6,6 +6,7 @@ import {
 } from '../shared/errors';
 import { campaignFromProduct, fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
 import { pickGroup, type MailerLiteClient, type MlGroup } from '../providers';
+import { checkFailure } from './connections';
 import type { ActivityDeps } from './deps';
 
 export interface ResolvedCampaign {
@@ -92,8 +93,12 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
       const missing: string[] = [];
       const groupIds: Record<string, string> = {};
       // One listing finds every group whose name contains the campaign code (MailerLite filters
-      // names partially), instead of one look-up per tier: requests are the scarce resource.
-      const existing = await reread(() => ml.listAllGroups(input.campaign));
+      // names partially), instead of one look-up per tier: requests are the scarce resource. It is
+      // also the sync's MailerLite connection check: a refused token or an unreachable server fails
+      // it naming the setting to fix, as `checkMailerLiteConnection` would.
+      const existing = await reread(() => ml.listAllGroups(input.campaign)).catch((err: unknown) => {
+        throw checkFailure('mailerlite', ml.baseUrl, err);
+      });
       for (const tier of input.tiers) {
         const name = tierGroupName(input.campaign, tier);
         if (input.dryRun) {

@@ -112,6 +112,18 @@ function attempt(): number {
 }
 
 /**
+ * What a failed connection check throws: {@link connectionFailure}, made final (not retried) once an
+ * unreachable provider has had {@link UNREACHABLE_ATTEMPTS} attempts. Also what a sync's first
+ * MailerLite look-up throws, as that look-up is the sync's MailerLite check.
+ */
+export function checkFailure(provider: ProviderName, url: string, err: unknown): Error {
+  const failure = connectionFailure(provider, url, err);
+  if (failure instanceof ProviderUnreachableError && attempt() >= UNREACHABLE_ATTEMPTS)
+    return ApplicationFailure.create({ type: failure.name, message: failure.message, nonRetryable: true });
+  return failure;
+}
+
+/**
  * The connection checks a sync or a transition makes before it writes anything: each asks its
  * provider with the worker's settings (`validateConnection`) and fails the run at once, naming the
  * setting to fix, when the provider cannot be used: credentials refused, an EDD key whose user
@@ -124,10 +136,7 @@ export function connectionActivities({ providers, logger }: ActivityDeps) {
     try {
       await client.validateConnection();
     } catch (err) {
-      const failure = connectionFailure(provider, client.baseUrl, err);
-      if (failure instanceof ProviderUnreachableError && attempt() >= UNREACHABLE_ATTEMPTS)
-        throw ApplicationFailure.create({ type: failure.name, message: failure.message, nonRetryable: true });
-      throw failure;
+      throw checkFailure(provider, client.baseUrl, err);
     }
     const latencyMs = Math.round(performance.now() - started);
     logger.debug({ provider, latencyMs }, 'provider connection ok');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { DestinationIndexLostError, ProviderRateLimitError, ProviderTransientError } from '../shared/errors';
+import { NON_ACTIVE_LISTS, type DestinationList } from '../shared/destination-read';
 import { hostTaskQueue } from '../shared/names';
 import {
   heldNewerOrder,
@@ -16,21 +17,12 @@ import {
   type SourceRecord,
   type SyncCounts,
 } from '../shared/sync-types';
-import { MAX_BATCH_REQUESTS, type BatchRequest, type MlSubscriber } from '../providers';
+import { MAX_BATCH_REQUESTS, MlSubscriberSchema, type BatchRequest, type MlSubscriber } from '../providers';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
 import { writeOutcome, type WriteOutcome } from './mailerlite-exchange';
 import { heldOrdersStillCount } from './order-lookup';
 import { mapWithConcurrency } from './concurrency';
-
-/**
- * The lists a full sync's list path reads to know the destination: the purchase group's active
- * members, then the account's subscribers of each status that is not active (with their groups, so
- * a member among them is known as one). Whoever is in none of them is either new or an active
- * subscriber outside the group, and an upsert with `status: active` is right for both.
- */
-export const DESTINATION_LISTS = ['members', 'unsubscribed', 'bounced', 'junk', 'unconfirmed'] as const;
-export type DestinationList = (typeof DESTINATION_LISTS)[number];
 
 /** What the index holds for one email (lower-cased). */
 interface IndexEntry {
@@ -84,6 +76,10 @@ interface SyncStore {
   fieldKeys: string[];
   /** Lists read to their end. */
   done: Set<DestinationList>;
+  /** Emails (lower-cased) looked up one by one and not found: new to MailerLite. */
+  absent: Set<string>;
+  /** By page: the emails its plan found in no list read (looked up by `lookUpListPage`). */
+  unknown: Map<number, string[]>;
   batches: Map<string, PlannedBatch>;
   /** Last used (ms): a sync that failed or was cancelled never releases its index. */
   used: number;
@@ -156,6 +152,12 @@ export interface PlanListPageInput {
 }
 
 export interface PlanListPageResult {
+  /**
+   * Buyers of the page in none of the lists read, while the non-active lists are not read: nothing
+   * was planned. Look them up (`lookUpListPage`, 50 a request) or read the non-active lists, then
+   * plan the page again. 0 when the page was planned.
+   */
+  unknown: number;
   /** unchanged, superseded, and skipped (consent, update-only) outcomes of the page. */
   counts: SyncCounts;
   skips: FailedRecordReport[];
@@ -164,6 +166,15 @@ export interface PlanListPageResult {
   batches: number;
   /** Upserts planned. */
   planned: number;
+}
+
+export interface LookUpListPageInput {
+  key: string;
+  page: number;
+  /** Which 50 of the page's unknown buyers: 0 for the first. */
+  part: number;
+  groupId: string;
+  fieldKeys: string[];
 }
 
 export interface WriteListBatchesInput {
@@ -230,6 +241,8 @@ export function destinationIndexActivities(deps: ActivityDeps) {
           index: new Map(),
           fieldKeys: input.fieldKeys,
           done: new Set(),
+          absent: new Set(),
+          unknown: new Map(),
           batches: new Map(),
           used: Date.now(),
         });
@@ -265,6 +278,22 @@ export function destinationIndexActivities(deps: ActivityDeps) {
       const skips: FailedRecordReport[] = [];
       const entries: ReportEntry[] = [];
       const { latest, superseded } = newestPerEmail(input.records);
+      if (!NON_ACTIVE_LISTS.every((list) => store.done.has(list))) {
+        // Someone in no list read may be unsubscribed, bounced, junk or unconfirmed: not planned
+        // until looked up (or the non-active lists are read).
+        const unknown = [
+          ...new Set(
+            latest
+              .map((r) => r.email.trim().toLowerCase())
+              .filter((email) => !store.index.has(email) && !store.absent.has(email)),
+          ),
+        ];
+        if (unknown.length > 0) {
+          store.unknown.set(input.page, unknown);
+          return { unknown: unknown.length, counts, skips, entries, batches: 0, planned: 0 };
+        }
+      }
+      store.unknown.delete(input.page);
       counts.superseded += superseded;
       const snapshots = latest.map((record) => snapshotOf(store, record.email));
       // A newer order the field holds is kept only while EDD still counts it (subscriber-plan.ts).
@@ -327,7 +356,49 @@ export function destinationIndexActivities(deps: ActivityDeps) {
           upserts: slice.map((w) => w.upsert),
         });
       }
-      return { counts, skips, entries, batches, planned: toWrite.length };
+      return { unknown: 0, counts, skips, entries, batches, planned: toWrite.length };
+    },
+
+    /**
+     * Looks up one part (50 emails, one MailerLite request: a batch of reads) of the buyers a page's
+     * plan found in no list, into the index: each one's status, fields and membership, or that
+     * MailerLite does not know them.
+     */
+    async lookUpListPage(input: LookUpListPageInput): Promise<{ found: number; absent: number }> {
+      const store = storeOf(input.key);
+      const emails = (store.unknown.get(input.page) ?? []).slice(
+        input.part * MAX_BATCH_REQUESTS,
+        (input.part + 1) * MAX_BATCH_REQUESTS,
+      );
+      if (emails.length === 0) return { found: 0, absent: 0 };
+      const requests = emails.map((email): BatchRequest => ({
+        method: 'GET',
+        path: `api/subscribers/${encodeURIComponent(email)}`,
+      }));
+      const answer = await providers.mailerlite.batch(requests);
+      checkBatchAnswers(requests, answer);
+      let found = 0;
+      answer.responses.forEach((r, i) => {
+        const email = emails[i]!;
+        if (r.code === 404) {
+          store.absent.add(email);
+          return;
+        }
+        const parsed =
+          r.code === 200
+            ? MlSubscriberSchema.safeParse((r.body as { data?: unknown } | null)?.data)
+            : undefined;
+        if (!parsed?.success) {
+          throw new ProviderTransientError(
+            'mailerlite',
+            `looking up a subscriber in a batch answered HTTP ${r.code}`,
+            r.code,
+          );
+        }
+        found++;
+        store.index.set(email, pack(entryOf(parsed.data, input, 'looked-up'), store.fieldKeys));
+      });
+      return { found, absent: emails.length - found };
     },
 
     /**
@@ -432,7 +503,7 @@ export function destinationIndexActivities(deps: ActivityDeps) {
 function entryOf(
   subscriber: MlSubscriber,
   input: Pick<IndexPageInput, 'groupId' | 'fieldKeys'>,
-  list: DestinationList,
+  list: DestinationList | 'looked-up',
 ): IndexEntry {
   const fields: Record<string, string> = {};
   for (const key of input.fieldKeys) {

@@ -21,10 +21,9 @@ import { watermarkActivities } from './watermark';
 export type { ActivityDeps } from './deps';
 export type { CampaignResources, GroupMemberCounts, ResolvedCampaign } from './campaign';
 export {
-  DESTINATION_LISTS,
   PROCESS_HOST_ID,
-  type DestinationList,
   type IndexPageInput,
+  type LookUpListPageInput,
   type IndexPageResult,
   type PlanListPageInput,
   type PlanListPageResult,
@@ -82,6 +81,7 @@ export const MAILERLITE_QUEUE_ACTIVITIES = [
 export const HOST_QUEUE_ACTIVITIES = [
   'indexDestinationPage',
   'planListPage',
+  'lookUpListPage',
   'writeListBatches',
   'releaseDestinationIndex',
 ] as const;

@@ -3,6 +3,17 @@
  * (see docs/write-strategy.md). Pure, so the workflow decides with it.
  */
 
+/**
+ * The lists a full sync's list path reads to know the destination: the purchase group's active
+ * members, then, when buyers outside the group are too many to look up one by one, the account's
+ * subscribers of each status that is not active (with their groups, so a member among them is
+ * known as one). Whoever is in none of them is either new or an active subscriber outside the
+ * group, and an upsert with `status: active` is right for both.
+ */
+export const NON_ACTIVE_LISTS = ['unsubscribed', 'bounced', 'junk', 'unconfirmed'] as const;
+export const DESTINATION_LISTS = ['members', ...NON_ACTIVE_LISTS] as const;
+export type DestinationList = (typeof DESTINATION_LISTS)[number];
+
 /** Most operations of one MailerLite batch. */
 const MAX_BATCH_ITEMS = 50;
 
@@ -32,6 +43,12 @@ export interface DestinationRead {
   groupMembers: number;
   /** Page size of the lists. */
   listLimit: number;
+  /**
+   * What the list path did (set as it runs): buyers in no list read that it looked up one by one,
+   * and whether it read the account's non-active lists instead (once they were too many).
+   */
+  lookedUp?: number;
+  nonActiveListsRead?: boolean;
 }
 
 export interface DestinationEstimateInput {
@@ -47,9 +64,11 @@ export interface DestinationEstimateInput {
 /**
  * Requests each way costs, estimated from the sizes:
  * - per buyer (EDD's count of the album's sales, else the group's members): every buyer is one batch item (a read), and a new one one more (its write), `batchSize` (50) a batch;
- * - lists: the group's active members `⌈active/L⌉` (at least one page) plus one list per non-active
- *   status `⌈n/L⌉` (at least one page each; the group's own counts stand in for the account's,
- *   which are not known before reading), plus the new buyers' writes, one less a batch (49).
+ * - lists: the group's active members `⌈active/L⌉` (at least one page); for the buyers not in the
+ *   group, look-ups `⌈fresh/50⌉` while that is at most one request per non-active status, else one
+ *   list per non-active status `⌈n/L⌉` (at least one page each; the group's own counts stand in
+ *   for the account's, which are not known before reading); plus the new buyers' writes, one less
+ *   a batch (49).
  * Both assume the buyers already in the group are unchanged (an update costs the lists way one item
  * and the per-buyer way two). The lists way is chosen unless it costs more.
  */
@@ -61,9 +80,12 @@ export function estimateDestinationRead(input: DestinationEstimateInput): Destin
   const buyers = input.buyers ?? groupMembers;
   const fresh = Math.max(0, buyers - groupMembers);
   const pages = (n: number) => Math.max(1, Math.ceil(n / L));
-  const listReads =
-    pages(m.active) + pages(m.unsubscribed) + pages(m.bounced) + pages(m.junk) + pages(m.unconfirmed);
-  const lists = listReads + Math.ceil(fresh / (items - 1));
+  const lookUps = Math.ceil(fresh / MAX_BATCH_ITEMS);
+  const nonActive =
+    lookUps <= NON_ACTIVE_LISTS.length
+      ? lookUps
+      : pages(m.unsubscribed) + pages(m.bounced) + pages(m.junk) + pages(m.unconfirmed);
+  const lists = pages(m.active) + nonActive + Math.ceil(fresh / (items - 1));
   const perBuyer = Math.ceil((buyers + fresh) / items);
   const way = lists <= perBuyer ? 'lists' : 'per-buyer';
   return {

@@ -107,7 +107,10 @@ const ResumeSchema = z
      * The list path's destination index: the worker's own task queue and the index's key there,
      * so the next run goes on with it instead of reading MailerLite again (rebuilt if it is gone).
      */
-    listPath: z.object({ taskQueue: z.string(), key: z.string() }).strict().optional(),
+    listPath: z
+      .object({ taskQueue: z.string(), key: z.string(), lookUps: z.number().int().min(0).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type SyncResume = z.output<typeof ResumeSchema>;

@@ -14,7 +14,13 @@ import type {
   PlanListPageResult,
   WriteListBatchesResult,
 } from '../activities';
-import { estimateDestinationRead, type DestinationRead } from '../shared/destination-read';
+import {
+  DESTINATION_LISTS,
+  estimateDestinationRead,
+  NON_ACTIVE_LISTS,
+  type DestinationList,
+  type DestinationRead,
+} from '../shared/destination-read';
 import { DestinationIndexLostError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { mailerliteTaskQueue } from '../shared/names';
 import { emptyCounts, type SourceRecord, type SyncCounts } from '../shared/sync-types';
@@ -22,8 +28,16 @@ import type { Tally } from '../shared/write-stream';
 import type { RecordSink } from './page-writes';
 import { ACTIVITY_RETRY } from './retry';
 
-/** The lists the index reads, in order (`DESTINATION_LISTS` of the activities; the members first). */
-const LISTS = ['members', 'unsubscribed', 'bounced', 'junk', 'unconfirmed'] as const;
+/**
+ * Requests a claim spends looking up buyers in no list read (50 a request) before it reads the
+ * non-active lists instead: the lists cost at least one request each, so looking up never costs
+ * more than twice what reading them would have, and a re-run whose buyers are all in the group
+ * reads no non-active list at all.
+ */
+const LOOKUP_ALLOWANCE = NON_ACTIVE_LISTS.length;
+
+/** Buyers one look-up request reads (a batch of reads). */
+const LOOKUPS_PER_REQUEST = 50;
 
 /**
  * Steps on a worker's own queue are tried once: a failure that is the worker's (it is gone: the
@@ -37,10 +51,11 @@ const HOST_HEARTBEAT = '10s';
 const STEP_TRIES = 10;
 
 /**
- * Records planned together: source pages (100 by default) are gathered into chunks this large, so
- * a chunk's writes fill whole batches of 49 (the last batch of a chunk is the only partial one).
+ * Records planned together: source pages are gathered (and split) into chunks of exactly this
+ * many, 20 batches of 49, so a chunk whose records are all written fills whole batches (a chunk of
+ * 1,000 took 21).
  */
-const CHUNK = 1000;
+const CHUNK = 20 * 49;
 
 /** Times the sync claims another worker after losing one, before it fails. */
 const MAX_CLAIMS = 5;
@@ -73,10 +88,14 @@ export interface ListPathOptions {
   carried?: IndexPlace;
 }
 
-/** Where a destination index is: the worker's own task queue, and the index's key there. */
+/**
+ * Where a destination index is: the worker's own task queue, and the index's key there; and the
+ * look-up requests spent on it so far (the allowance holds across continue-as-new).
+ */
 export interface IndexPlace {
   taskQueue: string;
   key: string;
+  lookUps?: number;
 }
 
 /**
@@ -97,7 +116,8 @@ export async function chooseDestinationRead(
   });
   if (opts.carried) {
     // A continued run goes on the way the first run chose (its index is on a worker).
-    return { choice: { ...choice, way: 'lists' }, sink: new ListPathSink(opts, tally) };
+    const carried = { ...choice, way: 'lists' as const };
+    return { choice: carried, sink: new ListPathSink(opts, tally, carried) };
   }
   if (opts.way !== 'auto' && opts.way !== choice.way) {
     // Asked for: the estimates stay, the way is the one asked.
@@ -107,9 +127,12 @@ export async function chooseDestinationRead(
       estimatedRequests: choice.otherWayRequests,
       otherWayRequests: choice.estimatedRequests,
     };
-    return { choice: chosen, ...(opts.way === 'lists' ? { sink: new ListPathSink(opts, tally) } : {}) };
+    return {
+      choice: chosen,
+      ...(opts.way === 'lists' ? { sink: new ListPathSink(opts, tally, chosen) } : {}),
+    };
   }
-  return { choice, ...(choice.way === 'lists' ? { sink: new ListPathSink(opts, tally) } : {}) };
+  return { choice, ...(choice.way === 'lists' ? { sink: new ListPathSink(opts, tally, choice) } : {}) };
 }
 
 /** Source pages handed to the list path (a chunk), until their writes are all answered and counted. */
@@ -156,6 +179,8 @@ export class ListPathSink implements RecordSink {
   constructor(
     private readonly opts: ListPathOptions,
     private readonly tally: Tally,
+    /** The choice the summary shows: told what the path did (`lookedUp`, `nonActiveListsRead`). */
+    private readonly report: DestinationRead,
   ) {
     const ml = proxyActivities<Activities>({
       taskQueue: mailerliteTaskQueue(opts.taskQueue),
@@ -166,20 +191,22 @@ export class ListPathSink implements RecordSink {
   }
 
   async push(records: SourceRecord[]): Promise<void> {
-    const last = this.pages.at(-1);
-    if (records.length === 0) {
-      // Nothing to add.
-    } else if (last && !last.sealed && last.records.length < CHUNK) {
-      last.records.push(...records);
-    } else {
-      this.pages.push({
-        page: ++this.pushed,
-        sealed: false,
-        records: [...records],
-        answered: new Map(),
-        earlier: { created: [], updated: [] },
-        left: 0,
-      });
+    for (let from = 0; from < records.length;) {
+      const last = this.pages.at(-1);
+      if (last && !last.sealed && last.records.length < CHUNK) {
+        const taken = records.slice(from, from + CHUNK - last.records.length);
+        last.records.push(...taken);
+        from += taken.length;
+      } else {
+        this.pages.push({
+          page: ++this.pushed,
+          sealed: false,
+          records: [],
+          answered: new Map(),
+          earlier: { created: [], updated: [] },
+          left: 0,
+        });
+      }
     }
     // About two chunks waiting at most (backpressure on the source), as the other sinks.
     await this.opts.waitFor(() => this.failure !== undefined || this.held() <= 2 * CHUNK);
@@ -222,7 +249,7 @@ export class ListPathSink implements RecordSink {
       const key = carried?.key ?? `${this.opts.syncKey}/${this.claims + 1}`;
       this.claims++;
       try {
-        await this.runOn(key, carried?.taskQueue);
+        await this.runOn(key, carried?.taskQueue, carried?.lookUps ?? 0);
         return;
       } catch (err) {
         if (!(err instanceof WorkerLost) || this.claims >= MAX_CLAIMS) throw err;
@@ -250,7 +277,7 @@ export class ListPathSink implements RecordSink {
    * the worker and its index are the previous run's (a lost one fails the first plan, and the
    * next claim rebuilds).
    */
-  private async runOn(key: string, carried?: string): Promise<void> {
+  private async runOn(key: string, carried: string | undefined, lookUpsBefore: number): Promise<void> {
     const taskQueue = carried ?? (await main.claimDestinationWorker()).taskQueue;
     this.place = undefined;
     const host = proxyActivities<Activities>({
@@ -262,7 +289,7 @@ export class ListPathSink implements RecordSink {
     });
     const { purchaseGroupId: groupId, purchaseFieldKey } = this.opts.resources;
     const fieldKeys = ['name', 'last_name', purchaseFieldKey];
-    for (const list of carried ? [] : LISTS) {
+    const readList = async (list: DestinationList) => {
       let cursor: string | null = null;
       do {
         const at: string | null = cursor;
@@ -271,7 +298,28 @@ export class ListPathSink implements RecordSink {
         );
         cursor = page.nextCursor;
       } while (cursor !== null);
-    }
+    };
+    // The group's members first; the non-active lists only once buyers outside the group are too
+    // many to look up (a carried index may hold them already).
+    if (!carried) await readList('members');
+    let nonActiveRead = false;
+    let lookUps = lookUpsBefore;
+    const planOnHost = (page: HeldPage) =>
+      this.step(false, () =>
+        host.planListPage({
+          key,
+          page: page.page,
+          records: page.records,
+          productId: this.opts.productId,
+          groupId,
+          purchaseFieldKey,
+          fieldKeys,
+          mode: this.opts.mode,
+          lists: nonActiveRead ? [...DESTINATION_LISTS] : ['members'],
+          batchWrites: Math.min(49, Math.max(1, this.opts.batchSize - 1)),
+          ...(page.earlier.created.length + page.earlier.updated.length > 0 ? { earlier: page.earlier } : {}),
+        }),
+      );
     const writes: Promise<void>[] = [];
     const claim = this.claims;
     for (;;) {
@@ -285,21 +333,29 @@ export class ListPathSink implements RecordSink {
       const page = this.ready();
       if (!page) break;
       page.sealed = true;
-      const plan = await this.step(false, () =>
-        host.planListPage({
-          key,
-          page: page.page,
-          records: page.records,
-          productId: this.opts.productId,
-          groupId,
-          purchaseFieldKey,
-          fieldKeys,
-          mode: this.opts.mode,
-          lists: [...LISTS],
-          batchWrites: Math.min(49, Math.max(1, this.opts.batchSize - 1)),
-          ...(page.earlier.created.length + page.earlier.updated.length > 0 ? { earlier: page.earlier } : {}),
-        }),
-      );
+      let plan = await planOnHost(page);
+      if (plan.unknown > 0) {
+        const parts = Math.ceil(plan.unknown / LOOKUPS_PER_REQUEST);
+        if (lookUps + parts <= LOOKUP_ALLOWANCE) {
+          for (let part = 0; part < parts; part++) {
+            await this.step(true, () =>
+              host.lookUpListPage({ key, page: page.page, part, groupId, fieldKeys }),
+            );
+          }
+          lookUps += parts;
+          this.report.lookedUp = (this.report.lookedUp ?? 0) + plan.unknown;
+        } else {
+          for (const list of NON_ACTIVE_LISTS) await readList(list);
+          nonActiveRead = true;
+          this.report.nonActiveListsRead = true;
+        }
+        plan = await planOnHost(page);
+        if (plan.unknown > 0) {
+          throw ApplicationFailure.nonRetryable(
+            `list path: ${plan.unknown} buyers of page ${page.page} are still unknown after being looked up`,
+          );
+        }
+      }
       page.plan = plan;
       page.left = plan.batches;
       if (plan.batches === 0) {
@@ -347,7 +403,7 @@ export class ListPathSink implements RecordSink {
     }
     await Promise.all(writes);
     this.throwFailure();
-    this.place = { taskQueue, key };
+    this.place = { taskQueue, key, lookUps };
   }
 
   /** Throws what failed a write sent earlier, if one did. */

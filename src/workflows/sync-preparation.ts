@@ -1,10 +1,6 @@
 import { log } from '@temporalio/workflow';
 import type { CampaignResources } from '../activities';
-import {
-  checkConnectionsWithinBudget,
-  checkEddConnection,
-  ensureResourcesWithinBudget,
-} from './budgeted-preparation';
+import { checkEddConnection, ensureResourcesWithinBudget } from './budgeted-preparation';
 import { mailerliteActivities, quick } from './sync-activities';
 import type { SyncRun } from './sync-run';
 
@@ -19,9 +15,11 @@ export type SyncDestination = Pick<
 >;
 
 /**
- * A sync's preparation: its watermark (incremental runs), both connection checks, the campaign's
+ * A sync's preparation: its watermark (incremental runs), EDD's connection check, the campaign's
  * EDD product, and its MailerLite group and field (created when missing). Every MailerLite request
- * goes within the account's budget (see budgeted-preparation.ts).
+ * goes within the account's budget (see budgeted-preparation.ts). MailerLite's connection check is
+ * the first look-up of the group: it fails at once, naming the setting to fix, as the check would,
+ * and a separate check would cost a request of every run.
  *
  * An incremental run writes where the last run wrote, as its watermark names it, with no look-up
  * and no MailerLite check: with nothing new it makes no MailerLite request at all. If MailerLite
@@ -43,11 +41,10 @@ export async function prepare(run: SyncRun): Promise<SyncDestination> {
       : undefined);
   // Carried over continue-as-new: a continued run writes to what its first run took unchecked.
   run.destinationReused ||= reuse !== undefined && run.destination === undefined;
-  run.enter('checking-connections');
   // A campaign of `sync all`'s pass: the pass checked both connections at its start.
   if (input.storePass === undefined) {
-    if (reuse) await checkEddConnection();
-    else await checkConnectionsWithinBudget(run.info.taskQueue);
+    run.enter('checking-connections');
+    await checkEddConnection();
   }
 
   run.enter('preparing');

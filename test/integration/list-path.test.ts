@@ -164,11 +164,14 @@ describe.each([
     const first = await run({ campaign, productId: product.id, destinationRead: 'lists' });
     const afterFirst = await stats(stack);
 
+    // Every buyer outside the new group: too many to look up, the non-active lists are read.
     expect(first.summary.destinationRead).toMatchObject({
       way: 'lists',
       groupMembers: 0,
       listLimit: LIST_LIMIT,
+      nonActiveListsRead: true,
     });
+    expect(first.summary.destinationRead?.lookedUp).toBeUndefined();
     expectEveryRecordCounted(first.summary);
     expect(first.summary).toMatchObject({
       status: 'completed',
@@ -198,6 +201,7 @@ describe.each([
       expected.subscribers.size - 3,
     );
 
+    const firstForwarded = forwarded.length;
     const second = await run({ campaign, productId: product.id, destinationRead: 'lists' });
     const afterSecond = await stats(stack);
     expect(second.summary).toMatchObject({
@@ -206,15 +210,19 @@ describe.each([
       updated: 0,
       failed: 0,
       skipped: 3,
-      destinationRead: { way: 'lists', groupMembers: expected.subscribers.size - 3 },
+      // Only the three who withdrew are outside the group: looked up in one request, no list read.
+      destinationRead: { way: 'lists', groupMembers: expected.subscribers.size - 3, lookedUp: 3 },
     });
+    expect(second.summary.destinationRead?.nonActiveListsRead).toBeUndefined();
     expect(second.summary.unchanged).toBe(expected.subscribers.size - 3);
     expect(second.summary.superseded).toBe(expected.supersededOrders);
-    // The connection check and provisioning's two look-ups, the group's active members a page per
-    // LIST_LIMIT, one page each of the account's unsubscribed, bounced, junk and unconfirmed: no
-    // batch at all.
+    // Provisioning's two look-ups (the first is MailerLite's connection check), the group's active
+    // members a page per LIST_LIMIT, and one batch reading the three buyers outside the group: no
+    // write, and none of the account's unsubscribed, bounced, junk and unconfirmed lists.
     const members = expected.subscribers.size - 3;
-    expect(afterSecond.requests - afterFirst.requests).toBe(3 + Math.ceil(members / LIST_LIMIT) + 4);
+    expect(afterSecond.requests - afterFirst.requests).toBe(2 + Math.ceil(members / LIST_LIMIT) + 1);
+    const secondReads = forwarded.slice(firstForwarded);
+    expect(secondReads.filter((f) => f.path.includes('filter[status]'))).toEqual([]);
 
     // No batch was an import, and MailerLite counted none.
     expect(forwarded.filter((f) => f.path.startsWith('/api/batch')).length).toBeGreaterThan(0);
@@ -226,8 +234,8 @@ describe.each([
       expect(afterFirst.requests - before.requests).toBe(first.queued);
       expect(afterSecond.requests - afterFirst.requests).toBe(second.queued);
     } else {
-      // No budget: the list path takes no turns (the connection check and look-ups still do).
-      expect(second.queued).toBe(3);
+      // No budget: the list path takes no turns (provisioning's look-ups still do).
+      expect(second.queued).toBe(2);
     }
   });
 

@@ -121,6 +121,32 @@ describe('a provider the worker cannot use fails the sync at once, naming the se
       });
     });
   });
+  it('an unreachable MailerLite: the group look-up is the check, and fails at once naming MAILERLITE_BASE_URL', async () => {
+    const mailerliteBaseUrl = `http://127.0.0.1:${await closedPort()}/api`;
+    await withStack({ mailerliteBaseUrl }, async (stack) => {
+      const campaign = uniqueCampaign();
+      await withWorker(temporal, stack.activities, async (tq) => {
+        const started = Date.now();
+        const handle = await startSync(temporal.client, tq, {
+          campaign,
+          productId: albums(stack.dataset)[0]!.id,
+        });
+        const err: unknown = await handle.result().catch((e: unknown) => e);
+        expect(failureMessage(err)).toMatch(
+          new RegExp(
+            `^MailerLite at ${mailerliteBaseUrl.replace(/[.]/g, '\\.')} could not be reached from worker \\d+@\\S+ ` +
+              `\\(.*ECONNREFUSED.*\\)\\. Check MAILERLITE_BASE_URL in the worker's environment`,
+          ),
+        );
+        // Three quick attempts of the look-up, as of a check: not the sync's ten over four minutes.
+        expect(Date.now() - started).toBeLessThan(60_000);
+        const activities = await scheduledActivities(handle.workflowId, handle.firstExecutionRunId);
+        expect(activities).not.toContain('checkMailerLiteConnection');
+        expect(activities.filter((a) => a === 'ensureCampaignResources')).toHaveLength(1);
+        expect(activities).not.toContain('fetchPurchasersPage');
+      });
+    });
+  });
 });
 
 describe('a passing error is not mistaken for a wrong setting', () => {

@@ -114,7 +114,6 @@ test('a sync started from the UI form completes, and its history names the activ
   await page.getByRole('button', { name: 'Ascending' }).waitFor();
   for (const activity of [
     'checkEddConnection',
-    'checkMailerLiteConnection',
     'mailerliteTurn',
     'resolveCampaign',
     'ensureCampaignResources',
