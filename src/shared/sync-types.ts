@@ -93,6 +93,8 @@ const ResumeSchema = z
       .optional(),
 
     readPast: z.number().int().min(0).optional(),
+    /** Why an incremental run syncs in full (see `SyncSummary.incremental.inFull`). */
+    inFull: z.enum(['no-watermark', 'destination-gone', 'other-destination']).optional(),
     /** The first run wrote to the watermark's group and field without looking them up. */
     destinationReused: z.boolean().optional(),
     /**
@@ -453,10 +455,16 @@ export interface SyncSummary extends SyncCounts {
    */
   watermark?: Watermark;
   /**
-   * An incremental run: the watermark it read back to (null: the campaign had none, so the run was
-   * a full sync), and how many orders it read past it.
+   * An incremental run: the watermark it read back to, and how many orders it read past it. `from`
+   * is null when the run synced in full, and `inFull` says why: the campaign had no watermark
+   * (`no-watermark`), MailerLite said the watermark's group or field is gone (`destination-gone`),
+   * or this run's purchase tier writes to another group or field (`other-destination`).
    */
-  incremental?: { from: Watermark | null; readPast: number };
+  incremental?: {
+    from: Watermark | null;
+    readPast: number;
+    inFull?: 'no-watermark' | 'destination-gone' | 'other-destination';
+  };
   /** Temporal runs the sync took (continue-as-new keeps each run's history small). */
   runs: number;
   /** True when nothing was written: `created` and `updated` then count what a real run would write. */

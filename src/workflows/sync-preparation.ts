@@ -30,6 +30,7 @@ export async function prepare(run: SyncRun): Promise<SyncDestination> {
   const { input, resume } = run;
   if (input.incremental && !resume) {
     run.incrementalFrom = await quick.readWatermark({ campaign: input.campaign });
+    if (run.incrementalFrom === null) run.inFull = 'no-watermark';
   }
   // Only the group of this run's purchase tier (a watermark from a run with another tier names
   // another group).
@@ -83,6 +84,7 @@ export async function prepare(run: SyncRun): Promise<SyncDestination> {
       campaign: input.campaign,
     });
     run.incrementalFrom = null;
+    run.inFull = input.refreshDestination ? 'destination-gone' : 'other-destination';
   }
   return resources;
 }

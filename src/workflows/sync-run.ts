@@ -83,6 +83,8 @@ export class SyncRun {
    */
   incrementalFrom: Watermark | null | undefined;
   readPast: number;
+  /** Why an incremental run syncs in full (its `incrementalFrom` is null). */
+  inFull: SyncResume['inFull'];
   /** Whether the run read all it had to: to the end of the list, or to an incremental lookback. */
   readAll = false;
   /** The sync stopped at its overall timeout. */
@@ -128,6 +130,7 @@ export class SyncRun {
     this.newestDate = resume?.newestDate;
     this.incrementalFrom = resume?.incrementalFrom;
     this.readPast = resume?.readPast ?? 0;
+    this.inFull = resume?.inFull;
     this.destination = resume?.destination;
     this.destinationReused = resume?.destinationReused ?? false;
     this.seen = resume ? undefined : [];
@@ -252,6 +255,7 @@ export class SyncRun {
       ...(this.newestDate !== undefined ? { newestDate: this.newestDate } : {}),
       ...(this.incrementalFrom !== undefined ? { incrementalFrom: this.incrementalFrom } : {}),
       readPast: this.readPast,
+      ...(this.inFull ? { inFull: this.inFull } : {}),
       ...(this.destination ? { destination: this.destination } : {}),
       ...(this.destinationReused ? { destinationReused: true } : {}),
       ...(listPath ? { listPath } : {}),
@@ -288,7 +292,13 @@ export class SyncRun {
       // Last, after the counts people look for first (the Web UI shows a result's beginning).
       ...this.watermarkPart(status),
       ...(input.incremental
-        ? { incremental: { from: this.incrementalFrom ?? null, readPast: this.readPast } }
+        ? {
+            incremental: {
+              from: this.incrementalFrom ?? null,
+              readPast: this.readPast,
+              ...(this.inFull ? { inFull: this.inFull } : {}),
+            },
+          }
         : {}),
     };
   }

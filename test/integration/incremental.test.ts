@@ -4,7 +4,7 @@ import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
 import { startSync } from '../../src/client';
 import { checkSyncInput } from '../../src/client/sync-start';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
-import { albums, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { albums, setFaults, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { addOrder, purchaseGroup, setOrderStatus } from '../helpers/store-admin';
 import { DEMO_MAILERLITE_TOKEN } from '../../dev/emulators';
 
@@ -31,6 +31,13 @@ afterEach(async () => {
 async function mailerliteRequests(): Promise<number> {
   const res = await fetch(`${stack.mailerlite.url}/_admin/stats`);
   return ((await res.json()) as { requests: { total: number } }).requests.total;
+}
+
+/** The innermost failure's message of a failed run. */
+function innermost(err: unknown): string {
+  let at = err as { cause?: unknown; message?: string } | undefined;
+  while (at?.cause) at = at.cause as typeof at;
+  return at?.message ?? String(err);
 }
 
 async function sync(tq: string, input: SyncInput): Promise<SyncSummary> {
@@ -60,7 +67,7 @@ describe('incremental syncs', () => {
     await withWorker(temporal, stack.activities, async (tq) => {
       const first = await sync(tq, { campaign, productId: product!.id, pageSize: 50, incremental: true });
       // No watermark yet: a full sync, which sets one.
-      expect(first.incremental).toEqual({ from: null, readPast: 0 });
+      expect(first.incremental).toEqual({ from: null, readPast: 0, inFull: 'no-watermark' });
       expect(first.watermark).toMatchObject({
         order: first.newestOrder,
         date: expect.any(String) as unknown,
@@ -191,7 +198,7 @@ describe('incremental syncs', () => {
       await addBuyers(2);
       const regrouped = await sync(tq, input);
       expect(regrouped).toMatchObject({ status: 'completed', failed: 0 });
-      expect(regrouped.incremental!.from).toBeNull();
+      expect(regrouped.incremental).toMatchObject({ from: null, inFull: 'destination-gone' });
       expect(regrouped.watermark!.destination!.groupId).not.toBe(destination.groupId);
       expect(regrouped.created + regrouped.updated).toBeGreaterThan(100);
       await expectExact(campaign, product!.id);
@@ -207,12 +214,12 @@ describe('incremental syncs', () => {
       await addBuyers(1);
       const refielded = await sync(tq, input);
       expect(refielded).toMatchObject({ status: 'completed', failed: 0 });
-      expect(refielded.incremental!.from).toBeNull();
+      expect(refielded.incremental).toMatchObject({ from: null, inFull: 'destination-gone' });
       await expectExact(campaign, product!.id);
 
       // Another purchase tier names another group: not the watermark's; that group is filled in full.
       const silver = await sync(tq, { ...input, purchaseTier: 'Silver Purchase' });
-      expect(silver.incremental!.from).toBeNull();
+      expect(silver.incremental).toMatchObject({ from: null, inFull: 'other-destination' });
       expect(silver.watermark!.destination).toMatchObject({ tier: 'Silver Purchase' });
       expect(silver.watermark!.destination!.groupId).not.toBe(destination.groupId);
       expect(silver.created + silver.updated).toBeGreaterThan(100);
@@ -252,6 +259,46 @@ describe('incremental syncs', () => {
       expect(after.data.status).toBe('unsubscribed');
       expect(after.data.fields).toEqual(read.data.fields);
       expect(String(after.data.fields[run.watermark!.destination!.fieldKey])).not.toBe(String(again.id));
+    });
+  });
+
+  it('run the skipped MailerLite check when a write fails, so a revoked token is named with its setting', async () => {
+    const [product] = albums(stack.dataset);
+    const campaign = uniqueCampaign();
+    const [buyer] = newBuyers(product!.id, 1);
+    await withWorker(temporal, stack.activities, async (tq) => {
+      await sync(tq, { campaign, productId: product!.id });
+      await addOrder(stack, buyer!.id, [product!.id]);
+      // The token revoked: MailerLite refuses every request (the batch and the check's look-up).
+      await setFaults(stack.mailerlite, {
+        routeFaults: [
+          { path: '/api/batch', status: 401, message: 'Unauthenticated.' },
+          { path: '/api/groups', status: 401, message: 'Unauthenticated.' },
+        ],
+      });
+      try {
+        const handle = await startSync(temporal.client, tq, {
+          campaign,
+          productId: product!.id,
+          incremental: true,
+        });
+        const err: unknown = await handle.result().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(WorkflowFailedError);
+        expect(innermost(err)).toMatch(
+          /^MailerLite at \S+ refused the credentials of worker \d+@\S+ \(.*HTTP 401.*\)\. Set MAILERLITE_API_TOKEN/,
+        );
+        // The write first (no check before it), then the check, once.
+        const activities = (await handle.fetchHistory())
+          .events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+          .filter((n): n is string => typeof n === 'string');
+        expect(activities.indexOf('mailerliteExchange')).toBeGreaterThanOrEqual(0);
+        expect(activities.filter((a) => a === 'checkMailerLiteConnection')).toHaveLength(1);
+        expect(activities.indexOf('checkMailerLiteConnection')).toBeGreaterThan(
+          activities.indexOf('mailerliteExchange'),
+        );
+      } finally {
+        await setFaults(stack.mailerlite, {});
+      }
     });
   });
 
