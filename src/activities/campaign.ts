@@ -6,7 +6,7 @@ import {
 } from '../shared/errors';
 import { campaignFromProduct, fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
 import { pickGroup, type MailerLiteClient, type MlGroup } from '../providers';
-import { checkFailure } from './connections';
+import { checkFailure, unreachable } from './connections';
 import type { ActivityDeps } from './deps';
 
 export interface ResolvedCampaign {
@@ -96,7 +96,9 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
       // names partially), instead of one look-up per tier: requests are the scarce resource. It is
       // also the sync's MailerLite connection check: a refused token or an unreachable server fails
       // it naming the setting to fix, as `checkMailerLiteConnection` would.
-      const existing = await reread(() => ml.listAllGroups(input.campaign)).catch((err: unknown) => {
+      const existing = await reread(() => ml.listAllGroups(input.campaign), {
+        quickWhenUnreachable: true,
+      }).catch((err: unknown) => {
         throw checkFailure('mailerlite', ml.baseUrl, err);
       });
       for (const tier of input.tiers) {
@@ -166,12 +168,15 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
  * attempt that fails keeps what it created, but one lost to a blip on a read makes no progress, and
  * under a flaky MailerLite the retry policy's ten attempts could run out before every group exists.
  */
-async function reread<T>(read: () => Promise<T>): Promise<T> {
+async function reread<T>(read: () => Promise<T>, opts: { quickWhenUnreachable?: boolean } = {}): Promise<T> {
   for (let failures = 0; ; failures++) {
     try {
       return await read();
     } catch (err) {
       if (!(err instanceof ProviderTransientError) || failures >= 2) throw err;
+      // As a connection check: a server that cannot be reached is the attempt's answer (the
+      // client already tried it in place); the activity's few quick attempts decide.
+      if (opts.quickWhenUnreachable && unreachable(err)) throw err;
       await pause(100 * 4 ** failures);
     }
   }

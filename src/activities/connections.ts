@@ -49,7 +49,7 @@ function workerName(): string {
 export const UNREACHABLE_ATTEMPTS = 3;
 
 /** Network failures that mean "cannot be reached" rather than a passing error (reset, 5xx, bad body). */
-function unreachable(err: unknown): boolean {
+export function unreachable(err: unknown): boolean {
   if (!(err instanceof ProviderTransientError) || err.status !== undefined) return false;
   if (/ timed out after /.test(err.message)) return true;
   const code = (err.cause as { code?: unknown } | undefined)?.code;

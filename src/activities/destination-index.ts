@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Context } from '@temporalio/activity';
-import { DestinationIndexLostError, ProviderRateLimitError, ProviderTransientError } from '../shared/errors';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import {
+  DestinationGoneError,
+  DestinationIndexLostError,
+  ProviderRateLimitError,
+  ProviderTransientError,
+} from '../shared/errors';
 import { NON_ACTIVE_LISTS, type DestinationList } from '../shared/destination-read';
 import { hostTaskQueue } from '../shared/names';
 import {
@@ -256,10 +261,15 @@ export function destinationIndexActivities(deps: ActivityDeps) {
           ? await ml.groupMembersPage(input.groupId, { statuses: ['active'], cursor: input.cursor })
           : await ml.listSubscribers({ status: input.list, cursor: input.cursor });
       for (const subscriber of page.items) {
-        store.index.set(
-          subscriber.email.trim().toLowerCase(),
-          pack(entryOf(subscriber, input, input.list), store.fieldKeys),
-        );
+        const email = subscriber.email.trim().toLowerCase();
+        const read = entryOf(subscriber, input, input.list);
+        const known = input.list === 'members' ? undefined : store.index.get(email);
+        // The non-active lists are read once chunks were planned: someone already in the index
+        // (planned, maybe with a write in flight, or looked up) keeps the fields and membership
+        // planned for them, and takes only the status, so an older order in a later chunk still
+        // reads as superseded.
+        const entry = known === undefined ? read : { ...unpack(known, store.fieldKeys), status: read.status };
+        store.index.set(email, pack(entry, store.fieldKeys));
       }
       if (page.nextCursor === null) store.done.add(input.list);
       return { read: page.items.length, nextCursor: page.nextCursor, limit: ml.currentListLimit };
@@ -384,15 +394,26 @@ export function destinationIndexActivities(deps: ActivityDeps) {
           store.absent.add(email);
           return;
         }
-        const parsed =
-          r.code === 200
-            ? MlSubscriberSchema.safeParse((r.body as { data?: unknown } | null)?.data)
-            : undefined;
-        if (!parsed?.success) {
+        if (r.code !== 200) {
+          // 429 and 5xx were thrown as passing errors above; any other answer will not change.
+          throw ApplicationFailure.create({
+            type: 'MailerLiteLookUpRefused',
+            nonRetryable: true,
+            message: `MailerLite refused to read a subscriber in a batch (HTTP ${r.code}): ${JSON.stringify(r.body).slice(0, 200)}`,
+          });
+        }
+        const parsed = MlSubscriberSchema.safeParse((r.body as { data?: unknown } | null)?.data);
+        if (!parsed.success) {
           throw new ProviderTransientError(
             'mailerlite',
-            `looking up a subscriber in a batch answered HTTP ${r.code}`,
-            r.code,
+            'a subscriber read in a batch had an unexpected shape',
+          );
+        }
+        const missing = input.fieldKeys.find((key) => !(key in parsed.data.fields));
+        if (missing !== undefined) {
+          // MailerLite lists every field of the account: the purchase field was deleted mid-run.
+          throw new DestinationGoneError(
+            `MailerLite has no subscriber field '${missing}' any more (deleted in MailerLite?): the campaign's purchase field is gone`,
           );
         }
         found++;

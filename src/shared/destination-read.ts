@@ -5,7 +5,7 @@
 
 /**
  * The lists a full sync's list path reads to know the destination: the purchase group's active
- * members, then, when buyers outside the group are too many to look up one by one, the account's
+ * members, then, when buyers not among them are too many to look up one by one, the account's
  * subscribers of each status that is not active (with their groups, so a member among them is
  * known as one). Whoever is in none of them is either new or an active subscriber outside the
  * group, and an upsert with `status: active` is right for both.
@@ -44,8 +44,9 @@ export interface DestinationRead {
   /** Page size of the lists. */
   listLimit: number;
   /**
-   * What the list path did (set as it runs): buyers in no list read that it looked up one by one,
-   * and whether it read the account's non-active lists instead (once they were too many).
+   * What the list path did (set as it runs, carried over continue-as-new): buyers in no list read
+   * that it looked up one by one (again after a lost worker's index was rebuilt), and whether it
+   * read the account's non-active lists instead (once they were too many to look up).
    */
   lookedUp?: number;
   nonActiveListsRead?: boolean;
@@ -64,8 +65,8 @@ export interface DestinationEstimateInput {
 /**
  * Requests each way costs, estimated from the sizes:
  * - per buyer (EDD's count of the album's sales, else the group's members): every buyer is one batch item (a read), and a new one one more (its write), `batchSize` (50) a batch;
- * - lists: the group's active members `⌈active/L⌉` (at least one page); for the buyers not in the
- *   group, look-ups `⌈fresh/50⌉` while that is at most one request per non-active status, else one
+ * - lists: the group's active members `⌈active/L⌉` (at least one page); for the buyers not among
+ *   them, look-ups `⌈(buyers - active)/50⌉` while that is at most one request per non-active status, else one
  *   list per non-active status `⌈n/L⌉` (at least one page each; the group's own counts stand in
  *   for the account's, which are not known before reading); plus the new buyers' writes, one less
  *   a batch (49).
@@ -80,7 +81,9 @@ export function estimateDestinationRead(input: DestinationEstimateInput): Destin
   const buyers = input.buyers ?? groupMembers;
   const fresh = Math.max(0, buyers - groupMembers);
   const pages = (n: number) => Math.max(1, Math.ceil(n / L));
-  const lookUps = Math.ceil(fresh / MAX_BATCH_ITEMS);
+  // Everyone not among the group's active members is looked up: the new, and the group's own
+  // unsubscribed, bounced, junk and unconfirmed members.
+  const lookUps = Math.ceil(Math.max(0, buyers - m.active) / MAX_BATCH_ITEMS);
   const nonActive =
     lookUps <= NON_ACTIVE_LISTS.length
       ? lookUps

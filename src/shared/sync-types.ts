@@ -110,7 +110,13 @@ const ResumeSchema = z
      * so the next run goes on with it instead of reading MailerLite again (rebuilt if it is gone).
      */
     listPath: z
-      .object({ taskQueue: z.string(), key: z.string(), lookUps: z.number().int().min(0).optional() })
+      .object({
+        taskQueue: z.string(),
+        key: z.string(),
+        lookUps: z.number().int().min(0).optional(),
+        lookedUp: z.number().int().min(0).optional(),
+        nonActiveListsRead: z.boolean().optional(),
+      })
       .strict()
       .optional(),
   })

@@ -96,6 +96,9 @@ export interface IndexPlace {
   taskQueue: string;
   key: string;
   lookUps?: number;
+  /** What the summary says the path did so far (`DestinationRead.lookedUp`, `nonActiveListsRead`). */
+  lookedUp?: number;
+  nonActiveListsRead?: boolean;
 }
 
 /**
@@ -116,7 +119,13 @@ export async function chooseDestinationRead(
   });
   if (opts.carried) {
     // A continued run goes on the way the first run chose (its index is on a worker).
-    const carried = { ...choice, way: 'lists' as const };
+    const { lookedUp, nonActiveListsRead } = opts.carried;
+    const carried: DestinationRead = {
+      ...choice,
+      way: 'lists',
+      ...(lookedUp ? { lookedUp } : {}),
+      ...(nonActiveListsRead ? { nonActiveListsRead } : {}),
+    };
     return { choice: carried, sink: new ListPathSink(opts, tally, carried) };
   }
   if (opts.way !== 'auto' && opts.way !== choice.way) {
@@ -175,6 +184,8 @@ export class ListPathSink implements RecordSink {
   private inFlight = 0;
   private place: IndexPlace | undefined;
   private readonly turn;
+  /** Look-up requests spent by this sync (all claims, and the runs it continued from). */
+  private lookUps: number;
 
   constructor(
     private readonly opts: ListPathOptions,
@@ -187,6 +198,7 @@ export class ListPathSink implements RecordSink {
       startToCloseTimeout: '2m',
       retry: ACTIVITY_RETRY,
     });
+    this.lookUps = opts.carried?.lookUps ?? 0;
     this.turn = opts.direct ? () => Promise.resolve() : () => ml.mailerliteTurn();
   }
 
@@ -249,7 +261,7 @@ export class ListPathSink implements RecordSink {
       const key = carried?.key ?? `${this.opts.syncKey}/${this.claims + 1}`;
       this.claims++;
       try {
-        await this.runOn(key, carried?.taskQueue, carried?.lookUps ?? 0);
+        await this.runOn(key, carried?.taskQueue);
         return;
       } catch (err) {
         if (!(err instanceof WorkerLost) || this.claims >= MAX_CLAIMS) throw err;
@@ -277,7 +289,7 @@ export class ListPathSink implements RecordSink {
    * the worker and its index are the previous run's (a lost one fails the first plan, and the
    * next claim rebuilds).
    */
-  private async runOn(key: string, carried: string | undefined, lookUpsBefore: number): Promise<void> {
+  private async runOn(key: string, carried: string | undefined): Promise<void> {
     const taskQueue = carried ?? (await main.claimDestinationWorker()).taskQueue;
     this.place = undefined;
     const host = proxyActivities<Activities>({
@@ -299,11 +311,10 @@ export class ListPathSink implements RecordSink {
         cursor = page.nextCursor;
       } while (cursor !== null);
     };
-    // The group's members first; the non-active lists only once buyers outside the group are too
+    // The group's active members first; the non-active lists only once buyers not among them are too
     // many to look up (a carried index may hold them already).
     if (!carried) await readList('members');
     let nonActiveRead = false;
-    let lookUps = lookUpsBefore;
     const planOnHost = (page: HeldPage) =>
       this.step(false, () =>
         host.planListPage({
@@ -336,13 +347,13 @@ export class ListPathSink implements RecordSink {
       let plan = await planOnHost(page);
       if (plan.unknown > 0) {
         const parts = Math.ceil(plan.unknown / LOOKUPS_PER_REQUEST);
-        if (lookUps + parts <= LOOKUP_ALLOWANCE) {
+        if (this.lookUps + parts <= LOOKUP_ALLOWANCE) {
           for (let part = 0; part < parts; part++) {
             await this.step(true, () =>
               host.lookUpListPage({ key, page: page.page, part, groupId, fieldKeys }),
             );
           }
-          lookUps += parts;
+          this.lookUps += parts;
           this.report.lookedUp = (this.report.lookedUp ?? 0) + plan.unknown;
         } else {
           for (const list of NON_ACTIVE_LISTS) await readList(list);
@@ -403,7 +414,13 @@ export class ListPathSink implements RecordSink {
     }
     await Promise.all(writes);
     this.throwFailure();
-    this.place = { taskQueue, key, lookUps };
+    this.place = {
+      taskQueue,
+      key,
+      lookUps: this.lookUps,
+      ...(this.report.lookedUp ? { lookedUp: this.report.lookedUp } : {}),
+      ...(this.report.nonActiveListsRead ? { nonActiveListsRead: true } : {}),
+    };
   }
 
   /** Throws what failed a write sent earlier, if one did. */

@@ -36,7 +36,7 @@ async function mailerliteRequests(): Promise<number> {
 /** The innermost failure's message of a failed run. */
 function innermost(err: unknown): string {
   let at = err as { cause?: unknown; message?: string } | undefined;
-  while (at?.cause) at = at.cause as typeof at;
+  while (at?.cause) at = at.cause;
   return at?.message ?? String(err);
 }
 

@@ -210,14 +210,14 @@ describe.each([
       updated: 0,
       failed: 0,
       skipped: 3,
-      // Only the three who withdrew are outside the group: looked up in one request, no list read.
+      // Only the three who withdrew are not active members: looked up in one request, no list read.
       destinationRead: { way: 'lists', groupMembers: expected.subscribers.size - 3, lookedUp: 3 },
     });
     expect(second.summary.destinationRead?.nonActiveListsRead).toBeUndefined();
     expect(second.summary.unchanged).toBe(expected.subscribers.size - 3);
     expect(second.summary.superseded).toBe(expected.supersededOrders);
     // Provisioning's two look-ups (the first is MailerLite's connection check), the group's active
-    // members a page per LIST_LIMIT, and one batch reading the three buyers outside the group: no
+    // members a page per LIST_LIMIT, and one batch reading the three buyers who are not active members: no
     // write, and none of the account's unsubscribed, bounced, junk and unconfirmed lists.
     const members = expected.subscribers.size - 3;
     expect(afterSecond.requests - afterFirst.requests).toBe(2 + Math.ceil(members / LIST_LIMIT) + 1);
