@@ -29,10 +29,10 @@ import type { RecordSink } from './page-writes';
 import { ACTIVITY_RETRY } from './retry';
 
 /**
- * Requests a claim spends looking up buyers in no list read (50 a request) before it reads the
- * non-active lists instead: the lists cost at least one request each, so looking up never costs
- * more than twice what reading them would have, and a re-run whose buyers are all in the group
- * reads no non-active list at all.
+ * Requests a sync spends (over every claim and continued run) looking up buyers in no list read
+ * (50 a request) before it reads the non-active lists instead: the lists cost at least one request
+ * each, so looking up never costs more than twice what reading them would have, and a re-run whose
+ * buyers are all active members reads no non-active list at all.
  */
 const LOOKUP_ALLOWANCE = NON_ACTIVE_LISTS.length;
 
