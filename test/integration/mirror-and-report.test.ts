@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { expectedSync } from '../../dev/expected-sync';
-import { DEMO_MAILERLITE_TOKEN } from '../../dev/emulators';
 import { tierGroupName } from '../../src/shared/campaign';
 import { syncWorkflowId } from '../../src/shared/names';
 import type { SyncInput, SyncProgress, SyncSummary } from '../../src/shared/sync-types';
 import { runCli, startSync } from '../../src/client';
 import { decideRemovals, RemovalDecisionError } from '../../src/client/sync-approve';
 import { syncReport } from '../../src/client/sync-report';
+import { mailerliteApi } from '../helpers/store-admin';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 import type { SyncWebhookPayload } from '../../src/activities';
@@ -46,14 +46,8 @@ function album() {
   return a;
 }
 
-async function ml<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.mailerlite.url}/api${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${DEMO_MAILERLITE_TOKEN}`, 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
+function ml<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return mailerliteApi<T>(stack, method, path, body);
 }
 
 async function purchaseGroupId(campaign: string): Promise<string> {
