@@ -17,6 +17,8 @@ import {
 } from '../shared/subscriber-plan';
 import {
   emptyCounts,
+  keepValid,
+  type InvalidRecordReport,
   type FailedRecordReport,
   type ReportEntry,
   type SourceRecord,
@@ -28,6 +30,7 @@ import type { ActivityDeps } from './deps';
 import { writeOutcome, type WriteOutcome } from './mailerlite-exchange';
 import { heldOrdersStillCount } from './order-lookup';
 import { mapWithConcurrency } from './concurrency';
+import type { FetchPurchasersInput, PurchasersPage } from './source';
 
 /** What the index holds for one email (lower-cased). */
 interface IndexEntry {
@@ -86,6 +89,13 @@ interface SyncStore {
   /** By page: the emails its plan found in no list read (looked up by `lookUpListPage`). */
   unknown: Map<number, string[]>;
   batches: Map<string, PlannedBatch>;
+  /**
+   * Source pages this process read for the sync (`readHeldSalesPage`), by slot, until validated:
+   * the page's purchases and its seam's.
+   */
+  read: Map<string, { records: SourceRecord[]; seamRecords: SourceRecord[] }>;
+  /** Source pages validated here (`validateHeldSalesPage`), by slot: their valid records, until planned. */
+  held: Map<string, SourceRecord[]>;
   /** Last used (ms): a sync that failed or was cancelled never releases its index. */
   used: number;
 }
@@ -110,6 +120,28 @@ const STORES_KEPT = 8;
  */
 const stores = new Map<string, SyncStore>();
 
+function newStore(fieldKeys: string[]): SyncStore {
+  return {
+    index: new Map(),
+    fieldKeys,
+    done: new Set(),
+    absent: new Set(),
+    unknown: new Map(),
+    batches: new Map(),
+    read: new Map(),
+    held: new Map(),
+    used: Date.now(),
+  };
+}
+
+/** Starts a sync's store on this process afresh, dropping stores unused too long or too many. */
+function openStore(key: string, fieldKeys: string[]): void {
+  stores.delete(key);
+  stores.set(key, newStore(fieldKeys));
+  for (const [k, store] of stores) if (Date.now() - store.used > IDLE_MS) stores.delete(k);
+  while (stores.size > STORES_KEPT) stores.delete(stores.keys().next().value!);
+}
+
 function storeOf(key: string): SyncStore {
   const store = stores.get(key);
   if (!store) {
@@ -117,6 +149,43 @@ function storeOf(key: string): SyncStore {
   }
   store.used = Date.now();
   return store;
+}
+
+/** How this process reads and validates source pages (the source and validation activities' own code). */
+export interface HeldPageReader {
+  fetchPage(input: FetchPurchasersInput): Promise<PurchasersPage>;
+  validate(
+    campaign: string,
+    records: SourceRecord[],
+  ): { invalid: InvalidRecordReport[]; invalidAt: number[] };
+}
+
+export interface HeldSalesPageInput extends FetchPurchasersInput {
+  key: string;
+  /** Where the page is kept until validated (a page read again replaces it). */
+  slot: string;
+}
+
+/** A page read and kept here: what the sync needs of it, without its records. */
+export interface HeldSalesPage extends Omit<PurchasersPage, 'records' | 'seamRecords'> {
+  /** The page's purchases' orders, in order. */
+  orderIds: number[];
+  /** The seam's purchases before the page: order number and order. */
+  seamOrders: { number: string; orderId: number }[];
+}
+
+export interface HeldValidationInput {
+  key: string;
+  slot: string;
+  campaign: string;
+  /** Positions in the page's `seamOrders` of the purchases the page before missed. */
+  rescued: number[];
+}
+
+export interface HeldValidation {
+  invalid: InvalidRecordReport[];
+  /** Positions of the invalid records among the rescued purchases then the page's. */
+  invalidAt: number[];
 }
 
 export interface IndexPageInput {
@@ -137,12 +206,22 @@ export interface IndexPageResult {
   limit: number;
 }
 
+/** Where a chunk's records are on this process: valid records of source pages held here. */
+export interface HeldSource {
+  /** The source page's slot (`validateHeldSalesPage`). */
+  slot: string;
+  /** The chunk's records of it, by order, in the page's order. */
+  orderIds: number[];
+}
+
 export interface PlanListPageInput {
   key: string;
-  /** The page's number in the sync: names its batches. */
+  /** The chunk's number in the sync: names its batches. */
   page: number;
-  /** The page's valid records, in source order. */
-  records: SourceRecord[];
+  /** The chunk's valid records, in source order: held on this process, from these pages. */
+  sources: HeldSource[];
+  /** Slots no later chunk takes records from: forgotten once this chunk is planned. */
+  release?: string[];
   productId: number;
   groupId: string;
   purchaseFieldKey: string;
@@ -211,7 +290,7 @@ export interface WriteListBatchesResult {
  * up to 49 upserts plus one read-back, so no batch is an import. The index steps run on this
  * process's own task queue ({@link PROCESS_HOST_ID}); the claim runs on the shared one.
  */
-export function destinationIndexActivities(deps: ActivityDeps) {
+export function destinationIndexActivities(deps: ActivityDeps, pages: HeldPageReader) {
   const { providers } = deps;
   return {
     /** Which task queue reaches this worker process (asked on the shared queue: any worker answers). */
@@ -235,24 +314,56 @@ export function destinationIndexActivities(deps: ActivityDeps) {
       return { listLimit };
     },
 
+    /** Starts a sync's store on this process: its index and the source pages it holds. */
+    async openDestinationIndex(input: { key: string; fieldKeys: string[] }): Promise<void> {
+      openStore(input.key, input.fieldKeys);
+    },
+
+    /**
+     * Reads one page of the album's purchasers, as `fetchPurchasersPage` does, and keeps its records
+     * here for the sync (in `slot`): only what joins the page to the next and what the sync counts
+     * goes back through history, never the records, with people's emails and names.
+     */
+    async readHeldSalesPage(input: HeldSalesPageInput): Promise<HeldSalesPage> {
+      const store = storeOf(input.key);
+      const { key: _key, slot, ...fetch } = input;
+      const { records, seamRecords, ...facts } = await pages.fetchPage(fetch);
+      store.read.set(slot, { records, seamRecords: seamRecords.map((s) => s.record) });
+      return {
+        ...facts,
+        orderIds: records.map((r) => r.orderId),
+        seamOrders: seamRecords.map((s) => ({ number: s.number, orderId: s.record.orderId })),
+      };
+    },
+
+    /**
+     * Validates a page read here (`readHeldSalesPage`), the seam's purchases at `rescued` first, as
+     * `validateRecords` does, and holds its valid records for the chunks that plan them. Answers
+     * with the invalid ones (reported) and their positions.
+     */
+    async validateHeldSalesPage(input: HeldValidationInput): Promise<HeldValidation> {
+      const store = storeOf(input.key);
+      const read = store.read.get(input.slot);
+      if (!read) throw new DestinationIndexLostError(input.key);
+      const records = [...input.rescued.map((i) => read.seamRecords[i]!), ...read.records];
+      const { invalid, invalidAt } = pages.validate(input.campaign, records);
+      store.read.delete(input.slot);
+      const valid = keepValid(records, invalidAt);
+      if (valid.length > 0) store.held.set(input.slot, valid);
+      else store.held.delete(input.slot);
+      return { invalid, invalidAt };
+    },
+
     /**
      * Reads one page (one MailerLite request) of one of {@link DESTINATION_LISTS} into the sync's
      * index. Starting the members list starts the index afresh.
      */
     async indexDestinationPage(input: IndexPageInput): Promise<IndexPageResult> {
       if (input.list === 'members' && input.cursor === null) {
-        stores.delete(input.key);
-        stores.set(input.key, {
-          index: new Map(),
-          fieldKeys: input.fieldKeys,
-          done: new Set(),
-          absent: new Set(),
-          unknown: new Map(),
-          batches: new Map(),
-          used: Date.now(),
-        });
-        for (const [key, store] of stores) if (Date.now() - store.used > IDLE_MS) stores.delete(key);
-        while (stores.size > STORES_KEPT) stores.delete(stores.keys().next().value!);
+        // The index starts afresh; source pages held for the sync stay.
+        const kept = stores.get(input.key);
+        openStore(input.key, input.fieldKeys);
+        if (kept) Object.assign(storeOf(input.key), { read: kept.read, held: kept.held });
       }
       const store = storeOf(input.key);
       const ml = providers.mailerlite;
@@ -287,7 +398,7 @@ export function destinationIndexActivities(deps: ActivityDeps) {
       const counts = emptyCounts();
       const skips: FailedRecordReport[] = [];
       const entries: ReportEntry[] = [];
-      const { latest, superseded } = newestPerEmail(input.records);
+      const { latest, superseded } = newestPerEmail(heldRecords(store, input));
       if (!NON_ACTIVE_LISTS.every((list) => store.done.has(list))) {
         // Someone in no list read may be unsubscribed, bounced, junk or unconfirmed: not planned
         // until looked up (or the non-active lists are read).
@@ -366,6 +477,7 @@ export function destinationIndexActivities(deps: ActivityDeps) {
           upserts: slice.map((w) => w.upsert),
         });
       }
+      for (const slot of input.release ?? []) store.held.delete(slot);
       return { unknown: 0, counts, skips, entries, batches, planned: toWrite.length };
     },
 
@@ -543,4 +655,23 @@ function snapshotOf(store: SyncStore, email: string): DestinationSnapshot {
   if (packed === undefined) return { email, exists: false, fields: {}, inGroup: false };
   const entry = unpack(packed, store.fieldKeys);
   return { email, exists: true, status: entry.status, fields: entry.fields, inGroup: entry.inGroup };
+}
+
+/** A chunk's records, gathered from the source pages this process holds. */
+function heldRecords(store: SyncStore, input: PlanListPageInput): SourceRecord[] {
+  const records: SourceRecord[] = [];
+  for (const source of input.sources) {
+    const held = store.held.get(source.slot);
+    if (!held) throw new DestinationIndexLostError(input.key);
+    const wanted = new Set(source.orderIds);
+    const taken = held.filter((r) => wanted.has(r.orderId));
+    if (taken.length !== wanted.size) {
+      throw ApplicationFailure.nonRetryable(
+        `list path: ${wanted.size - taken.length} records of source page ${source.slot} are not held here`,
+        'HeldRecordsMissing',
+      );
+    }
+    records.push(...taken);
+  }
+  return records;
 }

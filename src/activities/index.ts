@@ -15,13 +15,16 @@ import { withScheduleToStart } from './schedule-latency';
 import { sourceActivities } from './source';
 import { statsActivities } from './stats';
 import { transitionActivities } from './transition';
-import { validationActivities } from './validation';
+import { validatePage, validationActivities } from './validation';
 import { watermarkActivities } from './watermark';
 
 export type { ActivityDeps } from './deps';
 export type { CampaignResources, GroupMemberCounts, ResolvedCampaign } from './campaign';
 export {
   PROCESS_HOST_ID,
+  type HeldSalesPage,
+  type HeldSource,
+  type HeldValidation,
   type IndexPageInput,
   type LookUpListPageInput,
   type IndexPageResult,
@@ -32,7 +35,7 @@ export {
 } from './destination-index';
 export type { CampaignListing } from './catalog';
 export type { ConnectionCheck } from './connections';
-export type { PurchasersPage } from './source';
+export type { FetchPurchasersInput, PurchasersPage } from './source';
 export type { ExchangeInput, ExchangeResult, WriteOutcome } from './mailerlite-exchange';
 export type { WritePageInput, WritePageResult, WritePath } from './page-writes';
 export type { ValidationInput, ValidationResult } from './validation';
@@ -79,6 +82,9 @@ export const MAILERLITE_QUEUE_ACTIVITIES = [
  * run on that process's own task queue (`hostTaskQueue`), which only it polls.
  */
 export const HOST_QUEUE_ACTIVITIES = [
+  'openDestinationIndex',
+  'readHeldSalesPage',
+  'validateHeldSalesPage',
   'indexDestinationPage',
   'planListPage',
   'lookUpListPage',
@@ -97,16 +103,20 @@ const MAILERLITE_QUEUE = new Set<string>(MAILERLITE_QUEUE_ACTIVITIES);
  * the MailerLite queue's do not (their waits are the rate limit).
  */
 export function createActivities(deps: ActivityDeps) {
+  const source = sourceActivities(deps);
   const all = {
     ...connectionActivities(deps),
     ...campaignActivities(deps),
     ...catalogActivities(deps),
-    ...sourceActivities(deps),
+    ...source,
     ...watermarkActivities(deps),
     ...validationActivities(deps),
     ...mailerliteExchangeActivities(deps),
     ...pageWriteActivities(deps),
-    ...destinationIndexActivities(deps),
+    ...destinationIndexActivities(deps, {
+      fetchPage: (input) => source.fetchPurchasersPage(input),
+      validate: (campaign, records) => validatePage(deps.logger, campaign, records),
+    }),
     ...statsActivities(deps),
     ...transitionActivities(deps),
     ...reportActivities(deps),

@@ -36,6 +36,18 @@ export interface PurchasersPage {
   done: boolean;
 }
 
+export interface FetchPurchasersInput {
+  productId: number;
+  page: number;
+  pageSize: number;
+  /** A larger seam, for a page read again because its seam did not reach the page before. */
+  seamScale?: number;
+  /** An incremental run's watermark date: the page counts its sales at or before it. */
+  watermarkDate?: string;
+  /** `sync all`'s pass over the store this page belongs to: read from its spool when there. */
+  storePass?: string;
+}
+
 export function sourceActivities(deps: ActivityDeps) {
   const {
     providers,
@@ -81,17 +93,7 @@ export function sourceActivities(deps: ActivityDeps) {
      * Reads one page of EDD sales and returns the campaign album's purchasers on it, with names
      * from their customer records. Only the page number travels between steps, never the dataset.
      */
-    async fetchPurchasersPage(input: {
-      productId: number;
-      page: number;
-      pageSize: number;
-      /** A larger seam, for a page read again because its seam did not reach the page before. */
-      seamScale?: number;
-      /** An incremental run's watermark date: the page counts its sales at or before it. */
-      watermarkDate?: string;
-      /** `sync all`'s pass over the store this page belongs to: read from its spool when there. */
-      storePass?: string;
-    }): Promise<PurchasersPage> {
+    async fetchPurchasersPage(input: FetchPurchasersInput): Promise<PurchasersPage> {
       const list = lister(input.storePass);
       const page = await readSalesPage(list, input.page, input.pageSize, input.seamScale).catch(
         (err: unknown) => {

@@ -19,12 +19,11 @@ import {
   type SyncProgress,
   type SyncSummary,
 } from '../shared/sync-types';
-import type { RecordSink } from './page-writes';
-import { SalesPages } from './sales-pages';
+import { SalesPages, type PageJoin } from './sales-pages';
 import { mailerliteActivities } from './sync-activities';
 import { prepare, type SyncDestination } from './sync-preparation';
 import { SyncRun } from './sync-run';
-import { openSink } from './sync-sink';
+import { openSink, type Feed } from './sync-sink';
 
 /** The current phase and counts of a running sync. */
 export const progressQuery = defineQuery<SyncProgress>('progress');
@@ -47,8 +46,10 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   try {
     const destination = await prepare(run);
     run.enter('syncing');
-    const { sink, listPath } = await openSink(run, destination);
-    const { continueAt, readToEnd } = await readAndWrite(run, sink);
+    const feed = await openSink(run, destination);
+    const { continueAt, readToEnd } =
+      feed.kind === 'held' ? await readAndWrite(run, feed) : await readAndWrite(run, feed);
+    const listPath = feed.kind === 'held' ? feed.listPath : undefined;
     await run.flushReport();
     if (run.timedOut) throw run.timeoutFailure();
     if (continueAt !== undefined) {
@@ -72,16 +73,18 @@ export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
  * the list, at an incremental run's lookback, at `maxPages`, at the overall timeout (`timedOut`),
  * or where history is long enough to continue as new (`continueAt`).
  */
-async function readAndWrite(
+async function readAndWrite<V>(
   run: SyncRun,
-  sink: RecordSink,
-): Promise<{ continueAt?: { page: number; join: ReturnType<SalesPages['joinOf']> }; readToEnd: boolean }> {
+  feed: Feed<V>,
+): Promise<{ continueAt?: { page: number; join: Promise<PageJoin | undefined> }; readToEnd: boolean }> {
   const { input, resume, incrementalFrom } = run;
   // Orders dated before this, once `lookbackOrders` orders past the watermark are read, end an
   // incremental run's reading.
   const cutoff = incrementalFrom ? dateMinus(incrementalFrom.date, input.lookback) : undefined;
+  const { sink } = feed;
   const pages = new SalesPages({
     campaign: input.campaign,
+    source: feed.pages,
     productId: run.productId,
     pageSize: input.pageSize,
     readAhead: READ_AHEAD,
@@ -94,7 +97,7 @@ async function readAndWrite(
         }
       : {}),
   });
-  let continueAt: { page: number; join: ReturnType<SalesPages['joinOf']> } | undefined;
+  let continueAt: { page: number; join: Promise<PageJoin | undefined> } | undefined;
   let readToEnd = false;
   const reading = async () => {
     try {
@@ -107,9 +110,9 @@ async function readAndWrite(
           continueAt = { page, join: pages.joinOf(page - 1) };
           return;
         }
-        const { page: batch, valid, invalid } = await pages.take(page);
-        const fresh = run.takePage(batch, valid, invalid);
-        if (fresh.length > 0) await sink.push(fresh);
+        const { page: batch, valid, validCount, invalid } = await pages.take(page);
+        run.takePage(batch, validCount, invalid);
+        if (validCount > 0) await sink.push(feed.fresh(valid));
         await run.betweenPages();
         if (batch.done) {
           readToEnd = run.readAll = true;

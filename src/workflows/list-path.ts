@@ -10,6 +10,7 @@ import type { Duration } from '@temporalio/common';
 import type {
   Activities,
   CampaignResources,
+  HeldSource,
   IndexPageResult,
   PlanListPageResult,
   WriteListBatchesResult,
@@ -23,10 +24,11 @@ import {
 } from '../shared/destination-read';
 import { DestinationIndexLostError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { mailerliteTaskQueue } from '../shared/names';
-import { emptyCounts, type SourceRecord, type SyncCounts } from '../shared/sync-types';
+import { emptyCounts, type SyncCounts } from '../shared/sync-types';
 import type { Tally } from '../shared/write-stream';
 import type { RecordSink } from './page-writes';
 import { ACTIVITY_RETRY } from './retry';
+import { SalesPages, type PageJoin, type PageSource } from './sales-pages';
 
 /**
  * Requests a sync spends (over every claim and continued run) looking up buyers in no list read
@@ -69,6 +71,11 @@ const main = proxyActivities<Activities>({
 export interface ListPathOptions {
   /** The sync's workflow and run: names its index on the worker. */
   syncKey: string;
+  campaign: string;
+  /** Sales of one source page (a page lost with its worker is read again). */
+  pageSize: number;
+  /** `sync all`'s pass over the store, if the sync is one of its. */
+  storePass?: string;
   /** The workflow's task queue. */
   taskQueue: string;
   productId: number;
@@ -144,12 +151,29 @@ export async function chooseDestinationRead(
   return { choice, ...(choice.way === 'lists' ? { sink: new ListPathSink(opts, tally, choice) } : {}) };
 }
 
-/** Source pages handed to the list path (a chunk), until their writes are all answered and counted. */
-interface HeldPage {
+/**
+ * A source page's valid records as the list path holds them: on the worker that read them (in
+ * `slot` of the sync's store there), by order.
+ */
+export interface HeldRecords {
+  /** The source page. */
+  page: number;
+  slot: string;
+  /** The claim whose worker holds them. */
+  claim: number;
+  orderIds: number[];
+  /** The page before's join, to read the page again on another worker. */
+  before?: PageJoin;
+}
+
+/** Records handed to the list path (a chunk), until their writes are all answered and counted. */
+interface Chunk {
   page: number;
   /** No more records join it: it is being planned, or was. */
   sealed: boolean;
-  records: SourceRecord[];
+  /** Its records: some of one source page's, each. */
+  parts: { of: HeldRecords; orderIds: number[] }[];
+  size: number;
   /** Its plan on the current worker (none yet, or the worker was lost). */
   plan?: PlanListPageResult;
   /** Batches answered on the current worker, by batch number. */
@@ -161,7 +185,22 @@ interface HeldPage {
 }
 
 /** The worker the sync uses, or the news that it was lost. */
-class WorkerLost extends Error {}
+class WorkerLost extends Error {
+  constructor(
+    message: string,
+    /** The claim whose worker it was. */
+    readonly claim: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The claimed worker: its task queue and the sync's store there. */
+interface Claimed {
+  claim: number;
+  taskQueue: string;
+  key: string;
+}
 
 /**
  * The list path of a full sync (docs/write-strategy.md), as the record sink the reading loop feeds:
@@ -175,17 +214,21 @@ class WorkerLost extends Error {}
  * answered; upserts are idempotent, and what answered batches wrote still counts as created or
  * updated. A batch the lost worker sent but never answered reads as unchanged on the next one.
  */
-export class ListPathSink implements RecordSink {
-  private readonly pages: HeldPage[] = [];
+export class ListPathSink implements RecordSink<HeldRecords> {
+  private readonly chunks: Chunk[] = [];
   private pushed = 0;
   private closed = false;
   private failure: Error | undefined;
   private claims = 0;
   private inFlight = 0;
   private place: IndexPlace | undefined;
+  /** The worker claimed now, once its store is open (the source's pages are read there). */
+  private claimed: Claimed | undefined;
   private readonly turn;
   /** Look-up requests spent by this sync (all claims, and the runs it continued from). */
   private lookUps: number;
+  /** Source pages read again on the current claim (their first worker was lost): order → slot. */
+  private rereads = new Map<number, Promise<Map<number, string>>>();
 
   constructor(
     private readonly opts: ListPathOptions,
@@ -202,18 +245,29 @@ export class ListPathSink implements RecordSink {
     this.turn = opts.direct ? () => Promise.resolve() : () => ml.mailerliteTurn();
   }
 
-  async push(records: SourceRecord[]): Promise<void> {
-    for (let from = 0; from < records.length;) {
-      const last = this.pages.at(-1);
-      if (last && !last.sealed && last.records.length < CHUNK) {
-        const taken = records.slice(from, from + CHUNK - last.records.length);
-        last.records.push(...taken);
+  /**
+   * Where the sync's source pages are read and validated: on the claimed worker, which keeps their
+   * records until the chunks that take them are planned. A page whose worker is lost before it was
+   * validated is loaded again on the next one.
+   */
+  pages(): PageSource<HeldRecords> {
+    return new HostPages(this, this.opts.campaign, 'p', true);
+  }
+
+  async push(held: HeldRecords): Promise<void> {
+    for (let from = 0; from < held.orderIds.length;) {
+      const last = this.chunks.at(-1);
+      if (last && !last.sealed && last.size < CHUNK) {
+        const taken = held.orderIds.slice(from, from + CHUNK - last.size);
+        last.parts.push({ of: held, orderIds: taken });
+        last.size += taken.length;
         from += taken.length;
       } else {
-        this.pages.push({
+        this.chunks.push({
           page: ++this.pushed,
           sealed: false,
-          records: [],
+          parts: [],
+          size: 0,
           answered: new Map(),
           earlier: { created: [], updated: [] },
           left: 0,
@@ -225,13 +279,13 @@ export class ListPathSink implements RecordSink {
   }
 
   private held(): number {
-    return this.pages.reduce((n, p) => n + p.records.length, 0);
+    return this.chunks.reduce((n, c) => n + c.size, 0);
   }
 
   /** The next chunk to plan: the first unplanned one, once full or once the source is read. */
-  private ready(): HeldPage | undefined {
-    const page = this.pages.find((p) => !p.plan);
-    return page && (page.sealed || page.records.length >= CHUNK || this.closed) ? page : undefined;
+  private ready(): Chunk | undefined {
+    const chunk = this.chunks.find((c) => !c.plan);
+    return chunk && (chunk.sealed || chunk.size >= CHUNK || this.closed) ? chunk : undefined;
   }
 
   close(): void {
@@ -255,6 +309,20 @@ export class ListPathSink implements RecordSink {
     await host.releaseDestinationIndex({ key: this.place.key }).catch(() => undefined);
   }
 
+  /** The worker claimed after `after` (any, when undefined), once its store is open. */
+  async current(after?: number): Promise<Claimed> {
+    await this.opts.waitFor(
+      () => this.failure !== undefined || (this.claimed !== undefined && this.claimed.claim !== after),
+    );
+    if (this.claimed && this.claimed.claim !== after) return this.claimed;
+    throw this.failure!;
+  }
+
+  /** A step of the source on `claim`'s worker found it gone: the sync claims another. */
+  lost(err: WorkerLost): void {
+    if (err.claim === this.claims && this.claimed?.claim === err.claim) this.failure ??= err;
+  }
+
   async run(): Promise<void> {
     for (;;) {
       const carried = this.claims === 0 ? this.opts.carried : undefined;
@@ -264,20 +332,25 @@ export class ListPathSink implements RecordSink {
         await this.runOn(key, carried?.taskQueue);
         return;
       } catch (err) {
-        if (!(err instanceof WorkerLost) || this.claims >= MAX_CLAIMS) throw err;
+        if (!(err instanceof WorkerLost) || this.claims >= MAX_CLAIMS) {
+          this.failure ??= err instanceof Error ? err : new Error(String(err));
+          throw err;
+        }
         log.warn('list path: worker lost, rebuilding the index on another', {
           claims: this.claims,
-          pagesHeld: this.pages.length,
+          chunksHeld: this.chunks.length,
         });
-        for (const page of this.pages) {
-          for (const r of page.answered.values()) {
-            page.earlier.created.push(...r.created);
-            page.earlier.updated.push(...r.updated);
+        for (const chunk of this.chunks) {
+          for (const r of chunk.answered.values()) {
+            chunk.earlier.created.push(...r.created);
+            chunk.earlier.updated.push(...r.updated);
           }
-          page.answered.clear();
-          delete page.plan;
-          page.left = 0;
+          chunk.answered.clear();
+          delete chunk.plan;
+          chunk.left = 0;
         }
+        this.claimed = undefined;
+        this.rereads = new Map();
         this.failure = undefined;
         this.inFlight = 0;
       }
@@ -285,27 +358,24 @@ export class ListPathSink implements RecordSink {
   }
 
   /**
-   * Everything on one claimed worker: the index, then each page's plan and writes. With `carried`,
-   * the worker and its index are the previous run's (a lost one fails the first plan, and the
-   * next claim rebuilds).
+   * Everything on one claimed worker: the index, then each chunk's plan and writes. With `carried`,
+   * the worker and its index are the previous run's (a lost one fails the first step, and the next
+   * claim rebuilds).
    */
   private async runOn(key: string, carried: string | undefined): Promise<void> {
+    const claim = this.claims;
     const taskQueue = carried ?? (await main.claimDestinationWorker()).taskQueue;
     this.place = undefined;
-    const host = proxyActivities<Activities>({
-      taskQueue,
-      scheduleToStartTimeout: HOST_SCHEDULE_TO_START,
-      heartbeatTimeout: HOST_HEARTBEAT,
-      startToCloseTimeout: '10m',
-      retry: { maximumAttempts: 1 },
-    });
+    const host = hostActivities(taskQueue);
     const { purchaseGroupId: groupId, purchaseFieldKey } = this.opts.resources;
     const fieldKeys = ['name', 'last_name', purchaseFieldKey];
+    if (!carried) await this.step(claim, false, () => host.openDestinationIndex({ key, fieldKeys }));
+    this.claimed = { claim, taskQueue, key };
     const readList = async (list: DestinationList) => {
       let cursor: string | null = null;
       do {
         const at: string | null = cursor;
-        const page: IndexPageResult = await this.step(true, () =>
+        const page: IndexPageResult = await this.step(claim, true, () =>
           host.indexDestinationPage({ key, groupId, fieldKeys, list, cursor: at }),
         );
         cursor = page.nextCursor;
@@ -315,12 +385,13 @@ export class ListPathSink implements RecordSink {
     // many to look up (a carried index may hold them already).
     if (!carried) await readList('members');
     let nonActiveRead = false;
-    const planOnHost = (page: HeldPage) =>
-      this.step(false, () =>
+    const planOnHost = (chunk: Chunk, sources: HeldSource[], release: string[]) =>
+      this.step(claim, false, () =>
         host.planListPage({
           key,
-          page: page.page,
-          records: page.records,
+          page: chunk.page,
+          sources,
+          ...(release.length > 0 ? { release } : {}),
           productId: this.opts.productId,
           groupId,
           purchaseFieldKey,
@@ -328,29 +399,36 @@ export class ListPathSink implements RecordSink {
           mode: this.opts.mode,
           lists: nonActiveRead ? [...DESTINATION_LISTS] : ['members'],
           batchWrites: Math.min(49, Math.max(1, this.opts.batchSize - 1)),
-          ...(page.earlier.created.length + page.earlier.updated.length > 0 ? { earlier: page.earlier } : {}),
+          ...(chunk.earlier.created.length + chunk.earlier.updated.length > 0
+            ? { earlier: chunk.earlier }
+            : {}),
         }),
       );
     const writes: Promise<void>[] = [];
-    const claim = this.claims;
     for (;;) {
       await this.opts.waitFor(
         () =>
           this.failure !== undefined ||
           this.ready() !== undefined ||
-          (this.closed && this.inFlight === 0 && this.pages.every((p) => p.plan)),
+          (this.closed && this.inFlight === 0 && this.chunks.every((c) => c.plan)),
       );
       this.throwFailure();
-      const page = this.ready();
-      if (!page) break;
-      page.sealed = true;
-      let plan = await planOnHost(page);
+      const chunk = this.ready();
+      if (!chunk) break;
+      chunk.sealed = true;
+      const sources = await this.sourcesOf(chunk, claim);
+      // Slots no later chunk takes from: the worker forgets them once this chunk is planned.
+      const later = new Set(
+        this.chunks.filter((c) => c !== chunk && !c.plan).flatMap((c) => c.parts.map((p) => p.of.slot)),
+      );
+      const release = [...new Set(sources.map((s) => s.slot))].filter((slot) => !later.has(slot));
+      let plan = await planOnHost(chunk, sources, release);
       if (plan.unknown > 0) {
         const parts = Math.ceil(plan.unknown / LOOKUPS_PER_REQUEST);
         if (this.lookUps + parts <= LOOKUP_ALLOWANCE) {
           for (let part = 0; part < parts; part++) {
-            await this.step(true, () =>
-              host.lookUpListPage({ key, page: page.page, part, groupId, fieldKeys }),
+            await this.step(claim, true, () =>
+              host.lookUpListPage({ key, page: chunk.page, part, groupId, fieldKeys }),
             );
           }
           this.lookUps += parts;
@@ -360,25 +438,25 @@ export class ListPathSink implements RecordSink {
           nonActiveRead = true;
           this.report.nonActiveListsRead = true;
         }
-        plan = await planOnHost(page);
+        plan = await planOnHost(chunk, sources, release);
         if (plan.unknown > 0) {
           throw ApplicationFailure.nonRetryable(
-            `list path: ${plan.unknown} buyers of page ${page.page} are still unknown after being looked up`,
+            `list path: ${plan.unknown} buyers of chunk ${chunk.page} are still unknown after being looked up`,
           );
         }
       }
-      page.plan = plan;
-      page.left = plan.batches;
+      chunk.plan = plan;
+      chunk.left = plan.batches;
       if (plan.batches === 0) {
-        this.commit(page);
+        this.commit(chunk);
         continue;
       }
       const send = (batches: number[]) => {
         this.inFlight++;
-        const done = this.step(!this.opts.direct, () =>
+        const done = this.step(claim, !this.opts.direct, () =>
           host.writeListBatches({
             key,
-            page: page.page,
+            page: chunk.page,
             batches,
             tries: this.opts.direct ? 5 : 1,
             concurrency: this.opts.lanes,
@@ -388,9 +466,9 @@ export class ListPathSink implements RecordSink {
             // An answer from a worker given up since counts on the next claim as unchanged.
             if (claim !== this.claims) return;
             this.inFlight--;
-            batches.forEach((b) => page.answered.set(b, b === batches[0] ? result : emptyResult()));
-            page.left -= batches.length;
-            if (page.left === 0) this.commit(page);
+            batches.forEach((b) => chunk.answered.set(b, b === batches[0] ? result : emptyResult()));
+            chunk.left -= batches.length;
+            if (chunk.left === 0) this.commit(chunk);
           },
           (err: unknown) => {
             if (claim !== this.claims) return;
@@ -423,49 +501,125 @@ export class ListPathSink implements RecordSink {
     };
   }
 
+  /**
+   * Where a chunk's records are on `claim`'s worker. Parts read on a worker lost since are read
+   * again here, from their page (joined to the page before, as first read) and up to two pages
+   * after it (new orders move rows down); an order found in none of them is no longer a purchase of
+   * the album (refunded, or its record turned invalid, meanwhile) and is counted as skipped.
+   */
+  private async sourcesOf(chunk: Chunk, claim: number): Promise<HeldSource[]> {
+    const parts: Chunk['parts'] = [];
+    let gone = 0;
+    for (const part of chunk.parts) {
+      if (part.of.claim === claim) {
+        parts.push(part);
+        continue;
+      }
+      const found = await this.readAgain(part.of, claim);
+      const bySlot = new Map<string, number[]>();
+      for (const orderId of part.orderIds) {
+        const slot = found.get(orderId);
+        if (slot === undefined) gone++;
+        else bySlot.set(slot, [...(bySlot.get(slot) ?? []), orderId]);
+      }
+      for (const [slot, orderIds] of bySlot)
+        parts.push({ of: { ...part.of, slot, claim, orderIds }, orderIds });
+    }
+    chunk.parts = parts;
+    chunk.size = parts.reduce((n, p) => n + p.orderIds.length, 0);
+    if (gone > 0) {
+      log.warn('list path: orders read on a lost worker are no longer purchases when read again', {
+        chunk: chunk.page,
+        gone,
+      });
+      this.tally.counts.skipped += gone;
+    }
+    return parts.map((p) => ({ slot: p.of.slot, orderIds: p.orderIds }));
+  }
+
+  /**
+   * A source page read again on `claim`'s worker (see `sourcesOf`), for every chunk's records of it
+   * read on a worker lost since: where each of its valid orders is held now.
+   */
+  private readAgain(of: HeldRecords, claim: number): Promise<Map<number, string>> {
+    let pending = this.rereads.get(of.page);
+    if (!pending) {
+      const wanted = new Set(
+        this.chunks.flatMap((c) =>
+          c.parts.filter((p) => p.of.page === of.page && p.of.claim !== claim).flatMap((p) => p.orderIds),
+        ),
+      );
+      pending = (async () => {
+        const pages = new SalesPages({
+          campaign: this.opts.campaign,
+          productId: this.opts.productId,
+          pageSize: this.opts.pageSize,
+          readAhead: 1,
+          source: new HostPages(this, this.opts.campaign, `r${of.page}-`, false),
+          ...(this.opts.storePass !== undefined ? { storePass: this.opts.storePass } : {}),
+          ...(of.before ? { before: { page: of.page - 1, join: of.before } } : {}),
+        });
+        const found = new Map<number, string>();
+        let missing = wanted.size;
+        for (let page = of.page; page <= of.page + 2 && missing > 0; page++) {
+          const { page: read, valid } = await pages.take(page);
+          if (valid.claim !== claim) throw new WorkerLost('the worker was lost while reading again', claim);
+          for (const id of valid.orderIds) {
+            if (found.has(id)) continue;
+            found.set(id, valid.slot);
+            if (wanted.has(id)) missing--;
+          }
+          if (read.done) break;
+        }
+        return found;
+      })();
+      pending.catch(() => undefined);
+      this.rereads.set(of.page, pending);
+    }
+    return pending;
+  }
+
   /** Throws what failed a write sent earlier, if one did. */
   private throwFailure(): void {
     const failure = this.failure;
     if (failure) throw failure;
   }
 
-  /** Adds a page's plan and answers to the run's counts once every batch of it was answered. */
-  private commit(page: HeldPage): void {
+  /** Adds a chunk's plan and answers to the run's counts once every batch of it was answered. */
+  private commit(chunk: Chunk): void {
     const { counts, failures, skips, entries, reportLimit } = this.tally;
     const add = (c: SyncCounts) => {
       for (const k of ['created', 'updated', 'unchanged', 'superseded', 'skipped', 'failed'] as const) {
         counts[k] += c[k];
       }
     };
-    add(page.plan!.counts);
-    skips.push(...page.plan!.skips.slice(0, Math.max(0, reportLimit - skips.length)));
-    entries.push(...page.plan!.entries);
-    for (const r of page.answered.values()) {
+    add(chunk.plan!.counts);
+    skips.push(...chunk.plan!.skips.slice(0, Math.max(0, reportLimit - skips.length)));
+    entries.push(...chunk.plan!.entries);
+    for (const r of chunk.answered.values()) {
       add(r.counts);
       failures.push(...r.failures.slice(0, Math.max(0, reportLimit - failures.length)));
       skips.push(...r.skips.slice(0, Math.max(0, reportLimit - skips.length)));
       entries.push(...r.entries);
     }
-    this.pages.splice(this.pages.indexOf(page), 1);
+    this.chunks.splice(this.chunks.indexOf(chunk), 1);
   }
 
   /**
-   * One step on the claimed worker, preceded by a turn of the budget when it makes a MailerLite
+   * One step on `claim`'s worker, preceded by a turn of the budget when it makes a MailerLite
    * request (`request`). A lost worker (the step timed out, or it holds no index) ends the claim;
    * any other failure is tried again, with a turn again, unless retrying cannot fix it.
    */
-  private async step<T>(request: boolean, fn: () => Promise<T>): Promise<T> {
+  private async step<T>(claim: number, request: boolean, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (request) await this.turn();
       try {
         return await fn();
       } catch (err) {
+        const lost = workerLost(err, claim);
+        if (lost) throw lost;
         if (!(err instanceof ActivityFailure)) throw err;
         const cause = err.cause;
-        if (cause instanceof TimeoutFailure) throw new WorkerLost(cause.message);
-        if (cause instanceof ApplicationFailure && cause.type === DestinationIndexLostError.name) {
-          throw new WorkerLost(cause.message);
-        }
         const fatal =
           cause instanceof ApplicationFailure &&
           (cause.nonRetryable || (NON_RETRYABLE_ERROR_TYPES as readonly string[]).includes(cause.type ?? ''));
@@ -476,6 +630,110 @@ export class ListPathSink implements RecordSink {
       }
     }
   }
+}
+
+/** The failure of a step on `claim`'s worker as the news that the worker is gone, if it is that. */
+function workerLost(err: unknown, claim: number): WorkerLost | undefined {
+  if (err instanceof WorkerLost) return err;
+  if (!(err instanceof ActivityFailure)) return undefined;
+  const cause = err.cause;
+  if (cause instanceof TimeoutFailure) return new WorkerLost(cause.message, claim);
+  if (cause instanceof ApplicationFailure && cause.type === DestinationIndexLostError.name) {
+    return new WorkerLost(cause.message, claim);
+  }
+  return undefined;
+}
+
+/** The steps of a claimed worker's own task queue. */
+function hostActivities(taskQueue: string) {
+  return proxyActivities<Activities>({
+    taskQueue,
+    scheduleToStartTimeout: HOST_SCHEDULE_TO_START,
+    heartbeatTimeout: HOST_HEARTBEAT,
+    startToCloseTimeout: '10m',
+    retry: { maximumAttempts: 1 },
+  });
+}
+
+/**
+ * The list path's source pages: read and validated on the claimed worker, which keeps their
+ * records (`readHeldSalesPage`, `validateHeldSalesPage`), so that only their orders and what joins
+ * them pass through history. EDD's passing failures are retried as any activity's (the attempts
+ * show in `sync status`); a lost worker is news for the sink, which claims another.
+ */
+class HostPages implements PageSource<HeldRecords> {
+  /** The claim each page was last read on. */
+  private readonly readOn = new Map<number, Claimed>();
+
+  constructor(
+    private readonly sink: ListPathSink,
+    private readonly campaign: string,
+    /** Slots of this source's pages: the prefix, then the page. */
+    private readonly prefix: string,
+    /** Whether a lost worker waits for the next claim (the reading side) or ends the step (a read again). */
+    private readonly waits: boolean,
+  ) {}
+
+  async read(input: Parameters<PageSource<HeldRecords>['read']>[0]) {
+    const at = await this.sink.current();
+    this.readOn.set(input.page, at);
+    return this.onHost(at, (h) =>
+      h.readHeldSalesPage({ ...input, key: at.key, slot: this.prefix + input.page }),
+    );
+  }
+
+  async validate(
+    page: number,
+    read: Parameters<PageSource<HeldRecords>['validate']>[1],
+    rescued: number[],
+    before: PageJoin | undefined,
+  ) {
+    const at = this.readOn.get(page) ?? (await this.sink.current());
+    const slot = this.prefix + page;
+    const held = (orderIds: number[]): HeldRecords => ({
+      page,
+      slot,
+      claim: at.claim,
+      orderIds,
+      ...(before ? { before } : {}),
+    });
+    const orderIds = [...rescued.map((i) => read.seamOrders[i]!.orderId), ...read.orderIds];
+    if (orderIds.length === 0) return { valid: held([]), validCount: 0, invalid: [] };
+    const { invalid, invalidAt } = await this.onHost(at, (h) =>
+      h.validateHeldSalesPage({ key: at.key, slot, campaign: this.campaign, rescued }),
+    );
+    const out = new Set(invalidAt);
+    const valid = orderIds.filter((_, i) => !out.has(i));
+    return { valid: held(valid), validCount: valid.length, invalid };
+  }
+
+  async recover(err: unknown): Promise<void> {
+    if (!(err instanceof WorkerLost) || !this.waits) throw err;
+    this.sink.lost(err);
+    await this.sink.current(err.claim);
+  }
+
+  private async onHost<T>(
+    at: Claimed,
+    fn: (host: ReturnType<typeof readerActivities>) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn(readerActivities(at.taskQueue));
+    } catch (err) {
+      throw workerLost(err, at.claim) ?? err;
+    }
+  }
+}
+
+/** The source's steps on a claimed worker's queue: EDD's passing failures retried as any activity's. */
+function readerActivities(taskQueue: string) {
+  return proxyActivities<Activities>({
+    taskQueue,
+    scheduleToStartTimeout: HOST_SCHEDULE_TO_START,
+    heartbeatTimeout: HOST_HEARTBEAT,
+    startToCloseTimeout: '2m',
+    retry: ACTIVITY_RETRY,
+  });
 }
 
 function emptyResult(): WriteListBatchesResult {

@@ -2,10 +2,13 @@ import type { WritePageInput, WritePageResult } from '../activities';
 import type { SourceRecord } from '../shared/sync-types';
 import { laneOf, type Tally } from '../shared/write-stream';
 
-/** Where a sync's reading side hands valid records to its writing side. */
-export interface RecordSink {
+/**
+ * Where a sync's reading side hands valid records to its writing side: the records, or (the list
+ * path) where they are kept.
+ */
+export interface RecordSink<V = SourceRecord[]> {
   /** Queues a page's valid records; resolves when there is room for the next page. */
-  push(records: SourceRecord[]): Promise<void>;
+  push(records: V): Promise<void>;
   /** No more records will come. */
   close(): void;
   /** Writes until closed and drained. */

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { PurchasersPage } from '../activities';
+import type { FetchPurchasersInput, HeldSalesPage, PurchasersPage } from '../activities';
 import { joined, SEAM_SCALES } from '../shared/sales-seams';
 import { keepValid, type InvalidRecordReport, type SourceRecord } from '../shared/sync-types';
 import { quick, source } from './sync-activities';
@@ -12,15 +12,78 @@ export interface PageJoin {
   done?: boolean;
 }
 
+/**
+ * A page of sales as the sync sees it: what joins it to the next and what the run counts, and its
+ * purchases' orders (in a loaded page, the seam's rescued ones first), without their records.
+ */
+export type ReadPage = HeldSalesPage;
+
 /** A page of the album's purchasers, joined to the page before and validated. */
-export interface LoadedPage {
-  page: PurchasersPage;
-  valid: SourceRecord[];
+export interface LoadedPage<V> {
+  page: ReadPage;
+  /** The valid records, or where they are kept. */
+  valid: V;
+  validCount: number;
   invalid: InvalidRecordReport[];
 }
 
-export interface SalesPagesOptions {
+/**
+ * Where a sync's pages are read and validated, and where their valid records are kept: in the
+ * workflow (`activityPages`), or on the worker that read them (the list path's `HostPages`).
+ */
+export interface PageSource<V> {
+  /** Reads a page (the last read of a page is the one validated). */
+  read(input: FetchPurchasersInput): Promise<ReadPage>;
+  /**
+   * Validates the page last read as `page`, with the seam's purchases at `rescued` first; nothing
+   * to validate when both are empty.
+   */
+  validate(
+    page: number,
+    read: ReadPage,
+    rescued: number[],
+    before: PageJoin | undefined,
+  ): Promise<{ valid: V; validCount: number; invalid: InvalidRecordReport[] }>;
+  /**
+   * A read or validation failed because the worker holding the page is gone: get ready to load the
+   * page again elsewhere (resolves once that can start), or rethrow.
+   */
+  recover?(err: unknown): Promise<void>;
+}
+
+/**
+ * Pages read and validated by activities of the shared queue, their records kept in the workflow:
+ * each page's records pass through history as the read's result and the validation's input.
+ */
+export function activityPages(campaign: string): PageSource<SourceRecord[]> {
+  const read = new Map<number, PurchasersPage>();
+  return {
+    async read(input) {
+      const page = await source.fetchPurchasersPage(input);
+      read.set(input.page, page);
+      const { records, seamRecords, ...facts } = page;
+      return {
+        ...facts,
+        orderIds: records.map((r) => r.orderId),
+        seamOrders: seamRecords.map((r) => ({ number: r.number, orderId: r.record.orderId })),
+      };
+    },
+    async validate(page, facts, rescued) {
+      const full = read.get(page);
+      read.delete(page);
+      if (!full || rescued.length + facts.orderIds.length === 0)
+        return { valid: [], validCount: 0, invalid: [] };
+      const records = [...rescued.map((i) => full.seamRecords[i]!.record), ...full.records];
+      const checked = await quick.validateRecords({ campaign, records, returnValid: false });
+      const valid = keepValid(records, checked.invalidAt ?? []);
+      return { valid, validCount: valid.length, invalid: checked.invalid };
+    },
+  };
+}
+
+export interface SalesPagesOptions<V> {
   campaign: string;
+  source: PageSource<V>;
   productId: number;
   pageSize: number;
   /** An incremental run's watermark date: each page counts its sales at or before it. */
@@ -39,20 +102,20 @@ export interface SalesPagesOptions {
  * The EDD side of a sync: pages of the album's purchasers, read ahead (EDD has no rate limit, so
  * the next pages are read while this one is handed over) and handed over strictly in page order,
  * each joined to the page before by its seam (orders that moved up a page are rescued from it) and
- * validated. The validation answers with verdicts only: the valid records are already here, and
- * need not pass through history a second time.
+ * validated, where its source reads them (`PageSource`). A page whose worker was lost before it was
+ * validated is read again.
  */
-export class SalesPages {
+export class SalesPages<V> {
   /** Each page's last order numbers and its purchases' orders, once the page is final. */
   private readonly joins = new Map<number, Promise<PageJoin>>();
-  private readonly loading = new Map<number, Promise<LoadedPage>>();
+  private readonly loading = new Map<number, Promise<LoadedPage<V>>>();
 
-  constructor(private readonly opts: SalesPagesOptions) {
+  constructor(private readonly opts: SalesPagesOptions<V>) {
     if (opts.before) this.joins.set(opts.before.page, Promise.resolve(opts.before.join));
   }
 
   /** Page `page`, read, joined and validated; the pages after it are read meanwhile. */
-  async take(page: number): Promise<LoadedPage> {
+  async take(page: number): Promise<LoadedPage<V>> {
     const current = this.load(page);
     for (let next = page + 1; next < page + this.opts.readAhead; next++) {
       if (this.opts.lastPage === undefined || next <= this.opts.lastPage) void this.load(next);
@@ -68,7 +131,7 @@ export class SalesPages {
     return this.joins.get(page) ?? Promise.resolve(undefined);
   }
 
-  private load(page: number): Promise<LoadedPage> {
+  private load(page: number): Promise<LoadedPage<V>> {
     let pending = this.loading.get(page);
     if (!pending) {
       pending = this.loadPage(page);
@@ -76,39 +139,44 @@ export class SalesPages {
       // must not count as unhandled.
       pending.catch(() => undefined);
       this.loading.set(page, pending);
+      const join = pending.then(({ page: read }) => ({
+        tail: read.tail,
+        orderIds: read.orderIds,
+        done: read.done,
+      }));
+      // Awaited by the next page; a failure is this page's own, and handled there.
+      join.catch(() => undefined);
+      this.joins.set(page, join);
     }
     return pending;
   }
 
-  private async loadPage(page: number): Promise<LoadedPage> {
-    const final = this.readJoined(page);
-    const join = final.then((b) => ({
-      tail: b.tail,
-      orderIds: b.records.map((r) => r.orderId),
-      done: b.done,
-    }));
-    // Awaited by the next page; a failure is this page's own, and handled there.
-    join.catch(() => undefined);
-    this.joins.set(page, join);
-    const batch = await final;
-    const records = batch.records;
-    if (records.length === 0) return { page: batch, valid: [], invalid: [] };
-    const checked = await quick.validateRecords({
-      campaign: this.opts.campaign,
-      records,
-      returnValid: false,
-    });
-    return { page: batch, valid: keepValid(records, checked.invalidAt ?? []), invalid: checked.invalid };
+  /** Reads, joins and validates a page; again, elsewhere, when its source lost it meanwhile. */
+  private async loadPage(page: number): Promise<LoadedPage<V>> {
+    const { source: pages } = this.opts;
+    for (;;) {
+      try {
+        const { read, rescued, before } = await this.readJoined(page);
+        const orderIds = [...rescued.map((i) => read.seamOrders[i]!.orderId), ...read.orderIds];
+        const checked = await pages.validate(page, read, rescued, before);
+        return { page: { ...read, orderIds }, ...checked };
+      } catch (err) {
+        if (!pages.recover) throw err;
+        await pages.recover(err);
+      }
+    }
   }
 
   /**
    * Reads a page and joins it to the page before; a seam that does not reach the page before (more
    * orders refunded between two reads than it absorbs) is read again larger.
    */
-  private async readJoined(page: number): Promise<PurchasersPage> {
-    const { productId, pageSize, watermarkDate, storePass } = this.opts;
+  private async readJoined(
+    page: number,
+  ): Promise<{ read: ReadPage; rescued: number[]; before: PageJoin | undefined }> {
+    const { productId, pageSize, watermarkDate, storePass, source: pages } = this.opts;
     const read = (seamScale: number) =>
-      source.fetchPurchasersPage({
+      pages.read({
         productId,
         page,
         pageSize,
@@ -124,9 +192,11 @@ export class SalesPages {
     for (const [i, seamScale] of SEAM_SCALES.entries()) {
       const batch = i === 0 ? await first : await read(seamScale);
       // Past the end: the page before was the last, and this one holds nothing to join.
-      if (before?.done) return { ...batch, records: [], seamRecords: [], done: true };
+      if (before?.done) {
+        return { read: { ...batch, orderIds: [], seamOrders: [], done: true }, rescued: [], before };
+      }
       if (!before || joined(before.tail, batch.seam)) {
-        return { ...batch, records: [...rescuedFromSeam(batch, before), ...batch.records] };
+        return { read: batch, rescued: rescuedFromSeam(batch, before), before };
       }
     }
     // More orders were refunded between two reads than the largest seam absorbs: stop rather
@@ -143,15 +213,15 @@ export class SalesPages {
 }
 
 /**
- * The purchases a page's seam holds that the page before missed: those after the last order of the
- * page before's tail that the seam holds (earlier ones are that page's, or older pages'), and not
- * among the page before's own purchases.
+ * The purchases a page's seam holds that the page before missed (their positions in the seam's
+ * purchases): those after the last order of the page before's tail that the seam holds (earlier ones
+ * are that page's, or older pages'), and not among the page before's own purchases.
  */
 export function rescuedFromSeam(
-  batch: Pick<PurchasersPage, 'seam' | 'seamRecords'>,
+  batch: Pick<ReadPage, 'seam' | 'seamOrders'>,
   before: PageJoin | undefined,
-): SourceRecord[] {
-  if (!before || batch.seamRecords.length === 0) return [];
+): number[] {
+  if (!before || batch.seamOrders.length === 0) return [];
   const tail = new Set(before.tail);
   let lastKnown = -1;
   batch.seam.forEach((number, i) => {
@@ -159,7 +229,9 @@ export function rescuedFromSeam(
   });
   const position = new Map(batch.seam.map((number, i) => [number, i]));
   const held = new Set(before.orderIds);
-  return batch.seamRecords
-    .filter((r) => (position.get(r.number) ?? -1) > lastKnown && !held.has(r.record.orderId))
-    .map((r) => r.record);
+  const rescued: number[] = [];
+  batch.seamOrders.forEach((r, i) => {
+    if ((position.get(r.number) ?? -1) > lastKnown && !held.has(r.orderId)) rescued.push(i);
+  });
+  return rescued;
 }

@@ -11,7 +11,7 @@ import {
   workflowInfo,
   type WorkflowInfo,
 } from '@temporalio/workflow';
-import type { PurchasersPage, SyncNotification } from '../activities';
+import type { SyncNotification } from '../activities';
 import { parseDuration } from '../shared/duration';
 import { DestinationGoneError, hasCause, innermostMessage, SyncTimeoutError } from '../shared/errors';
 import { withinLookback } from '../shared/lookback';
@@ -34,7 +34,7 @@ import {
 import type { Tally } from '../shared/write-stream';
 import { checkMailerLiteWithinBudget } from './budgeted-preparation';
 import { MirrorStep } from './mirror-step';
-import type { PageJoin } from './sales-pages';
+import type { PageJoin, ReadPage } from './sales-pages';
 import { notifier, quick } from './sync-activities';
 
 /**
@@ -203,7 +203,7 @@ export class SyncRun {
    * lookback's `seen`, the counts and the invalid records. Returns the valid records to write:
    * those the last run saw within its lookback are counted unchanged and not read again.
    */
-  takePage(page: PurchasersPage, valid: SourceRecord[], invalid: InvalidRecordReport[]): SourceRecord[] {
+  takePage(page: ReadPage, validCount: number, invalid: InvalidRecordReport[]): void {
     const { counts, input } = this;
     if (page.newest !== undefined) {
       this.newestOrder = page.newest;
@@ -211,21 +211,26 @@ export class SyncRun {
     }
     this.readPast += page.pastWatermark;
     if (this.seen && withinLookback(input, page, this.salesRead, this.newestDate)) {
-      this.seen.push(...page.records.map((r) => r.orderId));
+      this.seen.push(...page.orderIds);
       if (this.seen.length > MAX_SEEN) this.seen = undefined;
     }
     this.salesRead += page.salesScanned;
-    counts.fetched += page.records.length;
+    counts.fetched += page.orderIds.length;
     this.pages++;
-    if (page.records.length === 0) return [];
-    counts.valid += valid.length;
+    if (page.orderIds.length === 0) return;
+    counts.valid += validCount;
     counts.invalid += invalid.length;
     this.invalidRecords.push(...invalid.slice(0, input.reportLimit - this.invalidRecords.length));
     for (const { orderId, customerId, email, reasons } of invalid)
       this.entries.push({ kind: 'invalid', orderId, customerId, email, reasons });
+  }
+
+  /** A page's valid records but those an incremental run's watermark saw written (counted unchanged). */
+  freshOf(valid: SourceRecord[]): SourceRecord[] {
     const known = new Set(this.incrementalFrom?.seen ?? []);
-    const fresh = known.size > 0 ? valid.filter((r) => !known.has(r.orderId)) : valid;
-    counts.unchanged += valid.length - fresh.length;
+    if (known.size === 0) return valid;
+    const fresh = valid.filter((r) => !known.has(r.orderId));
+    this.counts.unchanged += valid.length - fresh.length;
     return fresh;
   }
 

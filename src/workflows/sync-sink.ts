@@ -1,7 +1,9 @@
 import { condition } from '@temporalio/workflow';
 import { WriteStream } from '../shared/write-stream';
-import { chooseDestinationRead, type ListPathSink } from './list-path';
+import type { SourceRecord } from '../shared/sync-types';
+import { chooseDestinationRead, type HeldRecords, type ListPathSink } from './list-path';
 import { PageWrites, type RecordSink } from './page-writes';
+import { activityPages, type PageSource } from './sales-pages';
 import { mailerliteActivities, pageWriter, quick, source } from './sync-activities';
 import type { SyncDestination } from './sync-preparation';
 import type { SyncRun } from './sync-run';
@@ -14,10 +16,22 @@ import type { SyncRun } from './sync-run';
  * the sink pushes back when two pages are waiting, so memory and history stay bounded whatever the
  * campaign's size.
  */
-export async function openSink(
-  run: SyncRun,
-  resources: SyncDestination,
-): Promise<{ sink: RecordSink; listPath?: ListPathSink }> {
+/**
+ * Where a sync's source pages are read and where their valid records go: `pages` and `sink` keep
+ * the records in the same place (the workflow, or on the list path the worker that read them).
+ */
+export interface Feed<V> {
+  pages: PageSource<V>;
+  sink: RecordSink<V>;
+  /** What of a page's valid records is written (an incremental run's already-seen orders are not). */
+  fresh(valid: V): V;
+}
+
+export type SyncFeed =
+  | ({ kind: 'records' } & Feed<SourceRecord[]>)
+  | ({ kind: 'held'; listPath: ListPathSink } & Feed<HeldRecords>);
+
+export async function openSink(run: SyncRun, resources: SyncDestination): Promise<SyncFeed> {
   const { input, productId, info } = run;
   const writeOptions = {
     groupId: resources.purchaseGroupId,
@@ -42,6 +56,9 @@ export async function openSink(
       : await chooseDestinationRead(
           {
             syncKey: `${info.workflowId}/${info.runId}`,
+            campaign: input.campaign,
+            pageSize: input.pageSize,
+            ...(input.storePass !== undefined ? { storePass: input.storePass } : {}),
             taskQueue: info.taskQueue,
             productId,
             resources,
@@ -56,7 +73,16 @@ export async function openSink(
           run.tally,
         );
   run.destinationRead = listPath?.choice;
-  if (listPath?.sink) return { sink: listPath.sink, listPath: listPath.sink };
+  if (listPath?.sink) {
+    const sink = listPath.sink;
+    return { kind: 'held', pages: sink.pages(), sink, listPath: sink, fresh: (held) => held };
+  }
+  const records = (sink: RecordSink): SyncFeed => ({
+    kind: 'records',
+    pages: activityPages(input.campaign),
+    sink,
+    fresh: (valid) => run.freshOf(valid),
+  });
   if (direct) {
     const sink = new PageWrites(
       {
@@ -68,7 +94,7 @@ export async function openSink(
       },
       run.tally,
     );
-    return { sink };
+    return records(sink);
   }
   const sink = new WriteStream(
     {
@@ -82,5 +108,5 @@ export async function openSink(
     },
     run.tally,
   );
-  return { sink };
+  return records(sink);
 }

@@ -162,13 +162,28 @@ export function expectEveryRecordCounted(summary: SyncSummary): void {
   ).toBe(summary.valid);
 }
 
-/** The stack's activities with each source page taking 300 ms longer, so a run lasts long enough to watch or act on. */
-export function slowSource(s: Stack): Stack['activities'] {
+/**
+ * The stack's activities with each source page read (on the shared queue, or on the list path's
+ * worker that keeps it) after `before` resolves.
+ */
+export function beforeEachPage(
+  activities: Stack['activities'],
+  before: () => Promise<void>,
+): Stack['activities'] {
   return {
-    ...s.activities,
+    ...activities,
     fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
-      await new Promise((r) => setTimeout(r, 300));
-      return s.activities.fetchPurchasersPage(...args);
+      await before();
+      return activities.fetchPurchasersPage(...args);
+    },
+    readHeldSalesPage: async (...args: Parameters<Stack['activities']['readHeldSalesPage']>) => {
+      await before();
+      return activities.readHeldSalesPage(...args);
     },
   };
+}
+
+/** The stack's activities with each source page taking 300 ms longer, so a run lasts long enough to watch or act on. */
+export function slowSource(s: Stack): Stack['activities'] {
+  return beforeEachPage(s.activities, () => new Promise((r) => setTimeout(r, 300)));
 }

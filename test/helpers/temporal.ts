@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
 import type { Activities } from '../../src/activities';
 import type { SyncProgress } from '../../src/shared/sync-types';
 import { SyncWorkers } from '../../src/workers/create-worker';
@@ -88,4 +89,35 @@ export async function waitForProgress(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('progress never reached the expected state');
+}
+
+/**
+ * The text of every payload (inputs, results) in a workflow's histories, its run and each run it
+ * continued as, lower-cased: what a person reading the history in the Web UI sees.
+ */
+export async function historyPayloadText(
+  client: Client,
+  workflowId: string,
+  firstRunId: string,
+): Promise<string> {
+  let text = '';
+  for (let runId: string | undefined = firstRunId; runId;) {
+    const events: temporal.api.history.v1.IHistoryEvent[] =
+      (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    for (const e of events) {
+      const payloads = [
+        e.activityTaskScheduledEventAttributes?.input,
+        e.activityTaskCompletedEventAttributes?.result,
+        e.workflowExecutionStartedEventAttributes?.input,
+        e.workflowExecutionCompletedEventAttributes?.result,
+        e.workflowExecutionContinuedAsNewEventAttributes?.input,
+      ];
+      for (const p of payloads)
+        for (const one of p?.payloads ?? []) text += Buffer.from(one.data ?? []).toString();
+    }
+    runId =
+      events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)
+        ?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return text.toLowerCase();
 }

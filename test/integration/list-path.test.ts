@@ -15,6 +15,7 @@ import {
 import { mailerliteApi as api, mailerliteState } from '../helpers/store-admin';
 import {
   connectTestTemporal,
+  historyPayloadText,
   uniqueTaskQueue,
   withWorker,
   type TemporalTestContext,
@@ -158,7 +159,11 @@ describe.each([
       withWorker(temporal, stack.activities, async (tq) => {
         const handle = await startSync(temporal.client, tq, input);
         const summary: SyncSummary = await handle.result();
-        return { summary, queued: await onBudgetQueue(campaign, tq, handle.firstExecutionRunId) };
+        return {
+          summary,
+          queued: await onBudgetQueue(campaign, tq, handle.firstExecutionRunId),
+          history: await historyPayloadText(temporal.client, handle.workflowId, handle.firstExecutionRunId),
+        };
       });
     // So few buyers are cheaper read one by one (the estimate says so): the list path is asked for.
     const first = await run({ campaign, productId: product.id, destinationRead: 'lists' });
@@ -223,6 +228,16 @@ describe.each([
     expect(afterSecond.requests - afterFirst.requests).toBe(2 + Math.ceil(members / LIST_LIMIT) + 1);
     const secondReads = forwarded.slice(firstForwarded);
     expect(secondReads.filter((f) => f.path.includes('filter[status]'))).toEqual([]);
+
+    // The buyers' records stayed on the worker that read them: no history of either run holds the
+    // email of a buyer written or found unchanged (those who withdrew are in the skip reports).
+    for (const { history } of [first, second]) {
+      const shown = buyers.filter(
+        (b) => !withdrawn.has(b.email.toLowerCase()) && history.includes(b.email.toLowerCase()),
+      );
+      expect(shown).toEqual([]);
+      expect(history).toContain(buyers[1]!.email.toLowerCase());
+    }
 
     // No batch was an import, and MailerLite counted none.
     expect(forwarded.filter((f) => f.path.startsWith('/api/batch')).length).toBeGreaterThan(0);
@@ -361,6 +376,17 @@ describe('a worker lost mid-way through a list-path sync', () => {
         (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'claimDestinationWorker',
       );
       expect(claims.length).toBe(2);
+      // The source pages the lost worker held, not yet planned or not all written, were read again
+      // on the other (their records never passed through history).
+      const slots = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        if (scheduled?.activityType?.name !== 'readHeldSalesPage') return [];
+        const input = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as {
+          slot: string;
+        };
+        return [input.slot];
+      });
+      expect(slots.some((slot) => slot.startsWith('r'))).toBe(true);
     } finally {
       await setFaults(stack.mailerlite, {}).catch(() => undefined);
       // The killed one's exit has resolved already; the other drains.

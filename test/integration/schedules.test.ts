@@ -16,7 +16,7 @@ import { scheduledSyncInput } from '../../src/shared/provisioning';
 import { SYNC_TRIGGER } from '../../src/shared/search-attributes';
 import type { SyncProgress, SyncSummary } from '../../src/shared/sync-types';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { albums, beforeEachPage, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { runCliCaptured } from '../helpers/cli';
 
 let temporal: TemporalTestContext;
@@ -72,15 +72,11 @@ async function deleteSchedule(campaign: string, kind: ScheduleKind = 'full'): Pr
 
 /** The stack's activities with each source page 300 ms slower, so a sync lasts long enough to collide with. */
 function slowSource(s: Stack, gate?: Promise<void>): Stack['activities'] {
-  return {
-    ...s.activities,
-    fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
-      await new Promise((r) => setTimeout(r, 300));
-      // A test that needs the sync still running at some point holds its pages until then.
-      await gate;
-      return s.activities.fetchPurchasersPage(...args);
-    },
-  };
+  return beforeEachPage(s.activities, async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    // A test that needs the sync still running at some point holds its pages until then.
+    await gate;
+  });
 }
 
 /** Successful `POST /api/subscribers` writes MailerLite has taken (batch items included). */
@@ -496,14 +492,11 @@ describe('locks hold for scheduled runs', () => {
     let gate = new Promise<void>((resolve) => (release = resolve));
     const common = ['--product-id', String(product.id), '--page-size', '25', '--paused'];
     // Source pages wait for the current gate, so either schedule's sync can be held running.
-    const held: Stack['activities'] = {
-      ...stack.activities,
-      fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
-        await new Promise((r) => setTimeout(r, 300));
-        await gate;
-        return stack.activities.fetchPurchasersPage(...args);
-      },
-    };
+    const held = beforeEachPage(stack.activities, async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      await gate;
+    });
+
     try {
       await withWorker(temporal, held, async (tq) => {
         const full = await cli(['schedule', 'create', campaign, '--cron', '0 3 * * *', ...common], tq);

@@ -13,7 +13,7 @@ import {
   withWorker,
   type TemporalTestContext,
 } from '../helpers/temporal';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { albums, beforeEachPage, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { runCliCaptured } from '../helpers/cli';
 import { purchaseGroup } from '../helpers/store-admin';
 import { expectedSync } from '../../dev/expected-sync';
@@ -37,11 +37,7 @@ function cli(args: string[], taskQueue: string, address = temporal.address) {
 /** Each source page 300 ms slower, so the child syncs last long enough to overlap if allowed to. */
 function slowSource(s: Stack, extra: Partial<Stack['activities']> = {}): Stack['activities'] {
   return {
-    ...s.activities,
-    fetchPurchasersPage: async (...args: Parameters<Stack['activities']['fetchPurchasersPage']>) => {
-      await new Promise((r) => setTimeout(r, 300));
-      return s.activities.fetchPurchasersPage(...args);
-    },
+    ...beforeEachPage(s.activities, () => new Promise((r) => setTimeout(r, 300))),
     ...extra,
   };
 }
