@@ -417,11 +417,7 @@ export class ListPathSink implements RecordSink<HeldRecords> {
       if (!chunk) break;
       chunk.sealed = true;
       const sources = await this.sourcesOf(chunk, claim);
-      // Slots no later chunk takes from: the worker forgets them once this chunk is planned.
-      const later = new Set(
-        this.chunks.filter((c) => c !== chunk && !c.plan).flatMap((c) => c.parts.map((p) => p.of.slot)),
-      );
-      const release = [...new Set(sources.map((s) => s.slot))].filter((slot) => !later.has(slot));
+      const release = this.releasable(chunk, claim);
       let plan = await planOnHost(chunk, sources, release);
       if (plan.unknown > 0) {
         const parts = Math.ceil(plan.unknown / LOOKUPS_PER_REQUEST);
@@ -499,6 +495,28 @@ export class ListPathSink implements RecordSink<HeldRecords> {
       ...(this.report.lookedUp ? { lookedUp: this.report.lookedUp } : {}),
       ...(this.report.nonActiveListsRead ? { nonActiveListsRead: true } : {}),
     };
+  }
+
+  /**
+   * The slots of `chunk` no later chunk takes records from: the worker forgets them once the chunk
+   * is planned. A later chunk's part still on a lost worker will take from the slots its page is
+   * read again into, so those stay too.
+   */
+  private releasable(chunk: Chunk, claim: number): string[] {
+    const slots = new Set<string>();
+    const pagesReadAgain = new Set<number>();
+    for (const c of this.chunks) {
+      if (c === chunk || c.plan) continue;
+      for (const p of c.parts) {
+        if (p.of.claim === claim) slots.add(p.of.slot);
+        else pagesReadAgain.add(p.of.page);
+      }
+    }
+    const release = new Set<string>();
+    for (const p of chunk.parts) {
+      if (!slots.has(p.of.slot) && !pagesReadAgain.has(p.of.page)) release.add(p.of.slot);
+    }
+    return [...release];
   }
 
   /**
