@@ -70,7 +70,8 @@ Commands:
            [--timeout 2h] [--page-size N] [--wait] [--json]
                         Sync every campaign (EDD's albums, or those given) as child workflows,
                         at most N at once (default 2); a locked campaign is skipped with its
-                        holder named. With --wait, progress and the summary with totals.
+                        holder named. With --wait, progress and the summary with totals;
+                        exit 3 when a campaign was skipped.
   locks [--json]        Campaign locks held now: holder (cli, schedule:..., sync-all:...,
                         transition:..., create:...), start, progress, latest release time.
   schedule create <campaign> --every 1h | --cron "0 * * * *" [--mode M] [--dry-run]
@@ -118,7 +119,7 @@ Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (defa
 (campaign-sync), TEMPORAL_UI_URL. See README.md.
 
 Exit codes: 0 success, 1 failure, 2 invalid input, 3 refused (campaign locked, schedule exists,
-scheduled run skipped), 4 not found.`;
+scheduled run skipped, sync all --wait skipped a locked campaign), 4 not found.`;
 
 class UsageError extends Error {
   override name = 'UsageError';

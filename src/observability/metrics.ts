@@ -161,6 +161,11 @@ function healthMetrics(
     "The latest health report's status: 1 for the current one (healthy, degraded, unhealthy), 0 for the others.",
     ['status'],
   );
+  const announced = gauge(
+    'campaign_sync_health_announced_status',
+    'The status health last announced: 1 for it (healthy, degraded, unhealthy), 0 for the others. A change is announced once it has held HEALTH_STATUS_ALERT_AFTER checks in a row, so a flapping signal does not move it.',
+    ['status'],
+  );
   const score = gauge('campaign_sync_health_score', "The latest health report's score, 0..100.");
   const reports = counter('campaign_sync_health_reports_total', 'Health reports, by status.', ['status']);
   const stuckFound = counter(
@@ -235,6 +240,7 @@ function healthMetrics(
   );
   return (report) => {
     for (const s of HEALTH_STATUSES) status.set({ status: s }, s === report.status ? 1 : 0);
+    for (const s of HEALTH_STATUSES) announced.set({ status: s }, s === report.statusTrend.announced ? 1 : 0);
     score.set(report.score);
     reports.inc({ status: report.status });
     if (!isCheckError(report.campaigns)) {

@@ -21,6 +21,7 @@ import { syncRunSummary, syncWorkflowId } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   childSyncInput,
+  syncAllTrigger,
   SyncAllInputSchema,
   syncAllTargets,
   type SyncAllCampaignResult,
@@ -40,6 +41,7 @@ import {
 } from '../shared/sync-types';
 import { checkConnectionsWithinBudget } from './budgeted-preparation';
 import { campaignSync } from './campaign-sync';
+import { notifier, quick as stats } from './sync-activities';
 
 /** Where a `sync all` run is: campaigns done, running, skipped, failed, and the counts so far. */
 export const syncAllProgressQuery = defineQuery<SyncAllProgress>('progress');
@@ -106,7 +108,16 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
     storePass,
   }));
   checkChildInputs(inputs);
-  if (targets.length > 0) await checkConnectionsWithinBudget(info.taskQueue);
+  if (targets.length > 0) {
+    try {
+      await checkConnectionsWithinBudget(info.taskQueue);
+    } catch (err) {
+      // No campaign's sync starts: each is a failed sync a person must hear of, as its own failed
+      // check would have been (webhook, and the failed-runs metric behind CampaignSyncFailing).
+      await reportUnstarted(inputs, err);
+      throw err;
+    }
+  }
   for (const target of targets) {
     results.push({ ...target, workflowId: syncWorkflowId(target.campaign), status: 'pending' });
   }
@@ -253,4 +264,58 @@ function countsOf(summary: SyncCounts): SyncCounts {
   const counts = emptyCounts();
   for (const key of Object.keys(counts) as (keyof SyncCounts)[]) counts[key] = summary[key];
   return counts;
+}
+
+/**
+ * The connection check failed before any campaign's sync started: for each campaign, the failure
+ * notification and failed-run stats its sync would have sent (so the alerts that count failed
+ * syncs see them). A notification that cannot be delivered does not hide the failure.
+ */
+async function reportUnstarted(inputs: SyncInput[], err: unknown): Promise<void> {
+  const info = workflowInfo();
+  const reason = innermostMessage(err);
+  const now = new Date().toISOString();
+  await Promise.all(
+    inputs.map(async (input) => {
+      const mode = input.mode ?? 'upsert';
+      const dryRun = input.dryRun ?? false;
+      await notifier
+        .notifySync({
+          kind: 'sync-failed',
+          campaign: input.campaign,
+          workflowId: info.workflowId,
+          runId: info.runId,
+          trigger: input.trigger ?? syncAllTrigger(info.workflowId),
+          mode,
+          message: `Sync of ${input.campaign} by sync all failed before it started (no page read, nothing written): ${reason}`,
+          commands: [`campaign-sync sync start ${input.campaign} --wait`],
+          pages: 0,
+          counts: emptyCounts(),
+        })
+        .catch(() => undefined);
+      await stats
+        .recordSyncStats({
+          campaign: input.campaign,
+          productId: input.productId ?? 0,
+          status: 'failed',
+          pages: 0,
+          runs: 1,
+          dryRun,
+          samples: { created: [], updated: [] },
+          resourcesToCreate: [],
+          mode,
+          ...emptyCounts(),
+          invalidRecords: [],
+          invalidRecordsOmitted: 0,
+          failedRecords: [],
+          failedRecordsOmitted: 0,
+          skippedRecords: [],
+          skippedRecordsOmitted: 0,
+          startedAt: info.startTime.toISOString(),
+          finishedAt: now,
+          durationMs: Date.now() - info.startTime.getTime(),
+        })
+        .catch(() => undefined);
+    }),
+  );
 }

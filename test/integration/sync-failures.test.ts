@@ -121,6 +121,36 @@ describe('a provider the worker cannot use fails the sync at once, naming the se
       });
     });
   });
+  it('a sync all whose connection check fails: every campaign it would have synced is notified and counted failed', async () => {
+    await withStack({ mailerliteToken: 'not-the-token' }, async (stack) => {
+      const [a, b] = [uniqueCampaign(), uniqueCampaign()];
+      const [first, second] = albums(stack.dataset);
+      await withWorker(temporal, stack.activities, async (tq) => {
+        const run = await cli(
+          ['sync', 'all', '--campaign', `${a}=${first!.id}`, '--campaign', `${b}=${second!.id}`, '--wait'],
+          tq,
+        );
+        expect(run.code).toBe(EXIT.failed);
+        expect(run.err).toContain('MAILERLITE_API_TOKEN');
+        for (const campaign of [a, b]) {
+          const sent = await webhook.waitFor((n) => n.campaign === campaign, `for ${campaign}`);
+          expect(sent).toMatchObject({ kind: 'sync-failed', pages: 0 });
+          expect(sent.trigger).toMatch(/^sync-all:/);
+          expect(sent.message).toMatch(
+            new RegExp(
+              `^Sync of ${campaign} by sync all failed before it started \\(no page read, nothing written\\): MailerLite at .*MAILERLITE_API_TOKEN`,
+            ),
+          );
+          expect(webhook.received.filter((n) => n.campaign === campaign)).toHaveLength(1);
+        }
+        // The failed-runs series behind CampaignSyncFailing counts each campaign once.
+        const failed = (
+          await stack.metrics.registry.getSingleMetric('campaign_sync_runs_total')!.get()
+        ).values.filter((v) => v.labels.status === 'failed' && [a, b].includes(String(v.labels.campaign)));
+        expect(failed.map((v) => v.value)).toEqual([1, 1]);
+      });
+    });
+  });
   it('an unreachable MailerLite: the group look-up is the check, and fails at once naming MAILERLITE_BASE_URL', async () => {
     const mailerliteBaseUrl = `http://127.0.0.1:${await closedPort()}/api`;
     await withStack({ mailerliteBaseUrl }, async (stack) => {

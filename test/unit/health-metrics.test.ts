@@ -149,6 +149,36 @@ describe('cadence metrics', () => {
     return { registry, metrics: createMetrics(registry, { now: () => clock }) };
   };
 
+  it("campaign_sync_health_announced_status: the status health announced, not each report's (what CampaignSyncUnhealthy watches)", async () => {
+    const { registry, metrics } = setup();
+    // An unhealthy report that has not held long enough to be announced: the announced status stays.
+    metrics.recordHealth(
+      report(
+        {},
+        { status: 'unhealthy', statusTrend: { streak: 1, alertAfterRuns: 2, announced: 'healthy' } },
+      ),
+    );
+    expect(await series(registry, 'campaign_sync_health_status')).toContain('{status="unhealthy"} 1');
+    expect(await series(registry, 'campaign_sync_health_announced_status')).toEqual([
+      '{status="healthy"} 1',
+      '{status="degraded"} 0',
+      '{status="unhealthy"} 0',
+    ]);
+    // The second in a row is announced.
+    metrics.recordHealth(
+      report(
+        {},
+        {
+          status: 'unhealthy',
+          statusTrend: { streak: 2, alertAfterRuns: 2, announced: 'unhealthy', changedFrom: 'healthy' },
+        },
+      ),
+    );
+    expect(await series(registry, 'campaign_sync_health_announced_status')).toContain(
+      '{status="unhealthy"} 1',
+    );
+  });
+
   it('campaign_sync_last_success_timestamp_seconds: completed real runs and health reports, never backwards', async () => {
     const { registry, metrics } = setup();
     metrics.recordRun(summary({ campaign: 'A', finishedAt: iso(T0) }));
