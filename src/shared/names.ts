@@ -46,8 +46,8 @@ export function syncWorkflowId(campaign: string): string {
 
 /**
  * The one-line summary (Temporal user metadata, `staticSummary`) a sync run carries, which the Web
- * UI's workflow list and the run's page show: with a health run every few minutes in the same list,
- * the syncs stand out by it. E.g. `Sync 2024_ETB_NBL: mirror, dry run, by schedule:...`.
+ * UI shows on the run's page (Web UI 2.42 has no list column for it; the list shows the search
+ * attributes as columns instead). E.g. `Sync 2024_ETB_NBL: mirror, dry run, by schedule:...`.
  */
 export function syncRunSummary(input: {
   campaign: string;

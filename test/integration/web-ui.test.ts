@@ -163,7 +163,7 @@ test('a bad input typed in the UI fails at once, the field and what is expected 
   await shot(page, '05-invalid-input');
 });
 
-test('a sync started by the CLI shows its summary on its page; the syncs-only filter lists it', async () => {
+test('a sync started by the CLI shows its summary on its page; the syncs-only filter lists it, with its campaign, status and trigger as columns', async () => {
   const other = albums(stack.dataset)[1]!.campaign;
   const handle = await startSync(client, DEFAULT_TASK_QUEUE, {
     campaign: other,
@@ -177,6 +177,29 @@ test('a sync started by the CLI shows its summary on its page; the syncs-only fi
   const query = `WorkflowType="campaignSync"`;
   await page.goto(`${server.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
   await page.getByText(handle.workflowId).first().waitFor();
+  // The list shows a run's search attributes as columns once added with the gear (UI 2.42 has no
+  // summary column): each sync's campaign, how it ended and who started it, at a glance.
+  await page.getByTestId('workflows-summary-table-configuration-button').click();
+  // In place of the run ID, type and end (a sync's type is in its workflow ID), to fit the screen.
+  for (const column of ['Run ID', 'Type', 'End']) {
+    await page.getByTestId(`orderable-list-item-${column}-remove-button`).click();
+  }
+  for (const column of ['CampaignCode', 'SyncStatus', 'SyncTrigger']) {
+    await page.getByTestId(`orderable-list-item-${column}-add-button`).click();
+  }
+  await page.getByTestId('drawer-close-button').click();
+  await page.getByText('Configure Workflows Table').waitFor({ state: 'hidden' });
+  await page.getByRole('button', { name: 'Collapse saved views' }).click();
+  const row = page
+    .getByTestId('workflows-summary-configurable-table-row')
+    .filter({ hasText: handle.workflowId });
+  for (const value of [other, 'completed', 'cli']) {
+    const cell = row.getByText(value, { exact: true }).first();
+    await cell.waitFor();
+    // On the screen, not scrolled out of the table's view.
+    const box = (await cell.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+  }
   await shot(page, '06-syncs-only');
   await page.goto(
     `${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}/${handle.firstExecutionRunId}`,
