@@ -124,7 +124,12 @@ const ENOUGH: Record<string, (found: Stops, pagesRead: number) => boolean> = {
  * a cancelled, failed or timed-out run records what it did so far), who asked for its cancellation
  * and why, and who terminated it and why. Reads only as far back as its status needs.
  */
-async function readStops(client: Client, workflowId: string, runId: string, status: string): Promise<Stops> {
+export async function readStops(
+  client: Client,
+  workflowId: string,
+  runId: string,
+  status: string,
+): Promise<Stops> {
   const found: Stops = {};
   const enough = ENOUGH[status] ?? (() => true);
   let nextPageToken: Uint8Array | undefined;
