@@ -35,6 +35,8 @@ export async function syncHistory(
   client: Client,
   campaign: string,
   last: number,
+  /** `results: false`: the runs alone, without reading each one's result. */
+  opts: { results?: boolean } = {},
 ): Promise<SyncHistoryEntry[]> {
   const workflowId = syncWorkflowId(campaign);
   // Newest first: a run that continued as new comes after (older than) the run it continued as.
@@ -50,13 +52,14 @@ export async function syncHistory(
       chains.push([run]);
     }
   }
-  return Promise.all(chains.map((chain) => entryOf(client, workflowId, chain)));
+  return Promise.all(chains.map((chain) => entryOf(client, workflowId, chain, opts.results ?? true)));
 }
 
 async function entryOf(
   client: Client,
   workflowId: string,
   chain: WorkflowExecutionInfo[],
+  results: boolean,
 ): Promise<SyncHistoryEntry> {
   const lastRun = chain[0]!;
   const first = chain.at(-1)!;
@@ -75,6 +78,7 @@ async function entryOf(
     runs: chain.length,
   };
   const handle = client.workflow.getHandle(workflowId, lastRun.runId, { followRuns: false });
+  if (!results) return entry;
   if (status === 'COMPLETED') {
     entry.summary = (await handle.result()) as SyncSummary;
   } else if (status !== 'RUNNING') {

@@ -1,4 +1,5 @@
 import { startSync } from '../../src/client/sync-start';
+import { formatCampaigns } from '../../src/client/campaign-list';
 import { formatSyncHistory, syncHistory } from '../../src/client/sync-history';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
@@ -71,6 +72,37 @@ describe('sync history', () => {
     expect(history[1]!.summary).toMatchObject({ fetched: continued.fetched, unchanged: continued.unchanged });
     expect(history[2]!.summary).toMatchObject({ fetched: first.fetched, created: first.created });
     for (const e of history) expect(e.durationMs).toBeGreaterThan(0);
+    // Without results (as `campaign list` asks for each campaign's last sync): the runs alone.
+    const [latest] = await syncHistory(temporal.client, campaign, 1, { results: false });
+    expect(latest).toMatchObject({ status: 'FAILED', trigger: 'cli', runId: history[0]!.runId });
+    expect(latest!.summary).toBeUndefined();
+    expect(latest!.failure).toBeUndefined();
+    const listed = formatCampaigns(
+      [
+        {
+          campaign,
+          productId: product.id,
+          title: 'A - B',
+          groupsPresent: 8,
+          groupsExpected: 8,
+          purchaseField: true,
+          lastSync: latest!,
+        },
+        {
+          campaign: 'OTHER',
+          productId: 7,
+          title: 'C - D',
+          groupsPresent: 0,
+          groupsExpected: 8,
+          purchaseField: false,
+        },
+      ],
+      new Date(latest!.closedAt!.getTime() + 3 * 3_600_000),
+    );
+    expect(listed).toMatch(
+      new RegExp(`last sync: FAILED \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\(3h ago\\), by cli`),
+    );
+    expect(listed).toContain('last sync: never');
     // --last 2: the two newest.
     expect((await syncHistory(temporal.client, campaign, 2)).map((e) => e.runId)).toEqual(
       history.slice(0, 2).map((e) => e.runId),
