@@ -48,9 +48,37 @@ function withoutDraft4Ids(node: unknown): unknown {
   );
 }
 
-/** `${VAR:-default}` as compose would resolve it with VAR unset. */
-function withDefaults(value: string | number): string {
-  return String(value).replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+/** The variables of an env file (`KEY=value` lines; `#` comments). */
+function envFile(path: string): Record<string, string> {
+  return Object.fromEntries(
+    read(path)
+      .split('\n')
+      .filter((line) => /^[A-Z0-9_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+/**
+ * A value as compose interpolates it from `env`: `${VAR}`, `${VAR:-default}` (default when unset
+ * or empty) and `${VAR:?message}` (compose refuses to start with the message when unset or empty).
+ */
+function interpolate(value: string | number, env: Record<string, string> = {}): string {
+  return String(value).replace(
+    /\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g,
+    (_, name: string, op?: string, arg?: string) => {
+      const set = env[name];
+      if (set !== undefined && set !== '') return set;
+      if (op === '?') throw new Error(arg);
+      return op === '-' ? (arg ?? '') : '';
+    },
+  );
+}
+
+/** The worker's environment as compose would give it from `env`. */
+function workerEnv(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(compose.services.worker!.environment!).map(([k, v]) => [k, interpolate(v, env)]),
+  );
 }
 
 describe('docker-compose.yml, checked statically (no Docker engine here)', () => {
@@ -139,8 +167,7 @@ describe('docker-compose.yml, checked statically (no Docker engine here)', () =>
     const env = compose.services.worker!.environment!;
     const known = Object.keys(EnvSchema.shape);
     for (const key of Object.keys(env)) expect(known).toContain(key);
-    const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, withDefaults(v)]));
-    const config = loadConfig(resolved);
+    const config = loadConfig(workerEnv(envFile('deploy/demo.env')));
     expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(config.METRICS_PORT).toBe(9464);
     // Prometheus scrapes the port the worker serves.
@@ -151,6 +178,43 @@ describe('docker-compose.yml, checked statically (no Docker engine here)', () =>
     expect(config.TEMPORAL_UI_URL).toBe(
       `http://localhost:${compose.services['temporal-ui']!.ports![0]!.split(':')[0]}`,
     );
+  });
+
+  it('refuses to start without the real credentials, naming .env.example and the demo command', () => {
+    const required = ['EDD_BASE_URL', 'EDD_PUBLIC_KEY', 'EDD_SECRET_KEY', 'MAILERLITE_API_TOKEN'];
+    for (const name of required) {
+      expect(() => workerEnv({ ...envFile('deploy/demo.env'), [name]: '' })).toThrow(
+        `${name} is not set: set it in .env (see .env.example), or run the demo: docker compose --env-file deploy/demo.env --profile emulators up`,
+      );
+    }
+    const grafana = compose.services.grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD!;
+    expect(() => interpolate(grafana, {})).toThrow('GRAFANA_ADMIN_PASSWORD is not set');
+    // No demo credential or default password is left as a default anywhere in the file.
+    expect(read('docker-compose.yml')).not.toMatch(/:-(demo-|admin\b)/);
+    // The real MailerLite unless told otherwise.
+    expect(workerEnv(envFile('deploy/demo.env')).MAILERLITE_BASE_URL).toBe('http://emulators:8082/api');
+    expect(interpolate(compose.services.worker!.environment!.MAILERLITE_BASE_URL!, {})).toBe(
+      'https://connect.mailerlite.com/api',
+    );
+  });
+
+  it('.env.example names every variable compose requires, and only known ones', () => {
+    const example = envFile('.env.example');
+    const composeText = read('docker-compose.yml');
+    const requiredByCompose = [...composeText.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]!);
+    for (const name of requiredByCompose) expect(Object.keys(example)).toContain(name);
+    const known = [...Object.keys(EnvSchema.shape), 'GRAFANA_ADMIN_PASSWORD'];
+    for (const name of Object.keys(example)) expect(known).toContain(name);
+    // Filled in as the example says, the worker's configuration accepts it.
+    const filled = {
+      ...example,
+      EDD_PUBLIC_KEY: 'a'.repeat(32),
+      EDD_SECRET_KEY: 'b'.repeat(32),
+      MAILERLITE_API_TOKEN: 'token',
+      GRAFANA_ADMIN_PASSWORD: 'secret',
+    };
+    expect(loadConfig(workerEnv(filled)).TEMPORAL_TASK_QUEUE).toBe('campaign-sync');
+    expect(() => workerEnv(example)).toThrow('is not set');
   });
 
   it('builds the worker in stages and runs a prebuilt workflow bundle', () => {
@@ -293,5 +357,38 @@ describe('Alertmanager', () => {
     const [webhook] = config.receivers.find((r) => r.name === 'webhook')!.webhook_configs!;
     expect(new URL(webhook!.url).protocol).toMatch(/^https?:$/);
     expect(webhook!.send_resolved).toBe(true);
+  });
+});
+
+describe('the systemd unit (deploy/systemd/campaign-sync-worker.service)', () => {
+  const UNIT = 'deploy/systemd/campaign-sync-worker.service';
+
+  it('passes systemd-analyze verify, and a broken copy does not', () => {
+    const analyze = spawnSync('systemd-analyze', ['--version']);
+    if (analyze.status !== 0) throw new Error('systemd-analyze is needed: apt-get install systemd');
+    const verify = (path: string) => spawnSync('systemd-analyze', ['verify', path], { encoding: 'utf8' });
+    const ok = verify(join(ROOT, UNIT));
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'unit-'));
+    const broken = join(dir, 'campaign-sync-worker.service');
+    writeFileSync(broken, read(UNIT).replace('Restart=on-failure', 'Restart=sometimes'));
+    expect(verify(broken).stderr).toContain('Failed to parse service restart specifier');
+  });
+
+  it('runs the prebuilt worker as npm run worker does, with its settings file, and stops gracefully', () => {
+    const unit = read(UNIT);
+    const worker = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.worker!;
+    const command = worker.split('&& ')[1]!;
+    expect(command).toBe(`node ${WORKER_NODE_ARGS.join(' ')} dist/src/workers/main.js`);
+    expect(unit).toContain(`ExecStart=/usr/bin/${command}`);
+    expect(unit).toMatch(/^EnvironmentFile=\/etc\/campaign-sync\/worker\.env$/m);
+    expect(unit).toMatch(
+      /^Environment=WORKFLOW_BUNDLE_PATH=\/opt\/campaign-sync\/dist\/workflow-bundle\.js$/m,
+    );
+    expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
+    // Longer than the worker's default drain (SHUTDOWN_GRACE_SECONDS).
+    const stop = Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)![1]);
+    expect(stop).toBeGreaterThan(loadConfig({}).SHUTDOWN_GRACE_SECONDS);
   });
 });
