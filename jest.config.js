@@ -1,15 +1,38 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Three projects; `npm test` runs them all, `npm run test:unit` the first two (seconds, no server):
+ * - unit: pure code, and the deploy files checked with promtool, amtool and systemd-analyze;
+ * - emulators: the provider emulators over HTTP, and the official MailerLite SDK against them;
+ * - integration: real workers against a real Temporal dev server (started once by the global
+ *   setup, with the workflow bundle), Prometheus and Chromium where a test needs them.
+ */
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
     // Type-checking is `npm run typecheck`'s job; jest only transpiles.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
-  globalSetup: '<rootDir>/test/setup/global-setup.ts',
-  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
   // Workflow tests start real workers against a real dev server; give them room on a 2-core machine.
-  testTimeout: 120_000,
   maxWorkers: 2,
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/test/unit'], testTimeout: 60_000 },
+    {
+      ...common,
+      displayName: 'emulators',
+      roots: ['<rootDir>/test/emulators', '<rootDir>/test/contract'],
+      testTimeout: 60_000,
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      roots: ['<rootDir>/test/integration'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      testTimeout: 120_000,
+    },
+  ],
 };

@@ -150,11 +150,11 @@ describe('expectedPurchasers', () => {
 });
 
 describe('scale', () => {
-  it('generates 200,000 customers in seconds', () => {
-    const started = Date.now();
+  // How fast is the benchmarks' business (npm run bench generates this size): a timed test fails on
+  // a busy machine.
+  it('generates 200,000 customers, each with sales', () => {
     const big = generateDemoData({ customers: 200_000 });
     expect(big.customers).toHaveLength(200_000);
     expect(big.sales.length).toBeGreaterThan(200_000);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

@@ -8,6 +8,10 @@ import { parse, stringify } from 'yaml';
 import { EnvSchema, loadConfig } from '../../src/config';
 import { createMetrics } from '../../src/observability/metrics';
 import { WORKER_HEAP_LIMIT_MIB, WORKER_NODE_ARGS } from '../../src/workers/heap';
+import { ensurePrometheus } from '../../dev/prometheus/ensure-prometheus';
+
+// promtool and amtool (Debian's prometheus and prometheus-alertmanager): installed when missing.
+beforeAll(() => ensurePrometheus((m) => process.stderr.write(`${m}\n`)), 600_000);
 
 const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
