@@ -6,7 +6,7 @@ import {
   sleep,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import type { Duration, RetryPolicy } from '@temporalio/common';
 import type {
   Activities,
   CampaignResources,
@@ -662,14 +662,18 @@ function workerLost(err: unknown, claim: number): WorkerLost | undefined {
   return undefined;
 }
 
-/** The steps of a claimed worker's own task queue. */
-function hostActivities(taskQueue: string) {
+/**
+ * The steps of a claimed worker's own task queue: the index's are tried once (a failure ends the
+ * claim or is tried again with a turn of the budget: `ListPathSink.step`); the source's are retried
+ * as any activity's (`retry`), so EDD's passing failures show their attempts in `sync status`.
+ */
+function hostActivities(taskQueue: string, retry: RetryPolicy = { maximumAttempts: 1 }) {
   return proxyActivities<Activities>({
     taskQueue,
     scheduleToStartTimeout: HOST_SCHEDULE_TO_START,
     heartbeatTimeout: HOST_HEARTBEAT,
     startToCloseTimeout: '10m',
-    retry: { maximumAttempts: 1 },
+    retry,
   });
 }
 
@@ -733,25 +737,14 @@ class HostPages implements PageSource<HeldRecords> {
 
   private async onHost<T>(
     at: Claimed,
-    fn: (host: ReturnType<typeof readerActivities>) => Promise<T>,
+    fn: (host: ReturnType<typeof hostActivities>) => Promise<T>,
   ): Promise<T> {
     try {
-      return await fn(readerActivities(at.taskQueue));
+      return await fn(hostActivities(at.taskQueue, ACTIVITY_RETRY));
     } catch (err) {
       throw workerLost(err, at.claim) ?? err;
     }
   }
-}
-
-/** The source's steps on a claimed worker's queue: EDD's passing failures retried as any activity's. */
-function readerActivities(taskQueue: string) {
-  return proxyActivities<Activities>({
-    taskQueue,
-    scheduleToStartTimeout: HOST_SCHEDULE_TO_START,
-    heartbeatTimeout: HOST_HEARTBEAT,
-    startToCloseTimeout: '2m',
-    retry: ACTIVITY_RETRY,
-  });
 }
 
 function emptyResult(): WriteListBatchesResult {
