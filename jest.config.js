@@ -18,13 +18,13 @@ const common = {
 module.exports = {
   // Workflow tests start real workers against a real dev server; give them room on a 2-core machine.
   maxWorkers: 2,
+  testTimeout: 120_000,
   projects: [
-    { ...common, displayName: 'unit', roots: ['<rootDir>/test/unit'], testTimeout: 60_000 },
+    { ...common, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
     {
       ...common,
       displayName: 'emulators',
       roots: ['<rootDir>/test/emulators', '<rootDir>/test/contract'],
-      testTimeout: 60_000,
     },
     {
       ...common,
@@ -32,7 +32,6 @@ module.exports = {
       roots: ['<rootDir>/test/integration'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      testTimeout: 120_000,
     },
   ],
 };
