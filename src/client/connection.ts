@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { TemporalConnection } from '../config/temporal-connection';
 import { temporalConnectError } from '../config/temporal-connect-error';
+import { probeTemporal } from './temporal-probe';
 
 interface ClientExtras {
   /** With a payload codec when payload encryption is on (see `dataConverterFor`). */
@@ -34,7 +35,8 @@ export async function connectTemporal(connection: TemporalConnection): Promise<C
       channelArgs: { 'grpc.max_receive_message_length': MAX_ANSWER_BYTES },
     });
   } catch (err) {
-    throw temporalConnectError(connection, err);
+    // gRPC's client says only that the deadline passed: a probe of the address finds out why.
+    throw temporalConnectError(connection, err, await probeTemporal(connection).catch(() => undefined));
   }
 }
 

@@ -24,10 +24,17 @@ export class TemporalConnectError extends Error {
 const UNAUTHENTICATED = 16;
 const PERMISSION_DENIED = 7;
 
-/** A failed connect, as a {@link TemporalConnectError} whose message says what to fix. */
-export function temporalConnectError(connection: TemporalConnection, err: unknown): Error {
+/**
+ * A failed connect, as a {@link TemporalConnectError} whose message says what to fix. `diagnosis`:
+ * what a probe of the address found (the client's gRPC reports only a deadline).
+ */
+export function temporalConnectError(
+  connection: TemporalConnection,
+  err: unknown,
+  diagnosis?: string,
+): Error {
   if (err instanceof TemporalConnectError) return err;
-  const reason = reasonOf(err);
+  const reason = diagnosis ? `${diagnosis} (${reasonOf(err)})` : reasonOf(err);
   const s = connection.summary;
   const advice = adviceFor(connection, err, reason);
   const message =
@@ -90,6 +97,13 @@ function adviceFor(connection: TemporalConnection, err: unknown, reason: string)
       : s.clientCertificate
         ? `The server refused the client certificate of ${set.clientCert}: use one it accepts for namespace ${s.namespace}.`
         : 'The server requires credentials: set TEMPORAL_API_KEY (Temporal Cloud), or TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (mTLS).';
+  if (!s.tls && /speaks TLS/.test(reason))
+    return (
+      'The server uses TLS: set TEMPORAL_TLS=true, and TEMPORAL_TLS_SERVER_CA_CERT_PATH to the CA that signed its ' +
+      'certificate unless the system trusts it (and TEMPORAL_TLS_CLIENT_CERT_PATH/KEY_PATH if it asks for a client certificate).'
+    );
+  if (/ECONNREFUSED|Connection refused|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i.test(reason))
+    return 'Nothing answers there: check that the Temporal server runs and that TEMPORAL_ADDRESS (host:port) names it.';
   if (!s.tls)
     return (
       'Check that a Temporal server runs there and TEMPORAL_ADDRESS names it. A server with TLS (Temporal Cloud) ' +
