@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig, loadTemporalConnection } from '../../src/config';
 import { checkConfig } from '../../src/client/config-check';
+import { uiBaseUrl } from '../../src/client/ui-link';
 
 // Only the PEM armour is looked at before connecting; real certificates are made by the TLS
 // integration test (test/integration/temporal-tls.test.ts).
@@ -210,5 +211,14 @@ describe('config check', () => {
     expect(fileProblem.problems).toEqual([
       `TEMPORAL_TLS_SERVER_CA_CERT_PATH=${missing}: no such file; it should hold the CA certificate that signed the server's certificate.`,
     ]);
+  });
+});
+
+describe('UI links', () => {
+  it("point at Temporal Cloud's UI for a Cloud endpoint, unless TEMPORAL_UI_URL says otherwise", () => {
+    expect(uiBaseUrl('marketing.a1b2c.tmprl.cloud:7233')).toBe('https://cloud.temporal.io');
+    expect(uiBaseUrl('us-east-1.aws.api.temporal.io:7233')).toBe('https://cloud.temporal.io');
+    expect(uiBaseUrl('us-east-1.aws.api.temporal.io:7233', 'https://ui.example/')).toBe('https://ui.example');
+    expect(uiBaseUrl('localhost:7233')).toBe('http://localhost:8233');
   });
 });
