@@ -14,10 +14,11 @@ import { DEMO_EDD_PUBLIC_KEY, DEMO_EDD_SECRET_KEY, DEMO_MAILERLITE_TOKEN } from 
 let server: TlsTemporalServer;
 let stack: Stack;
 
+// A first run builds the server with go install (minutes; `npm run temporal-server:ensure` does it ahead).
 beforeAll(async () => {
   server = await startTlsTemporal((m) => process.stderr.write(`${m}\n`));
   stack = await startStack({ customers: 200 });
-}, 240_000);
+}, 900_000);
 afterAll(async () => {
   await stack?.close();
   await server?.stop();
