@@ -77,7 +77,9 @@ function adviceFor(connection: TemporalConnection, err: unknown, reason: string)
     );
   if (
     s.tls &&
-    /certificate required|bad certificate|CertificateRequired|handshake failure|alert/i.test(reason)
+    /certificate required|bad certificate|CertificateRequired|handshake failure|alert|closed the connection after the TLS handshake/i.test(
+      reason,
+    )
   )
     return s.clientCertificate
       ? `The server refused the client certificate of ${set.clientCert}: use one signed by a CA the server trusts for clients.`
