@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Connection } from '@temporalio/client';
-import { loadConfig, type Config } from '../src/config';
+import { loadConfig, loadTemporalConnection, TemporalConnection, type Config } from '../src/config';
+import { connectTemporal } from '../src/client/connection';
 import {
   connectClient,
   formatProgress,
@@ -16,7 +16,7 @@ import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import { runtimeLogging } from '../src/observability/sdk-logger';
 import { installHealthSchedule } from '../src/client/health';
-import { buildActivities, NativeConnection, Runtime, SyncWorkers } from '../src/workers';
+import { buildActivities, connectWorker, Runtime, SyncWorkers } from '../src/workers';
 import { startEmulatorPair } from './emulator-pair';
 import { generateDemoData } from './emulators';
 import { expectedSync } from './expected-sync';
@@ -40,7 +40,8 @@ Options:
   --keep                 keep everything running after the sync, to browse the UI (Ctrl-C stops)
   --help
 
-With TEMPORAL_ADDRESS set, uses that server instead of starting one.`;
+With TEMPORAL_ADDRESS set (or a Temporal config file profile that names a server), uses that server,
+with the same TLS and API key settings as the worker and the CLI, instead of starting one.`;
 
 function intOption(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -105,16 +106,20 @@ async function main(): Promise<number> {
     // 1. Temporal: the configured server, or a local dev server with SQLite and the Web UI.
     let address = config.TEMPORAL_ADDRESS;
     let server: LocalServer | undefined;
+    let target: TemporalConnection;
     if (address) {
-      const connection = await Connection.connect({ address });
-      await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE).finally(() => connection.close());
-      say(`Temporal: using the server at ${address}`);
+      // Address, namespace, TLS and credentials, read as the worker and the CLI read them.
+      target = loadTemporalConnection();
+      const connection = await connectTemporal(target);
+      await registerSearchAttributes(connection, target.namespace).finally(() => connection.close());
+      say(`Temporal: using the server at ${target.describe()}`);
     } else {
       const port = intOption('port', values.port, 7233);
       const dbFilename = resolve(config.CAMPAIGN_SYNC_DATA_DIR, 'temporal.sqlite');
       server = await startLocalServer({ dbFilename, port, ui: true, uiPort: port + 1000, log: say });
       cleanup.unshift(() => server!.env.teardown());
       address = server.address;
+      target = TemporalConnection.plain(address, config.TEMPORAL_NAMESPACE);
       say(
         `Temporal: dev server at ${address} (SQLite ${dbFilename}), Web UI ${server.uiUrl} [CLI from ${server.cli.source}]`,
       );
@@ -136,10 +141,10 @@ async function main(): Promise<number> {
     );
 
     // 3. A worker, wired exactly as the worker process wires one, pointed at the emulators.
-    const nativeConnection = await NativeConnection.connect({ address });
+    const nativeConnection = await connectWorker(target);
     cleanup.unshift(() => nativeConnection.close());
     // The activities' own Temporal client (schedules, run descriptions, the health check).
-    const activityClient = await connectClient({ address, namespace: config.TEMPORAL_NAMESPACE });
+    const activityClient = await connectClient({ connection: target });
     cleanup.unshift(() => activityClient.connection.close());
     const worker = await SyncWorkers.create({
       connection: nativeConnection,
@@ -170,7 +175,7 @@ async function main(): Promise<number> {
 
     // 4. One sync, through the same client code as `campaign-sync sync start --wait`.
     const code = await (async () => {
-      const client = await connectClient({ address, namespace: config.TEMPORAL_NAMESPACE });
+      const client = await connectClient({ connection: target });
       try {
         const input = { campaign, trigger: 'demo' };
         const handle = await startSync(client, config.TEMPORAL_TASK_QUEUE, input).catch(

@@ -1,7 +1,7 @@
 import { INCREMENTAL_FLAGS, incrementalFromFlags } from './sync-options';
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { ConfigError, dataConverterFor, loadConfig, type Config } from '../config';
+import { ConfigError, dataConverterFor, loadConfig, loadTemporalConnection, type Config } from '../config';
 import { InvalidInputError } from '../shared/errors';
 import { unpolledAdvice } from '../shared/health';
 import { parseDuration } from '../shared/duration';
@@ -9,7 +9,7 @@ import type { ReportKind, SyncInput } from '../shared/sync-types';
 import { campaignCreateCommand } from './campaign-create';
 import { startCodecServer } from '../codec/codec-server';
 import { formatCampaigns, listCampaigns } from './campaign-list';
-import { checkConfig, formatConfigCheck } from './config-check';
+import { configCheckCommand } from './config-check';
 import { connectClient } from './connection';
 import { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';
 import { formatLocks, formatProgress, formatReport, formatStatus, formatSummary } from './format';
@@ -98,8 +98,11 @@ Commands:
   campaign list [--json]
                         Campaigns EDD's album products give (YEAR_ARTIST_ALBUM), and whether
                         their MailerLite groups and purchase field exist.
-  config check [--json] The effective configuration (secrets masked), every invalid variable
-                        named; exit 2 when invalid.
+  config check [--json] [--connect]
+                        The effective configuration (secrets masked), every invalid variable
+                        named; exit 2 when invalid. --connect: also connect to Temporal (and
+                        check its search attributes), EDD and MailerLite as the worker would;
+                        exit 1 when one fails.
   codec-server [--port 8888] [--origin URL]...
                         Serve /encode and /decode for the Temporal UI when payload encryption
                         is on (PAYLOAD_ENCRYPTION_KEYS); CODEC_SERVER_TOKEN requires a bearer
@@ -116,7 +119,8 @@ Commands:
   help                  This text.
 
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE
-(campaign-sync), TEMPORAL_UI_URL. See README.md.
+(campaign-sync), TEMPORAL_UI_URL; TLS and Temporal Cloud: TEMPORAL_API_KEY, TEMPORAL_TLS_*,
+TEMPORAL_PROFILE. See README.md.
 
 Exit codes: 0 success, 1 failure, 2 invalid input, 3 refused (campaign locked, schedule exists,
 scheduled run skipped, sync all --wait skipped a locked campaign), 4 not found.`;
@@ -163,10 +167,11 @@ export async function runCli(
     }
     if (command === 'config') {
       if (sub !== 'check') throw new UsageError("'config' needs check");
-      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-      const check = checkConfig(env);
-      io.out(values.json ? JSON.stringify(check, null, 2) : formatConfigCheck(check));
-      return check.ok ? EXIT.ok : EXIT.invalidInput;
+      const { values } = parseArgs({
+        args: rest,
+        options: { json: { type: 'boolean' }, connect: { type: 'boolean' } },
+      });
+      return await configCheckCommand(env, values, io);
     }
     const config = loadConfig(env);
     if (command === 'codec-server') {
@@ -178,8 +183,7 @@ export async function runCli(
     }
     const connect = async () => {
       client = await connectClient({
-        address: address(config),
-        namespace: config.TEMPORAL_NAMESPACE,
+        connection: loadTemporalConnection(env),
         dataConverter: dataConverterFor(config),
         identity: cliIdentity(env.USER),
       });

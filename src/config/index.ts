@@ -3,7 +3,19 @@ import { z } from 'zod';
 import type { DataConverter } from '@temporalio/common';
 import { AesGcmPayloadCodec, parseCodecKeys } from '../codec/aes-gcm-codec';
 import { DEFAULT_TASK_QUEUE } from '../shared/names';
+import { ConfigError } from './errors';
 import { HEALTH_ENV, healthSettingsFrom } from './health';
+import { temporalTarget } from './temporal-connection';
+
+export { ConfigError } from './errors';
+export {
+  DEFAULT_TEMPORAL_ADDRESS,
+  DEFAULT_TEMPORAL_NAMESPACE,
+  loadTemporalConnection,
+  TemporalConnection,
+  TEMPORAL_CONNECTION_VARIABLES,
+  type TemporalConnectionSummary,
+} from './temporal-connection';
 
 /** `'true'|'false'` (and `1|0`), parsed explicitly: `Boolean('false')` is true. */
 const booleanString = z
@@ -21,9 +33,33 @@ const optionalString = z
  * Documented in README.md ("Configuration"); keep the two in step.
  */
 export const EnvSchema = z.object({
-  /** host:port of a running Temporal frontend. Unset: the main job starts a local dev server. */
+  /**
+   * host:port of a running Temporal frontend. Unset (and no config file profile names one): the
+   * main job starts a local dev server; the worker and the CLI use localhost:7233.
+   * The TEMPORAL_* connection variables are Temporal's own environment configuration
+   * (`@temporalio/envconfig`), read by `loadTemporalConnection` (./temporal-connection.ts); they
+   * are listed here to be checked and shown by `config check`.
+   */
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  /** Temporal Cloud API key: sent as a bearer token, and turns TLS on. */
+  TEMPORAL_API_KEY: optionalString,
+  /** TLS on or off explicitly; on when any TLS setting or an API key is given. */
+  TEMPORAL_TLS: optionalString.pipe(booleanString.optional()),
+  /** mTLS: the client certificate and its private key (PEM), as files or as the PEM text itself. */
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalString,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: optionalString,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalString,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: optionalString,
+  /** The CA that signed the server's certificate (PEM); unset: the system's trust store (Temporal Cloud). */
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: optionalString,
+  /** The name the server's certificate is checked against, when not the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /** Profile of the Temporal config file to use (default `default`). */
+  TEMPORAL_PROFILE: optionalString,
+  /** Temporal's TOML client config file. Default: ~/.config/temporalio/temporal.toml when it exists. */
+  TEMPORAL_CONFIG_FILE: optionalString,
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   /** Temporal Web UI base URL, for links printed by the CLI. Default: derived from the address (port + 1000). */
   TEMPORAL_UI_URL: optionalString.pipe(z.url().optional()),
@@ -130,14 +166,6 @@ export const EnvSchema = z.object({
 
 export type Config = z.output<typeof EnvSchema>;
 
-/** A configuration problem, naming each variable that is wrong and why. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
 /** Parses the environment once; throws {@link ConfigError} naming every wrong variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = EnvSchema.safeParse(env);
@@ -148,7 +176,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // HEALTH_* thresholds that contradict each other (e.g. unhealthy below degraded).
   healthSettings(result.data);
-  return result.data;
+  // The server and namespace may come from a profile of Temporal's config file (TEMPORAL_PROFILE,
+  // TEMPORAL_CONFIG_FILE); the environment overrides it. Everything that names the server (UI links,
+  // messages, whether the main job starts a local one) then agrees with what is connected to.
+  const target = temporalTarget(env);
+  return {
+    ...result.data,
+    TEMPORAL_ADDRESS: target.address,
+    TEMPORAL_NAMESPACE: target.namespace ?? result.data.TEMPORAL_NAMESPACE,
+  };
 }
 
 export interface EddCredentials {

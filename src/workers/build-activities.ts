@@ -1,10 +1,12 @@
 import type { Client } from '@temporalio/client';
 import {
+  DEFAULT_TEMPORAL_ADDRESS,
   dataConverterFor,
   healthSettings,
   type Config,
   type EddCredentials,
   type MailerLiteCredentials,
+  type TemporalConnection,
 } from '../config';
 import { createActivities, type Activities } from '../activities';
 import { connectClient } from '../client/connection';
@@ -54,7 +56,7 @@ export function buildActivities(opts: {
       ...(config.HEALTH_WEBHOOK_URL ? { webhookUrl: config.HEALTH_WEBHOOK_URL } : {}),
       runLink: (workflowId, runId) =>
         runUrl(
-          uiBaseUrl(config.TEMPORAL_ADDRESS ?? 'localhost:7233', config.TEMPORAL_UI_URL),
+          uiBaseUrl(config.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS, config.TEMPORAL_UI_URL),
           config.TEMPORAL_NAMESPACE,
           workflowId,
           runId,
@@ -68,16 +70,14 @@ export function buildActivities(opts: {
 }
 
 /**
- * The Temporal client the worker's activities use (schedules, run descriptions), from the config:
- * `TEMPORAL_ADDRESS` (default localhost:7233) and `TEMPORAL_NAMESPACE`. The caller closes it with
- * `client.connection.close()`.
+ * The Temporal client the worker's activities use (schedules, run descriptions), connected as the
+ * worker is (`loadTemporalConnection`: address, namespace, TLS, credentials). The caller closes it
+ * with `client.connection.close()`.
  */
-export async function connectActivityClient(config: Config): Promise<{ client: Client; namespace: string }> {
-  const namespace = config.TEMPORAL_NAMESPACE;
-  const client = await connectClient({
-    address: config.TEMPORAL_ADDRESS ?? 'localhost:7233',
-    namespace,
-    dataConverter: dataConverterFor(config),
-  });
-  return { client, namespace };
+export async function connectActivityClient(
+  config: Config,
+  connection: TemporalConnection,
+): Promise<{ client: Client; namespace: string }> {
+  const client = await connectClient({ connection, dataConverter: dataConverterFor(config) });
+  return { client, namespace: connection.namespace };
 }

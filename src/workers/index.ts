@@ -6,3 +6,4 @@ export {
   workflowsPath,
   type SyncWorkerOptions,
 } from './create-worker';
+export { connectWorker } from './connection';

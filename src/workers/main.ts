@@ -1,12 +1,13 @@
 import { getHeapStatistics } from 'node:v8';
 import { installHealthSchedule } from '../client/health';
-import { dataConverterFor, loadConfig, providerSettings } from '../config';
+import { dataConverterFor, loadConfig, loadTemporalConnection, providerSettings } from '../config';
 import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/metrics-server';
 import { runtimeLogging } from '../observability/sdk-logger';
 import { buildActivities, connectActivityClient } from './build-activities';
-import { NativeConnection, Runtime, SyncWorkers } from './create-worker';
+import { connectWorker } from './connection';
+import { Runtime, SyncWorkers } from './create-worker';
 import { checkSearchAttributes } from './search-attributes-check';
 
 /** The worker process: polls the task queue until SIGINT/SIGTERM, then drains and exits 0. */
@@ -38,27 +39,31 @@ async function main(): Promise<void> {
       : undefined;
   if (metricsServer) logger.info({ url: metricsServer.url }, 'metrics endpoint');
   const credentials = providerSettings(config);
-  const address = config.TEMPORAL_ADDRESS ?? 'localhost:7233';
-  const connection = await NativeConnection.connect({ address });
-  const temporal = await connectActivityClient(config);
+  // Address, namespace, TLS and credentials, as the CLI and the main job read them.
+  const target = loadTemporalConnection();
+  const connection = await connectWorker(target);
+  const temporal = await connectActivityClient(config, target).catch(async (err: unknown) => {
+    await connection.close();
+    throw err;
+  });
   try {
     // Before bundling and polling: a namespace without the workflows' search attributes fails every
     // workflow task that sets them (BadSearchAttributes) and the syncs hang in silence. Refuse to
     // start instead, naming them and the commands that register them.
     const searchAttributes = await checkSearchAttributes(
       temporal.client.connection,
-      config.TEMPORAL_NAMESPACE,
+      target.namespace,
       config.TEMPORAL_ADDRESS,
     );
     if (searchAttributes.outcome === 'unchecked') {
       logger.warn(
-        { namespace: config.TEMPORAL_NAMESPACE, reason: searchAttributes.reason },
+        { namespace: target.namespace, reason: searchAttributes.reason },
         'search attributes not checked: the server would not list them',
       );
     }
     const workers = await SyncWorkers.create({
       connection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: target.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       mailerliteRequestsPerMinute: config.MAILERLITE_REQUESTS_PER_MINUTE,
       dataConverter: dataConverterFor(config),
@@ -74,8 +79,10 @@ async function main(): Promise<void> {
     });
     logger.info(
       {
-        address,
-        namespace: config.TEMPORAL_NAMESPACE,
+        // What it connected to and how (TLS, client certificate, API key: yes or no, never their values).
+        temporal: target.summary,
+        address: target.address,
+        namespace: target.namespace,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         // The heap limit it runs under (src/workers/heap.ts): a worker started without it still works,
         // with a larger resident size.

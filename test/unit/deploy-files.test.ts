@@ -237,7 +237,8 @@ describe('docker-compose.yml, checked statically (no Docker engine here)', () =>
     expect(WORKER_NODE_ARGS).toEqual([flag]);
     expect(read('Dockerfile')).toMatch(new RegExp(`^\\s+NODE_OPTIONS=${flag} \\\\$`, 'm'));
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.worker).toContain(`node ${flag} dist/src/workers/main.js`);
+    // From the sources through tsx, as the tests' worker processes run: no `tsc` before each start.
+    expect(pkg.scripts.worker).toContain(`node ${flag} --import tsx src/workers/main.ts`);
   });
 });
 
