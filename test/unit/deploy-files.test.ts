@@ -381,12 +381,11 @@ describe('the systemd unit (deploy/systemd/campaign-sync-worker.service)', () =>
     expect(verify(broken).stderr).toContain('Failed to parse service restart specifier');
   });
 
-  it('runs the prebuilt worker as npm run worker does, with its settings file, and stops gracefully', () => {
+  it('runs the prebuilt worker as the image does, with the heap limit, its settings file, and stops gracefully', () => {
     const unit = read(UNIT);
-    const worker = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.worker!;
-    const command = worker.split('&& ')[1]!;
-    expect(command).toBe(`node ${WORKER_NODE_ARGS.join(' ')} dist/src/workers/main.js`);
-    expect(unit).toContain(`ExecStart=/usr/bin/${command}`);
+    // The image's entry point (built ahead, no compile at start), with the measured heap limit.
+    expect(read('Dockerfile')).toContain('CMD ["node", "dist/src/workers/main.js"]');
+    expect(unit).toContain(`ExecStart=/usr/bin/node ${WORKER_NODE_ARGS.join(' ')} dist/src/workers/main.js`);
     expect(unit).toMatch(/^EnvironmentFile=\/etc\/campaign-sync\/worker\.env$/m);
     expect(unit).toMatch(
       /^Environment=WORKFLOW_BUNDLE_PATH=\/opt\/campaign-sync\/dist\/workflow-bundle\.js$/m,
