@@ -55,3 +55,22 @@ export const EXIT = {
   /** No sync of that campaign exists. */
   notFound: 4,
 } as const;
+
+/** The CLI could not connect to Temporal: names the address tried, and whether it was the default. */
+export class TemporalUnreachableError extends Error {
+  constructor(
+    readonly address: string,
+    /** TEMPORAL_ADDRESS was unset, so the default was tried. */
+    readonly isDefault: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Cannot reach Temporal at ${address}` +
+        (isDefault ? ' (TEMPORAL_ADDRESS is unset, so the default was tried)' : ' (TEMPORAL_ADDRESS)') +
+        `: ${options?.cause instanceof Error ? options.cause.message : String(options?.cause)}. ` +
+        `Is the server running there? 'campaign-sync config check' shows the settings.`,
+      options,
+    );
+    this.name = 'TemporalUnreachableError';
+  }
+}
