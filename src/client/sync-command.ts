@@ -171,7 +171,7 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
           { campaign, ...result },
           result.approved
             ? `Approved: the mirror sync of ${campaign} removes ${result.toRemove} of ${result.groupMembers} group members.`
-            : `Refused: the mirror sync of ${campaign} removes nobody (${result.toRemove} were pending).`,
+            : `Rejected: the mirror sync of ${campaign} removes nobody (${result.toRemove} were pending).`,
         );
         return EXIT.ok;
       }),

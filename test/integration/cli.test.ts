@@ -117,6 +117,14 @@ describe('campaign-sync CLI', () => {
       status: 'COMPLETED',
       summary: { campaign, status: 'completed' },
     });
+
+    // Nothing waits for a decision: said so, naming the sync's state (not "no sync was found").
+    const approve = await cli(['sync', 'approve', campaign]);
+    expect(approve.code).toBe(EXIT.failed);
+    expect(approve.err).toBe(
+      `Not done: Campaign ${campaign}: no sync is waiting for a decision on removals; its latest sync is COMPLETED ` +
+        `('campaign-sync sync status ${campaign}' shows it).`,
+    );
   });
 
   it('--json: stdout holds one JSON document for a start without --wait, a refusal, a cancel and a not-found', async () => {
