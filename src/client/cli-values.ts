@@ -109,12 +109,15 @@ export function campaign(name = 'campaign') {
   return (value: string): string => {
     const parsed = campaignCodeSchema(name).safeParse(value);
     // `campaign: campaign must be…` for the argument, as the sync input's check says it.
-    if (!parsed.success)
+    if (!parsed.success) {
+      const upper = value.toUpperCase();
+      const hint = campaignCodeSchema(name).safeParse(upper).success ? `; did you mean ${upper}?` : '';
       throw new InvalidInputError(
         parsed.error.issues
           .map((i) => (name.startsWith('-') ? i.message : `${name}: ${i.message}`))
-          .join('; '),
+          .join('; ') + hint,
       );
+    }
     return value;
   };
 }

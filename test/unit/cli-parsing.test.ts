@@ -171,7 +171,10 @@ describe('CLI hostile input: refused with exit 2, naming the flag and what it ta
     [['sync', 'cancel', C, '--reason', 'x\u009b31m'], /--reason must be printable text/],
     [['sync', 'report', C, '--run', ''], /--run must be a run ID such as .* \(a UUID\), not ''/],
     [['sync', 'report', C, '--run', 'not-a-run'], /--run must be a run ID/],
-    [['sync', 'status', '2024_etb_nbl'], /campaign: campaign must be a code like 2024_ETB_NBL/],
+    [
+      ['sync', 'status', '2024_etb_nbl'],
+      /campaign: campaign must be a code like 2024_ETB_NBL.*; did you mean 2024_ETB_NBL\?/,
+    ],
     [['sync', 'cancel', 'etb-nbl'], /campaign: campaign must be a code like 2024_ETB_NBL/],
     [['sync', 'report', '2024_ETB_NBL; rm -rf /'], /campaign: campaign must be a code like 2024_ETB_NBL/],
     [
