@@ -15,6 +15,7 @@ export const EXIT_MEANING: Record<number, string> = {
   [EXIT.invalidInput]: 'invalid input',
   [EXIT.locked]: 'refused',
   [EXIT.notFound]: 'not found',
+  [EXIT.interrupted]: 'interrupted',
 };
 
 /**
@@ -77,6 +78,8 @@ export interface CliContext {
   user: string | undefined;
   /** The exit code the action set. */
   code: number;
+  /** Where Ctrl-C (`SIGINT`) is heard: the process, or a test's emitter. */
+  interrupts: Pick<NodeJS.EventEmitter, 'once' | 'removeListener'>;
 }
 
 /** An action whose returned exit code becomes the command's. */
@@ -87,4 +90,33 @@ export function act<A extends unknown[]>(
   return async (...args: A) => {
     ctx.code = await fn(...args);
   };
+}
+
+/** What {@link untilInterrupted} gives when Ctrl-C (SIGINT) ended the wait. */
+export const INTERRUPTED = Symbol('interrupted');
+
+/**
+ * Waits for `work` unless Ctrl-C (SIGINT) comes first: then says `goesOn` (the run goes on, and how
+ * to follow or cancel it) and gives {@link INTERRUPTED}. Only the wait ends: the run is not touched,
+ * and `work`, abandoned, ends when the connection closes.
+ */
+export async function untilInterrupted<T>(
+  ctx: Pick<CliContext, 'out' | 'interrupts'>,
+  work: Promise<T>,
+  goesOn: string,
+): Promise<T | typeof INTERRUPTED> {
+  const { out, interrupts } = ctx;
+  let onSigint: (() => void) | undefined;
+  const interrupted = new Promise<typeof INTERRUPTED>((resolve) => {
+    onSigint = () => resolve(INTERRUPTED);
+    interrupts.once('SIGINT', onSigint);
+  });
+  work.catch(() => undefined);
+  try {
+    const first = await Promise.race([work, interrupted]);
+    if (first === INTERRUPTED) out.err(`Stopped waiting: ${goesOn}`);
+    return first;
+  } finally {
+    interrupts.removeListener('SIGINT', onSigint!);
+  }
 }

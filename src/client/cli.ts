@@ -48,7 +48,7 @@ Every command takes --json: stdout then holds exactly one JSON document (errors 
 {"error": {"message", "exitCode", "meaning"}}) and every other line goes to stderr.
 
 Exit codes: 0 success, 1 failure, 2 invalid input, 3 refused (campaign locked, schedule exists,
-scheduled run skipped), 4 not found.`;
+scheduled run skipped), 4 not found, 130 Ctrl-C ended a --wait (the run goes on).`;
 
 /**
  * The CLI's command tree. Built anew for each command line: the value parsers refuse a flag given
@@ -228,6 +228,8 @@ export async function runCli(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
   io: Io = defaultIo,
+  /** Where Ctrl-C is heard (default: the process's SIGINT). */
+  interrupts: CliContext['interrupts'] = process,
 ): Promise<number> {
   const out = new CliOut(io, jsonRequested(argv));
   let client: Client | undefined;
@@ -238,6 +240,7 @@ export async function runCli(
     env,
     user: env.USER,
     code: EXIT.ok,
+    interrupts,
     config: () => (config ??= loadConfig(env)),
     taskQueue: () => ctx.config().TEMPORAL_TASK_QUEUE,
     connect: async () => {

@@ -54,6 +54,8 @@ export const EXIT = {
   locked: 3,
   /** No sync of that campaign exists. */
   notFound: 4,
+  /** Ctrl-C ended a `--wait`; the run goes on. */
+  interrupted: 130,
 } as const;
 
 /** The CLI could not connect to Temporal: names the address tried, and whether it was the default. */

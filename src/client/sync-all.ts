@@ -24,7 +24,7 @@ import { EXIT } from './errors';
 import { formatHolder } from './schedule-command';
 import { checkSyncInput } from './sync-start';
 import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
-import { act, type CliContext } from './cli-context';
+import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
 import { campaign as campaignArg, duration, integer, repeated, shown } from './cli-values';
 
 export type SyncAllHandle = WorkflowHandleWithFirstExecutionRunId<
@@ -188,13 +188,25 @@ async function syncAll(opts: SyncAllFlags, ctx: CliContext): Promise<number> {
     () => (finished = true),
     () => (finished = true),
   );
-  while (!finished) {
-    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
-    if (finished) continue;
-    const p = await handle.query<SyncAllProgress>('progress').catch(() => undefined);
-    if (p) out.out(formatSyncAllProgress(p));
+  const watch = async () => {
+    while (!finished) {
+      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
+      if (finished) continue;
+      const p = await handle.query<SyncAllProgress>('progress').catch(() => undefined);
+      if (p) out.out(formatSyncAllProgress(p));
+    }
+    return done;
+  };
+  const summary = await untilInterrupted(
+    ctx,
+    watch(),
+    `the sync of all campaigns goes on (workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}). ` +
+      `Follow it in the Temporal UI: ${url}; 'campaign-sync locks' lists the campaigns it holds.`,
+  );
+  if (summary === INTERRUPTED) {
+    finished = true;
+    return EXIT.interrupted;
   }
-  const summary = await done;
   out.result(summary, formatSyncAllSummary(summary));
   if (summary.failed > 0 || summary.cancelled > 0) return EXIT.failed;
   if (summary.skipped > 0) {

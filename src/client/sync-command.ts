@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { unpolledAdvice } from '../shared/health';
 import { parseDuration } from '../shared/duration';
 import type { ReportKind, SyncInput } from '../shared/sync-types';
-import { act, type CliContext } from './cli-context';
+import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
 import { campaign as campaignArg, choice, duration, integer, repeated, runId, text } from './cli-values';
 import { EXIT } from './errors';
 import { formatProgress, formatReport, formatStatus, formatSummary } from './format';
@@ -86,13 +86,19 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
             });
             return EXIT.ok;
           }
-          const summary = await watchSync(handle, (p) => out.out(formatProgress(p)), {
-            intervalMs: parseDuration(input.progressInterval ?? '10s'),
-            onNoAnswer: async () => {
-              const still = await noWorker();
-              if (still) out.err(`Still waiting: ${still}`);
-            },
-          });
+          const summary = await untilInterrupted(
+            ctx,
+            watchSync(handle, (p) => out.out(formatProgress(p)), {
+              intervalMs: parseDuration(input.progressInterval ?? '10s'),
+              onNoAnswer: async () => {
+                const still = await noWorker();
+                if (still) out.err(`Still waiting: ${still}`);
+              },
+            }),
+            `the sync of ${campaign} goes on (run ${handle.firstExecutionRunId}). Follow it with ` +
+              `'campaign-sync sync status ${campaign}'; cancel it with 'campaign-sync sync cancel ${campaign}'.`,
+          );
+          if (summary === INTERRUPTED) return EXIT.interrupted;
           out.result(summary, formatSummary(summary));
           return EXIT.ok;
         },

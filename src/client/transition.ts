@@ -27,7 +27,7 @@ import {
 import { EXIT, SyncAlreadyRunningError } from './errors';
 import { formatTransitionProgress, formatTransitionSummary } from './format';
 import { failureMessage } from './sync-status';
-import { act, type CliContext } from './cli-context';
+import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
 import { valueOption } from './sync-options';
 
 export type TransitionHandle = WorkflowHandleWithFirstExecutionRunId<
@@ -278,9 +278,14 @@ export function registerTransitionCommands(program: Command, ctx: CliContext): v
             return EXIT.ok;
           }
           try {
-            const summary = await watchTransition(client, handle, (p, tier) =>
-              out.out(formatTransitionProgress(p, tier)),
+            const summary = await untilInterrupted(
+              ctx,
+              watchTransition(client, handle, (p, tier) => out.out(formatTransitionProgress(p, tier))),
+              `the transition goes on (workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}). ` +
+                `Follow it in the Temporal UI: ${started.url}; cancel it there, or with ` +
+                `'temporal workflow cancel --workflow-id ${handle.workflowId}'.`,
             );
+            if (summary === INTERRUPTED) return EXIT.interrupted;
             out.result(summary, formatTransitionSummary(summary));
             return EXIT.ok;
           } catch (err) {

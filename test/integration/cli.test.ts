@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { runCli } from '../../src/client';
 import { EXIT } from '../../src/client/errors';
 import {
@@ -169,6 +170,37 @@ describe('campaign-sync CLI', () => {
     const missing = await cli(['sync', 'status', '2099_NEVER_SYNCED', '--json']);
     expect(missing.code).toBe(EXIT.notFound);
     expect(JSON.parse(missing.out)).toMatchObject({ error: { exitCode: 4, meaning: 'not found' } });
+  });
+
+  it('Ctrl-C during --wait stops waiting, says the run goes on and how to follow or cancel it', async () => {
+    const campaign = uniqueCampaign();
+    const productId = String(albums(stack.dataset)[0]!.id);
+    const queue = uniqueTaskQueue(); // nobody polls it: the run waits
+    const interrupts = new EventEmitter();
+    const err: string[] = [];
+    const code = await runCli(
+      ['sync', 'start', campaign, '--product-id', productId, '--wait', '--progress-interval', '1s'],
+      { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: queue },
+      {
+        out: (l) => {
+          if (l.startsWith('Temporal UI:')) setTimeout(() => interrupts.emit('SIGINT'), 300);
+        },
+        err: (l) => err.push(l),
+      },
+      interrupts,
+    );
+    expect(code).toBe(EXIT.interrupted);
+    expect(err.at(-1)).toMatch(
+      new RegExp(
+        `^Stopped waiting: the sync of ${campaign} goes on \\(run [\\w-]+\\)\\. Follow it with ` +
+          `'campaign-sync sync status ${campaign}'; cancel it with 'campaign-sync sync cancel ${campaign}'\\.$`,
+      ),
+    );
+    expect(interrupts.listenerCount('SIGINT')).toBe(0);
+    // It does go on: still running, holding the lock, until cancelled.
+    const handle = temporal.client.workflow.getHandle(`campaign-sync-${campaign}`);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate('test cleanup');
   });
 
   it('refuses a second start with exit 3, lists the lock, cancels it, and says 4 for unknown campaigns', async () => {

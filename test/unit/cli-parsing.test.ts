@@ -24,6 +24,7 @@ function tree(): Command {
     env: {},
     user: undefined,
     code: 0,
+    interrupts: process,
     config: unused,
     taskQueue: unused,
     connect: unused,
