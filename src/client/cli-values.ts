@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../shared/errors';
 import { DURATION_PATTERN, parseDuration } from '../shared/duration';
+import { SYNC_ALL_WORKFLOW_ID } from '../shared/names';
 import { campaignCodeSchema } from '../shared/sync-types';
 
 /**
@@ -111,7 +112,12 @@ export function campaign(name = 'campaign') {
     // `campaign: campaign must be…` for the argument, as the sync input's check says it.
     if (!parsed.success) {
       const upper = value.toUpperCase();
-      const hint = campaignCodeSchema(name).safeParse(upper).success ? `; did you mean ${upper}?` : '';
+      const hint = campaignCodeSchema(name).safeParse(upper).success
+        ? `; did you mean ${upper}?`
+        : value === 'all'
+          ? `. 'all' is not a campaign: the sync of all campaigns is workflow ${SYNC_ALL_WORKFLOW_ID} ` +
+            `('campaign-sync locks' lists the campaigns it holds)`
+          : '';
       throw new InvalidInputError(
         parsed.error.issues
           .map((i) => (name.startsWith('-') ? i.message : `${name}: ${i.message}`))

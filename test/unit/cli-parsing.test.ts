@@ -177,6 +177,11 @@ describe('CLI hostile input: refused with exit 2, naming the flag and what it ta
       /campaign: campaign must be a code like 2024_ETB_NBL.*; did you mean 2024_ETB_NBL\?/,
     ],
     [['sync', 'cancel', 'etb-nbl'], /campaign: campaign must be a code like 2024_ETB_NBL/],
+    [
+      ['sync', 'cancel', 'all'],
+      /'all' is not a campaign: the sync of all campaigns is workflow campaign-sync-all/,
+    ],
+    [['sync', 'status', 'all'], /'all' is not a campaign/],
     [['sync', 'report', '2024_ETB_NBL; rm -rf /'], /campaign: campaign must be a code like 2024_ETB_NBL/],
     [
       ['sync', 'report', C, '--kind', 'everything'],
