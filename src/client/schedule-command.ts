@@ -2,7 +2,7 @@ import type { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Command, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors';
 import { act, type CliContext } from './cli-context';
-import { campaign as campaignArg, choice, cron, duration, integer, isoTime, share, text } from './cli-values';
+import { campaign as campaignArg, choice, cron, integer, isoTime, text } from './cli-values';
 import type { LockHolder } from '../shared/provisioning';
 import { EXIT } from './errors';
 import type { ScheduleKind } from '../shared/names';
@@ -94,22 +94,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
       )
       .addOption(valueOption('--note <text>', 'a note shown with the schedule', text('--note')))
       .option('--paused', 'create it paused'),
-    'no-approval',
   )
-    .addOption(
-      valueOption(
-        '--max-removal-share <share>',
-        'mirror: share of the group (0 to 1) removed without approval (default: 0.1)',
-        share('--max-removal-share'),
-      ),
-    )
-    .addOption(
-      valueOption(
-        '--approval-timeout <duration>',
-        'mirror: how long to wait for sync approve (default: 24h)',
-        duration('--approval-timeout'),
-      ),
-    )
     .option('--json', 'print the schedule as JSON')
     .action(
       act(

@@ -43,7 +43,7 @@ export function valueOption<T>(
  * of the sync input schema (SyncInputSchema), so a mistake is refused naming the flag. Defaults
  * are the workflow's and are shown in the help, not set here: a schedule stores only what was given.
  */
-export function addSyncOptions(cmd: Command, only: 'all' | 'no-approval' = 'all'): Command {
+export function addSyncOptions(cmd: Command): Command {
   cmd
     .addOption(
       valueOption(
@@ -90,22 +90,21 @@ export function addSyncOptions(cmd: Command, only: 'all' | 'no-approval' = 'all'
         DEFAULT_TIERS,
       ),
     );
-  if (only === 'all')
-    cmd
-      .addOption(
-        valueOption(
-          '--max-removal-share <share>',
-          'mirror: share of the group (0 to 1) removed without approval (default: 0.1)',
-          share('--max-removal-share'),
-        ),
-      )
-      .addOption(
-        valueOption(
-          '--approval-timeout <duration>',
-          'mirror: how long to wait for sync approve (default: 24h)',
-          duration('--approval-timeout'),
-        ),
-      );
+  cmd
+    .addOption(
+      valueOption(
+        '--max-removal-share <share>',
+        'mirror: share of the group (0 to 1) removed without approval (default: 0.1)',
+        share('--max-removal-share'),
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--approval-timeout <duration>',
+        'mirror: how long to wait for sync approve (default: 24h)',
+        duration('--approval-timeout'),
+      ),
+    );
   return addIncrementalOptions(cmd);
 }
 
