@@ -4,7 +4,13 @@ import {
   ProviderRequestError,
   ProviderTransientError,
 } from '../shared/errors';
-import { campaignFromProduct, fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
+import {
+  campaignFromProduct,
+  closestCampaignCodes,
+  fieldKey,
+  purchaseFieldName,
+  tierGroupName,
+} from '../shared/campaign';
 import { pickGroup, type MailerLiteClient, type MlGroup } from '../providers';
 import { checkFailure, unreachable } from './connections';
 import type { ActivityDeps } from './deps';
@@ -58,14 +64,17 @@ export function campaignActivities({ providers, logger }: ActivityDeps) {
   return {
     /** Finds the EDD album product of a campaign (by its derived code, or by the given product ID). */
     async resolveCampaign(input: { campaign: string; productId?: number }): Promise<ResolvedCampaign> {
+      const known: string[] = [];
       for (const { info } of await providers.edd.listAllProducts()) {
-        const matches =
-          input.productId !== undefined
-            ? info.id === input.productId
-            : campaignFromProduct({ title: info.title, createDate: info.create_date }) === input.campaign;
+        const code = campaignFromProduct({ title: info.title, createDate: info.create_date });
+        const matches = input.productId !== undefined ? info.id === input.productId : code === input.campaign;
         if (matches) return { campaign: input.campaign, productId: info.id, productTitle: info.title };
+        if (code) known.push(code);
       }
-      throw new CampaignNotFoundError(input.campaign);
+      throw new CampaignNotFoundError(
+        input.campaign,
+        input.productId === undefined ? closestCampaignCodes(input.campaign, known) : [],
+      );
     },
 
     /**

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -18,6 +17,7 @@ import { CAMPAIGN_CODE } from '../shared/search-attributes';
 import { describeZodIssues } from '../shared/sync-types';
 import { EXIT } from './errors';
 import { failureMessage } from './sync-status';
+import type { CliContext } from './cli-context';
 
 /** A `campaign create` of the campaign is already running (its workflow ID is taken). */
 export class CampaignCreateRunningError extends Error {
@@ -76,69 +76,49 @@ function failureType(err: WorkflowFailedError): string | undefined {
 }
 
 /**
- * `campaign create <code> [--custom] [--every 1h | --cron "0 * * * *"] [--dry-run] [--json]`.
+ * `campaign create <campaign> [--custom] [--every 1h | --cron "0 * * * *"] [--dry-run] [--json]`.
  * Exit 0 created (or nothing to create), 1 failed (the message names the step), 2 invalid input,
  * 3 the campaign is locked (or being created).
  */
 export async function campaignCreateCommand(
-  args: string[],
-  taskQueue: string,
-  connect: () => Promise<Client>,
-  io: { out: (line: string) => void; err: (line: string) => void },
+  campaign: string,
+  opts: { custom?: boolean; every?: string; cron?: string; dryRun?: boolean },
+  ctx: CliContext,
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      custom: { type: 'boolean' },
-      every: { type: 'string' },
-      cron: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-  });
-  const campaign = positionals[0];
-  if (!campaign) {
-    throw new InvalidInputError(
-      "'campaign create' needs a campaign code, e.g. campaign-sync campaign create 2024_ETB_NBL",
-    );
-  }
-  if (positionals.length > 1) throw new InvalidInputError(`unexpected argument '${positionals[1]}'`);
-  if (values.every !== undefined && values.cron !== undefined) {
+  const { out } = ctx;
+  if (opts.every !== undefined && opts.cron !== undefined) {
     throw new InvalidInputError('give --every or --cron, not both');
   }
   const input: CampaignCreateInput = { campaign };
-  if (values.custom) input.custom = true;
-  if (values['dry-run']) input.dryRun = true;
-  if (values.every !== undefined) input.schedule = { every: values.every };
-  if (values.cron !== undefined) input.schedule = { cron: values.cron };
+  if (opts.custom) input.custom = true;
+  if (opts.dryRun) input.dryRun = true;
+  if (opts.every !== undefined) input.schedule = { every: opts.every };
+  if (opts.cron !== undefined) input.schedule = { cron: opts.cron };
 
-  const client = await connect();
+  const client = await ctx.connect();
   try {
-    const result = await createCampaign(client, taskQueue, input);
-    io.out(values.json ? JSON.stringify(result, null, 2) : formatCreateResult(result));
+    const result = await createCampaign(client, ctx.taskQueue(), input);
+    out.result(result, formatCreateResult(result));
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CampaignCreateRunningError) {
-      io.err(`Refused: ${err.message}`);
+      out.err(`Refused: ${err.message}`);
       return EXIT.locked;
     }
     if (!(err instanceof WorkflowFailedError)) throw err;
     const type = failureType(err);
     const message = failureMessage(err);
-    if (values.json) {
-      const details = err.cause instanceof ApplicationFailure ? err.cause.details?.[0] : undefined;
-      io.out(JSON.stringify({ status: 'failed', type, message, details }, null, 2));
-    }
+    const details = err.cause instanceof ApplicationFailure ? err.cause.details?.[0] : undefined;
+    out.result({ status: 'failed', type, message, details });
     if (type === CampaignLockedError.name) {
-      io.err(`Refused: ${message}`);
+      out.err(`Refused: ${message}`);
       return EXIT.locked;
     }
     if (type === InvalidInputError.name) {
-      io.err(`Error: ${message}`);
+      out.err(`Error: ${message}`);
       return EXIT.invalidInput;
     }
-    io.err(type === CampaignProvisioningError.name ? message : `Campaign create failed: ${message}`);
+    out.err(type === CampaignProvisioningError.name ? message : `Campaign create failed: ${message}`);
     return EXIT.failed;
   }
 }

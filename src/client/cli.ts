@@ -1,462 +1,198 @@
-import { INCREMENTAL_FLAGS, incrementalFromFlags } from './sync-options';
-import { parseArgs } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ConfigError, dataConverterFor, loadConfig, loadTemporalConnection, type Config } from '../config';
 import { InvalidInputError } from '../shared/errors';
-import { unpolledAdvice } from '../shared/health';
-import { parseDuration } from '../shared/duration';
-import type { ReportKind, SyncInput } from '../shared/sync-types';
-import { campaignCreateCommand } from './campaign-create';
 import { startCodecServer } from '../codec/codec-server';
+import { CampaignCreateRunningError, campaignCreateCommand } from './campaign-create';
 import { formatCampaigns, listCampaigns } from './campaign-list';
-import { configCheckCommand } from './config-check';
+import { act, CliOut, type CliContext, type Io } from './cli-context';
+import { cron, integer, repeated, text } from './cli-values';
+import { checkConfig, checkConnections, formatConfigCheck, formatConnectionChecks } from './config-check';
 import { connectClient } from './connection';
-import { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';
-import { formatLocks, formatProgress, formatReport, formatStatus, formatSummary } from './format';
-import { healthCommand } from './health';
-import { statusCommand } from './status';
-import { scheduleCommand } from './schedule-command';
-import { syncAllCommand } from './sync-all';
+import { EXIT, SyncAlreadyRunningError, SyncNotFoundError, TemporalUnreachableError } from './errors';
+import { formatLocks } from './format';
+import { registerHealthCommands } from './health';
 import { listLocks } from './locks';
-import { cancelSync, SyncNotRunningError, type CancelOutcome } from './sync-cancel';
-import { noWorkerWarning } from './worker-presence';
-import { decideRemovals, RemovalDecisionError } from './sync-approve';
-import { syncReport } from './sync-report';
-import { checkSyncInput, startSync } from './sync-start';
-import { cliIdentity, failureMessage, syncStatus } from './sync-status';
-import { transitionCommand } from './transition';
-import { watchSync } from './sync-watch';
+import { registerScheduleCommands } from './schedule-command';
+import { ScheduleExistsError, ScheduleMissingError } from './schedules';
+import { registerStatusCommand } from './status';
+import { RemovalDecisionError } from './sync-approve';
+import { SyncAllRunningError } from './sync-all';
+import { SyncNotRunningError } from './sync-cancel';
+import { registerSyncCommands } from './sync-command';
+import { valueOption } from './sync-options';
+import { cliIdentity, failureMessage } from './sync-status';
+import { registerTransitionCommands, TransitionAlreadyRunningError } from './transition';
 import { runUrl, uiBaseUrl } from './ui-link';
-
-export const USAGE = `Usage: campaign-sync <command> [options]
-
-Commands:
-  sync start <campaign> [--wait] [--dry-run] [--mode upsert|update-only|mirror]
-                        [--product-id N] [--page-size N] [--batch-size N] [--max-pages N]
-                        [--timeout 2h] [--progress-interval 10s] [--purchase-tier TIER]
-                        [--max-removal-share 0.1] [--approval-timeout 24h] [--json]
-                        [--incremental [--lookback 48h] [--lookback-orders 200]]
-                        Start a sync of one campaign (e.g. 2024_ETB_NBL). With --wait, show
-                        its progress and print the summary when it ends. With --dry-run,
-                        compute what it would create, update, skip and remove, and write
-                        nothing. Mirror mode also removes from the purchase group those no
-                        longer purchasers; above --max-removal-share of the group it waits
-                        for 'sync approve' (or the approveRemovals signal) and fails after
-                        --approval-timeout without one. --incremental reads only the orders
-                        since the campaign's watermark (the newest order its last completed
-                        run read), back past it by the lookback; without one, a full sync.
-                        Schedules and 'sync all' take --incremental too.
-  sync approve <campaign> [--count N] [--by NAME]
-  sync reject <campaign> [--by NAME]
-                        Approve or refuse the removals a mirror sync is waiting for. --count
-                        must equal the pending count shown by 'sync status', when given.
-  sync report <campaign> [--run RUN_ID] [--kind invalid|failed|skipped|removed] [--json]
-                        Every record of a sync (the latest, or the one RUN_ID belongs to) that
-                        was invalid, refused, skipped or removed, with its reasons; readable
-                        while the sync runs and after it ends.
-  sync status <campaign> [--json]
-                        The latest run of a campaign's sync: progress, retrying activities,
-                        summary or failure; who stopped it and why, and what it did.
-  sync cancel <campaign> [--reason TEXT] [--force]
-                        Cancel a campaign's running sync (keeps what was written; records who
-                        and why). --force terminates it instead, freeing the lock at once: for
-                        a run no worker can act on (no worker polls its task queue).
-  transition run <source> <destination> [--dry-run] [--remove-from-source]
-                        [--rules JSON|@file] [--wait] [--json]
-                        Move subscribers from the source campaign's tier groups to the
-                        destination's next-tier groups by rules (default: BEMA's progression),
-                        holding both campaigns' locks. --dry-run writes nothing.
-  sync all [--concurrency N] [--campaign CODE[=PRODUCT_ID]]... [--mode M] [--dry-run] [--incremental]
-           [--timeout 2h] [--page-size N] [--wait] [--json]
-                        Sync every campaign (EDD's albums, or those given) as child workflows,
-                        at most N at once (default 2); a locked campaign is skipped with its
-                        holder named. With --wait, progress and the summary with totals;
-                        exit 3 when a campaign was skipped.
-  locks [--json]        Campaign locks held now: holder (cli, schedule:..., sync-all:...,
-                        transition:..., create:...), start, progress, latest release time.
-  schedule create <campaign> --every 1h | --cron "0 * * * *" [--mode M] [--dry-run]
-                  [--product-id N] [--timeout 1h] [--page-size N] [--note TEXT] [--paused]
-                  [--incremental [--lookback 48h] [--lookback-orders 200]]
-                        A recurring sync of the campaign (overlap SKIP, catch-up window 10
-                        min; each run takes the campaign's lock or is skipped, naming the
-                        holder). Its syncs' timeout defaults to the interval (cron: 1h). A
-                        campaign has one full schedule and may have one --incremental one
-                        beside it (e.g. every 1m, with a nightly full one).
-  schedule list [--json] | describe <campaign> [--incremental] [--json]
-                        Schedules; one schedule's spec, state, next runs and recent results.
-  schedule pause|unpause <campaign> [--incremental] [--note TEXT]
-  schedule trigger <campaign> [--incremental] [--wait]
-  schedule backfill <campaign> [--incremental] --from ISO --to ISO [--overlap skip|...]
-  schedule delete <campaign> [--incremental]
-                        --incremental: the campaign's incremental schedule, not its full one.
-  campaign create <campaign> [--custom] [--every 1h | --cron "0 * * * *"] [--dry-run] [--json]
-                        Create a campaign's MailerLite tier groups and purchase field (those
-                        missing; a second run creates nothing), and with --every/--cron a sync
-                        schedule. If a step fails, what this run created is deleted again and
-                        the failed step is named. --custom: no EDD product. --dry-run lists
-                        what it would create.
-  campaign list [--json]
-                        Campaigns EDD's album products give (YEAR_ARTIST_ALBUM), and whether
-                        their MailerLite groups and purchase field exist.
-  config check [--json] [--connect]
-                        The effective configuration (secrets masked), every invalid variable
-                        named; exit 2 when invalid. --connect: also connect to Temporal (and
-                        check its search attributes), EDD and MailerLite as the worker would;
-                        exit 1 when one fails.
-  codec-server [--port 8888] [--origin URL]...
-                        Serve /encode and /decode for the Temporal UI when payload encryption
-                        is on (PAYLOAD_ENCRYPTION_KEYS); CODEC_SERVER_TOKEN requires a bearer
-                        token. Runs until interrupted.
-  status [--json]       The whole system at a glance: workers polling the task queues, running
-                        syncs with progress, schedules, the last health report, failed syncs
-                        of the last 24 hours.
-  health [--json] [--last N]
-                        The latest health report and the trend of the last N (default 10).
-  health run [--json]   Run a health check now and print its report (exit 1 when unhealthy).
-  health install [--every 5m]
-                        Install the health schedule (or set its interval; default
-                        HEALTH_INTERVAL); the worker installs it at start too.
-  help                  This text.
-
-Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE
-(campaign-sync), TEMPORAL_UI_URL; TLS and Temporal Cloud: TEMPORAL_API_KEY, TEMPORAL_TLS_*,
-TEMPORAL_PROFILE. See README.md.
-
-Exit codes: 0 success, 1 failure, 2 invalid input, 3 refused (campaign locked, schedule exists,
-scheduled run skipped, sync all --wait skipped a locked campaign), 4 not found.`;
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 const defaultIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new UsageError(`--${name} must be a positive whole number, not '${value}'`);
-  return n;
+/** The package's version, from package.json (two folders up from src/client, three from dist/src/client). */
+function packageVersion(): string {
+  for (let dir = __dirname, i = 0; i < 5; dir = dirname(dir), i++) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'campaign-sync' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
 }
 
-function campaignArg(positionals: string[], verb: string): string {
-  const campaign = positionals[0];
-  if (!campaign)
-    throw new UsageError(`'${verb}' needs a campaign code, e.g. campaign-sync ${verb} 2024_ETB_NBL`);
-  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
-  return campaign;
-}
+const ROOT_HELP = `
+Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default),
+TEMPORAL_TASK_QUEUE (campaign-sync), TEMPORAL_UI_URL. See README.md.
 
-/** Runs one CLI command; returns the process exit code. */
-export async function runCli(
-  argv: string[],
-  env: NodeJS.ProcessEnv = process.env,
-  io: Io = defaultIo,
-): Promise<number> {
-  let client: Client | undefined;
-  try {
-    const [command, sub, ...rest] = argv;
-    if (!command || command === 'help' || command === '--help' || command === '-h') {
-      io.out(USAGE);
-      return command ? EXIT.ok : EXIT.invalidInput;
-    }
-    if (command === 'config') {
-      if (sub !== 'check') throw new UsageError("'config' needs check");
-      const { values } = parseArgs({
-        args: rest,
-        options: { json: { type: 'boolean' }, connect: { type: 'boolean' } },
-      });
-      return await configCheckCommand(env, values, io);
-    }
-    const config = loadConfig(env);
-    if (command === 'codec-server') {
-      return await codecServerCommand(
-        [sub, ...rest].filter((a): a is string => a !== undefined),
-        config,
-        io,
-      );
-    }
-    const connect = async () => {
-      client = await connectClient({
-        connection: loadTemporalConnection(env),
-        dataConverter: dataConverterFor(config),
-        identity: cliIdentity(env.USER),
-      });
-      return client;
-    };
-    if (command === 'status') {
-      return await statusCommand(
-        [sub, ...rest].filter((a): a is string => a !== undefined),
-        {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          connect,
-          io,
-        },
-      );
-    }
-    if (command === 'health') {
-      return await healthCommand(sub, rest, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        interval: config.HEALTH_INTERVAL,
-        connect,
-        io,
-      });
-    }
-    if (command === 'locks') {
-      const { values } = parseArgs({
-        args: [sub, ...rest].filter((a): a is string => a !== undefined),
-        options: { json: { type: 'boolean' } },
-      });
-      const locks = await listLocks(await connect());
-      io.out(values.json ? JSON.stringify(locks, null, 2) : formatLocks(locks));
-      return EXIT.ok;
-    }
-    if (command === 'campaign') {
-      if (sub === 'create') return await campaignCreateCommand(rest, config.TEMPORAL_TASK_QUEUE, connect, io);
-      if (sub !== 'list')
-        throw new UsageError(sub ? `unknown campaign command '${sub}'` : "'campaign' needs list or create");
-      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-      const campaigns = await listCampaigns(await connect(), config.TEMPORAL_TASK_QUEUE);
-      io.out(values.json ? JSON.stringify(campaigns, null, 2) : formatCampaigns(campaigns));
-      return EXIT.ok;
-    }
-    if (command === 'transition') {
-      return await transitionCommand(sub, rest, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        connect,
-        io,
-        runLink: (workflowId, runId) =>
-          runUrl(
-            uiBaseUrl(address(config), config.TEMPORAL_UI_URL),
-            config.TEMPORAL_NAMESPACE,
-            workflowId,
-            runId,
-          ),
-      });
-    }
-    if (command === 'schedule') {
-      return await scheduleCommand(sub, rest, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        connect,
-        io,
-        ...(env.USER ? { user: env.USER } : {}),
-      });
-    }
-    if (command !== 'sync') throw new UsageError(`unknown command '${command}'`);
-    switch (sub) {
-      case 'start':
-        return await syncStartCommand(rest, config, connect, io);
-      case 'all':
-        return await syncAllCommand(rest, {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          connect,
-          io,
-          runLink: (workflowId, runId) =>
-            runUrl(
-              uiBaseUrl(address(config), config.TEMPORAL_UI_URL),
-              config.TEMPORAL_NAMESPACE,
-              workflowId,
-              runId,
-            ),
-        });
-      case 'status': {
-        const { values, positionals } = parseArgs({
-          args: rest,
-          allowPositionals: true,
-          options: { json: { type: 'boolean' } },
-        });
-        const status = await syncStatus(await connect(), campaignArg(positionals, 'sync status'));
-        io.out(values.json ? JSON.stringify(status, null, 2) : formatStatus(status));
-        return status.status === 'FAILED' ? EXIT.failed : EXIT.ok;
-      }
-      case 'report':
-        return await syncReportCommand(rest, connect, io);
-      case 'approve':
-      case 'reject': {
-        const { values, positionals } = parseArgs({
-          args: rest,
-          allowPositionals: true,
-          options: { count: { type: 'string' }, by: { type: 'string' } },
-        });
-        const campaign = campaignArg(positionals, `sync ${sub}`);
-        const count = sub === 'approve' ? nonNegativeInt('count', values.count) : undefined;
-        const result = await decideRemovals(await connect(), campaign, {
-          approve: sub === 'approve',
-          by: values.by ?? env.USER ?? 'cli',
-          ...(count !== undefined ? { count } : {}),
-        });
-        io.out(
-          result.approved
-            ? `Approved: the mirror sync of ${campaign} removes ${result.toRemove} of ${result.groupMembers} group members.`
-            : `Refused: the mirror sync of ${campaign} removes nobody (${result.toRemove} were pending).`,
-        );
+Every command takes --json: stdout then holds exactly one JSON document (errors too, as
+{"error": {"message", "exitCode", "meaning"}}) and every other line goes to stderr.
+
+Exit codes: 0 success, 1 failure, 2 invalid input, 3 refused (campaign locked, schedule exists,
+scheduled run skipped), 4 not found, 130 Ctrl-C ended a --wait (the run goes on).`;
+
+/**
+ * The CLI's command tree. Built anew for each command line: the value parsers refuse a flag given
+ * twice by remembering it, and the actions report through `ctx`.
+ */
+export function buildProgram(ctx: CliContext): Command {
+  const { out } = ctx;
+  const program = new Command('campaign-sync')
+    .description("keeps a store's customers (EDD) and MailerLite in step, campaign by campaign, on Temporal")
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .addHelpText('after', ROOT_HELP)
+    // A command's options come after its name (`health --last 5`, `health run --json`), not its parent's.
+    .enablePositionalOptions();
+
+  registerSyncCommands(program, ctx);
+  registerTransitionCommands(program, ctx);
+
+  program
+    .command('locks')
+    .description(
+      'campaign locks held now: holder (cli, schedule:..., sync-all:..., transition:..., create:...), start, ' +
+        'progress, latest release time',
+    )
+    .option('--json', 'print them as JSON')
+    .action(
+      act(ctx, async () => {
+        const locks = await listLocks(await ctx.connect());
+        out.result(locks, formatLocks(locks));
         return EXIT.ok;
-      }
-      case 'cancel': {
-        const { values, positionals } = parseArgs({
-          args: rest,
-          allowPositionals: true,
-          options: { force: { type: 'boolean' }, reason: { type: 'string' } },
-        });
-        const campaign = campaignArg(positionals, 'sync cancel');
-        const outcome = await cancelSync(await connect(), campaign, {
-          by: cliIdentity(env.USER),
-          force: values.force === true,
-          ...(values.reason !== undefined ? { reason: values.reason } : {}),
-        });
-        for (const line of formatCancelOutcome(campaign, outcome)) (line.warn ? io.err : io.out)(line.text);
+      }),
+    );
+
+  registerScheduleCommands(program, ctx);
+
+  const campaign = program
+    .command('campaign')
+    .description("campaigns: list them, create one's MailerLite groups");
+  campaign
+    .command('create')
+    .description(
+      "create a campaign's MailerLite tier groups and purchase field (those missing; a second run creates nothing), " +
+        'and with --every/--cron a sync schedule. If a step fails, what this run created is deleted again',
+    )
+    .argument('<campaign>', 'campaign code, e.g. 2024_ETB_NBL')
+    .option('--custom', 'a campaign without an EDD product')
+    .addOption(
+      valueOption(
+        '--every <interval>',
+        'also a sync schedule at this interval, e.g. 1h',
+        text('--every', 50),
+      ),
+    )
+    .addOption(
+      valueOption('--cron <expression>', 'also a sync schedule at these times (UTC)', cron('--cron')),
+    )
+    .option('--dry-run', 'list what it would create')
+    .option('--json', 'print the result as JSON')
+    .action(
+      act(ctx, (code: string, opts: { custom?: boolean; every?: string; cron?: string; dryRun?: boolean }) =>
+        campaignCreateCommand(code, opts, ctx),
+      ),
+    );
+  campaign
+    .command('list')
+    .description(
+      "campaigns EDD's album products give (YEAR_ARTIST_ALBUM), and whether their MailerLite groups and " +
+        'purchase field exist',
+    )
+    .option('--json', 'print them as JSON')
+    .action(
+      act(ctx, async () => {
+        const campaigns = await listCampaigns(await ctx.connect(), ctx.taskQueue());
+        out.result(campaigns, formatCampaigns(campaigns));
         return EXIT.ok;
-      }
-      default:
-        throw new UsageError(
-          sub
-            ? `unknown sync command '${sub}'`
-            : "'sync' needs start, all, status, report, approve, reject or cancel",
-        );
-    }
-  } catch (err) {
-    return reportError(err, io);
-  } finally {
-    await client?.connection.close();
-  }
+      }),
+    );
+
+  program
+    .command('config')
+    .description('the configuration')
+    .command('check')
+    .description(
+      'the effective configuration (secrets masked), every invalid variable named; exit 2 when invalid',
+    )
+    .option('--json', 'print it as JSON')
+    .option(
+      '--connect',
+      'also connect to Temporal (and check its search attributes), EDD and MailerLite as the worker would; exit 1 when one fails',
+    )
+    .action(
+      act(ctx, async (opts: { connect?: boolean }) => {
+        const check = checkConfig(ctx.env);
+        const connections = check.ok && opts.connect ? await checkConnections(ctx.env) : undefined;
+        const text = [
+          formatConfigCheck(check),
+          ...(connections
+            ? ['', formatConnectionChecks(connections)]
+            : opts.connect
+              ? ['', 'Connections not tried: fix the configuration first.']
+              : []),
+        ].join('\n');
+        out.result({ ...check, ...(connections ? { connections } : {}) }, text);
+        if (!check.ok) return EXIT.invalidInput;
+        return connections?.some((c) => !c.ok) ? EXIT.failed : EXIT.ok;
+      }),
+    );
+
+  program
+    .command('codec-server')
+    .description(
+      'serve /encode and /decode for the Temporal UI when payload encryption is on (PAYLOAD_ENCRYPTION_KEYS); ' +
+        'runs until interrupted',
+    )
+    .addOption(valueOption('--port <n>', 'port, 1 to 65535 (default: 8888)', integer('--port', 1, 65_535)))
+    .addOption(
+      new Option(
+        '--origin <url>',
+        'UI origin allowed to call it (repeatable; default: the UI URL)',
+      ).argParser(repeated(text('--origin', 500))),
+    )
+    .option('--json', 'print where it listens as JSON')
+    .action(act(ctx, (opts: { port?: number; origin?: string[] }) => codecServer(opts, ctx)));
+
+  registerStatusCommand(program, ctx);
+  registerHealthCommands(program, ctx);
+  return program;
 }
 
-async function syncStartCommand(
-  args: string[],
-  config: Config,
-  connect: () => Promise<Client>,
-  io: Io,
-): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      wait: { type: 'boolean' },
-      json: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      mode: { type: 'string' },
-      'product-id': { type: 'string' },
-      'page-size': { type: 'string' },
-      'batch-size': { type: 'string' },
-      'max-pages': { type: 'string' },
-      'purchase-tier': { type: 'string' },
-      timeout: { type: 'string' },
-      'progress-interval': { type: 'string' },
-      'max-removal-share': { type: 'string' },
-      'approval-timeout': { type: 'string' },
-      ...INCREMENTAL_FLAGS,
-    },
-  });
-  const input: SyncInput = {
-    campaign: campaignArg(positionals, 'sync start'),
-    trigger: 'cli',
-    ...incrementalFromFlags(values),
-  };
-  const productId = positiveInt('product-id', values['product-id']);
-  const pageSize = positiveInt('page-size', values['page-size']);
-  const maxPages = positiveInt('max-pages', values['max-pages']);
-  if (productId !== undefined) input.productId = productId;
-  if (pageSize !== undefined) input.pageSize = pageSize;
-  if (maxPages !== undefined) input.maxPages = maxPages;
-  const batchSize = positiveInt('batch-size', values['batch-size']);
-  if (batchSize !== undefined) input.batchSize = batchSize;
-  if (values.timeout !== undefined) input.timeout = values.timeout;
-  if (values['progress-interval'] !== undefined) input.progressInterval = values['progress-interval'];
-  if (values['approval-timeout'] !== undefined) input.approvalTimeout = values['approval-timeout'];
-  if (values['max-removal-share'] !== undefined) {
-    const share = Number(values['max-removal-share']);
-    if (!Number.isFinite(share) || share < 0 || share > 1)
-      throw new UsageError(
-        `--max-removal-share must be a number from 0 to 1 (0.1 = 10%), not '${values['max-removal-share']}'`,
-      );
-    input.maxRemovalShare = share;
-  }
-  if (values['purchase-tier'] !== undefined) input.purchaseTier = values['purchase-tier'];
-  if (values['dry-run']) input.dryRun = true;
-  if (values.mode !== undefined) input.mode = values.mode as SyncInput['mode'];
-
-  // Checked before connecting: a mistake is reported even when the server is away.
-  checkSyncInput(input);
-  const client = await connect();
-  const handle = await startSync(client, config.TEMPORAL_TASK_QUEUE, input);
-  const link = runUrl(
-    uiBaseUrl(address(config), config.TEMPORAL_UI_URL),
-    config.TEMPORAL_NAMESPACE,
-    handle.workflowId,
-    handle.firstExecutionRunId,
-  );
-  io.out(
-    `Started sync of ${input.campaign}: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
-  );
-  io.out(`Temporal UI: ${link}`);
-  const noWorker = () => noWorkerWarning(client, config.TEMPORAL_TASK_QUEUE, input.campaign);
-  const warning = await noWorker();
-  if (warning) io.err(`Warning: ${warning}`);
-  if (!values.wait) return EXIT.ok;
-  const summary = await watchSync(handle, (p) => io.out(formatProgress(p)), {
-    intervalMs: parseDuration(input.progressInterval ?? '10s'),
-    onNoAnswer: async () => {
-      const still = await noWorker();
-      if (still) io.err(`Still waiting: ${still}`);
-    },
-  });
-  io.out(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
-  return EXIT.ok;
-}
-
-async function syncReportCommand(args: string[], connect: () => Promise<Client>, io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { run: { type: 'string' }, kind: { type: 'string', multiple: true }, json: { type: 'boolean' } },
-  });
-  const campaign = campaignArg(positionals, 'sync report');
-  const kinds = (values.kind ?? []).flatMap((k) => k.split(','));
-  for (const kind of kinds) {
-    if (!REPORT_KINDS.includes(kind as ReportKind))
-      throw new UsageError(`--kind must be one of ${REPORT_KINDS.join(', ')}, not '${kind}'`);
-  }
-  const report = await syncReport(await connect(), campaign, {
-    ...(values.run ? { runId: values.run } : {}),
-    kinds: kinds as ReportKind[],
-  });
-  io.out(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
-  return EXIT.ok;
-}
-
-function nonNegativeInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, not '${value}'`);
-  return n;
-}
-
-const REPORT_KINDS: readonly ReportKind[] = ['invalid', 'failed', 'skipped', 'removed'];
-
-async function codecServerCommand(args: string[], config: Config, io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { port: { type: 'string' }, origin: { type: 'string', multiple: true } },
-  });
+async function codecServer(opts: { port?: number; origin?: string[] }, ctx: CliContext): Promise<number> {
+  const config = ctx.config();
   const converter = dataConverterFor(config);
   if (!converter?.payloadCodecs?.[0])
-    throw new UsageError('codec-server needs PAYLOAD_ENCRYPTION_KEYS (the same keys as the worker)');
-  const port = positiveInt('port', values.port) ?? 8888;
-  const origins = values.origin ?? [uiBaseUrl(address(config), config.TEMPORAL_UI_URL)];
+    throw new InvalidInputError('codec-server needs PAYLOAD_ENCRYPTION_KEYS (the same keys as the worker)');
+  const origins = opts.origin ?? [uiBaseUrl(address(config), config.TEMPORAL_UI_URL)];
   const server = await startCodecServer({
     codec: converter.payloadCodecs[0],
     origins,
-    port,
+    port: opts.port ?? 8888,
     ...(config.CODEC_SERVER_TOKEN ? { token: config.CODEC_SERVER_TOKEN } : {}),
   });
-  io.out(
+  ctx.out.out(
     `Codec server on ${server.url} for ${origins.join(', ')}; start the UI with --ui-codec-endpoint ${server.url}`,
   );
+  ctx.out.result({ url: server.url, origins });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -465,67 +201,144 @@ async function codecServerCommand(args: string[], config: Config, io: Io): Promi
   return EXIT.ok;
 }
 
-/** What `sync cancel` says: done, or why nothing happens yet and what to type. */
-function formatCancelOutcome(campaign: string, o: CancelOutcome): { text: string; warn?: boolean }[] {
-  if (o.outcome === 'terminated')
-    return [
-      {
-        text:
-          `Terminated the sync of ${campaign} (run ${o.runId}): the campaign's lock is free. What it wrote stays; ` +
-          `its partial stats were not recorded. 'campaign-sync sync status ${campaign}' shows who stopped it and why.`,
-      },
-    ];
-  const lines: { text: string; warn?: boolean }[] = [
-    {
-      text:
-        `Cancellation requested for campaign ${campaign} (run ${o.runId})` +
-        (o.alreadyRequested ? ', again' : '') +
-        `: it stops after the activities in flight, keeps what it wrote and records what it did.`,
-    },
-  ];
-  if (!o.workerPolling)
-    lines.push({
-      warn: true,
-      text:
-        `Warning: no worker polls task queue ${o.taskQueue}, so nothing acts on the cancellation and the run keeps ` +
-        `the campaign's lock: ${unpolledAdvice(campaign, o.taskQueue)} (which terminates the run; its partial stats are not recorded).`,
-    });
-  return lines;
-}
-
 function address(config: Config): string {
   return config.TEMPORAL_ADDRESS ?? 'localhost:7233';
 }
 
-/** Prints what went wrong and maps it to an exit code. */
-export function reportError(err: unknown, io: Io): number {
+/** `--json` on the command line (before a `--`), known before parsing so parse errors are JSON too. */
+function jsonRequested(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The command the words of `argv` name (`sync start`), for "see `campaign-sync sync start --help`". */
+function commandPath(program: Command, argv: string[]): string {
+  const names = [program.name()];
+  let cmd = program;
+  for (const word of argv) {
+    if (word.startsWith('-')) continue;
+    const sub = cmd.commands.find((c) => c.name() === word);
+    if (!sub) break;
+    names.push(word);
+    cmd = sub;
+  }
+  return names.join(' ');
+}
+
+/** The subcommands of the command `path` names (`campaign-sync sync`). */
+function subcommandNames(program: Command, path: string): string[] {
+  let cmd: Command | undefined = program;
+  for (const word of path.split(' ').slice(1)) cmd = cmd?.commands.find((c) => c.name() === word);
+  return (cmd?.commands ?? []).map((c) => c.name()).filter((n) => n !== 'help');
+}
+
+/** Every command of the tree, depth first. */
+export function allCommands(cmd: Command): Command[] {
+  return [cmd, ...cmd.commands.flatMap(allCommands)];
+}
+
+/** Runs one CLI command; returns the process exit code. */
+export async function runCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: Io = defaultIo,
+  /** Where Ctrl-C is heard (default: the process's SIGINT). */
+  interrupts: CliContext['interrupts'] = process,
+): Promise<number> {
+  const out = new CliOut(io, jsonRequested(argv));
+  let client: Client | undefined;
+  let config: Config | undefined;
+  const ctx: CliContext = {
+    out,
+    argv,
+    env,
+    user: env.USER,
+    code: EXIT.ok,
+    interrupts,
+    config: () => (config ??= loadConfig(env)),
+    taskQueue: () => ctx.config().TEMPORAL_TASK_QUEUE,
+    connect: async () => {
+      const c = ctx.config();
+      const connection = loadTemporalConnection(env);
+      client ??= await connectClient({
+        connection,
+        dataConverter: dataConverterFor(c),
+        identity: cliIdentity(env.USER),
+      }).catch((err: unknown) => {
+        throw new TemporalUnreachableError(connection.address, connection.settings.defaultAddress === true, {
+          cause: err,
+        });
+      });
+      return client;
+    },
+    runLink: (workflowId, runId) => {
+      const c = ctx.config();
+      return runUrl(uiBaseUrl(address(c), c.TEMPORAL_UI_URL), c.TEMPORAL_NAMESPACE, workflowId, runId);
+    },
+  };
+  const program = buildProgram(ctx);
+  for (const cmd of allCommands(program)) {
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      // Only the help commander prints after an error: the error is one line and names where the help is.
+      writeErr: () => undefined,
+      // Printed by reportError, as one line with where to find the help.
+      outputError: () => undefined,
+    });
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    out.finish(ctx.code);
+    return ctx.code;
+  } catch (err) {
+    return reportError(err, out, program, commandPath(program, argv));
+  } finally {
+    await client?.connection.close();
+  }
+}
+
+/** Prints what went wrong (one line, and for invalid input where the help is) and maps it to an exit code. */
+export function reportError(err: unknown, out: CliOut, program: Command, command = 'campaign-sync'): number {
+  const fail = (code: number, message: string, line = message): number => {
+    out.err(line);
+    if (code === EXIT.invalidInput) out.err(`See '${command} --help'.`);
+    out.finish(code, message);
+    return code;
+  };
+  if (err instanceof CommanderError) {
+    // --help, --version and `help` print and end well; `campaign-sync sync` alone prints its help as an error.
+    if (err.exitCode === 0) {
+      out.finish(EXIT.ok);
+      return EXIT.ok;
+    }
+    if (err.code === 'commander.help') {
+      const message = `'${command}' needs a command: ${subcommandNames(program, command).join(', ')}`;
+      return fail(EXIT.invalidInput, message, `Error: ${message}`);
+    }
+    const message = err.message.replace(/^error: /, '');
+    return fail(EXIT.invalidInput, message, `Error: ${message}`);
+  }
+  if (err instanceof InvalidInputError || err instanceof ConfigError)
+    return fail(EXIT.invalidInput, err.message, `Error: ${err.message}`);
   if (
-    err instanceof UsageError ||
-    (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
-  ) {
-    io.err(`Error: ${err.message}\n\n${USAGE}`);
-    return EXIT.invalidInput;
-  }
-  if (err instanceof InvalidInputError || err instanceof ConfigError) {
-    io.err(`Error: ${err.message}`);
-    return EXIT.invalidInput;
-  }
-  if (err instanceof SyncAlreadyRunningError) {
-    io.err(`Refused: ${err.message}`);
-    return EXIT.locked;
-  }
-  if (err instanceof SyncNotFoundError || err instanceof SyncNotRunningError) {
-    io.err(err.message);
-    return EXIT.notFound;
-  }
-  if (err instanceof RemovalDecisionError) {
-    io.err(`Not done: ${err.message}`);
-    return EXIT.failed;
-  }
+    err instanceof SyncAlreadyRunningError ||
+    err instanceof ScheduleExistsError ||
+    err instanceof SyncAllRunningError ||
+    err instanceof TransitionAlreadyRunningError ||
+    err instanceof CampaignCreateRunningError
+  )
+    return fail(EXIT.locked, err.message, `Refused: ${err.message}`);
+  if (
+    err instanceof SyncNotFoundError ||
+    err instanceof SyncNotRunningError ||
+    err instanceof ScheduleMissingError
+  )
+    return fail(EXIT.notFound, err.message);
+  if (err instanceof RemovalDecisionError) return fail(EXIT.failed, err.message, `Not done: ${err.message}`);
   if (err instanceof WorkflowFailedError) {
-    io.err(`Sync failed: ${failureMessage(err)}`);
-    return EXIT.failed;
+    const message = failureMessage(err);
+    return fail(EXIT.failed, message, `Sync failed: ${message}`);
   }
-  io.err(`Error: ${err instanceof Error ? err.message : String(err)}`);
-  return EXIT.failed;
+  const message = err instanceof Error ? err.message : String(err);
+  return fail(EXIT.failed, message, `Error: ${message}`);
 }

@@ -12,7 +12,6 @@ import { HEALTH_ENV_DEFAULTS } from '../config/health';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { checkSearchAttributes } from '../workers/search-attributes-check';
 import { connectTemporal } from './connection';
-import { EXIT } from './errors';
 
 export interface ConfigCheck {
   ok: boolean;
@@ -265,26 +264,4 @@ export function formatConnectionChecks(checks: ConnectionCheckResult[]): string 
   for (const c of checks)
     lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${SERVICE_NAMES[c.service].padEnd(10)}  ${c.detail}`);
   return lines.join('\n');
-}
-
-/**
- * `config check [--json] [--connect]`: the effective configuration, and with `connect` a try of
- * every service a worker needs. Exit code 2 when the configuration is invalid, 1 when a service
- * cannot be used, else 0.
- */
-export async function configCheckCommand(
-  env: NodeJS.ProcessEnv,
-  opts: { json?: boolean; connect?: boolean },
-  io: { out: (line: string) => void },
-): Promise<number> {
-  const check = checkConfig(env);
-  const connections = check.ok && opts.connect ? await checkConnections(env) : undefined;
-  if (opts.json) io.out(JSON.stringify({ ...check, ...(connections ? { connections } : {}) }, null, 2));
-  else {
-    io.out(formatConfigCheck(check));
-    if (connections) io.out(`\n${formatConnectionChecks(connections)}`);
-    else if (opts.connect) io.out('\nConnections not tried: fix the configuration first.');
-  }
-  if (!check.ok) return EXIT.invalidInput;
-  return connections?.some((c) => !c.ok) ? EXIT.failed : EXIT.ok;
 }

@@ -54,4 +54,28 @@ export const EXIT = {
   locked: 3,
   /** No sync of that campaign exists. */
   notFound: 4,
+  /** Ctrl-C ended a `--wait`; the run goes on. */
+  interrupted: 130,
 } as const;
+
+/** The CLI could not connect to Temporal: names the address tried, and whether it was the default. */
+export class TemporalUnreachableError extends Error {
+  constructor(
+    readonly address: string,
+    /** TEMPORAL_ADDRESS was unset, so the default was tried. */
+    readonly isDefault: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      // The connection's own failure names the server, how it was reached and the setting to fix.
+      options?.cause instanceof Error && options.cause.name === 'TemporalConnectError'
+        ? `${options.cause.message} 'campaign-sync config check --connect' shows the settings and tries them.`
+        : `Cannot reach Temporal at ${address}` +
+            (isDefault ? ' (TEMPORAL_ADDRESS is unset, so the default was tried)' : ' (TEMPORAL_ADDRESS)') +
+            `: ${options?.cause instanceof Error ? options.cause.message : String(options?.cause)}. ` +
+            `Is the server running there? 'campaign-sync config check' shows the settings.`,
+      options,
+    );
+    this.name = 'TemporalUnreachableError';
+  }
+}

@@ -1,4 +1,7 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
+import { act, type CliContext } from './cli-context';
+import { duration, integer } from './cli-values';
+import { valueOption } from './sync-options';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
@@ -343,61 +346,66 @@ export function formatHealthTrend(reports: HealthReport[]): string {
 // ---------------------------------------------------------------------------------------------
 // CLI: health [--json] [--last N] | health run [--json] | health install [--every 1m]
 
-interface HealthCommandContext {
-  taskQueue: string;
-  /** HEALTH_INTERVAL: the default of `health install --every`. */
-  interval: string;
-  connect: () => Promise<Client>;
-  io: { out: (line: string) => void; err: (line: string) => void };
-}
-
-export async function healthCommand(
-  sub: string | undefined,
-  rest: string[],
-  ctx: HealthCommandContext,
-): Promise<number> {
-  const { io } = ctx;
-  if (sub === 'install') {
-    const { values } = parseArgs({
-      args: rest,
-      options: { every: { type: 'string' }, json: { type: 'boolean' } },
-    });
-    const result = await installHealthSchedule(await ctx.connect(), {
-      taskQueue: ctx.taskQueue,
-      every: values.every ?? ctx.interval,
-    });
-    io.out(
-      values.json
-        ? JSON.stringify(result, null, 2)
-        : `Health schedule ${result.scheduleId} ${result.outcome} (every ${result.every}, task queue ${ctx.taskQueue}).`,
+/** `health [--last N]`, `health run`, `health install [--every 5m]`, each with `--json`. */
+export function registerHealthCommands(program: Command, ctx: CliContext): void {
+  const { out } = ctx;
+  const health = program
+    .command('health')
+    .description(
+      'the latest health report and the trend of the last N; run a check now; install its schedule',
+    )
+    .addOption(
+      valueOption('--last <n>', 'reports in the trend, 1 to 100 (default: 10)', integer('--last', 1, 100)),
+    )
+    .option('--json', 'print the latest report and the trend as JSON')
+    .action(
+      act(ctx, async (opts: { last?: number }) => {
+        const taskQueue = ctx.taskQueue();
+        const reports = await recentHealthReports(await ctx.connect(), { taskQueue, last: opts.last ?? 10 });
+        if (reports.length === 0) {
+          out.err(
+            `No health report on task queue ${taskQueue} yet. Run one with 'campaign-sync health run', ` +
+              `or install the schedule with 'campaign-sync health install'.`,
+          );
+          return EXIT.notFound;
+        }
+        out.result(
+          { latest: reports[0] ?? null, trend: reports.map(trendEntry) },
+          `${formatHealthReport(reports[0]!)}\n\n${formatHealthTrend(reports)}`,
+        );
+        return EXIT.ok;
+      }),
     );
-    return EXIT.ok;
-  }
-  if (sub === 'run') {
-    const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-    const report = await runHealthNow(await ctx.connect(), { taskQueue: ctx.taskQueue });
-    io.out(values.json ? JSON.stringify(report, null, 2) : formatHealthReport(report));
-    return report.status === 'unhealthy' ? EXIT.failed : EXIT.ok;
-  }
-  const args = sub === undefined ? rest : [sub, ...rest];
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, last: { type: 'string' } } });
-  const last = values.last === undefined ? 10 : Number(values.last);
-  if (!Number.isInteger(last) || last < 1 || last > 100)
-    throw new InvalidInputError(`--last must be a whole number from 1 to 100, not '${values.last}'`);
-  const reports = await recentHealthReports(await ctx.connect(), { taskQueue: ctx.taskQueue, last });
-  if (values.json) {
-    io.out(JSON.stringify({ latest: reports[0] ?? null, trend: reports.map(trendEntry) }, null, 2));
-  } else if (reports.length === 0) {
-    io.err(
-      `No health report on task queue ${ctx.taskQueue} yet. Run one with 'campaign-sync health run', ` +
-        `or install the schedule with 'campaign-sync health install'.`,
+  health
+    .command('run')
+    .description('run a health check now and print its report (exit 1 when unhealthy)')
+    .option('--json', 'print the report as JSON')
+    .action(
+      act(ctx, async () => {
+        const report = await runHealthNow(await ctx.connect(), { taskQueue: ctx.taskQueue() });
+        out.result(report, formatHealthReport(report));
+        return report.status === 'unhealthy' ? EXIT.failed : EXIT.ok;
+      }),
     );
-  } else {
-    io.out(formatHealthReport(reports[0]!));
-    io.out('');
-    io.out(formatHealthTrend(reports));
-  }
-  return reports.length === 0 ? EXIT.notFound : EXIT.ok;
+  health
+    .command('install')
+    .description('install the health schedule, or set its interval (the worker installs it at start too)')
+    .addOption(valueOption('--every <duration>', 'interval (default: HEALTH_INTERVAL)', duration('--every')))
+    .option('--json', 'print the outcome as JSON')
+    .action(
+      act(ctx, async (opts: { every?: string }) => {
+        const taskQueue = ctx.taskQueue();
+        const result = await installHealthSchedule(await ctx.connect(), {
+          taskQueue,
+          every: opts.every ?? ctx.config().HEALTH_INTERVAL,
+        });
+        out.result(
+          result,
+          `Health schedule ${result.scheduleId} ${result.outcome} (every ${result.every}, task queue ${taskQueue}).`,
+        );
+        return EXIT.ok;
+      }),
+    );
 }
 
 /** One report, cut to a trend line's fields. */

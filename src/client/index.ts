@@ -1,6 +1,6 @@
 export { CampaignCreateRunningError, createCampaign, formatCreateResult } from './campaign-create';
 export { formatCampaigns, listCampaigns } from './campaign-list';
-export { runCli, USAGE } from './cli';
+export { buildProgram, runCli } from './cli';
 export { connectClient, type ClientSettings } from './connection';
 export { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';
 export { formatLocks, formatProgress, formatStatus, formatSummary } from './format';

@@ -1,6 +1,8 @@
-import { parseArgs } from 'node:util';
-import type { Client, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Command, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors';
+import { act, type CliContext } from './cli-context';
+import { campaign as campaignArg, choice, cron, integer, isoTime, text } from './cli-values';
 import type { LockHolder } from '../shared/provisioning';
 import { EXIT } from './errors';
 import type { ScheduleKind } from '../shared/names';
@@ -13,28 +15,13 @@ import {
   launcherOutcome,
   listSyncSchedules,
   pauseSyncSchedule,
-  ScheduleExistsError,
-  ScheduleMissingError,
   triggerSyncSchedule,
   unpauseSyncSchedule,
   type ScheduleActionView,
   type ScheduleListing,
   type ScheduleView,
 } from './schedules';
-import { campaignPositional, positiveIntFlag, SYNC_OPTION_FLAGS, syncOptionsFromFlags } from './sync-options';
-
-interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-export interface ScheduleCommandContext {
-  taskQueue: string;
-  connect: () => Promise<Client>;
-  io: Io;
-  /** Who runs the command, for notes and the memo (`$USER`). */
-  user?: string;
-}
+import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
 
 const OVERLAP_POLICIES: Record<string, ScheduleOverlapPolicy> = {
   skip: 'SKIP',
@@ -45,55 +32,14 @@ const OVERLAP_POLICIES: Record<string, ScheduleOverlapPolicy> = {
   'allow-all': 'ALLOW_ALL',
 };
 
-function overlapFlag(value: string | undefined): ScheduleOverlapPolicy | undefined {
-  if (value === undefined) return undefined;
-  const policy = OVERLAP_POLICIES[value.toLowerCase()];
-  if (!policy)
-    throw new InvalidInputError(
-      `--overlap must be one of ${Object.keys(OVERLAP_POLICIES).join(', ')}, not '${value}'`,
-    );
-  return policy;
-}
-
-function isoFlag(name: string, value: string | undefined): Date {
-  if (value === undefined)
-    throw new InvalidInputError(`backfill needs --${name}, an ISO time such as 2024-05-01T00:00:00Z`);
-  const date = new Date(value);
-  if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(date.getTime()))
-    throw new InvalidInputError(`--${name} must be an ISO time such as 2024-05-01T00:00:00Z, not '${value}'`);
-  return date;
-}
-
-/**
- * `schedule create|list|describe|pause|unpause|trigger|backfill|delete`. Exit 0 done, 1 the
- * triggered run failed, 2 invalid input, 3 refused (the schedule exists; a trigger dropped by the
- * overlap policy or skipped because the campaign is locked), 4 no such schedule.
- */
-export async function scheduleCommand(
-  sub: string | undefined,
-  args: string[],
-  ctx: ScheduleCommandContext,
-): Promise<number> {
-  try {
-    return await run(sub, args, ctx);
-  } catch (err) {
-    if (err instanceof ScheduleMissingError) {
-      ctx.io.err(err.message);
-      return EXIT.notFound;
-    }
-    if (err instanceof ScheduleExistsError) {
-      ctx.io.err(`Refused: ${err.message}`);
-      return EXIT.locked;
-    }
-    throw err;
-  }
-}
-
-/** `--incremental`: the campaign's incremental schedule rather than its full one. */
-const KIND_FLAG = { incremental: { type: 'boolean' } } as const;
-
-function kindOf(values: { incremental?: boolean }): ScheduleKind {
-  return values.incremental ? 'incremental' : 'full';
+function overlapOption(description: string): Option {
+  const names = Object.keys(OVERLAP_POLICIES);
+  return valueOption(
+    '--overlap <policy>',
+    description,
+    (v) => OVERLAP_POLICIES[choice('--overlap', names)(v.toLowerCase())]!,
+    names,
+  );
 }
 
 /** `the sync schedule of X` / `the incremental sync schedule of X`. */
@@ -101,174 +47,269 @@ function theSchedule(campaign: string, kind: ScheduleKind): string {
   return `the ${kind === 'incremental' ? 'incremental ' : ''}sync schedule of ${campaign}`;
 }
 
-async function run(sub: string | undefined, args: string[], ctx: ScheduleCommandContext): Promise<number> {
-  const { io } = ctx;
-  const by = ctx.user ?? 'cli';
-  switch (sub) {
-    case 'create': {
-      const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...SYNC_OPTION_FLAGS,
-          every: { type: 'string' },
-          cron: { type: 'string' },
-          'product-id': { type: 'string' },
-          note: { type: 'string' },
-          paused: { type: 'boolean' },
-          json: { type: 'boolean' },
+const INCREMENTAL_HELP = "the campaign's incremental schedule, not its full one";
+
+function kindOf(opts: { incremental?: boolean }): ScheduleKind {
+  return opts.incremental ? 'incremental' : 'full';
+}
+
+/**
+ * `schedule create|list|describe|pause|unpause|trigger|backfill|delete`. Exit 0 done, 1 the
+ * triggered run failed, 2 invalid input, 3 refused (the schedule exists; a trigger dropped by the
+ * overlap policy or skipped because the campaign is locked), 4 no such schedule.
+ */
+export function registerScheduleCommands(program: Command, ctx: CliContext): void {
+  const { out } = ctx;
+  const by = () => ctx.user ?? 'cli';
+  const schedule = program
+    .command('schedule')
+    .description(
+      'recurring syncs of a campaign: create, list, describe, pause, unpause, trigger, backfill, delete',
+    );
+
+  addSyncOptions(
+    schedule
+      .command('create')
+      .description(
+        "a recurring sync of the campaign (overlap SKIP, catch-up window 10 min; each run takes the campaign's lock " +
+          'or is skipped, naming the holder). A campaign has one full schedule and may have one --incremental one.',
+      )
+      .argument('<campaign>', 'campaign code, e.g. 2024_ETB_NBL', campaignArg())
+      .addOption(
+        valueOption(
+          '--every <interval>',
+          'run at this interval: whole minutes, hours or days, e.g. 1h',
+          text('--every', 50),
+        ),
+      )
+      .addOption(
+        valueOption('--cron <expression>', 'run at these times, e.g. "0 * * * *" (UTC)', cron('--cron')),
+      )
+      .addOption(
+        valueOption(
+          '--product-id <n>',
+          "the album's EDD product ID (default: found from the code)",
+          integer('--product-id', 1),
+        ),
+      )
+      .addOption(valueOption('--note <text>', 'a note shown with the schedule', text('--note')))
+      .option('--paused', 'create it paused'),
+  )
+    .option('--json', 'print the schedule as JSON')
+    .action(
+      act(
+        ctx,
+        async (
+          campaign: string,
+          opts: SyncOptionFlags & {
+            every?: string;
+            cron?: string;
+            productId?: number;
+            note?: string;
+            paused?: boolean;
+          },
+        ) => {
+          // Checked before connecting: a mistake is reported even when the server is away.
+          const sync = {
+            ...syncOptionsFrom(opts),
+            ...(opts.productId !== undefined ? { productId: opts.productId } : {}),
+          };
+          const request = {
+            campaign,
+            timing: {
+              ...(opts.every !== undefined ? { every: opts.every } : {}),
+              ...(opts.cron !== undefined ? { cron: opts.cron } : {}),
+            },
+            sync,
+            createdBy: `cli:${by()}`,
+            ...(opts.note !== undefined ? { note: opts.note } : {}),
+            ...(opts.paused ? { paused: true } : {}),
+          };
+          checkScheduleRequest(request, ctx.taskQueue());
+          const view = await createSyncSchedule(await ctx.connect(), ctx.taskQueue(), request);
+          out.result(view, `Created ${formatSchedule(view)}`);
+          return EXIT.ok;
         },
-      });
-      const campaign = campaignPositional(positionals, 'schedule create');
-      const productId = positiveIntFlag('product-id', values['product-id']);
-      // Checked before connecting: a mistake is reported even when the server is away.
-      const sync = { ...syncOptionsFromFlags(values), ...(productId !== undefined ? { productId } : {}) };
-      const request = {
-        campaign,
-        timing: {
-          ...(values.every !== undefined ? { every: values.every } : {}),
-          ...(values.cron !== undefined ? { cron: values.cron } : {}),
-        },
-        sync,
-        createdBy: `cli:${by}`,
-        ...(values.note !== undefined ? { note: values.note } : {}),
-        ...(values.paused ? { paused: true } : {}),
-      };
-      checkScheduleRequest(request, ctx.taskQueue);
-      const view = await createSyncSchedule(await ctx.connect(), ctx.taskQueue, request);
-      io.out(values.json ? JSON.stringify(view, null, 2) : `Created ${formatSchedule(view)}`);
-      return EXIT.ok;
-    }
-    case 'list': {
-      const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
-      const schedules = await listSyncSchedules(await ctx.connect());
-      io.out(values.json ? JSON.stringify(schedules, null, 2) : formatScheduleList(schedules));
-      return EXIT.ok;
-    }
-    case 'describe': {
-      const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' }, ...KIND_FLAG },
-      });
-      const view = await describeSyncSchedule(
-        await ctx.connect(),
-        campaignPositional(positionals, 'schedule describe'),
-        { kind: kindOf(values) },
-      );
-      io.out(values.json ? JSON.stringify(view, null, 2) : formatSchedule(view));
-      return EXIT.ok;
-    }
-    case 'pause':
-    case 'unpause': {
-      const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { note: { type: 'string' }, ...KIND_FLAG },
-      });
-      const campaign = campaignPositional(positionals, `schedule ${sub}`);
-      const kind = kindOf(values);
-      const note = values.note ?? `${sub === 'pause' ? 'Paused' : 'Unpaused'} by ${by} (campaign-sync)`;
-      const client = await ctx.connect();
-      if (sub === 'pause') await pauseSyncSchedule(client, campaign, note, kind);
-      else await unpauseSyncSchedule(client, campaign, note, kind);
-      io.out(
-        sub === 'pause'
-          ? `Paused ${theSchedule(campaign, kind)}: ${note}. A sync running now goes on; 'schedule unpause' resumes the schedule.`
-          : `Unpaused ${theSchedule(campaign, kind)}: ${note}.`,
-      );
-      return EXIT.ok;
-    }
-    case 'trigger': {
-      const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          overlap: { type: 'string' },
-          wait: { type: 'boolean' },
-          json: { type: 'boolean' },
-          ...KIND_FLAG,
-        },
-      });
-      const campaign = campaignPositional(positionals, 'schedule trigger');
-      const kind = kindOf(values);
-      const overlap = overlapFlag(values.overlap);
-      const client = await ctx.connect();
-      const outcome = await triggerSyncSchedule(client, campaign, { kind, ...(overlap ? { overlap } : {}) });
-      if (outcome.outcome !== 'started') {
-        if (values.json) io.out(JSON.stringify(outcome, null, 2));
-        if (outcome.outcome === 'overlap') {
-          io.err(
-            `Skipped: a scheduled sync of ${campaign} is still running (${outcome.running?.map((r) => r.workflowId).join(', ') || 'ending now'}); ` +
-              `overlap policy ${outcome.overlap} dropped this trigger.`,
+      ),
+    );
+
+  schedule
+    .command('list')
+    .description("every campaign's sync schedules")
+    .option('--json', 'print them as JSON')
+    .action(
+      act(ctx, async () => {
+        const schedules = await listSyncSchedules(await ctx.connect());
+        out.result(schedules, formatScheduleList(schedules));
+        return EXIT.ok;
+      }),
+    );
+
+  schedule
+    .command('describe')
+    .description("one schedule's spec, state, next runs and recent results")
+    .argument('<campaign>', 'campaign code', campaignArg())
+    .option('--incremental', INCREMENTAL_HELP)
+    .option('--json', 'print it as JSON')
+    .action(
+      act(ctx, async (campaign: string, opts: { incremental?: boolean }) => {
+        const view = await describeSyncSchedule(await ctx.connect(), campaign, { kind: kindOf(opts) });
+        out.result(view, formatSchedule(view));
+        return EXIT.ok;
+      }),
+    );
+
+  for (const verb of ['pause', 'unpause'] as const) {
+    schedule
+      .command(verb)
+      .description(
+        verb === 'pause' ? 'pause a schedule (a sync running now goes on)' : 'resume a paused schedule',
+      )
+      .argument('<campaign>', 'campaign code', campaignArg())
+      .option('--incremental', INCREMENTAL_HELP)
+      .addOption(valueOption('--note <text>', 'why (shown with the schedule)', text('--note')))
+      .option('--json', 'print the outcome as JSON')
+      .action(
+        act(ctx, async (campaign: string, opts: { incremental?: boolean; note?: string }) => {
+          const kind = kindOf(opts);
+          const note = opts.note ?? `${verb === 'pause' ? 'Paused' : 'Unpaused'} by ${by()} (campaign-sync)`;
+          const client = await ctx.connect();
+          if (verb === 'pause') await pauseSyncSchedule(client, campaign, note, kind);
+          else await unpauseSyncSchedule(client, campaign, note, kind);
+          out.result(
+            { campaign, kind, paused: verb === 'pause', note },
+            verb === 'pause'
+              ? `Paused ${theSchedule(campaign, kind)}: ${note}. A sync running now goes on; 'schedule unpause' resumes the schedule.`
+              : `Unpaused ${theSchedule(campaign, kind)}: ${note}.`,
           );
-          return EXIT.locked;
-        }
-        io.out(
-          `Trigger sent (overlap ${outcome.overlap}); no run seen yet. See 'campaign-sync schedule describe ${campaign}${kind === 'incremental' ? ' --incremental' : ''}'.`,
-        );
-        return EXIT.ok;
-      }
-      const run = { workflowId: outcome.workflowId!, runId: outcome.runId! };
-      if (!values.wait) {
-        if (values.json) io.out(JSON.stringify(outcome, null, 2));
-        else
-          io.out(`Triggered ${theSchedule(campaign, kind)}: launcher ${run.workflowId}, run ${run.runId}.`);
-        return EXIT.ok;
-      }
-      if (!values.json)
-        io.out(
-          `Triggered ${theSchedule(campaign, kind)}: launcher ${run.workflowId}, run ${run.runId}; waiting.`,
-        );
-      await client.workflow
-        .getHandle(run.workflowId, run.runId)
-        .result()
-        .catch(() => undefined);
-      const result = await launcherOutcome(client, campaign, run);
-      const action: ScheduleActionView = { scheduledAt: '', takenAt: '', ...run, ...result };
-      io.out(values.json ? JSON.stringify({ ...outcome, ...result }, null, 2) : `  ${formatOutcome(action)}`);
-      if (result.status === 'skipped') return EXIT.locked;
-      return result.status === 'completed' ? EXIT.ok : EXIT.failed;
-    }
-    case 'backfill': {
-      const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          from: { type: 'string' },
-          to: { type: 'string' },
-          overlap: { type: 'string' },
-          ...KIND_FLAG,
-        },
-      });
-      const campaign = campaignPositional(positionals, 'schedule backfill');
-      const kind = kindOf(values);
-      const from = isoFlag('from', values.from);
-      const to = isoFlag('to', values.to);
-      const overlap = overlapFlag(values.overlap) ?? 'SKIP';
-      await backfillSyncSchedule(await ctx.connect(), campaign, { from, to, overlap, kind });
-      io.out(
-        `Backfill of ${theSchedule(campaign, kind)} requested: the actions due from ${from.toISOString()} to ${to.toISOString()}, ` +
-          `overlap ${overlap}${overlap === 'SKIP' ? ' (while one runs, the others are skipped: each sync covers the whole campaign)' : ''}. ` +
-          `See 'campaign-sync schedule describe ${campaign}${kind === 'incremental' ? ' --incremental' : ''}'.`,
-      );
-      return EXIT.ok;
-    }
-    case 'delete': {
-      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...KIND_FLAG } });
-      const campaign = campaignPositional(positionals, 'schedule delete');
-      const kind = kindOf(values);
-      await deleteSyncSchedule(await ctx.connect(), campaign, kind);
-      io.out(`Deleted ${theSchedule(campaign, kind)}. A scheduled sync running now goes on to its end.`);
-      return EXIT.ok;
-    }
-    default:
-      throw new InvalidInputError(
-        sub
-          ? `unknown schedule command '${sub}'`
-          : "'schedule' needs create, list, describe, pause, unpause, trigger, backfill or delete",
+          return EXIT.ok;
+        }),
       );
   }
+
+  schedule
+    .command('trigger')
+    .description('run a schedule now; with --wait, wait for the sync and print its outcome')
+    .argument('<campaign>', 'campaign code', campaignArg())
+    .option('--incremental', INCREMENTAL_HELP)
+    .addOption(overlapOption("overlap policy of this run (default: the schedule's, skip)"))
+    .option('--wait', 'wait for the run and print what came of it')
+    .option('--json', 'print the outcome as JSON')
+    .action(
+      act(
+        ctx,
+        async (
+          campaign: string,
+          opts: { incremental?: boolean; overlap?: ScheduleOverlapPolicy; wait?: boolean },
+        ) => {
+          const kind = kindOf(opts);
+          const client = await ctx.connect();
+          const outcome = await triggerSyncSchedule(client, campaign, {
+            kind,
+            ...(opts.overlap ? { overlap: opts.overlap } : {}),
+          });
+          if (outcome.outcome !== 'started') {
+            out.result(outcome);
+            if (outcome.outcome === 'overlap') {
+              out.err(
+                `Skipped: a scheduled sync of ${campaign} is still running (${outcome.running?.map((r) => r.workflowId).join(', ') || 'ending now'}); ` +
+                  `overlap policy ${outcome.overlap} dropped this trigger.`,
+              );
+              return EXIT.locked;
+            }
+            out.out(
+              `Trigger sent (overlap ${outcome.overlap}); no run seen yet. See 'campaign-sync schedule describe ${campaign}${kind === 'incremental' ? ' --incremental' : ''}'.`,
+            );
+            return EXIT.ok;
+          }
+          const run = { workflowId: outcome.workflowId!, runId: outcome.runId! };
+          if (!opts.wait) {
+            out.result(
+              outcome,
+              `Triggered ${theSchedule(campaign, kind)}: launcher ${run.workflowId}, run ${run.runId}.`,
+            );
+            return EXIT.ok;
+          }
+          out.out(
+            `Triggered ${theSchedule(campaign, kind)}: launcher ${run.workflowId}, run ${run.runId}; waiting.`,
+          );
+          await client.workflow
+            .getHandle(run.workflowId, run.runId)
+            .result()
+            .catch(() => undefined);
+          const result = await launcherOutcome(client, campaign, run);
+          const action: ScheduleActionView = { scheduledAt: '', takenAt: '', ...run, ...result };
+          out.result({ ...outcome, ...result }, `  ${formatOutcome(action)}`);
+          if (result.status === 'skipped') return EXIT.locked;
+          return result.status === 'completed' ? EXIT.ok : EXIT.failed;
+        },
+      ),
+    );
+
+  schedule
+    .command('backfill')
+    .description('run the actions a schedule would have taken between two times')
+    .argument('<campaign>', 'campaign code', campaignArg())
+    .option('--incremental', INCREMENTAL_HELP)
+    .addOption(
+      valueOption(
+        '--from <time>',
+        'start, an ISO time such as 2024-05-01T00:00:00Z',
+        isoTime('--from'),
+      ).makeOptionMandatory(),
+    )
+    .addOption(
+      valueOption(
+        '--to <time>',
+        'end, an ISO time such as 2024-05-02T00:00:00Z',
+        isoTime('--to'),
+      ).makeOptionMandatory(),
+    )
+    .addOption(overlapOption('overlap policy of the backfilled runs (default: skip)'))
+    .option('--json', 'print the request as JSON')
+    .action(
+      act(
+        ctx,
+        async (
+          campaign: string,
+          opts: { incremental?: boolean; from: Date; to: Date; overlap?: ScheduleOverlapPolicy },
+        ) => {
+          const kind = kindOf(opts);
+          const { from, to } = opts;
+          if (from.getTime() >= to.getTime())
+            throw new InvalidInputError(
+              `--from must be before --to (${from.toISOString()} is not before ${to.toISOString()})`,
+            );
+          const overlap = opts.overlap ?? 'SKIP';
+          await backfillSyncSchedule(await ctx.connect(), campaign, { from, to, overlap, kind });
+          out.result(
+            { campaign, kind, from: from.toISOString(), to: to.toISOString(), overlap },
+            `Backfill of ${theSchedule(campaign, kind)} requested: the actions due from ${from.toISOString()} to ${to.toISOString()}, ` +
+              `overlap ${overlap}${overlap === 'SKIP' ? ' (while one runs, the others are skipped: each sync covers the whole campaign)' : ''}. ` +
+              `See 'campaign-sync schedule describe ${campaign}${kind === 'incremental' ? ' --incremental' : ''}'.`,
+          );
+          return EXIT.ok;
+        },
+      ),
+    );
+
+  schedule
+    .command('delete')
+    .description('delete a schedule (a scheduled sync running now goes on to its end)')
+    .argument('<campaign>', 'campaign code', campaignArg())
+    .option('--incremental', INCREMENTAL_HELP)
+    .option('--json', 'print the outcome as JSON')
+    .action(
+      act(ctx, async (campaign: string, opts: { incremental?: boolean }) => {
+        const kind = kindOf(opts);
+        await deleteSyncSchedule(await ctx.connect(), campaign, kind);
+        out.result(
+          { campaign, kind, deleted: true },
+          `Deleted ${theSchedule(campaign, kind)}. A scheduled sync running now goes on to its end.`,
+        );
+        return EXIT.ok;
+      }),
+    );
 }
 
 export function formatHolder(holder: LockHolder): string {

@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
+import { act, type CliContext } from './cli-context';
 import type { Client } from '@temporalio/client';
 import {
   formatMs,
@@ -168,12 +169,19 @@ export function formatSystemStatus(s: SystemStatus): string {
 }
 
 /** CLI: `status [--json]`. */
-export async function statusCommand(
-  args: string[],
-  ctx: { taskQueue: string; connect: () => Promise<Client>; io: { out: (line: string) => void } },
-): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
-  const status = await systemStatus(await ctx.connect(), ctx.taskQueue);
-  ctx.io.out(values.json ? JSON.stringify(status, null, 2) : formatSystemStatus(status));
-  return EXIT.ok;
+export function registerStatusCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description(
+      'the whole system at a glance: workers polling the task queues, running syncs with progress, schedules, ' +
+        'the last health report, failed syncs of the last 24 hours',
+    )
+    .option('--json', 'print it as JSON')
+    .action(
+      act(ctx, async () => {
+        const status = await systemStatus(await ctx.connect(), ctx.taskQueue());
+        ctx.out.result(status, formatSystemStatus(status));
+        return EXIT.ok;
+      }),
+    );
 }

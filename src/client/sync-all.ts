@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { Option, type Command } from 'commander';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
@@ -12,6 +12,7 @@ import { SYNC_ALL_WORKFLOW_ID, WORKFLOW_TYPES } from '../shared/names';
 import { SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   childSyncInput,
+  SYNC_ALL_MAX_CONCURRENCY,
   SyncAllInputSchema,
   syncAllTargets,
   type SyncAllInput,
@@ -22,7 +23,9 @@ import { describeZodIssues } from '../shared/sync-types';
 import { EXIT } from './errors';
 import { formatHolder } from './schedule-command';
 import { checkSyncInput } from './sync-start';
-import { SYNC_OPTION_FLAGS, syncOptionsFromFlags } from './sync-options';
+import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
+import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
+import { campaign as campaignArg, duration, integer, repeated, shown } from './cli-values';
 
 export type SyncAllHandle = WorkflowHandleWithFirstExecutionRunId<
   (input: SyncAllInput) => Promise<SyncAllSummary>
@@ -100,12 +103,17 @@ export async function startSyncAll(
 function campaignFlag(value: string): { campaign: string; productId?: number } {
   const [campaign, product, extra] = value.split('=');
   if (extra !== undefined || !campaign)
-    throw new InvalidInputError(`--campaign must be CODE or CODE=PRODUCT_ID, not '${value}'`);
+    throw new InvalidInputError(`--campaign must be CODE or CODE=PRODUCT_ID, not ${shown(value)}`);
+  campaignArg('--campaign')(campaign);
   if (product === undefined) return { campaign };
-  const productId = Number(product);
-  if (!Number.isInteger(productId) || productId <= 0)
-    throw new InvalidInputError(`--campaign ${value}: the product ID must be a positive whole number`);
-  return { campaign, productId };
+  return { campaign, productId: integer(`--campaign ${campaign}=: the product ID`, 1)(product) };
+}
+
+interface SyncAllFlags extends SyncOptionFlags {
+  concurrency?: number;
+  campaign?: { campaign: string; productId?: number }[];
+  wait?: boolean;
+  progressInterval?: string;
 }
 
 /**
@@ -114,82 +122,100 @@ function campaignFlag(value: string): { campaign: string; productId?: number } {
  * cancelled, 2 invalid input, 3 a sync all is running already or (with --wait) campaigns were
  * skipped because their lock was held.
  */
-export async function syncAllCommand(
-  args: string[],
-  ctx: {
-    taskQueue: string;
-    connect: () => Promise<Client>;
-    io: { out: (line: string) => void; err: (line: string) => void };
-    runLink?: (workflowId: string, runId: string) => string;
-  },
-): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      ...SYNC_OPTION_FLAGS,
-      concurrency: { type: 'string' },
-      campaign: { type: 'string', multiple: true },
-      wait: { type: 'boolean' },
-      json: { type: 'boolean' },
-      'progress-interval': { type: 'string' },
-    },
-  });
-  if (positionals.length > 0)
-    throw new InvalidInputError(
-      `unexpected argument '${positionals[0]}': 'sync all' takes campaigns with --campaign CODE`,
-    );
-  const input: SyncAllInput = { sync: syncOptionsFromFlags(values), trigger: 'cli' };
-  if (values.concurrency !== undefined) {
-    const n = Number(values.concurrency);
-    if (!Number.isInteger(n))
-      throw new InvalidInputError(`--concurrency must be a whole number, not '${values.concurrency}'`);
-    input.concurrency = n;
-  }
-  if (values.campaign) input.campaigns = values.campaign.flatMap((v) => v.split(',')).map(campaignFlag);
-  const pollMs = parseInterval(values['progress-interval']);
+export function registerSyncAllCommand(sync: Command, ctx: CliContext): void {
+  addSyncOptions(
+    sync
+      .command('all')
+      .description(
+        "sync every campaign (EDD's albums, or those given) as child workflows, at most N at once; " +
+          'a locked campaign is skipped with its holder named',
+      )
+      .addOption(
+        valueOption(
+          '--concurrency <n>',
+          `campaigns synced at once, 1 to ${SYNC_ALL_MAX_CONCURRENCY} (default: 2)`,
+          integer('--concurrency', 1, SYNC_ALL_MAX_CONCURRENCY),
+        ),
+      )
+      .addOption(
+        new Option(
+          '--campaign <code[=product-id]>',
+          'only these campaigns (repeatable, or comma-separated)',
+        ).argParser(repeated(campaignFlag)),
+      ),
+  )
+    .option('--wait', 'show progress and print the summary with totals when it ends')
+    .addOption(
+      valueOption(
+        '--progress-interval <duration>',
+        'with --wait, how often to show progress (default: 5s)',
+        duration('--progress-interval'),
+      ),
+    )
+    .option('--json', 'print the run (or with --wait the summary) as JSON')
+    .action(act(ctx, (opts: SyncAllFlags) => syncAll(opts, ctx)));
+}
+
+async function syncAll(opts: SyncAllFlags, ctx: CliContext): Promise<number> {
+  const { out } = ctx;
+  const input: SyncAllInput = { sync: syncOptionsFrom(opts), trigger: 'cli' };
+  if (opts.concurrency !== undefined) input.concurrency = opts.concurrency;
+  if (opts.campaign) input.campaigns = opts.campaign;
+  const pollMs = parseDuration(opts.progressInterval ?? '5s');
   checkSyncAllInput(input);
 
   const client = await ctx.connect();
   let handle: SyncAllHandle;
   try {
-    handle = await startSyncAll(client, ctx.taskQueue, input);
+    handle = await startSyncAll(client, ctx.taskQueue(), input);
   } catch (err) {
     if (err instanceof SyncAllRunningError) {
-      ctx.io.err(`Refused: ${err.message}`);
+      out.err(`Refused: ${err.message}`);
       return EXIT.locked;
     }
     throw err;
   }
-  if (!values.json || !values.wait) {
-    ctx.io.out(
-      `Started sync of all campaigns: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
-    );
-    if (ctx.runLink) ctx.io.out(`Temporal UI: ${ctx.runLink(handle.workflowId, handle.firstExecutionRunId)}`);
+  const url = ctx.runLink(handle.workflowId, handle.firstExecutionRunId);
+  out.out(`Started sync of all campaigns: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`);
+  out.out(`Temporal UI: ${url}`);
+  if (!opts.wait) {
+    out.result({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, url });
+    return EXIT.ok;
   }
-  if (!values.wait) return EXIT.ok;
   const done = handle.result();
   let finished = false;
   void done.then(
     () => (finished = true),
     () => (finished = true),
   );
-  while (!finished) {
-    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
-    if (finished || values.json) continue;
-    const p = await handle.query<SyncAllProgress>('progress').catch(() => undefined);
-    if (p) ctx.io.out(formatSyncAllProgress(p));
+  const watch = async () => {
+    while (!finished) {
+      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
+      if (finished) continue;
+      const p = await handle.query<SyncAllProgress>('progress').catch(() => undefined);
+      if (p) out.out(formatSyncAllProgress(p));
+    }
+    return done;
+  };
+  const summary = await untilInterrupted(
+    ctx,
+    watch(),
+    `the sync of all campaigns goes on (workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}). ` +
+      `Follow it in the Temporal UI: ${url}; 'campaign-sync locks' lists the campaigns it holds.`,
+  );
+  if (summary === INTERRUPTED) {
+    finished = true;
+    return EXIT.interrupted;
   }
-  const summary = await done;
-  ctx.io.out(values.json ? JSON.stringify(summary, null, 2) : formatSyncAllSummary(summary));
+  out.result(summary, formatSyncAllSummary(summary));
   if (summary.failed > 0 || summary.cancelled > 0) return EXIT.failed;
   if (summary.skipped > 0) {
     // Not a success: those campaigns were not synced. Exit 3, as for a single sync refused by a lock.
     const skipped = summary.campaigns.filter((c) => c.status === 'skipped');
-    ctx.io.err(
+    out.err(
       `${skipped.length} campaign${skipped.length === 1 ? ' was' : 's were'} skipped, not synced, because ${skipped.length === 1 ? 'its' : 'their'} lock was held: ` +
         `${skipped.map((c) => c.campaign).join(', ')}. Sync ${skipped.length === 1 ? 'it' : 'them'} once the holder is done: ` +
-        `campaign-sync ${retryArgs(args, skipped).join(' ')}`,
+        `campaign-sync ${retryArgs(ctx.argv.slice(2), skipped).join(' ')}`,
     );
     return EXIT.locked;
   }
@@ -217,15 +243,6 @@ function retryArgs(args: string[], campaigns: { campaign: string; productId?: nu
     c.productId !== undefined ? `${c.campaign}=${c.productId}` : c.campaign,
   ]);
   return ['sync', 'all', ...targets, ...kept.filter((a) => a !== '--wait'), '--wait'];
-}
-
-function parseInterval(value: string | undefined): number {
-  if (value === undefined) return 5000;
-  try {
-    return parseDuration(value);
-  } catch {
-    throw new InvalidInputError(`--progress-interval must be a duration such as 5s, not '${value}'`);
-  }
 }
 
 export function formatSyncAllProgress(p: SyncAllProgress): string {

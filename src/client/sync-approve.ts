@@ -25,7 +25,18 @@ export async function decideRemovals(
       { args: [decision] },
     );
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new SyncNotFoundError(campaign);
+    if (err instanceof WorkflowNotFoundError) {
+      // The server says "not found" for an update to a closed run too: say which it is.
+      const closed = await handle.describe().then(
+        (d) => d.status.name,
+        () => undefined,
+      );
+      if (closed === undefined) throw new SyncNotFoundError(campaign);
+      throw new RemovalDecisionError(
+        `Campaign ${campaign}: no sync is waiting for a decision on removals; its latest sync is ${closed} ` +
+          `('campaign-sync sync status ${campaign}' shows it).`,
+      );
+    }
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause instanceof Error ? err.cause.message : err.message;
       throw new RemovalDecisionError(`Campaign ${campaign}: ${cause}`);

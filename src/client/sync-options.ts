@@ -1,95 +1,154 @@
-import { InvalidInputError } from '../shared/errors';
+import { Option, type Command } from 'commander';
+import { DEFAULT_PURCHASE_TIER, DEFAULT_TIERS } from '../shared/campaign';
 import type { SyncInput } from '../shared/sync-types';
-
-/** An incremental run's flags, for every command that starts syncs. */
-export const INCREMENTAL_FLAGS = {
-  incremental: { type: 'boolean' },
-  lookback: { type: 'string' },
-  'lookback-orders': { type: 'string' },
-} as const;
-
-/** `--incremental`, `--lookback`, `--lookback-orders` into sync options (checked by the input schema). */
-export function incrementalFromFlags(values: {
-  incremental?: boolean;
-  lookback?: string;
-  'lookback-orders'?: string;
-}): Pick<SyncInput, 'incremental' | 'lookback' | 'lookbackOrders'> {
-  const options: Pick<SyncInput, 'incremental' | 'lookback' | 'lookbackOrders'> = {};
-  if (values.incremental) options.incremental = true;
-  if (values.lookback !== undefined) options.lookback = values.lookback;
-  if (values['lookback-orders'] !== undefined) {
-    const n = Number(values['lookback-orders']);
-    if (!/^\d+$/.test(values['lookback-orders']) || !Number.isSafeInteger(n))
-      throw new InvalidInputError(
-        `--lookback-orders must be a whole number of orders, not '${values['lookback-orders']}'`,
-      );
-    options.lookbackOrders = n;
-  }
-  return options;
-}
-
-/** Sync options as `schedule create` and `sync all` take them on the command line. */
-export const SYNC_OPTION_FLAGS = {
-  mode: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  'page-size': { type: 'string' },
-  'batch-size': { type: 'string' },
-  'max-pages': { type: 'string' },
-  timeout: { type: 'string' },
-  'purchase-tier': { type: 'string' },
-  'max-removal-share': { type: 'string' },
-  'approval-timeout': { type: 'string' },
-  ...INCREMENTAL_FLAGS,
-} as const;
+import { choice, duration, integer, share, single } from './cli-values';
 
 /** Sync options (without the campaign) a command passes on to each sync. */
 export type SyncOptionValues = Omit<SyncInput, 'campaign' | 'trigger' | 'resume'>;
 
-export function positiveIntFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidInputError(`--${name} must be a positive whole number, not '${value}'`);
-  return n;
+export const SYNC_MODES = ['upsert', 'update-only', 'mirror'] as const;
+
+/** What commander gives for the flags {@link addSyncOptions} declares (camelCase, parsed). */
+export interface SyncOptionFlags {
+  mode?: SyncInput['mode'];
+  dryRun?: boolean;
+  pageSize?: number;
+  batchSize?: number;
+  maxPages?: number;
+  timeout?: string;
+  purchaseTier?: string;
+  maxRemovalShare?: number;
+  approvalTimeout?: string;
+  incremental?: boolean;
+  lookback?: string;
+  lookbackOrders?: number;
+}
+
+/** An option taking one value, parsed by `parse`, refused when given twice. */
+export function valueOption<T>(
+  flags: string,
+  description: string,
+  parse: (value: string) => T,
+  choices?: readonly string[],
+): Option {
+  const long = /--[\w-]+/.exec(flags)![0];
+  const option = new Option(flags, description);
+  // choices() sets a parser of its own (shown in the help); ours, set after it, refuses repeats too.
+  if (choices) option.choices(choices);
+  return option.argParser(single(long, parse));
 }
 
 /**
- * The sync options given as flags (see {@link SYNC_OPTION_FLAGS}); their values are checked by the
- * sync input schema afterwards, except that numbers must be numbers.
+ * Declares the sync options `sync start`, `sync all` and `schedule create` share, with the bounds
+ * of the sync input schema (SyncInputSchema), so a mistake is refused naming the flag. Defaults
+ * are the workflow's and are shown in the help, not set here: a schedule stores only what was given.
  */
-export function syncOptionsFromFlags(values: {
-  [K in keyof typeof SYNC_OPTION_FLAGS]?: (typeof SYNC_OPTION_FLAGS)[K]['type'] extends 'boolean'
-    ? boolean
-    : string;
-}): SyncOptionValues {
-  const options: SyncOptionValues = { ...incrementalFromFlags(values) };
-  if (values.mode !== undefined) options.mode = values.mode as SyncInput['mode'];
-  if (values['dry-run']) options.dryRun = true;
-  const pageSize = positiveIntFlag('page-size', values['page-size']);
-  if (pageSize !== undefined) options.pageSize = pageSize;
-  const batchSize = positiveIntFlag('batch-size', values['batch-size']);
-  if (batchSize !== undefined) options.batchSize = batchSize;
-  const maxPages = positiveIntFlag('max-pages', values['max-pages']);
-  if (maxPages !== undefined) options.maxPages = maxPages;
-  if (values.timeout !== undefined) options.timeout = values.timeout;
-  if (values['purchase-tier'] !== undefined) options.purchaseTier = values['purchase-tier'];
-  if (values['approval-timeout'] !== undefined) options.approvalTimeout = values['approval-timeout'];
-  if (values['max-removal-share'] !== undefined) {
-    const share = Number(values['max-removal-share']);
-    if (!Number.isFinite(share) || share < 0 || share > 1)
-      throw new InvalidInputError(
-        `--max-removal-share must be a number from 0 to 1 (0.1 = 10%), not '${values['max-removal-share']}'`,
-      );
-    options.maxRemovalShare = share;
-  }
-  return options;
+export function addSyncOptions(cmd: Command): Command {
+  cmd
+    .addOption(
+      valueOption(
+        '--mode <mode>',
+        'what the sync writes (default: upsert)',
+        choice('--mode', SYNC_MODES),
+        SYNC_MODES,
+      ),
+    )
+    .option('--dry-run', 'compute what it would create, update, skip and remove; write nothing')
+    .addOption(
+      valueOption(
+        '--page-size <n>',
+        'EDD sales per page, 1 to 1000 (default: 100)',
+        integer('--page-size', 1, 1000),
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--batch-size <n>',
+        'operations per MailerLite batch, 2 to 50 (default: 50)',
+        integer('--batch-size', 2, 50),
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--max-pages <n>',
+        'stop after this many source pages (default: no limit)',
+        integer('--max-pages', 1),
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--timeout <duration>',
+        'time limit of each sync, e.g. 2h (default: none)',
+        duration('--timeout'),
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--purchase-tier <tier>',
+        `tier whose group purchasers join (default: ${DEFAULT_PURCHASE_TIER})`,
+        choice('--purchase-tier', DEFAULT_TIERS),
+        DEFAULT_TIERS,
+      ),
+    );
+  cmd
+    .addOption(
+      valueOption(
+        '--max-removal-share <share>',
+        'mirror: share of the group (0 to 1) removed without approval (default: 0.1)',
+        share('--max-removal-share'),
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--approval-timeout <duration>',
+        'mirror: how long to wait for sync approve (default: 24h)',
+        duration('--approval-timeout'),
+      ),
+    );
+  return addIncrementalOptions(cmd);
 }
 
-/** The campaign code positional of a command, exactly one. */
-export function campaignPositional(positionals: string[], verb: string): string {
-  const campaign = positionals[0];
-  if (!campaign)
-    throw new InvalidInputError(`'${verb}' needs a campaign code, e.g. campaign-sync ${verb} 2024_ETB_NBL`);
-  if (positionals.length > 1) throw new InvalidInputError(`unexpected argument '${positionals[1]}'`);
-  return campaign;
+/** `--incremental`, `--lookback`, `--lookback-orders`. */
+export function addIncrementalOptions(cmd: Command): Command {
+  return cmd
+    .option('--incremental', "read only the orders since the campaign's watermark (not with mirror)")
+    .addOption(
+      valueOption(
+        '--lookback <duration>',
+        'incremental: how far to read past the watermark (default: 48h)',
+        duration('--lookback'),
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--lookback-orders <n>',
+        'incremental: and at least this many orders, 0 to 100000 (default: 200)',
+        integer('--lookback-orders', 0, 100_000),
+      ),
+    );
+}
+
+const SYNC_OPTION_KEYS = [
+  'mode',
+  'dryRun',
+  'pageSize',
+  'batchSize',
+  'maxPages',
+  'timeout',
+  'purchaseTier',
+  'maxRemovalShare',
+  'approvalTimeout',
+  'incremental',
+  'lookback',
+  'lookbackOrders',
+] as const satisfies readonly (keyof SyncOptionFlags & keyof SyncOptionValues)[];
+
+/** The sync options given (and only those): the sync input schema applies its defaults to the rest. */
+export function syncOptionsFrom(flags: SyncOptionFlags): SyncOptionValues {
+  const options: Record<string, unknown> = {};
+  for (const key of SYNC_OPTION_KEYS) {
+    const value = flags[key];
+    if (value !== undefined && value !== false) options[key] = value;
+  }
+  return options;
 }

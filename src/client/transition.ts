@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import {
   ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
@@ -27,6 +27,8 @@ import {
 import { EXIT, SyncAlreadyRunningError } from './errors';
 import { formatTransitionProgress, formatTransitionSummary } from './format';
 import { failureMessage } from './sync-status';
+import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
+import { valueOption } from './sync-options';
 
 export type TransitionHandle = WorkflowHandleWithFirstExecutionRunId<
   (input: TransitionInput) => Promise<TransitionSummary>
@@ -144,9 +146,11 @@ export function parseRulesOption(
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (err) {
+  } catch {
+    // Not the parser's message: it quotes the text, and a file's content is not echoed (--rules @/etc/passwd).
     throw new InvalidInputError(
-      `--rules must be a JSON array of {"current_tier", "next_tier", "requires_purchase"} (or @file): ${err instanceof Error ? err.message : String(err)}`,
+      `--rules must be a JSON array of {"current_tier", "next_tier", "requires_purchase"} (or @file)` +
+        (value.startsWith('@') ? `: ${value.slice(1)} does not hold JSON` : ': it is not valid JSON'),
     );
   }
   const parsed = TransitionRuleSchema.array().min(1).safeParse(json);
@@ -208,84 +212,93 @@ export function lockRefusal(err: unknown): string | undefined {
   return undefined;
 }
 
-interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-export interface TransitionCommandContext {
-  taskQueue: string;
-  connect: () => Promise<Client>;
-  io: Io;
-  /** Link to a run in the Temporal UI. */
-  runLink: (workflowId: string, runId: string) => string;
-}
-
 /**
  * `transition run <source> <destination> [--dry-run] [--remove-from-source] [--rules JSON|@file]
- * [--wait] [--json]`; returns the exit code. Bad options throw (the CLI reports them, exit 2).
+ * [--wait] [--json]`. Bad options throw (the CLI reports them, exit 2).
  */
-export async function transitionCommand(
-  sub: string | undefined,
-  args: string[],
-  ctx: TransitionCommandContext,
-): Promise<number> {
-  if (sub !== 'run') {
-    throw new InvalidInputError(
-      sub ? `unknown transition command '${sub}'; use 'transition run'` : "'transition' needs run",
-    );
-  }
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      wait: { type: 'boolean' },
-      json: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      'remove-from-source': { type: 'boolean' },
-      rules: { type: 'string' },
-    },
-  });
-  const [source, destination, extra] = positionals;
-  if (!source || !destination) {
-    throw new InvalidInputError(
-      "'transition run' needs a source and a destination campaign, e.g. campaign-sync transition run 2024_ETB_NBL 2025_ETB_NEXT",
-    );
-  }
-  if (extra !== undefined) throw new InvalidInputError(`unexpected argument '${extra}'`);
-  const input: TransitionInput = { source, destination, trigger: 'cli' };
-  if (values['dry-run']) input.dryRun = true;
-  if (values['remove-from-source']) input.removeFromSource = true;
-  if (values.rules !== undefined) input.rules = parseRulesOption(values.rules);
+export function registerTransitionCommands(program: Command, ctx: CliContext): void {
+  const { out } = ctx;
+  program
+    .command('transition')
+    .description("move subscribers from one campaign's tier groups to another's")
+    .command('run')
+    .description(
+      "move subscribers from the source campaign's tier groups to the destination's next-tier groups by rules " +
+        "(default: BEMA's progression), holding both campaigns' locks",
+    )
+    .argument('<source>', 'source campaign code, e.g. 2024_ETB_NBL')
+    .argument('<destination>', 'destination campaign code, e.g. 2025_ETB_NEXT')
+    .option('--dry-run', 'write nothing; count what it would move')
+    .option('--remove-from-source', "also remove them from the source's groups")
+    .addOption(
+      valueOption(
+        '--rules <json|@file>',
+        'transition rules: a JSON array of {current_tier, next_tier, requires_purchase}, or @file',
+        (v) => v,
+      ),
+    )
+    .option('--wait', 'show its progress and print the summary when it ends')
+    .option('--json', 'print the run (or with --wait the summary) as JSON')
+    .action(
+      act(
+        ctx,
+        async (
+          source: string,
+          destination: string,
+          opts: { dryRun?: boolean; removeFromSource?: boolean; rules?: string; wait?: boolean },
+        ) => {
+          const input: TransitionInput = { source, destination, trigger: 'cli' };
+          if (opts.dryRun) input.dryRun = true;
+          if (opts.removeFromSource) input.removeFromSource = true;
+          if (opts.rules !== undefined) input.rules = parseRulesOption(opts.rules);
 
-  const client = await ctx.connect();
-  let handle: TransitionHandle;
-  try {
-    handle = await startTransition(client, ctx.taskQueue, input);
-  } catch (err) {
-    if (!(err instanceof TransitionAlreadyRunningError)) throw err;
-    ctx.io.err(`Refused: ${err.message}`);
-    return EXIT.locked;
-  }
-  ctx.io.out(
-    `Started transition ${source} → ${destination}${input.dryRun ? ' (dry run)' : ''}: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
-  );
-  ctx.io.out(`Temporal UI: ${ctx.runLink(handle.workflowId, handle.firstExecutionRunId)}`);
-  if (!values.wait) return EXIT.ok;
-  try {
-    const summary = await watchTransition(client, handle, (p, tier) =>
-      ctx.io.out(formatTransitionProgress(p, tier)),
+          const client = await ctx.connect();
+          let handle: TransitionHandle;
+          try {
+            handle = await startTransition(client, ctx.taskQueue(), input);
+          } catch (err) {
+            if (!(err instanceof TransitionAlreadyRunningError)) throw err;
+            out.err(`Refused: ${err.message}`);
+            return EXIT.locked;
+          }
+          const started = {
+            workflowId: handle.workflowId,
+            runId: handle.firstExecutionRunId,
+            source,
+            destination,
+            dryRun: input.dryRun === true,
+            url: ctx.runLink(handle.workflowId, handle.firstExecutionRunId),
+          };
+          out.out(
+            `Started transition ${source} → ${destination}${input.dryRun ? ' (dry run)' : ''}: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
+          );
+          out.out(`Temporal UI: ${started.url}`);
+          if (!opts.wait) {
+            out.result(started);
+            return EXIT.ok;
+          }
+          try {
+            const summary = await untilInterrupted(
+              ctx,
+              watchTransition(client, handle, (p, tier) => out.out(formatTransitionProgress(p, tier))),
+              `the transition goes on (workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}). ` +
+                `Follow it in the Temporal UI: ${started.url}; cancel it there, or with ` +
+                `'temporal workflow cancel --workflow-id ${handle.workflowId}'.`,
+            );
+            if (summary === INTERRUPTED) return EXIT.interrupted;
+            out.result(summary, formatTransitionSummary(summary));
+            return EXIT.ok;
+          } catch (err) {
+            if (!(err instanceof WorkflowFailedError)) throw err;
+            const locked = lockRefusal(err);
+            if (locked) {
+              out.err(`Refused: ${locked}`);
+              return EXIT.locked;
+            }
+            out.err(`Transition failed: ${failureMessage(err)}`);
+            return EXIT.failed;
+          }
+        },
+      ),
     );
-    ctx.io.out(values.json ? JSON.stringify(summary, null, 2) : formatTransitionSummary(summary));
-    return EXIT.ok;
-  } catch (err) {
-    if (!(err instanceof WorkflowFailedError)) throw err;
-    const locked = lockRefusal(err);
-    if (locked) {
-      ctx.io.err(`Refused: ${locked}`);
-      return EXIT.locked;
-    }
-    ctx.io.err(`Transition failed: ${failureMessage(err)}`);
-    return EXIT.failed;
-  }
 }

@@ -60,7 +60,14 @@ export const EnvSchema = z.object({
   TEMPORAL_PROFILE: optionalString,
   /** Temporal's TOML client config file. Default: ~/.config/temporalio/temporal.toml when it exists. */
   TEMPORAL_CONFIG_FILE: optionalString,
-  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
+  /**
+   * The workers' task queue. No spaces or control characters: a name with a stray space or newline
+   * starts syncs no worker polls (and they hold the campaign's lock).
+   */
+  TEMPORAL_TASK_QUEUE: z
+    .string()
+    .regex(/^[^\s\p{Cc}\p{Cf}]{1,200}$/u, 'must be a task queue name: no spaces or control characters')
+    .default(DEFAULT_TASK_QUEUE),
   /** Temporal Web UI base URL, for links printed by the CLI. Default: derived from the address (port + 1000). */
   TEMPORAL_UI_URL: optionalString.pipe(z.url().optional()),
   /** Path to a `temporal` CLI binary (used to start a dev server). */

@@ -78,3 +78,29 @@ export function campaignFromProduct(product: { title: string; createDate: string
   if (codePart(artist) === '' || codePart(album) === '') return null;
   return campaignCode(year, artist, album);
 }
+
+/** Edit distance (insertions, deletions, substitutions) between two short strings. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The known campaign codes a mistyped one most likely meant: the same code in another case, or
+ * those at most two edits away (closest first, at most three), for a "did you mean".
+ */
+export function closestCampaignCodes(code: string, known: readonly string[]): string[] {
+  const upper = code.toUpperCase();
+  return [...new Set(known)]
+    .map((k) => ({ k, d: k === upper ? 0 : editDistance(upper, k) }))
+    .filter(({ k, d }) => k !== code && d <= 2)
+    .sort((x, y) => x.d - y.d || x.k.localeCompare(y.k))
+    .slice(0, 3)
+    .map(({ k }) => k);
+}

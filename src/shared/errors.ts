@@ -118,10 +118,16 @@ export class InvalidInputError extends CampaignSyncError {
 
 /** The campaign does not exist in the source (no EDD album product has its code). */
 export class CampaignNotFoundError extends CampaignSyncError {
-  constructor(readonly campaign: string) {
+  constructor(
+    readonly campaign: string,
+    /** Codes EDD's products give that are close to this one (a typo, another case). */
+    readonly suggestions: readonly string[] = [],
+  ) {
     super(
-      `Campaign ${campaign} was not found: no EDD product derives this code. ` +
-        `Run 'campaign-sync campaign list' to list the codes EDD products give, or pass --product-id.`,
+      `Campaign ${campaign} was not found: no EDD product derives this code` +
+        (suggestions.length > 0 ? `; did you mean ${suggestions.join(' or ')}?` : '.') +
+        ` 'campaign-sync campaign list' lists the codes EDD products give; 'sync start' and 'schedule create' ` +
+        `take the album's product with --product-id, and 'campaign create --custom' makes a campaign without one.`,
     );
   }
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { runCli } from '../../src/client';
 import { EXIT } from '../../src/client/errors';
 import {
@@ -47,10 +48,12 @@ describe('campaign-sync CLI', () => {
     expect(badCode.err).toMatch(/campaign: campaign must be a code like 2024_ETB_NBL/);
     const badOption = await cli(['sync', 'start', '2024_ETB_NBL', '--page-size', 'lots']);
     expect(badOption.code).toBe(EXIT.invalidInput);
-    expect(badOption.err).toMatch(/--page-size must be a positive whole number, not 'lots'/);
+    expect(badOption.err).toMatch(
+      /--page-size must be a whole number from 1 to 1000 \(digits only\), not 'lots'/,
+    );
     const badMode = await cli(['sync', 'start', '2024_ETB_NBL', '--mode', 'mirror-everything']);
     expect(badMode.code).toBe(EXIT.invalidInput);
-    expect(badMode.err).toMatch(/mode: /);
+    expect(badMode.err).toMatch(/--mode must be one of upsert, update-only, mirror, not 'mirror-everything'/);
     const badEnv = await runCli(
       ['locks'],
       { TEMPORAL_ADDRESS: temporal.address, HTTP_TIMEOUT_MS: 'x' },
@@ -115,6 +118,89 @@ describe('campaign-sync CLI', () => {
       status: 'COMPLETED',
       summary: { campaign, status: 'completed' },
     });
+
+    // Nothing waits for a decision: said so, naming the sync's state (not "no sync was found").
+    const approve = await cli(['sync', 'approve', campaign]);
+    expect(approve.code).toBe(EXIT.failed);
+    expect(approve.err).toBe(
+      `Not done: Campaign ${campaign}: no sync is waiting for a decision on removals; its latest sync is COMPLETED ` +
+        `('campaign-sync sync status ${campaign}' shows it).`,
+    );
+  });
+
+  it('--json: stdout holds one JSON document for a start without --wait, a refusal, a cancel and a not-found', async () => {
+    const campaign = uniqueCampaign();
+    const productId = String(albums(stack.dataset)[0]!.id);
+    const queue = uniqueTaskQueue(); // nobody polls it: the run stays open
+    const first = await cli(['sync', 'start', campaign, '--product-id', productId, '--json'], queue);
+    expect(first.code).toBe(EXIT.ok);
+    const started = JSON.parse(first.out) as { workflowId: string; runId: string; url: string };
+    expect(started).toMatchObject({ campaign, workflowId: `campaign-sync-${campaign}` });
+    expect(started.runId).toMatch(/^[\w-]{36}$/);
+    // The human lines (and the warning that no worker polls the queue) went to stderr.
+    expect(first.err).toMatch(new RegExp(`Started sync of ${campaign}: workflow campaign-sync-${campaign}`));
+
+    const second = await cli(['sync', 'start', campaign, '--product-id', productId, '--json'], queue);
+    expect(second.code).toBe(EXIT.locked);
+    expect(JSON.parse(second.out)).toMatchObject({
+      error: {
+        message: expect.stringMatching(/is already syncing/) as unknown,
+        exitCode: 3,
+        meaning: 'refused',
+      },
+    });
+
+    const report = await cli(['sync', 'report', campaign, '--run', started.runId, '--json'], queue);
+    expect(report.code).toBe(EXIT.ok);
+    expect(JSON.parse(report.out)).toMatchObject({ campaign });
+
+    const cancel = await cli(['sync', 'cancel', campaign, '--force', '--json'], queue);
+    expect(cancel.code).toBe(EXIT.ok);
+    expect(JSON.parse(cancel.out)).toMatchObject({ campaign, outcome: 'terminated', runId: started.runId });
+
+    // transition run without --wait: the run it started, as JSON.
+    const destination = uniqueCampaign();
+    const transition = await cli(['transition', 'run', campaign, destination, '--dry-run', '--json'], queue);
+    expect(transition.code).toBe(EXIT.ok);
+    const moved = JSON.parse(transition.out) as { workflowId: string; runId: string };
+    expect(moved).toMatchObject({ source: campaign, destination, dryRun: true });
+    expect(transition.err).toMatch(/^Started transition /);
+    await temporal.client.workflow.getHandle(moved.workflowId, moved.runId).terminate('test cleanup');
+
+    const missing = await cli(['sync', 'status', '2099_NEVER_SYNCED', '--json']);
+    expect(missing.code).toBe(EXIT.notFound);
+    expect(JSON.parse(missing.out)).toMatchObject({ error: { exitCode: 4, meaning: 'not found' } });
+  });
+
+  it('Ctrl-C during --wait stops waiting, says the run goes on and how to follow or cancel it', async () => {
+    const campaign = uniqueCampaign();
+    const productId = String(albums(stack.dataset)[0]!.id);
+    const queue = uniqueTaskQueue(); // nobody polls it: the run waits
+    const interrupts = new EventEmitter();
+    const err: string[] = [];
+    const code = await runCli(
+      ['sync', 'start', campaign, '--product-id', productId, '--wait', '--progress-interval', '1s'],
+      { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: queue },
+      {
+        out: (l) => {
+          if (l.startsWith('Temporal UI:')) setTimeout(() => interrupts.emit('SIGINT'), 300);
+        },
+        err: (l) => err.push(l),
+      },
+      interrupts,
+    );
+    expect(code).toBe(EXIT.interrupted);
+    expect(err.at(-1)).toMatch(
+      new RegExp(
+        `^Stopped waiting: the sync of ${campaign} goes on \\(run [\\w-]+\\)\\. Follow it with ` +
+          `'campaign-sync sync status ${campaign}'; cancel it with 'campaign-sync sync cancel ${campaign}'\\.$`,
+      ),
+    );
+    expect(interrupts.listenerCount('SIGINT')).toBe(0);
+    // It does go on: still running, holding the lock, until cancelled.
+    const handle = temporal.client.workflow.getHandle(`campaign-sync-${campaign}`);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate('test cleanup');
   });
 
   it('refuses a second start with exit 3, lists the lock, cancels it, and says 4 for unknown campaigns', async () => {

@@ -139,6 +139,20 @@ describe('retries and faults', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('a mistyped campaign gets "did you mean" from the codes EDD products give, and advice each command takes', async () => {
+    const real = albums(stack.dataset)[0]!.campaign;
+    // The last letter changed: still a well-formed code, but no product gives it.
+    const typo = real.slice(0, -1) + (real.endsWith('Q') ? 'W' : 'Q');
+    const failure = await withWorker(temporal, stack.activities, async (tq) =>
+      failureOf((await startSync(temporal.client, tq, { campaign: typo })).result()),
+    );
+    expect(failure.type).toBe('CampaignNotFoundError');
+    expect(failure.message).toContain(
+      `Campaign ${typo} was not found: no EDD product derives this code; did you mean ${real}`,
+    );
+    expect(failure.message).toContain(`'campaign create --custom'`);
+  });
+
   it('fails at once with what to change when the purchase field exists with the wrong type', async () => {
     const campaign = uniqueCampaign();
     const res = await fetch(`${stack.mailerlite.url}/api/fields`, {

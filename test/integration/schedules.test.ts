@@ -221,7 +221,8 @@ describe('schedule commands', () => {
         // Triggers and backfills run while paused (and no natural hh:00 tick can add a run meanwhile).
         // A trigger runs the launcher now; it syncs under the campaign's lock and returns the summary.
         const triggered = await cli(['schedule', 'trigger', campaign, '--wait', '--json'], tq);
-        expect(triggered.err).toBe('');
+        // With --json the human line goes to stderr; stdout is the JSON document alone.
+        expect(triggered.err).toMatch(/^Triggered the sync schedule of 2099_\w+: launcher .*; waiting\.$/);
         expect(triggered.code).toBe(EXIT.ok);
         const outcome = JSON.parse(triggered.out) as ScheduleActionView & {
           outcome: string;
@@ -295,9 +296,9 @@ describe('schedule commands', () => {
       [['--every', '90s'], /--every must be a whole number of minutes, hours or days/],
       [['--every', '1h', '--cron', '0 * * * *'], /give exactly one of --every .* and --cron/],
       [[], /give exactly one of --every .* and --cron/],
-      [['--every', '1h', '--mode', 'sometimes'], /mode: /],
-      [['--every', '1h', '--timeout', 'soon'], /timeout: timeout must be a duration/],
-      [['--every', '1h', '--page-size', 'lots'], /--page-size must be a positive whole number/],
+      [['--every', '1h', '--mode', 'sometimes'], /--mode must be one of upsert, update-only, mirror/],
+      [['--every', '1h', '--timeout', 'soon'], /--timeout must be a duration such as 90s/],
+      [['--every', '1h', '--page-size', 'lots'], /--page-size must be a whole number from 1 to 1000/],
     ];
     for (const [flags, message] of cases) {
       const r = await cli(['schedule', 'create', campaign, ...flags], 'unused', nowhere);

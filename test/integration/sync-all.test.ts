@@ -119,7 +119,9 @@ describe('sync all', () => {
         );
         // A campaign skipped is a campaign not synced: exit 3 (refused by a lock), naming it and what to run.
         expect(run.code).toBe(EXIT.locked);
-        expect(run.err).toBe(
+        // With --json the human lines (start, progress) go to stderr too; the last one names what to run.
+        expect(run.err).toMatch(/^Started sync of all campaigns: workflow campaign-sync-all, run /);
+        expect(run.err.split('\n').at(-1)).toBe(
           `1 campaign was skipped, not synced, because its lock was held: ${locked.campaign}. ` +
             `Sync it once the holder is done: campaign-sync sync all --campaign ${locked.campaign}=${locked.productId} ` +
             `--concurrency 2 --page-size 20 --max-pages 4 --wait`,
@@ -201,15 +203,15 @@ describe('sync all', () => {
     }
     const nowhere = 'localhost:1';
     const cases: [string[], RegExp][] = [
-      [['--concurrency', '0'], /concurrency: /],
-      [['--concurrency', '99'], /concurrency: /],
+      [['--concurrency', '0'], /--concurrency must be at least 1, not 0/],
+      [['--concurrency', '99'], /--concurrency must be at most 20, not 99/],
       [['--concurrency', 'two'], /--concurrency must be a whole number/],
       [['--campaign', 'nope'], /campaign must be a code like 2024_ETB_NBL/],
-      [['--campaign', '2024_A_B=x'], /the product ID must be a positive whole number/],
+      [['--campaign', '2024_A_B=x'], /the product ID must be a whole number 1 or more/],
       [['--campaign', '2024_A_B', '--campaign', '2024_A_B'], /2024_A_B is listed twice/],
-      [['--mode', 'everything'], /mode: /],
-      [['--timeout', 'later'], /timeout: /],
-      [['extra'], /unexpected argument 'extra'/],
+      [['--mode', 'everything'], /--mode must be one of upsert, update-only, mirror/],
+      [['--timeout', 'later'], /--timeout must be a duration such as 90s/],
+      [['extra'], /too many arguments for 'all'/],
     ];
     for (const [flags, message] of cases) {
       const r = await cli(['sync', 'all', ...flags], 'unused', nowhere);

@@ -1,6 +1,7 @@
 import {
   campaignCode,
   campaignFromProduct,
+  closestCampaignCodes,
   codePart,
   fieldKey,
   purchaseFieldName,
@@ -40,5 +41,15 @@ describe('BEMA campaign naming', () => {
     );
     expect(campaignFromProduct({ title: 'Tour T-Shirt', createDate: '2024-01-01' })).toBeNull();
     expect(campaignFromProduct({ title: 'A - B', createDate: 'not a date' })).toBeNull();
+  });
+});
+
+describe('closestCampaignCodes', () => {
+  const known = ['2024_ETB_NBL', '2024_ETB_NBX', '2023_MARROW_DUST', '2024_ETB_NBL'];
+  it('suggests the same code in upper case, then those at most two edits away, closest first', () => {
+    expect(closestCampaignCodes('2024_etb_nbl', known)).toEqual(['2024_ETB_NBL', '2024_ETB_NBX']);
+    expect(closestCampaignCodes('2024_ETB_NLB', known)).toEqual(['2024_ETB_NBL', '2024_ETB_NBX']);
+    expect(closestCampaignCodes('2023_MARROW_DUTS', known)).toEqual(['2023_MARROW_DUST']);
+    expect(closestCampaignCodes('2019_OTHER_ALBUM', known)).toEqual([]);
   });
 });
