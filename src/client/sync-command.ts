@@ -10,6 +10,7 @@ import { decideRemovals } from './sync-approve';
 import { registerSyncAllCommand } from './sync-all';
 import { cancelSync, type CancelOutcome } from './sync-cancel';
 import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
+import { formatSyncHistory, syncHistory } from './sync-history';
 import { syncReport } from './sync-report';
 import { checkSyncInput, startSync } from './sync-start';
 import { cliIdentity, syncStatus } from './sync-status';
@@ -120,6 +121,29 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
         const status = await syncStatus(await ctx.connect(), campaign);
         out.result(status, formatStatus(status));
         return status.status === 'FAILED' ? EXIT.failed : EXIT.ok;
+      }),
+    );
+
+  sync
+    .command('history')
+    .description(
+      "a campaign's past syncs, newest first: when (local time and age), result, who started it, mode, " +
+        'duration and counts, or why it failed; exit 1 when the latest did not complete',
+    )
+    .argument('<campaign>', CAMPAIGN_HELP, campaignArg())
+    .addOption(valueOption('--last <n>', 'how many syncs, 1 to 100 (default 10)', integer('--last', 1, 100)))
+    .option('--json', 'print it as JSON')
+    .action(
+      act(ctx, async (campaign: string, opts: { last?: number }) => {
+        const history = await syncHistory(await ctx.connect(), campaign, opts.last ?? 10);
+        // Results that did not complete stand out on a terminal (bold red), not in a pipe or a file.
+        const terminal = process.stdout.isTTY && ctx.env.NO_COLOR === undefined;
+        out.result(
+          history,
+          formatSyncHistory(campaign, history, terminal ? { emphasis: (t) => `\x1b[1;31m${t}\x1b[0m` } : {}),
+        );
+        const latest = history[0]?.status;
+        return latest === undefined || latest === 'COMPLETED' || latest === 'RUNNING' ? EXIT.ok : EXIT.failed;
       }),
     );
 

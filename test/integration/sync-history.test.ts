@@ -1,6 +1,8 @@
+import { EXIT } from '../../src/client/errors';
 import { startSync } from '../../src/client/sync-start';
 import { formatCampaigns } from '../../src/client/campaign-list';
 import { formatSyncHistory, syncHistory } from '../../src/client/sync-history';
+import { runCliCaptured } from '../helpers/cli';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 
@@ -107,6 +109,22 @@ describe('sync history', () => {
     expect((await syncHistory(temporal.client, campaign, 2)).map((e) => e.runId)).toEqual(
       history.slice(0, 2).map((e) => e.runId),
     );
+
+    // The CLI: one JSON document, and exit 1 since the latest sync failed.
+    const viaCli = await runCliCaptured(['sync', 'history', campaign, '--last', '2', '--json'], {
+      address: temporal.address,
+      taskQueue: 'unused',
+    });
+    expect(viaCli.code).toBe(EXIT.failed);
+    expect((JSON.parse(viaCli.out) as { runId: string }[]).map((e) => e.runId)).toEqual(
+      history.slice(0, 2).map((e) => e.runId),
+    );
+    const refused = await runCliCaptured(['sync', 'history', campaign, '--last', '0'], {
+      address: temporal.address,
+      taskQueue: 'unused',
+    });
+    expect(refused.code).toBe(EXIT.invalidInput);
+    expect(refused.err).toContain('--last');
 
     const text = formatSyncHistory(campaign, history, { emphasis: (t) => `*${t}*` });
     expect(text).toContain(`Syncs of ${campaign}, newest first:`);
