@@ -28,9 +28,6 @@ import { openSink, type Feed } from './sync-sink';
 /** The current phase and counts of a running sync. */
 export const progressQuery = defineQuery<SyncProgress>('progress');
 
-/** Source pages read at once: the one being handed over and the next. */
-const READ_AHEAD = 2;
-
 /**
  * Syncs one campaign: checks both connections, makes sure the campaign's MailerLite groups and
  * purchase field exist, then pages through the album's EDD purchasers, validating every record and
@@ -87,7 +84,7 @@ async function readAndWrite<V>(
     source: feed.pages,
     productId: run.productId,
     pageSize: input.pageSize,
-    readAhead: READ_AHEAD,
+    readAhead: feed.readAhead,
     ...(incrementalFrom ? { watermarkDate: incrementalFrom.date } : {}),
     ...(input.storePass !== undefined ? { storePass: input.storePass } : {}),
     ...(input.maxPages !== undefined ? { lastPage: input.maxPages } : {}),

@@ -134,35 +134,65 @@ export class SalesPages<V> {
   private load(page: number): Promise<LoadedPage<V>> {
     let pending = this.loading.get(page);
     if (!pending) {
-      pending = this.loadPage(page);
+      let joined = this.expectJoin(page);
+      pending = this.loadPage(
+        page,
+        (join) => joined.resolve(join),
+        () => (joined = this.expectJoin(page)),
+      );
       // A page read ahead past the end, a timeout or a continue-as-new is never used: its failure
       // must not count as unhandled.
       pending.catch(() => undefined);
+      // A page that fails fails the one after it too (it waits for this join).
+      pending.catch((err: unknown) => joined.reject(err));
       this.loading.set(page, pending);
-      const join = pending.then(({ page: read }) => ({
-        tail: read.tail,
-        orderIds: read.orderIds,
-        done: read.done,
-      }));
-      // Awaited by the next page; a failure is this page's own, and handled there.
-      join.catch(() => undefined);
-      this.joins.set(page, join);
     }
     return pending;
   }
 
-  /** Reads, joins and validates a page; again, elsewhere, when its source lost it meanwhile. */
-  private async loadPage(page: number): Promise<LoadedPage<V>> {
+  /** A join of `page` to come: the next page waits for it. */
+  private expectJoin(page: number): { resolve: (join: PageJoin) => void; reject: (err: unknown) => void } {
+    let resolve!: (join: PageJoin) => void;
+    let reject!: (err: unknown) => void;
+    const join = new Promise<PageJoin>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Awaited by the next page; a failure is this page's own, and handled there.
+    join.catch(() => undefined);
+    this.joins.set(page, join);
+    return { resolve, reject };
+  }
+
+  /**
+   * Reads, joins and validates a page. The page's join is known once it is read (`joined`): the
+   * next page joins to it while this one is validated. When its source lost it meanwhile (the
+   * worker that read it is gone), it is read again elsewhere, and the pages after it, joined to
+   * the read that was lost, are read again too (`rejoin` gives the page a new join to wait for).
+   */
+  private async loadPage(
+    page: number,
+    joined: (join: PageJoin) => void,
+    rejoin: () => void,
+  ): Promise<LoadedPage<V>> {
     const { source: pages } = this.opts;
     for (;;) {
       try {
         const { read, rescued, before } = await this.readJoined(page);
         const orderIds = [...rescued.map((i) => read.seamOrders[i]!.orderId), ...read.orderIds];
+        joined({ tail: read.tail, orderIds, done: read.done });
         const checked = await pages.validate(page, read, rescued, before);
         return { page: { ...read, orderIds }, ...checked };
       } catch (err) {
         if (!pages.recover) throw err;
         await pages.recover(err);
+        for (const later of [...this.loading.keys()]) {
+          if (later > page) {
+            this.loading.delete(later);
+            this.joins.delete(later);
+          }
+        }
+        rejoin();
       }
     }
   }

@@ -16,12 +16,20 @@ import type { SyncRun } from './sync-run';
  * the sink pushes back when two pages are waiting, so memory and history stay bounded whatever the
  * campaign's size.
  */
+/** Pages in flight when their records pass through the workflow: the one handed over and the next. */
+const RECORDS_READ_AHEAD = 2;
+
+/** Pages in flight on the list path, whose records stay on the worker that reads them. */
+const HELD_READ_AHEAD = 8;
+
 /**
  * Where a sync's source pages are read and where their valid records go: `pages` and `sink` keep
  * the records in the same place (the workflow, or on the list path the worker that read them).
  */
 export interface Feed<V> {
   pages: PageSource<V>;
+  /** Source pages read at once: the one being handed over and those after it. */
+  readAhead: number;
   sink: RecordSink<V>;
   /** What of a page's valid records is written (an incremental run's already-seen orders are not). */
   fresh(valid: V): V;
@@ -75,11 +83,21 @@ export async function openSink(run: SyncRun, resources: SyncDestination): Promis
   run.destinationRead = listPath?.choice;
   if (listPath?.sink) {
     const sink = listPath.sink;
-    return { kind: 'held', pages: sink.pages(), sink, listPath: sink, fresh: (held) => held };
+    // Thin pages (orders only) in history, and a step on the worker's own queue waits for matching
+    // (no eager dispatch as on the workflow's queue): more pages in flight hide that wait.
+    return {
+      kind: 'held',
+      pages: sink.pages(),
+      readAhead: HELD_READ_AHEAD,
+      sink,
+      listPath: sink,
+      fresh: (held) => held,
+    };
   }
   const records = (sink: RecordSink): SyncFeed => ({
     kind: 'records',
     pages: activityPages(input.campaign),
+    readAhead: RECORDS_READ_AHEAD,
     sink,
     fresh: (valid) => run.freshOf(valid),
   });
