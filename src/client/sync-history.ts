@@ -1,5 +1,5 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { syncWorkflowId } from '../shared/names';
+import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { SYNC_MODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncSummary } from '../shared/sync-types';
 import { failureMessage, readStops } from './sync-status';
@@ -42,7 +42,10 @@ export async function syncHistory(
   // Newest first: a run that continued as new comes after (older than) the run it continued as.
   const chains: WorkflowExecutionInfo[][] = [];
   let listed = 0;
-  for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+  // Syncs only: a campaign create or a transition holds the same workflow ID (the lock) as a
+  // `campaignLock` run.
+  const query = `WorkflowId = '${workflowId}' AND WorkflowType = '${WORKFLOW_TYPES.campaignSync}'`;
+  for await (const run of client.workflow.list({ query })) {
     if (++listed > RUNS_LISTED) break;
     const continued = run.status.name === 'CONTINUED_AS_NEW';
     const chain = chains.at(-1);
