@@ -109,6 +109,8 @@ export class SalesPages<V> {
   /** Each page's last order numbers and its purchases' orders, once the page is final. */
   private readonly joins = new Map<number, Promise<PageJoin>>();
   private readonly loading = new Map<number, Promise<LoadedPage<V>>>();
+  /** Each page's current loader: a loader of an older generation, superseded after a loss, stops. */
+  private readonly generation = new Map<number, number>();
 
   constructor(private readonly opts: SalesPagesOptions<V>) {
     if (opts.before) this.joins.set(opts.before.page, Promise.resolve(opts.before.join));
@@ -135,8 +137,11 @@ export class SalesPages<V> {
     let pending = this.loading.get(page);
     if (!pending) {
       let joined = this.expectJoin(page);
+      const generation = (this.generation.get(page) ?? 0) + 1;
+      this.generation.set(page, generation);
       pending = this.loadPage(
         page,
+        () => this.generation.get(page) === generation,
         (join) => joined.resolve(join),
         () => (joined = this.expectJoin(page)),
       );
@@ -172,6 +177,7 @@ export class SalesPages<V> {
    */
   private async loadPage(
     page: number,
+    current: () => boolean,
     joined: (join: PageJoin) => void,
     rejoin: () => void,
   ): Promise<LoadedPage<V>> {
@@ -179,17 +185,22 @@ export class SalesPages<V> {
     for (;;) {
       try {
         const { read, rescued, before } = await this.readJoined(page);
+        // Superseded by a loader started after a loss: that one reads and validates the page.
+        if (!current()) throw new SupersededLoad(page);
         const orderIds = [...rescued.map((i) => read.seamOrders[i]!.orderId), ...read.orderIds];
         joined({ tail: read.tail, orderIds, done: read.done });
         const checked = await pages.validate(page, read, rescued, before);
         return { page: { ...read, orderIds }, ...checked };
       } catch (err) {
-        if (!pages.recover) throw err;
+        if (!pages.recover || err instanceof SupersededLoad || !current()) throw err;
         await pages.recover(err);
+        if (!current()) throw new SupersededLoad(page);
         for (const later of [...this.loading.keys()]) {
           if (later > page) {
             this.loading.delete(later);
             this.joins.delete(later);
+            // Its loader in flight stops at its next step: `take` starts another.
+            this.generation.set(later, (this.generation.get(later) ?? 0) + 1);
           }
         }
         rejoin();
@@ -239,6 +250,13 @@ export class SalesPages<V> {
         `and ${page} of ${this.opts.campaign} (orders refunded meanwhile): it stopped so that no buyer is missed ` +
         'and nobody is removed; what was written is kept. Run it again.',
     });
+  }
+}
+
+/** A page's loader replaced by another after a loss (never handed to the reading loop). */
+class SupersededLoad extends Error {
+  constructor(page: number) {
+    super(`the load of page ${page} was superseded`);
   }
 }
 
