@@ -146,7 +146,7 @@ describe.each([
         const handle = await startSync(temporal.client, tq, {
           campaign,
           productId: product.id,
-          pageSize: 50,
+          pageSize: 25,
           historyLimit: 300,
         });
         const result = await handle.result();

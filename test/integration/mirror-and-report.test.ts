@@ -342,7 +342,7 @@ describe('per-record report and run knobs', () => {
       const handle = await startSync(temporal.client, tq, {
         campaign,
         productId: product.id,
-        pageSize: 50,
+        pageSize: 25,
         historyLimit: 300,
         reportLimit: 5,
       });
