@@ -747,8 +747,12 @@ describe('locks hold for scheduled runs', () => {
     const campaign = uniqueCampaign();
     const product = album(0);
     const trigger = `schedule:${syncScheduleId(campaign)}`;
+    // Source pages wait until both starts have raced (the list path reads eight pages at once, so
+    // a merely slowed sync could end before the scheduled run starts, and never meet it).
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
     try {
-      await withWorker(temporal, slowSource(stack), async (tq) => {
+      await withWorker(temporal, slowSource(stack, gate), async (tq) => {
         expect(
           (
             await cli(
@@ -770,10 +774,15 @@ describe('locks hold for scheduled runs', () => {
           ).code,
         ).toBe(EXIT.ok);
         const writesBefore = await subscriberWrites();
-        const [manual, scheduled] = await Promise.allSettled([
-          startSync(temporal.client, tq, { campaign, productId: product.id, pageSize: 25, trigger: 'cli' }),
-          cli(['schedule', 'trigger', campaign, '--wait', '--json'], tq),
-        ]);
+        const manualStart = startSync(temporal.client, tq, {
+          campaign,
+          productId: product.id,
+          pageSize: 25,
+          trigger: 'cli',
+        });
+        const scheduledRun = cli(['schedule', 'trigger', campaign, '--wait', '--json'], tq);
+        void Promise.allSettled([manualStart]).then(() => setTimeout(release, 3000));
+        const [manual, scheduled] = await Promise.allSettled([manualStart, scheduledRun]);
         expect(scheduled.status).toBe('fulfilled');
         const launched = (scheduled as PromiseFulfilledResult<{ code: number; out: string }>).value;
         const outcome = JSON.parse(launched.out) as ScheduleActionView;
