@@ -79,7 +79,7 @@ describe('the README and docs/*.md', () => {
 
   it('start with the Quick start, which holds exactly the two command lines', () => {
     const readme = read('README.md');
-    const headings = [...readme.matchAll(/^#{1,6} .*$/gm)].map((m) => m[0]);
+    const headings = [...prose(readme).matchAll(/^#{1,6} .*$/gm)].map((m) => m[0]);
     expect(headings.slice(0, 2)).toEqual(['# campaign-sync', '## Quick start']);
     const start = readme.indexOf('## Quick start');
     const section = readme.slice(start, readme.indexOf('\n## ', start));
