@@ -62,9 +62,9 @@ const onOff = (fallback: boolean) =>
 export const DEFAULT_HEALTH_INTERVAL = '5m';
 
 /**
- * The health check's environment variables (README "Configuration"). Thresholds left unset keep
- * their defaults ({@link DEFAULT_HEALTH_THRESHOLDS}, listed as text in {@link HEALTH_ENV_DEFAULTS});
- * a health run's input may override any of them.
+ * The health check's environment variables (docs/configuration.md, "Health check settings").
+ * Thresholds left unset keep their defaults ({@link DEFAULT_HEALTH_THRESHOLDS}, listed as text in
+ * {@link HEALTH_ENV_DEFAULTS}); a health run's input may override any of them.
  */
 export const HEALTH_ENV = {
   /** Interval of the health schedule, which the worker installs at start and `health install` sets. */
