@@ -2,7 +2,7 @@
  * The health check's statuses, thresholds and a run's input (what a person may override).
  */
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from '../duration';
+import { durationSchema } from '../duration';
 
 export const HEALTH_STATUSES = ['healthy', 'degraded', 'unhealthy'] as const;
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
@@ -14,13 +14,6 @@ export const SCORE_PENALTY: Record<Severity, number> = { degraded: 10, unhealthy
 /** The trigger of a sync health restarted; a restarted sync that is stuck again is not restarted twice. */
 export const HEALTH_RESTART_TRIGGER = 'health-restart';
 
-const durationString = (name: string) =>
-  z
-    .string()
-    .trim()
-    .regex(DURATION_PATTERN, `${name} must be a duration such as 500ms, 90s, 30m, 2h or 1d`)
-    .refine((v) => !DURATION_PATTERN.test(v) || parseDuration(v) > 0, `${name} must be longer than zero`);
-
 /** A measure's two thresholds: reaching `degraded` degrades, reaching `unhealthy` is unhealthy. */
 const levelSchema = () =>
   z
@@ -31,13 +24,13 @@ const levelSchema = () =>
 export const HealthThresholdsSchema = z
   .object({
     /** A running sync whose progress has not moved for this long is stuck. */
-    stuckNoProgressAfter: durationString('stuckNoProgressAfter'),
+    stuckNoProgressAfter: durationSchema('stuckNoProgressAfter'),
     /** A sync (or a lock holder) running longer than this is stuck (a lock holder is reported). */
-    stuckRunningAfter: durationString('stuckRunningAfter'),
+    stuckRunningAfter: durationSchema('stuckRunningAfter'),
     /** How far back failed syncs count. */
-    failureWindow: durationString('failureWindow'),
+    failureWindow: durationSchema('failureWindow'),
     /** A task queue whose newest poller was last seen longer ago than this degrades. */
-    workerStaleAfter: durationString('workerStaleAfter'),
+    workerStaleAfter: durationSchema('workerStaleAfter'),
     /** Failed syncs (all campaigns) within `failureWindow`. */
     failures: levelSchema(),
     /** Worker process resident memory, MB. */
@@ -77,7 +70,7 @@ export const HealthThresholdsSchema = z
      * How long a campaign without a sync schedule may go without a successful sync before it is
      * overdue. Unset: only campaigns with a schedule are judged (from their interval).
      */
-    syncOverdueAfter: durationString('syncOverdueAfter').optional(),
+    syncOverdueAfter: durationSchema('syncOverdueAfter').optional(),
   })
   .strict();
 
@@ -106,10 +99,10 @@ const partialLevel = z
 /** Thresholds a run overrides (any subset; a level's two values separately). */
 export const HealthThresholdOverridesSchema = z
   .object({
-    stuckNoProgressAfter: durationString('stuckNoProgressAfter'),
-    stuckRunningAfter: durationString('stuckRunningAfter'),
-    failureWindow: durationString('failureWindow'),
-    workerStaleAfter: durationString('workerStaleAfter'),
+    stuckNoProgressAfter: durationSchema('stuckNoProgressAfter'),
+    stuckRunningAfter: durationSchema('stuckRunningAfter'),
+    failureWindow: durationSchema('failureWindow'),
+    workerStaleAfter: durationSchema('workerStaleAfter'),
     failures: partialLevel,
     rssMb: partialLevel,
     heapUsedRatio: partialLevel,
@@ -118,7 +111,7 @@ export const HealthThresholdOverridesSchema = z
     serviceLatencyMs: partialLevel,
     overload: HealthThresholdsSchema.shape.overload.partial().strict(),
     statusAlertAfterRuns: HealthThresholdsSchema.shape.statusAlertAfterRuns,
-    syncOverdueAfter: durationString('syncOverdueAfter'),
+    syncOverdueAfter: durationSchema('syncOverdueAfter'),
   })
   .partial()
   .strict();
