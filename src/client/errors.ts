@@ -33,11 +33,16 @@ export class SyncNotFoundError extends Error {
   constructor(
     readonly campaign: string,
     readonly runId?: string,
+    /** Campaigns with syncs whose code is close to this one (a typo): named instead of starting one. */
+    readonly suggestions: readonly string[] = [],
   ) {
     super(
       runId
         ? `No run ${runId} of campaign ${campaign}'s sync was found (a wrong run ID, or removed by retention).`
-        : `No sync of campaign ${campaign} was found. Start one with 'campaign-sync sync start ${campaign}'.`,
+        : suggestions.length > 0
+          ? `No sync of campaign ${campaign} was found; did you mean ${suggestions.join(' or ')}? ` +
+            `'campaign-sync campaign list' lists the campaigns and their last syncs.`
+          : `No sync of campaign ${campaign} was found. Start one with 'campaign-sync sync start ${campaign}'.`,
     );
     this.name = 'SyncNotFoundError';
   }
