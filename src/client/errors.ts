@@ -1,3 +1,5 @@
+import { whenAndAge } from './present';
+
 /** A sync of the campaign is already running: the campaign's lock is held. */
 export class SyncAlreadyRunningError extends Error {
   constructor(
@@ -17,7 +19,7 @@ export class SyncAlreadyRunningError extends Error {
         ? `Campaign ${campaign} is locked by ${holder ?? 'another workflow'}: workflow ${workflowId}`
         : `Campaign ${campaign} is already syncing: workflow ${workflowId}`) +
         (runId ? `, run ${runId}` : '') +
-        (startedAt ? `, started ${startedAt.toISOString()}` : '') +
+        (startedAt ? `, started ${whenAndAge(startedAt)}` : '') +
         (holder && holderType !== 'campaignLock' ? `, started by ${holder}` : '') +
         (stalled?.cancelRequested
           ? `. Its cancellation was requested but has not taken effect: no worker has acted on it (does one poll ` +

@@ -21,7 +21,7 @@ import {
 } from '../shared/sync-all';
 import { describeZodIssues } from '../shared/sync-types';
 import { EXIT } from './errors';
-import { plain, type Emphasis } from './present';
+import { plain, whenAndAge, type Emphasis } from './present';
 import { formatSyncAllCampaign, registerSyncAllSubcommands } from './sync-all-status';
 import { checkSyncInput } from './sync-start';
 import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
@@ -42,7 +42,7 @@ export class SyncAllRunningError extends Error {
     super(
       `A sync of all campaigns is already running: workflow ${workflowId}` +
         (runId ? `, run ${runId}` : '') +
-        (startedAt ? `, started ${startedAt.toISOString()}` : '') +
+        (startedAt ? `, started ${whenAndAge(startedAt)}` : '') +
         ". Follow it with 'campaign-sync sync all status'; wait for it to finish, or cancel it with " +
         "'campaign-sync sync all cancel'.",
     );
