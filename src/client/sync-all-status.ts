@@ -298,6 +298,11 @@ or timed out, or a campaign's sync in it failed; 4 no sync of all campaigns was 
     )
     .addOption(valueOption('--reason <text>', 'why (recorded with the run)', text('--reason')))
     .option('--json', 'print the outcome as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 cancellation requested; 4 no sync of all campaigns is running; 2 invalid input.`,
+    )
     .action(
       act(ctx, async (opts: { reason?: string }) => {
         const outcome = await cancelSyncAll(await ctx.connect(), {

@@ -117,6 +117,12 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
     )
     .argument('<campaign>', CAMPAIGN_HELP, campaignArg())
     .option('--json', 'print it as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit codes (for cron and monitors): 0 running, completed, cancelled or terminated; 1 the run
+FAILED; 4 no sync of the campaign was found (a close code is named); 2 invalid input.`,
+    )
     .action(
       act(ctx, async (campaign: string) => {
         const status = await syncStatus(await ctx.connect(), campaign);
