@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { CampaignListing } from '../activities';
 import { WORKFLOW_TYPES } from '../shared/names';
-import { syncHistory, whenAndAge, type SyncHistoryEntry } from './sync-history';
+import { markStatus, plain, whenAndAge, type Emphasis } from './present';
+import { syncHistory, type SyncHistoryEntry } from './sync-history';
 
 /** A campaign, and its last sync when it has one (from Temporal's visibility). */
 export interface CampaignWithLastSync extends CampaignListing {
@@ -37,7 +38,11 @@ export async function listCampaigns(client: Client, taskQueue: string): Promise<
   );
 }
 
-export function formatCampaigns(campaigns: CampaignWithLastSync[], now = new Date()): string {
+export function formatCampaigns(
+  campaigns: CampaignWithLastSync[],
+  now = new Date(),
+  emphasis: Emphasis = plain,
+): string {
   if (campaigns.length === 0) return 'No album campaigns found: no EDD product is titled "Artist - Album".';
   return [
     'Campaigns found in EDD (MailerLite resources):',
@@ -47,7 +52,7 @@ export function formatCampaigns(campaigns: CampaignWithLastSync[], now = new Dat
         `  purchase field ${c.purchaseField ? 'yes' : 'no '}  ${c.title}` +
         `\n  ${''.padEnd(20)} last sync: ${
           c.lastSync
-            ? `${c.lastSync.status} ${whenAndAge(c.lastSync.closedAt ?? c.lastSync.startedAt, now)}, by ${c.lastSync.trigger ?? 'unknown'}`
+            ? `${markStatus(c.lastSync.status, emphasis)} ${whenAndAge(c.lastSync.closedAt ?? c.lastSync.startedAt, now)}, by ${c.lastSync.trigger ?? 'unknown'}`
             : 'never'
         }`,
     ),

@@ -1,11 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { EXIT } from './errors';
+import type { Emphasis } from './present';
 
 /** Where the CLI prints: lines to stdout and stderr. */
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Whether `out` is a terminal (emphasis is shown there only). */
+  isTTY?: boolean;
 }
 
 /** What each exit code means, as `--json` documents and the help state it. */
@@ -74,6 +77,8 @@ export interface CliContext {
   connect: () => Promise<Client>;
   /** Link to a run in the Temporal UI. */
   runLink: (workflowId: string, runId: string) => string;
+  /** Marks what needs attention (FAILED, UNHEALTHY): bold red on a terminal, nothing in a pipe. */
+  emphasis: Emphasis;
   /** Who runs the command (`$USER`). */
   user: string | undefined;
   /** The exit code the action set. */

@@ -115,8 +115,8 @@ export function campaign(name = 'campaign') {
       const hint = campaignCodeSchema(name).safeParse(upper).success
         ? `; did you mean ${upper}?`
         : value === 'all'
-          ? `. 'all' is not a campaign: the sync of all campaigns is workflow ${SYNC_ALL_WORKFLOW_ID} ` +
-            `('campaign-sync locks' lists the campaigns it holds)`
+          ? `. 'all' is not a campaign: the sync of all campaigns (workflow ${SYNC_ALL_WORKFLOW_ID}) has its ` +
+            `own commands, 'campaign-sync sync all status' and 'campaign-sync sync all cancel'`
           : '';
       throw new InvalidInputError(
         parsed.error.issues

@@ -11,8 +11,10 @@ import { act, CliOut, type CliContext, type Io } from './cli-context';
 import { cron, integer, repeated, text } from './cli-values';
 import { checkConfig, checkConnections, formatConfigCheck, formatConnectionChecks } from './config-check';
 import { connectClient } from './connection';
+import { withSuggestions } from './did-you-mean';
 import { EXIT, SyncAlreadyRunningError, SyncNotFoundError, TemporalUnreachableError } from './errors';
 import { formatLocks } from './format';
+import { emphasisFor, plain } from './present';
 import { registerHealthCommands } from './health';
 import { listLocks } from './locks';
 import { registerScheduleCommands } from './schedule-command';
@@ -20,6 +22,7 @@ import { ScheduleExistsError, ScheduleMissingError } from './schedules';
 import { registerStatusCommand } from './status';
 import { RemovalDecisionError } from './sync-approve';
 import { SyncAllRunningError } from './sync-all';
+import { SyncAllNotFoundError, SyncAllNotRunningError } from './sync-all-status';
 import { SyncNotRunningError } from './sync-cancel';
 import { registerSyncCommands } from './sync-command';
 import { valueOption } from './sync-options';
@@ -27,7 +30,11 @@ import { cliIdentity, failureMessage } from './sync-status';
 import { registerTransitionCommands, TransitionAlreadyRunningError } from './transition';
 import { runUrl, uiBaseUrl } from './ui-link';
 
-const defaultIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+const defaultIo: Io = {
+  out: (l) => console.log(l),
+  err: (l) => console.error(l),
+  isTTY: process.stdout.isTTY,
+};
 
 /** The package's version, from package.json (two folders up from src/client, three from dist/src/client). */
 function packageVersion(): string {
@@ -122,7 +129,7 @@ export function buildProgram(ctx: CliContext): Command {
     .action(
       act(ctx, async () => {
         const campaigns = await listCampaigns(await ctx.connect(), ctx.taskQueue());
-        out.result(campaigns, formatCampaigns(campaigns));
+        out.result(campaigns, formatCampaigns(campaigns, new Date(), ctx.emphasis));
         return EXIT.ok;
       }),
     );
@@ -254,6 +261,7 @@ export async function runCli(
     argv,
     env,
     user: env.USER,
+    emphasis: out.json ? plain : emphasisFor(io.isTTY, env),
     code: EXIT.ok,
     interrupts,
     config: () => (config ??= loadConfig(env)),
@@ -292,7 +300,8 @@ export async function runCli(
     out.finish(ctx.code);
     return ctx.code;
   } catch (err) {
-    return reportError(err, out, program, commandPath(program, argv));
+    // A campaign not found that looks like a typo of a known one: name that one.
+    return reportError(await withSuggestions(err, client), out, program, commandPath(program, argv));
   } finally {
     await client?.connection.close();
   }
@@ -332,6 +341,8 @@ export function reportError(err: unknown, out: CliOut, program: Command, command
   if (
     err instanceof SyncNotFoundError ||
     err instanceof SyncNotRunningError ||
+    err instanceof SyncAllNotFoundError ||
+    err instanceof SyncAllNotRunningError ||
     err instanceof ScheduleMissingError
   )
     return fail(EXIT.notFound, err.message);

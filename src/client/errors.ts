@@ -1,3 +1,5 @@
+import { whenAndAge } from './present';
+
 /** A sync of the campaign is already running: the campaign's lock is held. */
 export class SyncAlreadyRunningError extends Error {
   constructor(
@@ -17,7 +19,7 @@ export class SyncAlreadyRunningError extends Error {
         ? `Campaign ${campaign} is locked by ${holder ?? 'another workflow'}: workflow ${workflowId}`
         : `Campaign ${campaign} is already syncing: workflow ${workflowId}`) +
         (runId ? `, run ${runId}` : '') +
-        (startedAt ? `, started ${startedAt.toISOString()}` : '') +
+        (startedAt ? `, started ${whenAndAge(startedAt)}` : '') +
         (holder && holderType !== 'campaignLock' ? `, started by ${holder}` : '') +
         (stalled?.cancelRequested
           ? `. Its cancellation was requested but has not taken effect: no worker has acted on it (does one poll ` +
@@ -33,11 +35,16 @@ export class SyncNotFoundError extends Error {
   constructor(
     readonly campaign: string,
     readonly runId?: string,
+    /** Campaigns with syncs whose code is close to this one (a typo): named instead of starting one. */
+    readonly suggestions: readonly string[] = [],
   ) {
     super(
       runId
         ? `No run ${runId} of campaign ${campaign}'s sync was found (a wrong run ID, or removed by retention).`
-        : `No sync of campaign ${campaign} was found. Start one with 'campaign-sync sync start ${campaign}'.`,
+        : suggestions.length > 0
+          ? `No sync of campaign ${campaign} was found; did you mean ${suggestions.join(' or ')}? ` +
+            `'campaign-sync campaign list' lists the campaigns and their last syncs.`
+          : `No sync of campaign ${campaign} was found. Start one with 'campaign-sync sync start ${campaign}'.`,
     );
     this.name = 'SyncNotFoundError';
   }

@@ -2,6 +2,7 @@ import { unpolledAdvice } from '../shared/health';
 import type { MirrorReport, SyncProgress, SyncSummary } from '../shared/sync-types';
 import type { TierProgress, TransitionProgress, TransitionSummary } from '../shared/transition-types';
 import type { HeldLock } from './locks';
+import { markStatus, plain, whenAndAge, type Emphasis } from './present';
 import type { SyncReport } from './sync-report';
 import type { SyncStatus } from './sync-status';
 import type { PendingActivity } from './system';
@@ -86,14 +87,16 @@ export function formatSummary(s: SyncSummary): string {
   return lines.join('\n');
 }
 
-export function formatStatus(s: SyncStatus): string {
+/** Times as local time with their age; `emphasis` marks a status that did not complete. */
+export function formatStatus(s: SyncStatus, opts: { now?: Date; emphasis?: Emphasis } = {}): string {
+  const when = (at: Date) => whenAndAge(at, opts.now);
   const lines = [
-    `Campaign ${s.campaign}: ${s.status}`,
+    `Campaign ${s.campaign}: ${markStatus(s.status, opts.emphasis ?? plain)}`,
     `  workflow   ${s.workflowId}`,
     `  run        ${s.runId}`,
-    `  started    ${s.startedAt.toISOString()}`,
+    `  started    ${when(s.startedAt)}`,
   ];
-  if (s.closedAt) lines.push(`  closed     ${s.closedAt.toISOString()}`);
+  if (s.closedAt) lines.push(`  closed     ${when(s.closedAt)}`);
   if (s.workerPolling === false)
     lines.push(
       `  WARNING    no worker polls task queue ${s.taskQueue}: the run cannot go on (or act on a cancellation) until one does; ` +
@@ -111,7 +114,7 @@ export function formatStatus(s: SyncStatus): string {
   if (s.cancellation) {
     const c = s.cancellation;
     lines.push(
-      `  cancelled  ${s.status === 'CANCELLED' ? 'by request' : 'requested'}${c.by ? ` of ${c.by}` : ''}${c.at ? ` at ${c.at.toISOString()}` : ''}` +
+      `  cancelled  ${s.status === 'CANCELLED' ? 'by request' : 'requested'}${c.by ? ` of ${c.by}` : ''}${c.at ? ` at ${when(c.at)}` : ''}` +
         `${c.reason ? `: ${c.reason}` : ''}` +
         (s.status === 'RUNNING'
           ? `; not taken effect yet${s.workerPolling === false ? ` (no worker polls ${s.taskQueue}): 'campaign-sync sync cancel ${s.campaign} --force' frees the lock` : ''}`
@@ -121,7 +124,7 @@ export function formatStatus(s: SyncStatus): string {
   if (s.termination) {
     const t = s.termination;
     lines.push(
-      `  terminated ${t.by ? `by ${t.by}` : ''}${t.at ? ` at ${t.at.toISOString()}` : ''}${t.reason ? `: ${t.reason}` : ''}`,
+      `  terminated ${t.by ? `by ${t.by}` : ''}${t.at ? ` at ${when(t.at)}` : ''}${t.reason ? `: ${t.reason}` : ''}`,
     );
   }
   if (s.failure) lines.push(`  failure    ${s.failure}`);
@@ -174,12 +177,12 @@ export function formatReport(r: SyncReport): string {
   return lines.join('\n');
 }
 
-export function formatLocks(locks: HeldLock[]): string {
+export function formatLocks(locks: HeldLock[], now = new Date()): string {
   if (locks.length === 0) return 'No campaign is locked: no sync is running.';
   return [
     'Campaign locks held by running syncs (and by workflows holding a lock):',
     ...locks.flatMap((l) => [
-      `  ${l.campaign}  run ${l.runId}  since ${l.startedAt.toISOString()}  by ${l.holder}` +
+      `  ${l.campaign}  run ${l.runId}  since ${whenAndAge(l.startedAt, now)}  by ${l.holder}` +
         (l.workflowType === 'campaignLock' ? ' (lock run)' : '') +
         (l.parentWorkflowId ? `  via ${l.parentWorkflowId}` : ''),
       ...(l.progress
@@ -188,7 +191,7 @@ export function formatLocks(locks: HeldLock[]): string {
               `created ${l.progress.created}, updated ${l.progress.updated}, unchanged ${l.progress.unchanged}, failed ${l.progress.failed}`,
           ]
         : []),
-      `      released  ${l.releaseBy.at ? `by ${l.releaseBy.at} at the latest (${l.releaseBy.reason})` : l.releaseBy.reason}`,
+      `      released  ${l.releaseBy.at ? `by ${whenAndAge(l.releaseBy.at, now)} at the latest (${l.releaseBy.reason})` : l.releaseBy.reason}`,
     ]),
   ].join('\n');
 }

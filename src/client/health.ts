@@ -22,6 +22,7 @@ import {
 import { healthScheduleId, manualHealthWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { describeZodIssues } from '../shared/sync-types';
 import { EXIT } from './errors';
+import { ago, markStatus, plain, whenAndAge, type Emphasis } from './present';
 import { queryString } from './system';
 
 /** A health run that cannot finish (say, no worker polls its queue) times out instead of blocking the schedule. */
@@ -199,16 +200,16 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
 
-function ago(iso: string | null, now: number): string {
-  return iso ? `${formatMs(Math.max(0, now - Date.parse(iso)))} ago` : 'never';
-}
-
-/** A health report for people. */
-export function formatHealthReport(r: HealthReport): string {
-  const now = Date.parse(r.checkedAt);
+/**
+ * A health report for people: times in local time with their age (as of the check), UNHEALTHY,
+ * DEGRADED, DOWN, STUCK, OVERDUE... marked by `emphasis`.
+ */
+export function formatHealthReport(r: HealthReport, emphasis: Emphasis = plain): string {
+  const now = r.checkedAt;
   const t = r.statusTrend;
+  const mark = (status: string) => markStatus(status, emphasis);
   const lines = [
-    `Health: ${r.status.toUpperCase()} (score ${r.score}) at ${r.checkedAt}` +
+    `Health: ${mark(r.status.toUpperCase())} (score ${r.score}) at ${whenAndAge(r.checkedAt, new Date())}` +
       `${r.previousStatus ? `, previously ${r.previousStatus}` : ''} — run ${r.workflowId} (${r.trigger}, ${formatMs(r.durationMs)})`,
     `  ${t.streak} check${t.streak === 1 ? '' : 's'} in a row ${r.status}; alerts announce a status after ${t.alertAfterRuns}` +
       ` (announced: ${t.announced}${t.changedFrom ? `, changed from ${t.changedFrom} now` : ''})`,
@@ -249,7 +250,7 @@ export function formatHealthReport(r: HealthReport): string {
   lines.push('Services:');
   for (const s of r.services)
     lines.push(
-      `  ${s.service.padEnd(10)} ${s.ok ? 'ok  ' : 'DOWN'} ${s.latencyMs === null ? '-' : `${s.latencyMs} ms`}` +
+      `  ${s.service.padEnd(10)} ${s.ok ? 'ok  ' : mark('DOWN')} ${s.latencyMs === null ? '-' : `${s.latencyMs} ms`}` +
         (s.error ? `  ${s.error}` : ''),
     );
   if (isCheckError(r.campaigns)) lines.push(`Campaigns: not scanned: ${r.campaigns.error}`);
@@ -275,27 +276,29 @@ export function formatHealthReport(r: HealthReport): string {
     }
     for (const u of c.unpolled)
       lines.push(
-        `  UNPOLLED ${u.campaign}: run ${u.runId} on task queue ${u.taskQueue}; ${unpolledAdvice(u.campaign, u.taskQueue)}`,
+        `  ${mark('UNPOLLED')} ${u.campaign}: run ${u.runId} on task queue ${u.taskQueue}; ${unpolledAdvice(u.campaign, u.taskQueue)}`,
       );
     for (const s of c.stuck)
       lines.push(
-        `  STUCK ${s.campaign}: ${s.reason}; ${s.action} (${s.why}) -> ${s.outcome ?? 'pending'}` +
+        `  ${mark('STUCK')} ${s.campaign}: ${s.reason}; ${s.action} (${s.why}) -> ${s.outcome ?? 'pending'}` +
           (s.newRunId ? ` as run ${s.newRunId}` : '') +
           (s.error ? `: ${s.error}` : ''),
       );
     for (const l of c.longLocks)
-      lines.push(`  LOCKED ${l.campaign} by ${l.holder ?? l.workflowId} since ${l.startedAt}`);
+      lines.push(
+        `  LOCKED ${l.campaign} by ${l.holder ?? l.workflowId} since ${whenAndAge(l.startedAt, now)}`,
+      );
     for (const f of c.failures)
       lines.push(
-        `  failed ${f.campaign}: ${f.count}, last ${f.last.status} at ${f.last.closedAt}${f.last.message ? `: ${f.last.message}` : ''}`,
+        `  failed ${f.campaign}: ${f.count}, last ${mark(f.last.status)} at ${whenAndAge(f.last.closedAt, now)}${f.last.message ? `: ${f.last.message}` : ''}`,
       );
     if (c.cadenceError) lines.push(`Cadence: not checked: ${c.cadenceError}`);
     else if (c.cadence.length > 0) {
       lines.push('Cadence (last successful sync):');
       for (const e of c.cadence)
         lines.push(
-          `  ${e.campaign.padEnd(16)} ${e.overdue ? 'OVERDUE ' : 'on time '} ` +
-            `last success ${e.lastSuccessAt ? `${e.lastSuccessAt} (${ago(e.lastSuccessAt, now)})` : 'none'}, ` +
+          `  ${e.campaign.padEnd(16)} ${e.overdue ? `${mark('OVERDUE')} ` : 'on time '} ` +
+            `last success ${e.lastSuccessAt ? whenAndAge(e.lastSuccessAt, now) : 'none'}, ` +
             (e.source === 'schedule'
               ? `every ${formatMs(e.intervalMs ?? 0)} (${e.scheduleId})`
               : 'no schedule (HEALTH_SYNC_OVERDUE_AFTER)') +
@@ -327,12 +330,12 @@ export function formatHealthReport(r: HealthReport): string {
 }
 
 /** The trend of several reports, newest first: one line each. */
-export function formatHealthTrend(reports: HealthReport[]): string {
+export function formatHealthTrend(reports: HealthReport[], emphasis: Emphasis = plain): string {
   const lines = [`Trend (last ${reports.length}, newest first):`];
   for (const r of reports) {
     const c = isCheckError(r.campaigns) ? undefined : r.campaigns;
     lines.push(
-      `  ${r.checkedAt}  ${r.status.padEnd(9)} ${String(r.score).padStart(3)}  findings ${r.findings.length}` +
+      `  ${whenAndAge(r.checkedAt)}  ${markStatus(r.status, emphasis)}${' '.repeat(Math.max(0, 9 - r.status.length))} ${String(r.score).padStart(3)}  findings ${r.findings.length}` +
         (c ? `, running ${c.running.length + c.runningOmitted}, stuck ${c.stuck.length}` : '') +
         (c && c.cadence.some((e) => e.overdue)
           ? `, overdue ${c.cadence.filter((e) => e.overdue).length}`
@@ -358,6 +361,12 @@ export function registerHealthCommands(program: Command, ctx: CliContext): void 
       valueOption('--last <n>', 'reports in the trend, 1 to 100 (default: 10)', integer('--last', 1, 100)),
     )
     .option('--json', 'print the latest report and the trend as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit codes (for cron and monitors): 0 the latest report is healthy or degraded; 1 it is UNHEALTHY;
+4 there is no report yet; 2 invalid input. 'health run' exits likewise for the check it runs.`,
+    )
     .action(
       act(ctx, async (opts: { last?: number }) => {
         const taskQueue = ctx.taskQueue();
@@ -371,19 +380,24 @@ export function registerHealthCommands(program: Command, ctx: CliContext): void 
         }
         out.result(
           { latest: reports[0] ?? null, trend: reports.map(trendEntry) },
-          `${formatHealthReport(reports[0]!)}\n\n${formatHealthTrend(reports)}`,
+          `${formatHealthReport(reports[0]!, ctx.emphasis)}\n\n${formatHealthTrend(reports, ctx.emphasis)}`,
         );
-        return EXIT.ok;
+        return reports[0]!.status === 'unhealthy' ? EXIT.failed : EXIT.ok;
       }),
     );
   health
     .command('run')
     .description('run a health check now and print its report (exit 1 when unhealthy)')
     .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit codes (for cron and monitors): 0 healthy or degraded; 1 UNHEALTHY; 2 invalid input.`,
+    )
     .action(
       act(ctx, async () => {
         const report = await runHealthNow(await ctx.connect(), { taskQueue: ctx.taskQueue() });
-        out.result(report, formatHealthReport(report));
+        out.result(report, formatHealthReport(report, ctx.emphasis));
         return report.status === 'unhealthy' ? EXIT.failed : EXIT.ok;
       }),
     );

@@ -374,7 +374,7 @@ export function formatSchedule(v: ScheduleView): string {
 
 export function formatScheduleList(list: ScheduleListing[]): string {
   if (list.length === 0)
-    return "No campaign has a sync schedule. Create one with 'campaign-sync schedule create'.";
+    return "No campaign has a sync schedule. Create one with 'campaign-sync schedule create <campaign> --every <interval>'.";
   return [
     'Campaign sync schedules:',
     ...list.map(

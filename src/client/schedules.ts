@@ -63,7 +63,7 @@ export class ScheduleMissingError extends Error {
     readonly kind: ScheduleKind = 'full',
   ) {
     super(
-      `Campaign ${campaign} has ${kind === 'incremental' ? 'no incremental sync schedule' : 'no sync schedule'} (${scheduleId}). Create one with 'campaign-sync schedule create${kindFlag(kind)}'.`,
+      `Campaign ${campaign} has ${kind === 'incremental' ? 'no incremental sync schedule' : 'no sync schedule'} (${scheduleId}). Create one with 'campaign-sync schedule create ${campaign}${kindFlag(kind)} --every <interval>' (or --cron).`,
     );
     this.name = 'ScheduleMissingError';
   }

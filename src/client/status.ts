@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { act, type CliContext } from './cli-context';
 import type { Client } from '@temporalio/client';
 import {
-  formatMs,
   summarizeWorkers,
   unpolledAdvice,
   type CampaignFailures,
@@ -11,6 +10,7 @@ import {
   type WorkersSection,
 } from '../shared/health';
 import { EXIT } from './errors';
+import { ago, markStatus, plain, whenAndAge, type Emphasis } from './present';
 import { describeHealthSchedule, recentHealthReports } from './health';
 import {
   deploymentQueues,
@@ -103,21 +103,36 @@ function unpolledRuns(running: RunningSyncInfo[]): string[] {
     );
 }
 
-function ago(iso: string | null | undefined, now: number): string {
-  return iso ? `${formatMs(Math.max(0, now - Date.parse(iso)))} ago` : 'never';
+/**
+ * What `status` shows that needs a person now, each said once (exit 1 when any): a problem listed,
+ * a task queue of the deployment no worker polls, the last health report UNHEALTHY.
+ */
+export function statusAlarms(s: SystemStatus): string[] {
+  return [
+    ...(s.problems.length > 0
+      ? [`${s.problems.length} problem${s.problems.length === 1 ? '' : 's'} listed under PROBLEMS`]
+      : []),
+    ...s.workers.queues
+      .filter((q) => q.pollers === 0)
+      .map((q) => `no worker polls task queue ${q.taskQueue} (${q.kind} tasks)`),
+    ...(s.lastHealth?.status === 'unhealthy'
+      ? [`the last health report is UNHEALTHY ('campaign-sync health' shows it)`]
+      : []),
+  ];
 }
 
-export function formatSystemStatus(s: SystemStatus): string {
-  const now = Date.parse(s.checkedAt);
-  const lines = [`campaign-sync status at ${s.checkedAt} (task queue ${s.taskQueue})`];
+/** The status for people: times in local time with their age, what needs a person emphasised. */
+export function formatSystemStatus(s: SystemStatus, emphasis: Emphasis = plain): string {
+  const now = s.checkedAt;
+  const lines = [`campaign-sync status at ${whenAndAge(s.checkedAt, now)} (task queue ${s.taskQueue})`];
   if (s.problems.length > 0) {
-    lines.push('', `PROBLEMS: ${s.problems.length}`);
+    lines.push('', `${emphasis('PROBLEMS')}: ${s.problems.length}`);
     for (const p of s.problems) lines.push(`  ${p}`);
   }
   lines.push('', 'Workers:');
   for (const q of s.workers.queues)
     lines.push(
-      `  ${q.taskQueue} (${q.kind} tasks): ${q.pollers === 0 ? 'NO WORKER' : `${q.pollers} poller${q.pollers === 1 ? '' : 's'}`}, last seen ${ago(q.lastSeen, now)}`,
+      `  ${q.taskQueue} (${q.kind} tasks): ${q.pollers === 0 ? emphasis('NO WORKER') : `${q.pollers} poller${q.pollers === 1 ? '' : 's'}`}, last seen ${ago(q.lastSeen, now)}`,
     );
   for (const w of s.workers.workers) lines.push(`  ${w.identity}: last seen ${ago(w.lastSeen, now)}`);
 
@@ -125,7 +140,7 @@ export function formatSystemStatus(s: SystemStatus): string {
   for (const r of s.running) {
     const p = r.progress;
     lines.push(
-      `  ${r.campaign.padEnd(16)} started ${ago(r.startedAt, now)} by ${r.trigger ?? '?'}` +
+      `  ${r.campaign.padEnd(16)} started ${whenAndAge(r.startedAt, now)} by ${r.trigger ?? '?'}` +
         `${r.taskQueue !== s.taskQueue ? ` on task queue ${r.taskQueue}` : ''}: ` +
         (p
           ? `${p.phase}, pages ${p.pages}, fetched ${p.fetched}, created ${p.created}, updated ${p.updated}, unchanged ${p.unchanged}, failed ${p.failed}; progress ${ago(p.updatedAt, now)}`
@@ -135,19 +150,19 @@ export function formatSystemStatus(s: SystemStatus): string {
   if (s.runningOmitted > 0) lines.push(`  ... and ${s.runningOmitted} more`);
   for (const l of s.locks)
     lines.push(
-      `  ${l.campaign.padEnd(16)} locked by ${l.holder ?? l.workflowId} since ${ago(l.startedAt, now)}`,
+      `  ${l.campaign.padEnd(16)} locked by ${l.holder ?? l.workflowId} since ${whenAndAge(l.startedAt, now)}`,
     );
 
   lines.push('', `Schedules: ${s.schedules.length} campaign sync schedules`);
   for (const sc of s.schedules)
     lines.push(
       `  ${sc.scheduleId}: ${sc.paused ? `PAUSED${sc.pausedByHealth ? ' by health (overload)' : ''}${sc.note ? ` (${sc.note})` : ''}` : 'active'}` +
-        `${sc.nextRun && !sc.paused ? `, next run ${sc.nextRun}` : ''}${sc.lastRun ? `, last run ${sc.lastRun}` : ''}`,
+        `${sc.nextRun && !sc.paused ? `, next run ${whenAndAge(sc.nextRun, now)}` : ''}${sc.lastRun ? `, last run ${whenAndAge(sc.lastRun, now)}` : ''}`,
     );
   lines.push(
     s.healthSchedule
       ? `  ${s.healthSchedule.scheduleId} (health): ${s.healthSchedule.paused ? 'PAUSED' : 'active'}, every ${s.healthSchedule.every ?? '?'}` +
-          `${s.healthSchedule.nextRun ? `, next run ${s.healthSchedule.nextRun}` : ''}`
+          `${s.healthSchedule.nextRun ? `, next run ${whenAndAge(s.healthSchedule.nextRun, now)}` : ''}`
       : `  no health schedule: install it with 'campaign-sync health install'`,
   );
 
@@ -155,18 +170,23 @@ export function formatSystemStatus(s: SystemStatus): string {
   if (!s.lastHealth) lines.push('  none yet');
   else {
     lines.push(
-      `  ${s.lastHealth.status.toUpperCase()} (score ${s.lastHealth.score}) at ${s.lastHealth.checkedAt} (${ago(s.lastHealth.checkedAt, now)}), run ${s.lastHealth.workflowId}`,
+      `  ${markStatus(s.lastHealth.status.toUpperCase(), emphasis)} (score ${s.lastHealth.score}) at ${whenAndAge(s.lastHealth.checkedAt, now)}, run ${s.lastHealth.workflowId}`,
     );
     for (const f of s.lastHealth.findings.slice(0, 10)) lines.push(`    ${f}`);
   }
 
-  lines.push('', `Failed syncs since ${s.failures.since}: ${s.failures.total}`);
+  lines.push('', `Failed syncs since ${whenAndAge(s.failures.since, now)}: ${s.failures.total}`);
   for (const f of s.failures.byCampaign)
     lines.push(
-      `  ${f.campaign.padEnd(16)} ${f.count}x, last ${f.last.status} at ${f.last.closedAt}${f.last.message ? `: ${f.last.message}` : ''}`,
+      `  ${f.campaign.padEnd(16)} ${f.count}x, last ${markStatus(f.last.status, emphasis)} at ${whenAndAge(f.last.closedAt, now)}${f.last.message ? `: ${f.last.message}` : ''}`,
     );
   return lines.join('\n');
 }
+
+const STATUS_EXIT_HELP = `
+Exit codes (for cron and monitors): 0 nothing needs a person; 1 something does: a problem listed
+under PROBLEMS, a task queue no worker polls, or the last health report UNHEALTHY (failed syncs of
+the last 24 hours alone do not: health judges them); 2 invalid input or configuration.`;
 
 /** CLI: `status [--json]`. */
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
@@ -177,11 +197,15 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
         'the last health report, failed syncs of the last 24 hours',
     )
     .option('--json', 'print it as JSON')
+    .addHelpText('after', STATUS_EXIT_HELP)
     .action(
       act(ctx, async () => {
         const status = await systemStatus(await ctx.connect(), ctx.taskQueue());
-        ctx.out.result(status, formatSystemStatus(status));
-        return EXIT.ok;
+        ctx.out.result(status, formatSystemStatus(status, ctx.emphasis));
+        const alarms = statusAlarms(status);
+        if (alarms.length === 0) return EXIT.ok;
+        ctx.out.err(`Needs attention (exit 1): ${alarms.join('; ')}.`);
+        return EXIT.failed;
       }),
     );
 }

@@ -21,7 +21,8 @@ import {
 } from '../shared/sync-all';
 import { describeZodIssues } from '../shared/sync-types';
 import { EXIT } from './errors';
-import { formatHolder } from './schedule-command';
+import { plain, whenAndAge, type Emphasis } from './present';
+import { formatSyncAllCampaign, registerSyncAllSubcommands } from './sync-all-status';
 import { checkSyncInput } from './sync-start';
 import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
 import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
@@ -41,8 +42,9 @@ export class SyncAllRunningError extends Error {
     super(
       `A sync of all campaigns is already running: workflow ${workflowId}` +
         (runId ? `, run ${runId}` : '') +
-        (startedAt ? `, started ${startedAt.toISOString()}` : '') +
-        '. Wait for it to finish, or cancel it.',
+        (startedAt ? `, started ${whenAndAge(startedAt)}` : '') +
+        ". Follow it with 'campaign-sync sync all status'; wait for it to finish, or cancel it with " +
+        "'campaign-sync sync all cancel'.",
     );
     this.name = 'SyncAllRunningError';
   }
@@ -123,7 +125,7 @@ interface SyncAllFlags extends SyncOptionFlags {
  * skipped because their lock was held.
  */
 export function registerSyncAllCommand(sync: Command, ctx: CliContext): void {
-  addSyncOptions(
+  const all = addSyncOptions(
     sync
       .command('all')
       .description(
@@ -154,6 +156,7 @@ export function registerSyncAllCommand(sync: Command, ctx: CliContext): void {
     )
     .option('--json', 'print the run (or with --wait the summary) as JSON')
     .action(act(ctx, (opts: SyncAllFlags) => syncAll(opts, ctx)));
+  registerSyncAllSubcommands(all, ctx);
 }
 
 async function syncAll(opts: SyncAllFlags, ctx: CliContext): Promise<number> {
@@ -201,13 +204,13 @@ async function syncAll(opts: SyncAllFlags, ctx: CliContext): Promise<number> {
     ctx,
     watch(),
     `the sync of all campaigns goes on (workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}). ` +
-      `Follow it in the Temporal UI: ${url}; 'campaign-sync locks' lists the campaigns it holds.`,
+      `Follow it with 'campaign-sync sync all status'; cancel it with 'campaign-sync sync all cancel'.`,
   );
   if (summary === INTERRUPTED) {
     finished = true;
     return EXIT.interrupted;
   }
-  out.result(summary, formatSyncAllSummary(summary));
+  out.result(summary, formatSyncAllSummary(summary, ctx.emphasis));
   if (summary.failed > 0 || summary.cancelled > 0) return EXIT.failed;
   if (summary.skipped > 0) {
     // Not a success: those campaigns were not synced. Exit 3, as for a single sync refused by a lock.
@@ -254,7 +257,7 @@ export function formatSyncAllProgress(p: SyncAllProgress): string {
   );
 }
 
-export function formatSyncAllSummary(s: SyncAllSummary): string {
+export function formatSyncAllSummary(s: SyncAllSummary, emphasis: Emphasis = plain): string {
   const t = s.totals;
   const lines = [
     ...(s.dryRun
@@ -267,14 +270,7 @@ export function formatSyncAllSummary(s: SyncAllSummary): string {
       (s.mode === 'mirror' ? `, removed ${t.removed}` : ''),
     'By campaign:',
   ];
-  for (const c of s.campaigns) {
-    let line = `  ${c.campaign.padEnd(16)} ${c.status}`;
-    if (c.status === 'completed' && c.counts)
-      line += `: fetched ${c.counts.fetched}, created ${c.counts.created}, updated ${c.counts.updated}, unchanged ${c.counts.unchanged}, failed ${c.counts.failed}`;
-    if (c.status === 'skipped' && c.holder) line += `: ${formatHolder(c.holder)}`;
-    if (c.error) line += `: ${c.error}`;
-    lines.push(line);
-  }
+  for (const c of s.campaigns) lines.push(formatSyncAllCampaign(c, { emphasis }));
   if (s.failed > 0) lines.push("A failed campaign's details: campaign-sync sync status <campaign>");
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@ import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-conte
 import { campaign as campaignArg, choice, duration, integer, repeated, runId, text } from './cli-values';
 import { EXIT } from './errors';
 import { formatProgress, formatReport, formatStatus, formatSummary } from './format';
+import { didYouMeanSynced } from './did-you-mean';
 import { decideRemovals } from './sync-approve';
 import { registerSyncAllCommand } from './sync-all';
 import { cancelSync, type CancelOutcome } from './sync-cancel';
@@ -116,10 +117,16 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
     )
     .argument('<campaign>', CAMPAIGN_HELP, campaignArg())
     .option('--json', 'print it as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit codes (for cron and monitors): 0 running, completed, cancelled or terminated; 1 the run
+FAILED; 4 no sync of the campaign was found (a close code is named); 2 invalid input.`,
+    )
     .action(
       act(ctx, async (campaign: string) => {
         const status = await syncStatus(await ctx.connect(), campaign);
-        out.result(status, formatStatus(status));
+        out.result(status, formatStatus(status, { emphasis: ctx.emphasis }));
         return status.status === 'FAILED' ? EXIT.failed : EXIT.ok;
       }),
     );
@@ -135,13 +142,15 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print it as JSON')
     .action(
       act(ctx, async (campaign: string, opts: { last?: number }) => {
-        const history = await syncHistory(await ctx.connect(), campaign, opts.last ?? 10);
+        const client = await ctx.connect();
+        const history = await syncHistory(client, campaign, opts.last ?? 10);
         // Results that did not complete stand out on a terminal (bold red), not in a pipe or a file.
-        const terminal = process.stdout.isTTY && ctx.env.NO_COLOR === undefined;
-        out.result(
-          history,
-          formatSyncHistory(campaign, history, terminal ? { emphasis: (t) => `\x1b[1;31m${t}\x1b[0m` } : {}),
-        );
+        out.result(history, formatSyncHistory(campaign, history, { emphasis: ctx.emphasis }));
+        // None: a typo of a campaign that has syncs?
+        if (history.length === 0) {
+          const meant = await didYouMeanSynced(client, campaign);
+          if (meant) out.err(meant.trim());
+        }
         const latest = history[0]?.status;
         return latest === undefined || latest === 'COMPLETED' || latest === 'RUNNING' ? EXIT.ok : EXIT.failed;
       }),

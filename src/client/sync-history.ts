@@ -2,6 +2,7 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { SYNC_MODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncSummary } from '../shared/sync-types';
+import { markStatus, whenAndAge, type Emphasis } from './present';
 import { failureMessage, readStops } from './sync-status';
 
 /** One sync of a campaign: its first run and the runs it continued as, as one. */
@@ -92,23 +93,6 @@ async function entryOf(
   return entry;
 }
 
-/** When, as local time with its age: `2026-12-05 10:12 (3h ago)`. */
-export function whenAndAge(at: Date, now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const local =
-    `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ` +
-    `${pad(at.getHours())}:${pad(at.getMinutes())}`;
-  return `${local} (${age(now.getTime() - at.getTime())})`;
-}
-
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86_400)}d ago`;
-}
-
 function duration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
@@ -122,13 +106,13 @@ function duration(ms: number): string {
 export function formatSyncHistory(
   campaign: string,
   entries: SyncHistoryEntry[],
-  opts: { now?: Date; emphasis?: (text: string) => string } = {},
+  opts: { now?: Date; emphasis?: Emphasis } = {},
 ): string {
   if (entries.length === 0) return `Campaign ${campaign} has no sync in Temporal's history.`;
   const mark = opts.emphasis ?? ((t: string) => t);
   const lines = [`Syncs of ${campaign}, newest first:`];
   for (const e of entries) {
-    const result = e.status === 'COMPLETED' || e.status === 'RUNNING' ? e.status : mark(e.status);
+    const result = markStatus(e.status, mark);
     const parts = [
       whenAndAge(e.startedAt, opts.now),
       result.padEnd(10),

@@ -27,6 +27,7 @@ import {
 import { EXIT, SyncAlreadyRunningError } from './errors';
 import { formatTransitionProgress, formatTransitionSummary } from './format';
 import { failureMessage } from './sync-status';
+import { whenAndAge } from './present';
 import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
 import { valueOption } from './sync-options';
 
@@ -46,7 +47,7 @@ export class TransitionAlreadyRunningError extends Error {
     super(
       `A transition from ${source} to ${destination} is already running: workflow ${workflowId}` +
         (runId ? `, run ${runId}` : '') +
-        (startedAt ? `, started ${startedAt.toISOString()}` : '') +
+        (startedAt ? `, started ${whenAndAge(startedAt)}` : '') +
         '. Wait for it to finish, or cancel it in the Temporal UI.',
     );
     this.name = 'TransitionAlreadyRunningError';

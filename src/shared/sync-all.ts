@@ -135,6 +135,8 @@ export interface SyncAllProgress {
   /** Counts of the completed syncs, added up. */
   totals: SyncCounts;
   startedAt: string;
+  /** Each campaign's outcome so far (`pending` until its sync starts), in the order they are synced. */
+  campaigns: SyncAllCampaignResult[];
 }
 
 /** What `syncAllCampaigns` returns. */

@@ -56,8 +56,9 @@ const { listCampaigns, describeLockHolder, endStorePass } = proxyActivities<Acti
  * per campaign under its lock ID `campaign-sync-<CODE>`, at most `concurrency` at once. A campaign
  * whose lock is held (a manual or scheduled sync, a transition, a create) is skipped and its
  * holder named; a failed sync is reported with its message and the others go on. Returns every
- * campaign's outcome and the completed syncs' counts added up. Cancelling it requests the
- * cancellation of the running syncs (parent close policy REQUEST_CANCEL as well).
+ * campaign's outcome and the completed syncs' counts added up. Cancelling it cancels the running
+ * syncs and waits for them to end (each records what it did), starts no other, and ends CANCELLED;
+ * its children's parent close policy (REQUEST_CANCEL) covers a termination too.
  *
  * History: about ten events a campaign, and at most 500 campaigns a run (the input schema), so a
  * run stays far below Temporal's limits without continuing as new.
@@ -94,6 +95,7 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
       ...t,
       totals: { ...totals },
       startedAt: startedAt.toISOString(),
+      campaigns: results.map((r) => ({ ...r })),
     };
   };
   setHandler(syncAllProgressQuery, progress);
@@ -164,8 +166,13 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
       result.durationMs = summary.durationMs;
       for (const key of Object.keys(totals) as (keyof SyncCounts)[]) totals[key] += summary[key];
     } catch (err) {
-      // This run's own cancellation ends it (its children are asked to cancel too).
-      if (CancellationScope.current().consideredCancelled) throw err;
+      // This run's own cancellation ends it: its running children are cancelled with it (each
+      // stops after its activities in flight and records what it did), and it waits for them.
+      if (CancellationScope.current().consideredCancelled) {
+        result.status = 'cancelled';
+        result.error = 'cancelled with the sync of all campaigns';
+        throw err;
+      }
       result.status =
         err instanceof ChildWorkflowFailure && err.cause instanceof CancelledFailure ? 'cancelled' : 'failed';
       result.error = innermostMessage(err);
@@ -186,7 +193,13 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
     while (next < targets.length) await syncOne(next++);
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, targets.length) }, lane));
+    // Every lane settles before the run ends: when it is cancelled, its running syncs have ended
+    // (cancelled, their stats recorded) by the time it closes, and none outlives it.
+    const lanes = await Promise.allSettled(
+      Array.from({ length: Math.min(options.concurrency, targets.length) }, lane),
+    );
+    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     // The pass's windows, on the worker that answers (others delete theirs after an idle hour, or
     // at exit), whether the run completed, failed or was cancelled.

@@ -20,6 +20,8 @@ export async function runCliCaptured(
     env?: Record<string, string>;
     /** Sees each line as it is printed (for a command that waits). */
     onLine?: (stream: 'out' | 'err', line: string) => void;
+    /** Run as if stdout were a terminal (results that need attention are emphasised). */
+    tty?: boolean;
   },
 ): Promise<CliRun> {
   const out: string[] = [];
@@ -36,6 +38,7 @@ export async function runCliCaptured(
         err.push(l);
         opts.onLine?.('err', l);
       },
+      isTTY: opts.tty ?? false,
     },
   );
   return { code, out: out.join('\n'), err: err.join('\n') };

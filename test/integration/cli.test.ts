@@ -242,7 +242,31 @@ describe('campaign-sync CLI', () => {
     expect(status.out).toMatch(new RegExp(`Campaign ${campaign}: CANCELLED`));
     expect((await cli(['sync', 'cancel', campaign])).code).toBe(EXIT.notFound);
 
-    expect((await cli(['sync', 'status', '2099_NEVER_SYNCED'])).code).toBe(EXIT.notFound);
+    const never = await cli(['sync', 'status', '2099_NEVER_SYNCED']);
+    expect(never.code).toBe(EXIT.notFound);
+    expect(never.err).toBe(
+      "No sync of campaign 2099_NEVER_SYNCED was found. Start one with 'campaign-sync sync start 2099_NEVER_SYNCED'.",
+    );
     expect((await cli(['sync', 'cancel', '2099_NEVER_SYNCED'])).code).toBe(EXIT.notFound);
+
+    // A typo of a campaign that has syncs names that campaign, instead of advising a sync of the typo.
+    const typo = `${campaign.slice(0, -1)}${campaign.endsWith('Z') ? 'Y' : 'Z'}`;
+    const meant = new RegExp(`did you mean (\\S+ or )*${campaign}( or \\S+)*\\?`);
+    for (const command of [
+      ['sync', 'status', typo],
+      ['sync', 'cancel', typo],
+      ['sync', 'report', typo],
+      ['sync', 'approve', typo],
+      ['sync', 'reject', typo],
+    ]) {
+      const r = await cli(command);
+      expect({ command, code: r.code }).toEqual({ command, code: EXIT.notFound });
+      expect(r.err).toMatch(new RegExp(`^No sync of campaign ${typo} was found; ${meant.source}`));
+      expect(r.err).toContain("'campaign-sync campaign list' lists the campaigns and their last syncs.");
+      expect(r.err).not.toContain('sync start');
+    }
+    const history = await cli(['sync', 'history', typo]);
+    expect(history.out).toBe(`Campaign ${typo} has no sync in Temporal's history.`);
+    expect(history.err).toMatch(new RegExp(`^Did you mean (\\S+ or )*${campaign}( or \\S+)*\\?$`));
   });
 });

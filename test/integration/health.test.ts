@@ -9,6 +9,8 @@ import { msToTs } from '@temporalio/common/lib/time';
 import type { HealthWebhookPayload } from '../../src/activities';
 import { formatHealthReport, installHealthSchedule, runHealthNow } from '../../src/client/health';
 import { runCli } from '../../src/client/cli';
+import { statusAlarms, type SystemStatus } from '../../src/client/status';
+import { runCliCaptured } from '../helpers/cli';
 import { startSync } from '../../src/client/sync-start';
 import { listCampaignSyncSchedules } from '../../src/client/system';
 import {
@@ -542,6 +544,26 @@ describe('a health run', () => {
         });
         expect(report.overload.reasons).toEqual([expect.stringMatching(/^worker memory \d+ MB >= 1 MB$/)]);
         expect(report.status).toBe('unhealthy');
+        // `health` shows it with exit 1 (for cron and monitors), UNHEALTHY in bold red on a
+        // terminal and plain in a pipe.
+        const env = { address: temporal.address, taskQueue: tq };
+        const onTerminal = await eventually('the report listed', async () => {
+          const r = await runCliCaptured(['health', '--last', '1'], { ...env, tty: true });
+          return r.code === 4 ? undefined : r;
+        });
+        expect(onTerminal.code).toBe(1);
+        expect(onTerminal.out.startsWith('Health: \x1b[1;31mUNHEALTHY\x1b[0m (score ')).toBe(true);
+        expect(onTerminal.out.split('\n')[0]).toMatch(/\) at \d{4}-\d\d-\d\d \d\d:\d\d \(\d+s ago\)/);
+        const piped = await runCliCaptured(['health', '--last', '1'], env);
+        expect(piped.code).toBe(1);
+        expect(piped.out).toMatch(/^Health: UNHEALTHY \(score \d+\)/);
+        expect(piped.out).not.toContain('\x1b');
+        const noColor = await runCliCaptured(['health', '--last', '1'], {
+          ...env,
+          tty: true,
+          env: { NO_COLOR: '1' },
+        });
+        expect(noColor.out).not.toContain('\x1b');
         expect(report.alerts.map((x) => x.kind)).not.toContain('overload-paused');
         expect((await schedule.describe()).state).toMatchObject({
           paused: false,
@@ -1040,7 +1062,8 @@ describe('CLI: status and health', () => {
       expect(history.trend[1]!.workflowId).toBe(report.workflowId);
       expect(history.latest.workflowId).not.toBe(report.workflowId);
       const human = await cli('health', '--last', '5');
-      expect(human.code).toBe(0);
+      // Exit 1 when the latest report is unhealthy (for cron and monitors).
+      expect(human.code).toBe(history.latest.status === 'unhealthy' ? 1 : 0);
       expect(human.out).toMatch(/Trend \(last 2, newest first\):/);
 
       const installed = await cli('health', 'install', '--every', '5m');
@@ -1049,8 +1072,7 @@ describe('CLI: status and health', () => {
       );
       try {
         const status = await cli('status', '--json');
-        expect(status.code).toBe(0);
-        const parsed = JSON.parse(status.out) as {
+        const parsed = JSON.parse(status.out) as SystemStatus & {
           workers: WorkersSection;
           healthSchedule: { scheduleId: string; every: string };
           lastHealth: { workflowId: string };
@@ -1063,9 +1085,29 @@ describe('CLI: status and health', () => {
         // Other test files' syncs may run meanwhile (status lists every queue's): none of this one's.
         expect(parsed.running.filter((r) => r.taskQueue === tq)).toEqual([]);
         expect(parsed.failures.total).toBe(0);
+        // Exit 1 when something needs a person: other test files' syncs on queues no worker polls
+        // may be listed as problems, and this queue's last report may be unhealthy.
+        const alarms = statusAlarms(parsed);
+        expect(status.code).toBe(alarms.length > 0 ? 1 : 0);
+        if (alarms.length > 0) expect(status.err).toBe(`Needs attention (exit 1): ${alarms.join('; ')}.`);
         const human2 = await cli('status');
         expect(human2.out).toMatch(/Workers:\n/);
         expect(human2.out).toMatch(/Last health report:\n {2}(HEALTHY|DEGRADED|UNHEALTHY)/);
+
+        // A task queue no worker polls: status exits 1 naming it, NO WORKER in bold red on a terminal only.
+        const nobody = uniqueTaskQueue('nobody');
+        const alone = { address: temporal.address, taskQueue: nobody };
+        const unpolled = await runCliCaptured(['status'], { ...alone, tty: true });
+        expect(unpolled.code).toBe(1);
+        expect(unpolled.out).toContain(
+          `${nobody} (workflow tasks): \x1b[1;31mNO WORKER\x1b[0m, last seen never`,
+        );
+        expect(unpolled.err).toContain(`no worker polls task queue ${nobody} (workflow tasks)`);
+        expect(unpolled.err).toMatch(/^Needs attention \(exit 1\): /);
+        const unpolledPiped = await runCliCaptured(['status'], alone);
+        expect(unpolledPiped.code).toBe(1);
+        expect(unpolledPiped.out).toContain(`${nobody} (workflow tasks): NO WORKER, last seen never`);
+        expect(unpolledPiped.out).not.toContain('\x1b');
       } finally {
         await temporal.client.schedule
           .getHandle(healthScheduleId(tq))

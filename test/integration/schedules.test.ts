@@ -438,8 +438,14 @@ describe('locks hold for scheduled runs', () => {
         );
         expect(new Date(lock!.releaseBy.at!).getTime() - started).toBeLessThanOrEqual(2 * 3_600_000 + 5000);
         const locksText = (await cli(['locks'], tq)).out;
-        expect(locksText).toMatch(new RegExp(`${campaign}\\s+run \\S+\\s+since \\S+\\s+by cli`));
-        expect(locksText).toMatch(/released\s+by \d{4}-\S+ at the latest \(the sync's overall timeout/);
+        expect(locksText).toMatch(
+          new RegExp(
+            `${campaign}\\s+run \\S+\\s+since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\(\\d+[smh] ago\\)\\s+by cli`,
+          ),
+        );
+        expect(locksText).toMatch(
+          /released\s+by \d{4}-\d\d-\d\d \d\d:\d\d \(in 1h\) at the latest \(the sync's overall timeout/,
+        );
 
         // The schedule's run finds the campaign locked: it is skipped, naming the manual run.
         const triggered = await cli(['schedule', 'trigger', campaign, '--wait', '--json'], tq).finally(
@@ -733,7 +739,7 @@ describe('locks hold for scheduled runs', () => {
         expect(Math.abs(bound - 3_600_000)).toBeLessThan(5000);
         expect((await cli(['locks'], tq)).out).toMatch(
           new RegExp(
-            `${campaign}\\s+run \\S+\\s+since \\S+\\s+by transition:campaign-transition-test \\(lock run\\)`,
+            `${campaign}\\s+run \\S+\\s+since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\(\\d+[smh] ago\\)\\s+by transition:campaign-transition-test \\(lock run\\)`,
           ),
         );
       } finally {

@@ -104,7 +104,7 @@ describe('a sync started where no worker polls holds nothing forever, and nothin
     const shown = await cli(['sync', 'status', campaign], nobody);
     expect(shown.out).toContain(`WARNING    no worker polls task queue ${nobody}`);
     expect(shown.out).toMatch(
-      /cancelled {2}requested of campaign-sync CLI ops@\S+ at \S+: started on the wrong queue; not taken effect yet/,
+      /cancelled {2}requested of campaign-sync CLI ops@\S+ at \d{4}-\d\d-\d\d \d\d:\d\d \(\d+[smh] ago\): started on the wrong queue; not taken effect yet/,
     );
 
     const forced = await cli(
@@ -155,7 +155,9 @@ describe('cancelled and terminated runs show what they did', () => {
       expect(status.partial!.fetched).toBeGreaterThan(0);
 
       const shown = await cli(['sync', 'status', campaign], tq);
-      expect(shown.out).toMatch(/cancelled {2}by request of campaign-sync CLI ops@\S+ at \S+: wrong album/);
+      expect(shown.out).toMatch(
+        /cancelled {2}by request of campaign-sync CLI ops@\S+ at \d{4}-\d\d-\d\d \d\d:\d\d \(\d+[smh] ago\): wrong album/,
+      );
       expect(shown.out).toContain('What it did before it stopped (recorded by the run):');
       expect(shown.out).toMatch(new RegExp(`Campaign ${campaign} \\(EDD product \\d+\\): cancelled in`));
     });

@@ -14,6 +14,7 @@ import {
   type TemporalTestContext,
 } from '../helpers/temporal';
 import { albums, beforeEachPage, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import type { SyncAllStatus } from '../../src/client/sync-all-status';
 import { runCliCaptured } from '../helpers/cli';
 import { purchaseGroup } from '../helpers/store-admin';
 import { expectedSync } from '../../dev/expected-sync';
@@ -279,6 +280,147 @@ describe('sync all', () => {
         for (const [email, buyer] of expected.subscribers) expect(group.get(email)).toBe(buyer.orderId);
       }
     });
+  });
+
+  it('sync all status shows each campaign while it runs; sync all cancel cancels it with the syncs it runs and starts no other', async () => {
+    const albumList = albums(stack.dataset);
+    const [first, second, third] = Array.from({ length: 3 }, (_, i) => ({
+      campaign: uniqueCampaign(),
+      productId: albumList[i % albumList.length]!.id,
+    }));
+    // Every page read waits for the gate: the first campaign's sync runs until the test opens it.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    await terminateSyncAll();
+    await withWorker(
+      temporal,
+      beforeEachPage(stack.activities, () => gate),
+      async (tq) => {
+        const started = await cli(
+          [
+            'sync',
+            'all',
+            '--concurrency',
+            '2',
+            ...[first!, second!, third!].flatMap((t) => ['--campaign', `${t.campaign}=${t.productId}`]),
+            '--page-size',
+            '20',
+            '--max-pages',
+            '2',
+            '--json',
+          ],
+          tq,
+        );
+        expect(started.code).toBe(EXIT.ok);
+        const { runId } = JSON.parse(started.out) as { runId: string };
+        try {
+          const running = await (async () => {
+            for (let i = 0; i < 100; i++) {
+              const r = await cli(['sync', 'all', 'status', '--json'], tq);
+              const s = JSON.parse(r.out) as SyncAllStatus;
+              const both = s.campaigns[0]?.status === 'running' && s.campaigns[1]?.status === 'running';
+              if (s.runId === runId && both) return { r, s };
+              await new Promise((resolve) => setTimeout(resolve, 200));
+            }
+            throw new Error('the first two campaigns never ran together');
+          })();
+          expect(running.r.code).toBe(EXIT.ok);
+          expect(running.s.campaigns.map((c) => [c.campaign, c.status])).toEqual([
+            [first!.campaign, 'running'],
+            [second!.campaign, 'running'],
+            [third!.campaign, 'pending'],
+          ]);
+          const human = await cli(['sync', 'all', 'status'], tq);
+          expect(human.code).toBe(EXIT.ok);
+          const lines = human.out.split('\n');
+          expect(lines[0]).toBe('Sync of all campaigns: RUNNING');
+          expect(lines).toContain(`  run        ${runId}`);
+          expect(human.out).toMatch(/\n {2}started {4}\d{4}-\d\d-\d\d \d\d:\d\d \(\d+s ago\)\n/);
+          const [a, b] = [first!.campaign, second!.campaign];
+          expect(human.out).toMatch(
+            new RegExp(
+              `\n  campaigns  0/3 done: completed 0, skipped 0 \\(locked\\), failed 0, cancelled 0; ` +
+                `running (${a}, ${b}|${b}, ${a}) \\(at most 2\\)\n`,
+            ),
+          );
+          expect(human.out).toMatch(
+            new RegExp(
+              `\n {2}${first!.campaign} +running since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\(\\d+s ago\\)`,
+            ),
+          );
+          expect(lines).toContain(`  ${third!.campaign.padEnd(16)} pending (not started)`);
+
+          const cancel = await runCliCaptured(['sync', 'all', 'cancel', '--reason', 'wrong options'], {
+            address: temporal.address,
+            taskQueue: tq,
+            env: { USER: 'alice' },
+          });
+          expect(cancel.code).toBe(EXIT.ok);
+          expect(cancel.out).toBe(
+            `Cancellation requested for the sync of all campaigns (run ${runId}). The campaign syncs it runs are ` +
+              `cancelled with it (${first!.campaign}, ${second!.campaign}): each stops after its activities in ` +
+              `flight, keeps what it wrote and records what it did. 1 campaign it has not started is not synced ` +
+              `(${third!.campaign}). Syncs it completed stay completed. It ends CANCELLED once its syncs have stopped; ` +
+              `'campaign-sync sync all status' shows each campaign's outcome.`,
+          );
+          open();
+          // It ends CANCELLED only once both syncs it ran have ended, cancelled; the third never started.
+          await expect(
+            temporal.client.workflow.getHandle(SYNC_ALL_WORKFLOW_ID, runId).result(),
+          ).rejects.toThrow(/cancelled/i);
+          for (const t of [first!, second!]) {
+            const child = await temporal.client.workflow.getHandle(syncWorkflowId(t.campaign)).describe();
+            expect({ campaign: t.campaign, status: child.status.name }).toEqual({
+              campaign: t.campaign,
+              status: 'CANCELLED',
+            });
+          }
+          for (const t of [third!])
+            await expect(
+              temporal.client.workflow.getHandle(syncWorkflowId(t.campaign)).describe(),
+            ).rejects.toThrow(/not found/i);
+          // What the cancelled sync did is recorded.
+          const childStatus = JSON.parse(
+            (await cli(['sync', 'status', first!.campaign, '--json'], tq)).out,
+          ) as {
+            status: string;
+            partial?: unknown;
+          };
+          expect(childStatus.status).toBe('CANCELLED');
+          expect(childStatus.partial).toBeDefined();
+
+          // Status after: exit 1 (it did not complete), who cancelled and why, each campaign's outcome.
+          const after = await runCliCaptured(['sync', 'all', 'status'], {
+            address: temporal.address,
+            taskQueue: tq,
+            tty: true,
+          });
+          expect(after.code).toBe(EXIT.failed);
+          const afterLines = after.out.split('\n');
+          expect(afterLines[0]).toBe('Sync of all campaigns: \x1b[1;31mCANCELLED\x1b[0m');
+          expect(after.out).toMatch(
+            /\n {2}cancelled {2}by request of campaign-sync CLI alice@\S+ at .*: wrong options\n/,
+          );
+          for (const t of [first!, second!])
+            expect(afterLines).toContain(
+              `  ${t.campaign.padEnd(16)} \x1b[1;31mcancelled\x1b[0m: cancelled with the sync of all campaigns`,
+            );
+          expect(afterLines).toContain(`  ${third!.campaign.padEnd(16)} pending (not started)`);
+          const piped = await cli(['sync', 'all', 'status'], tq);
+          expect(piped.out.split('\n')[0]).toBe('Sync of all campaigns: CANCELLED');
+          expect(piped.out).not.toContain('\x1b');
+
+          const again = await cli(['sync', 'all', 'cancel'], tq);
+          expect(again.code).toBe(EXIT.notFound);
+          expect(again.err).toBe(
+            "No sync of all campaigns is running to cancel (the latest is CANCELLED; 'campaign-sync sync all status' shows it).",
+          );
+        } finally {
+          open();
+          await terminateSyncAll();
+        }
+      },
+    );
   });
 
   it('discovers the campaigns itself when none are given, and reports a failed campaign with its message', async () => {
