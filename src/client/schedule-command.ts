@@ -630,7 +630,12 @@ export function formatSchedule(v: ScheduleView): string {
     `Schedule ${v.scheduleId} (${what}): ${v.spec}, ${v.paused ? 'PAUSED' : 'active'}`,
     ...(v.note ? [`  note       ${v.note}`] : []),
     ...(v.pause
-      ? [`  ${v.paused ? 'paused   ' : 'unpaused '}  ${pauseText(v.pause).replace(/^(un)?paused /, '')}`]
+      ? [
+          `  ${v.pause.paused ? 'paused   ' : 'unpaused '}  ${pauseText(v.pause).replace(/^(un)?paused /, '')}` +
+            (v.paused && !v.pause.paused
+              ? ' (paused since by something else, e.g. health when overloaded)'
+              : ''),
+        ]
       : []),
     `  sync       ${syncLine(v)}`,
     `  policies   overlap ${v.overlap} (a tick while the last scheduled ${v.kind === 'all-campaigns' ? 'run' : 'sync'} runs is skipped), catch-up window ${v.catchupWindowMs / 60_000} min`,
