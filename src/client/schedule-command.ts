@@ -455,6 +455,15 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
           if (result.status === 'skipped') return EXIT.locked;
           if (result.allSummary && (result.allSummary.failed > 0 || result.allSummary.cancelled > 0))
             return EXIT.failed;
+          // As `sync all --wait`: a campaign skipped because its lock was held is a campaign not synced.
+          if (result.allSummary && result.allSummary.skipped > 0) {
+            const skipped = result.allSummary.campaigns.filter((c) => c.status === 'skipped');
+            out.err(
+              `${skipped.length} campaign${skipped.length === 1 ? ' was' : 's were'} skipped, not synced, because ` +
+                `${skipped.length === 1 ? 'its' : 'their'} lock was held: ${skipped.map((c) => c.campaign).join(', ')}.`,
+            );
+            return EXIT.locked;
+          }
           return result.status === 'completed' ? EXIT.ok : EXIT.failed;
         },
       ),
@@ -581,8 +590,9 @@ function shortOutcome(a: ScheduleActionView | undefined): string {
         const s = a.allSummary;
         const bad = s.failed + s.cancelled;
         return (
-          `${bad > 0 ? 'FAILED ' + bad + ' of' : 'ok'} ${s.total} campaign${s.total === 1 ? '' : 's'}` +
-          (s.skipped ? `, ${s.skipped} skipped` : '') +
+          (bad > 0 ? `FAILED ${bad}, ` : '') +
+          `${s.completed} of ${s.total} campaign${s.total === 1 ? '' : 's'} synced` +
+          (s.skipped ? `, ${s.skipped} SKIPPED (locked)` : '') +
           `: +${s.totals.created} ~${s.totals.updated}${s.dryRun ? ' (dry run)' : ''}`
         );
       }

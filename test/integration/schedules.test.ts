@@ -794,6 +794,19 @@ describe('maintaining schedules', () => {
           `  SKIPPED: a sync all was running (by cli, workflow ${lockWorkflowId}, run ${held.firstExecutionRunId})`,
         );
 
+        // A campaign locked by its own sync is skipped by the run, which says so (exit 3, as sync all --wait).
+        const manual = await startSync(temporal.client, `nobody-${later.campaign}`, {
+          campaign: later.campaign,
+          productId: later.productId,
+          trigger: 'cli',
+        });
+        const partly = await cli(['schedule', 'trigger', '--all-campaigns', '--wait'], tq);
+        await manual.terminate('test cleanup');
+        expect(partly.code).toBe(EXIT.locked);
+        expect(partly.err.split('\n').at(-1)).toBe(
+          `1 campaign was skipped, not synced, because its lock was held: ${later.campaign}.`,
+        );
+
         // The list shows it beside the campaigns' schedules; health's campaign schedules do not.
         const listed = await eventually(
           () => cli(['schedule', 'list'], tq),
@@ -801,7 +814,7 @@ describe('maintaining schedules', () => {
           'the schedule of all campaigns to be listed',
         );
         expect(listed.out).toMatch(
-          /\(all campaigns\)\s+all\s+cron "0 4 \* \* \*" \(UTC\)\s+active\s+\S+T04:00:00\.000Z\s+\S+\s+SKIPPED/,
+          /\(all campaigns\)\s+all\s+cron "0 4 \* \* \*" \(UTC\)\s+active\s+\S+T04:00:00\.000Z\s+\S+\s+1 of 2 campaigns synced, 1 SKIPPED \(locked\): \+\d+ ~\d+$/m,
         );
         expect((await listCampaignSyncSchedules(temporal.client)).map((s) => s.scheduleId)).not.toContain(
           SYNC_ALL_SCHEDULE_ID,
@@ -825,7 +838,7 @@ describe('maintaining schedules', () => {
           pause: { reason: 'EDD upgrade' },
           concurrency: 4,
           sync: { mode: 'update-only', maxPages: 2 },
-          numActionsTaken: 3,
+          numActionsTaken: 4,
         });
         expect((await cli(['schedule', 'delete', '--all-campaigns'], tq)).out).toBe(
           'Deleted the schedule of all campaigns. A scheduled sync running now goes on to its end.',
