@@ -189,9 +189,10 @@ export function provisioningActivities({ providers, logger, temporal, mailerlite
     /**
      * The run holding a campaign's lock (`campaign-sync-<CODE>`): its type, run ID, start time and
      * `SyncTrigger`. Without a Temporal client, or when it has just ended, only its workflow ID.
+     * `workflowId` names another lock instead (`campaign-sync-all`, the lock of `sync all`).
      */
-    async describeLockHolder(input: { campaign: string }): Promise<LockHolder> {
-      const workflowId = syncWorkflowId(input.campaign);
+    async describeLockHolder(input: { campaign: string; workflowId?: string }): Promise<LockHolder> {
+      const workflowId = input.workflowId ?? syncWorkflowId(input.campaign);
       if (!temporal) return { workflowId };
       try {
         const run = await temporal.client.workflow.getHandle(workflowId).describe();

@@ -2,6 +2,7 @@ import { InvalidInputError } from '../shared/errors';
 import { DURATION_PATTERN, parseDuration } from '../shared/duration';
 import { SYNC_ALL_WORKFLOW_ID } from '../shared/names';
 import { campaignCodeSchema } from '../shared/sync-types';
+import { timezoneProblem } from '../shared/sync-schedule';
 
 /**
  * Parsers of the CLI's option and argument values, one per kind of value. Each refuses what is not
@@ -191,5 +192,15 @@ export function isoTime(flag: string) {
         `${flag} must be a real calendar date ${example}: ${shown(value)} does not exist`,
       );
     return date;
+  };
+}
+
+/** An IANA time zone name as the server takes it (`Europe/Berlin`, `UTC`); see {@link timezoneProblem}. */
+export function timezone(flag: string) {
+  return (value: string): string => {
+    text(flag, 100)(value);
+    const problem = timezoneProblem(value);
+    if (problem) throw new InvalidInputError(problem.replace(/^--timezone/, flag));
+    return value;
   };
 }

@@ -18,11 +18,11 @@ export {
   deleteSyncSchedule,
   describeSyncSchedule,
   listSyncSchedules,
-  pauseSyncSchedule,
   ScheduleExistsError,
   ScheduleMissingError,
+  setSyncSchedulePaused,
   triggerSyncSchedule,
-  unpauseSyncSchedule,
+  updateSyncSchedule,
   type ScheduleView,
 } from './schedules';
 export { startSyncAll, SyncAllRunningError, type SyncAllHandle } from './sync-all';

@@ -29,6 +29,7 @@ export const WORKFLOW_TYPES = {
   transitionTier: 'transitionTier',
   campaignCreate: 'campaignCreate',
   scheduledCampaignSync: 'scheduledCampaignSync',
+  scheduledSyncAll: 'scheduledSyncAll',
   syncAllCampaigns: 'syncAllCampaigns',
   systemHealth: 'systemHealth',
 } as const;
@@ -115,6 +116,20 @@ export function launcherWorkflowId(campaign: string, kind: ScheduleKind = 'full'
  * two runs of it never overlap. (It cannot be a campaign's lock: `all` is no campaign code.)
  */
 export const SYNC_ALL_WORKFLOW_ID = 'campaign-sync-all';
+
+/**
+ * The ID of the schedule that syncs every campaign (`schedule create --all-campaigns`): one per
+ * namespace, as `sync all` is one at a time. It is no campaign's schedule ({@link
+ * parseSyncScheduleId} does not take it), so health judges and pauses campaigns' schedules only.
+ */
+export const SYNC_ALL_SCHEDULE_ID = 'campaign-sync-all-schedule';
+
+/**
+ * The workflow ID the all-campaigns schedule gives its launcher runs (`scheduledSyncAll`; the
+ * schedule appends the action time). The launcher starts `sync all` under {@link
+ * SYNC_ALL_WORKFLOW_ID}, so a scheduled and a manual `sync all` never run at once.
+ */
+export const SYNC_ALL_LAUNCHER_WORKFLOW_ID = 'campaign-sync-all-launch';
 
 /** Prefix of every transition's workflow ID. */
 export const TRANSITION_WORKFLOW_ID_PREFIX = 'campaign-transition-';

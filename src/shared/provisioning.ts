@@ -8,6 +8,7 @@ import {
   type SyncInput,
   type SyncSummary,
 } from './sync-types';
+import type { SyncAllSummary } from './sync-all';
 
 /** `every` of a sync schedule: a whole number of minutes, hours or days, e.g. `30m`, `1h`, `1d`. */
 export const EVERY_PATTERN = /^[1-9]\d{0,5}(m|h|d)$/;
@@ -134,10 +135,11 @@ export function scheduledSyncInput(
   };
 }
 
-/** A sync schedule's timing: exactly one of the two. */
+/** A sync schedule's timing: exactly one of `every` and `cron`; a cron's `timezone` (IANA, default UTC). */
 export interface ScheduleTiming {
   every?: string;
   cron?: string;
+  timezone?: string;
 }
 
 /** One MailerLite group or field, or the sync schedule, as provisioning saw it. */
@@ -215,6 +217,13 @@ export interface ScheduledSyncSkipped {
   campaign: string;
   holder: LockHolder;
 }
+
+/**
+ * What `scheduledSyncAll` returns: the `sync all` summary, or `skipped` when a `sync all` was
+ * running already (its holder named).
+ */
+export type ScheduledSyncAllResult =
+  (SyncAllSummary & { status: 'completed' }) | { status: 'skipped'; holder: LockHolder };
 
 /** What `scheduledCampaignSync` returns: the sync's summary, or why it was skipped. */
 export type ScheduledSyncResult = SyncSummary | ScheduledSyncSkipped;

@@ -2,7 +2,7 @@ export { campaignSync, progressQuery } from './campaign-sync';
 export { listCampaigns } from './list-campaigns';
 export { campaignLock } from './campaign-lock';
 export { campaignCreate } from './campaign-create';
-export { scheduledCampaignSync } from './scheduled-sync';
+export { scheduledCampaignSync, scheduledSyncAll } from './scheduled-sync';
 export { systemHealth } from './health';
 export { syncAllCampaigns, syncAllProgressQuery } from './sync-all';
 export {

@@ -11,11 +11,19 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
-import { scheduleKind, syncRunSummary, syncScheduleId, syncWorkflowId } from '../shared/names';
-import type { ScheduledSyncResult } from '../shared/provisioning';
+import {
+  scheduleKind,
+  SYNC_ALL_WORKFLOW_ID,
+  syncRunSummary,
+  syncScheduleId,
+  syncWorkflowId,
+} from '../shared/names';
+import type { ScheduledSyncAllResult, ScheduledSyncResult } from '../shared/provisioning';
+import { SyncAllInputSchema, type SyncAllInput } from '../shared/sync-all';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import { describeZodIssues, SyncInputSchema, type SyncInput } from '../shared/sync-types';
 import { campaignSync } from './campaign-sync';
+import { syncAllCampaigns } from './sync-all';
 
 /**
  * How long a full schedule's run waits for the campaign's incremental sync holding the lock (both
@@ -87,4 +95,46 @@ export async function scheduledCampaignSync(rawInput: SyncInput): Promise<Schedu
     }
   }
   return await child.result();
+}
+
+/**
+ * The action of the all-campaigns schedule (`schedule create --all-campaigns`): starts `sync all`
+ * (`syncAllCampaigns`) as its child under its lock ID `campaign-sync-all` (`lockWorkflowId` for
+ * tests sharing a server), waits for it and returns its summary. The campaigns are found when the
+ * run starts (EDD's album products, as `sync all` finds them), so a campaign added after the
+ * schedule was made is synced by its next run. While a `sync all` runs (a manual one), it starts
+ * nothing and returns `skipped`, naming the holder. Closing the launcher requests the cancellation
+ * of the `sync all` (which cancels its syncs).
+ */
+export async function scheduledSyncAll(
+  rawInput: SyncAllInput & { lockWorkflowId?: string },
+): Promise<ScheduledSyncAllResult> {
+  const { lockWorkflowId = SYNC_ALL_WORKFLOW_ID, ...input } = rawInput ?? {};
+  const parsed = SyncAllInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = describeZodIssues(parsed.error);
+    throw ApplicationFailure.create({
+      type: InvalidInputError.name,
+      nonRetryable: true,
+      message: `Invalid scheduled sync all input: ${issues.join('; ')}`,
+      details: [issues],
+    });
+  }
+  let child: ChildWorkflowHandle<typeof syncAllCampaigns>;
+  try {
+    child = await startChild(syncAllCampaigns, {
+      workflowId: lockWorkflowId,
+      args: [input],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      staticSummary: `Sync all campaigns, by ${parsed.data.trigger}`,
+      typedSearchAttributes: [{ key: SYNC_TRIGGER, value: parsed.data.trigger }],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const holder = await describeLockHolder({ campaign: '', workflowId: lockWorkflowId });
+    log.info('scheduled sync all skipped: a sync all is running', { ...holder });
+    return { status: 'skipped', holder };
+  }
+  return { status: 'completed', ...(await child.result()) };
 }

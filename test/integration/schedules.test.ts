@@ -1,11 +1,23 @@
 import type { WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
+import { localTime } from '../../src/client/present';
+import { EventEmitter } from 'node:events';
 import { EXIT } from '../../src/client/errors';
+import { runCli } from '../../src/client';
+import { listCampaignSyncSchedules } from '../../src/client/system';
 import { SyncAlreadyRunningError, startSync } from '../../src/client';
 import type { HeldLock } from '../../src/client/locks';
-import { createSyncSchedule, type ScheduleActionView, type ScheduleView } from '../../src/client/schedules';
+import {
+  createAllCampaignsSchedule,
+  createSyncSchedule,
+  describeSyncSchedule,
+  type ScheduleActionView,
+  type ScheduleListing,
+  type ScheduleView,
+} from '../../src/client/schedules';
 import { DEFAULT_TIERS } from '../../src/shared/campaign';
 import {
   launcherWorkflowId,
+  SYNC_ALL_SCHEDULE_ID,
   syncScheduleId,
   syncWorkflowId,
   WORKFLOW_TYPES,
@@ -197,7 +209,20 @@ describe('schedule commands', () => {
           (r) => r.out.includes(campaign),
           'the schedule to be listed',
         );
-        expect(listed.out).toMatch(new RegExp(`${campaign}\\s+full\\s+every 1h\\s+active\\s+next \\d{4}-`));
+        // Aligned columns: each header starts where its cells start.
+        const lines = listed.out.split('\n');
+        const header = lines.find((l) => l.includes('CAMPAIGN'))!;
+        const row = lines.find((l) => l.includes(campaign))!;
+        expect(row).toMatch(
+          new RegExp(
+            `${campaign}\\s+full\\s+every 1h\\s+active\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\(in \\d+[smh]\\)\\s+-\\s+no run yet$`,
+          ),
+        );
+        for (const column of ['KIND', 'TIMING', 'STATE', 'NEXT RUN', 'LAST RUN', 'LAST RESULT'])
+          expect(row[header.indexOf(column) - 1]).toBe(' ');
+        expect(row.indexOf('full')).toBe(header.indexOf('KIND'));
+        expect(row.indexOf('every 1h')).toBe(header.indexOf('TIMING'));
+        expect(row.indexOf('no run yet')).toBe(header.indexOf('LAST RESULT'));
 
         const text = await cli(['schedule', 'describe', campaign], tq);
         expect(text.out).toContain(
@@ -211,24 +236,64 @@ describe('schedule commands', () => {
           tq,
         );
         expect(paused.code).toBe(EXIT.ok);
+        // The person's note stays; who paused it, when and why is recorded beside it.
+        expect(paused.out).toMatch(
+          new RegExp(
+            `^Paused the sync schedule of ${campaign} \\(by cli:tester at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\(\\d+s ago\\): EDD maintenance until 18:00\\)\\. ` +
+              `Its note is kept: "hourly purchasers"\\. A sync running now goes on; ` +
+              `'campaign-sync schedule unpause ${campaign}' resumes the schedule\\.$`,
+          ),
+        );
         expect(await describeJson(campaign, tq)).toMatchObject({
           paused: true,
-          note: 'EDD maintenance until 18:00',
+          note: 'hourly purchasers',
+          pause: { paused: true, by: 'cli:tester', reason: 'EDD maintenance until 18:00' },
         });
         expect((await cli(['schedule', 'describe', campaign], tq)).out).toMatch(
-          /, PAUSED\n\s+note\s+EDD maintenance/,
+          /, PAUSED\n\s+note\s+hourly purchasers\n\s+paused\s+by cli:tester at \d{4}-\d\d-\d\d \d\d:\d\d \(\d+s ago\): EDD maintenance until 18:00\n/,
+        );
+        // Temporal (and its Web UI) shows both in the schedule's note.
+        const raw = await temporal.client.schedule.getHandle(scheduleId).describe();
+        expect(raw.state.note).toMatch(
+          /^hourly purchasers \| PAUSED by cli:tester at \S+: EDD maintenance until 18:00$/,
+        );
+        // Pausing again changes nothing (and says so).
+        const twice = await cli(['schedule', 'pause', campaign], tq);
+        expect(twice.out).toMatch(
+          new RegExp(
+            `^The sync schedule of ${campaign} was paused already \\(paused by cli:tester at \\S+: EDD maintenance until 18:00\\); nothing changed\\.$`,
+          ),
+        );
+        expect((await temporal.client.schedule.getHandle(scheduleId).describe()).raw.conflictToken).toEqual(
+          raw.raw.conflictToken,
         );
         // Triggers and backfills run while paused (and no natural hh:00 tick can add a run meanwhile).
         // A trigger runs the launcher now; it syncs under the campaign's lock and returns the summary.
         const triggered = await cli(['schedule', 'trigger', campaign, '--wait', '--json'], tq);
-        // With --json the human line goes to stderr; stdout is the JSON document alone.
-        expect(triggered.err).toMatch(/^Triggered the sync schedule of 2099_\w+: launcher .*; waiting\.$/);
+        // With --json the human lines go to stderr; stdout is the JSON document alone. A paused
+        // schedule's trigger says it is paused, and that the run started anyway.
+        expect(triggered.err.split('\n')).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^Note: the sync schedule of ${campaign} is PAUSED \\(by cli:tester at \\S+: EDD maintenance until 18:00\\)\\. ` +
+                `Temporal runs a trigger anyway: this run was started, and the schedule stays paused ` +
+                `\\('campaign-sync schedule unpause ${campaign}' resumes it\\)\\.$`,
+            ),
+          ),
+          expect.stringMatching(/^Triggered the sync schedule of 2099_\w+: launcher .*; waiting\.$/),
+        ]);
         expect(triggered.code).toBe(EXIT.ok);
         const outcome = JSON.parse(triggered.out) as ScheduleActionView & {
           outcome: string;
           overlap: string;
         };
-        expect(outcome).toMatchObject({ outcome: 'started', overlap: 'SKIP', status: 'completed' });
+        expect(outcome).toMatchObject({
+          outcome: 'started',
+          overlap: 'SKIP',
+          status: 'completed',
+          paused: true,
+          pause: { by: 'cli:tester', reason: 'EDD maintenance until 18:00' },
+        });
         expect(outcome.workflowId.startsWith(`${launcherWorkflowId(campaign)}-`)).toBe(true);
         // update-only on an empty MailerLite: nobody is created, every valid record is skipped.
         expect(outcome.summary).toMatchObject({ status: 'completed', mode: 'update-only', created: 0 });
@@ -271,7 +336,30 @@ describe('schedule commands', () => {
 
         const unpaused = await cli(['schedule', 'unpause', campaign, '--note', 'maintenance over'], tq);
         expect(unpaused.code).toBe(EXIT.ok);
-        expect(await describeJson(campaign, tq)).toMatchObject({ paused: false, note: 'maintenance over' });
+        expect(unpaused.out).toMatch(
+          new RegExp(
+            `^Unpaused the sync schedule of ${campaign} \\(by cli:tester at \\S+: maintenance over\\)\\. Its note is kept: "hourly purchasers"\\.$`,
+          ),
+        );
+        expect(await describeJson(campaign, tq)).toMatchObject({
+          paused: false,
+          note: 'hourly purchasers',
+          pause: { paused: false, by: 'cli:tester', reason: 'maintenance over' },
+        });
+        expect((await temporal.client.schedule.getHandle(scheduleId).describe()).state.note).toBe(
+          'hourly purchasers',
+        );
+        // The list shows the last run's result.
+        const relisted = await cli(['schedule', 'list', '--json'], tq);
+        const mine = (JSON.parse(relisted.out) as ScheduleListing[]).find((l) => l.campaign === campaign)!;
+        expect(mine).toMatchObject({
+          paused: false,
+          note: 'hourly purchasers',
+          last: { status: 'completed' },
+        });
+        expect((await cli(['schedule', 'list'], tq)).out).toMatch(
+          new RegExp(`${campaign}\\s+full\\s+every 1h\\s+active\\s+\\S+\\s+\\S+\\s+ok: \\+0 ~\\d+`),
+        );
 
         const deleted = await cli(['schedule', 'delete', campaign], tq);
         expect(deleted.code).toBe(EXIT.ok);
@@ -299,6 +387,14 @@ describe('schedule commands', () => {
       [['--every', '1h', '--mode', 'sometimes'], /--mode must be one of upsert, update-only, mirror/],
       [['--every', '1h', '--timeout', 'soon'], /--timeout must be a duration such as 90s/],
       [['--every', '1h', '--page-size', 'lots'], /--page-size must be a whole number from 1 to 1000/],
+      [
+        ['--cron', '0 3 * * *', '--timezone', 'Mars/Olympus'],
+        /--timezone: 'Mars\/Olympus' is not a time zone; give an IANA time zone name such as Europe\/Berlin/,
+      ],
+      [['--cron', '0 3 * * *', '--timezone', 'europe/berlin'], /did you mean Europe\/Berlin\?/],
+      [['--cron', '0 3 * * *', '--timezone', '+01:00'], /--timezone must be an IANA time zone name/],
+      [['--every', '1h', '--timezone', 'UTC'], /--timezone applies to --cron only/],
+      [['--every', '1h', '--concurrency', '3'], /--concurrency is for the schedule of all campaigns/],
     ];
     for (const [flags, message] of cases) {
       const r = await cli(['schedule', 'create', campaign, ...flags], 'unused', nowhere);
@@ -321,6 +417,34 @@ describe('schedule commands', () => {
       nowhere,
     );
     expect(badOverlap.code).toBe(EXIT.invalidInput);
+    // The all-campaigns schedule: a campaign or --all-campaigns, not both; no --product-id.
+    const refusals: [string[], RegExp][] = [
+      [
+        ['create', campaign, '--all-campaigns', '--every', '1h'],
+        /give a campaign code or --all-campaigns, not both/,
+      ],
+      [['create', '--every', '1h'], /give the campaign code of the schedule .* or --all-campaigns/],
+      [
+        ['create', '--all-campaigns', '--every', '1h', '--product-id', '7'],
+        /--product-id names one campaign's product/,
+      ],
+      [
+        ['create', '--all-campaigns', '--every', '1h', '--concurrency', '99'],
+        /--concurrency must be at most 20/,
+      ],
+      [
+        ['update', campaign],
+        /nothing to update: give --every or --cron, --timezone, --note, or sync options/,
+      ],
+      [['update', campaign, '--timezone', 'Nowhere/Land'], /--timezone: 'Nowhere\/Land' is not a time zone/],
+      [['update', campaign, '--every', '1h', '--timezone', 'UTC'], /--timezone applies to --cron only/],
+      [['trigger', '--all-campaigns', '--incremental'], /the schedule of all campaigns has none/],
+    ];
+    for (const [args, message] of refusals) {
+      const r = await cli(['schedule', ...args], 'unused', nowhere);
+      expect({ args, code: r.code }).toEqual({ args, code: EXIT.invalidInput });
+      expect(r.err).toMatch(message);
+    }
 
     // What only the server can judge (a day name it does not know) is refused with exit 2 too.
     const serverSide = await cli(['schedule', 'create', campaign, '--cron', '0 0 * * FOO'], 'unused');
@@ -357,10 +481,16 @@ describe('schedule commands', () => {
           (JSON.parse(JSON.stringify(attrs ?? [])) as { key: { name: string } }[]).sort((x, y) =>
             x.key.name.localeCompare(y.key.name),
           );
+        // The notes differ on purpose (each says what made the schedule); all else is the same.
+        const settings = { ...(d.action.memo?.settings as Record<string, unknown>), note: undefined };
         const view = {
           spec: d.spec,
           policies: d.policies,
-          action: { ...d.action, typedSearchAttributes: sorted(d.action.typedSearchAttributes) },
+          action: {
+            ...d.action,
+            memo: { settings },
+            typedSearchAttributes: sorted(d.action.typedSearchAttributes),
+          },
           timing: d.memo?.timing,
         };
         return JSON.parse(JSON.stringify(view).replaceAll(code, 'CODE')) as unknown;
@@ -373,6 +503,357 @@ describe('schedule commands', () => {
       expect(da.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 600_000 });
     } finally {
       await Promise.all([deleteSchedule(a), deleteSchedule(b)]);
+    }
+  });
+});
+
+describe('maintaining schedules', () => {
+  /** The hour a time shows in a time zone. */
+  const hourIn = (iso: string, timeZone: string) =>
+    Number(
+      new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(new Date(iso)),
+    );
+
+  it('schedule update changes timing, time zone, options and note in place, keeping the history, the pause and the kind', async () => {
+    const campaign = uniqueCampaign();
+    const product = album(1);
+    const scheduleId = syncScheduleId(campaign);
+    try {
+      await withWorker(temporal, stack.activities, async (tq) => {
+        const missing = await cli(['schedule', 'update', campaign, '--note', 'x'], tq);
+        expect(missing.code).toBe(EXIT.notFound);
+        expect(missing.err).toMatch(new RegExp(`Campaign ${campaign} has no sync schedule`));
+
+        const created = await cli(
+          ['schedule', 'create', campaign, '--every', '1h', '--product-id', String(product.id)].concat([
+            '--mode',
+            'update-only',
+            '--max-pages',
+            '2',
+            '--note',
+            'hourly check',
+          ]),
+          tq,
+        );
+        expect(created.code).toBe(EXIT.ok);
+        const run = await cli(['schedule', 'trigger', campaign, '--wait'], tq);
+        expect(run.code).toBe(EXIT.ok);
+        expect((await cli(['schedule', 'pause', campaign, '--note', 'store migration'], tq)).code).toBe(
+          EXIT.ok,
+        );
+        const before = await describeJson(campaign, tq);
+        expect(before).toMatchObject({ numActionsTaken: 1, paused: true });
+
+        // A cron at 03:00 Berlin time, a longer timeout and a new note; the rest stays.
+        const updated = await cli(
+          ['schedule', 'update', campaign, '--cron', '0 3 * * *', '--timezone', 'Europe/Berlin'].concat([
+            '--timeout',
+            '2h',
+            '--note',
+            'nightly, Berlin time',
+          ]),
+          tq,
+        );
+        expect(updated.err).toBe('');
+        expect(updated.code).toBe(EXIT.ok);
+        expect(updated.out.split('\n').slice(0, 5)).toEqual([
+          `Updated the sync schedule of ${campaign}:`,
+          '  timing     every 1h',
+          '             -> cron "0 3 * * *" (Europe/Berlin)',
+          `  sync       mode update-only, EDD product ${product.id}, at most 2 pages, timeout 1h (the campaign's lock is released by then), task queue ${tq}`,
+          `             -> mode update-only, EDD product ${product.id}, at most 2 pages, timeout 2h (the campaign's lock is released by then), task queue ${tq}`,
+        ]);
+        expect(updated.out).toContain('  note       hourly check\n             -> nightly, Berlin time');
+        const next = new Date((await describeJson(campaign, tq)).nextActionTimes[0]!);
+        expect(updated.out.split('\n').at(-1)).toMatch(
+          new RegExp(
+            `^History kept: 1 action taken; still PAUSED; next run \\(paused\\) ${localTime(next)} \\(in \\d+[smhd]\\)\\.$`,
+          ),
+        );
+
+        const after = await describeJson(campaign, tq);
+        expect(after).toMatchObject({
+          scheduleId,
+          kind: 'full',
+          timing: { cron: '0 3 * * *', timezone: 'Europe/Berlin' },
+          spec: 'cron "0 3 * * *" (Europe/Berlin)',
+          // The pause and its record stay; the history too.
+          paused: true,
+          pause: { paused: true, by: 'cli:tester', reason: 'store migration' },
+          note: 'nightly, Berlin time',
+          updatedBy: 'cli:tester',
+          createdAt: before.createdAt,
+          numActionsTaken: 1,
+          sync: {
+            campaign,
+            productId: product.id,
+            mode: 'update-only',
+            maxPages: 2,
+            timeout: '2h',
+            trigger: `schedule:${scheduleId}`,
+          },
+        });
+        expect(after.recent.map((a) => a.runId)).toEqual(before.recent.map((a) => a.runId));
+        // The server runs it at 03:00 in Berlin, whatever the offset to UTC that day.
+        for (const t of after.nextActionTimes) expect(hourIn(t, 'Europe/Berlin')).toBe(3);
+        const raw = await temporal.client.schedule.getHandle(scheduleId).describe();
+        expect(raw.spec.timezone).toBe('Europe/Berlin');
+        expect(raw.state.note).toMatch(
+          /^nightly, Berlin time \| PAUSED by cli:tester at \S+: store migration$/,
+        );
+
+        // Only the zone: the cron stays.
+        const zone = await cli(
+          ['schedule', 'update', campaign, '--timezone', 'America/New_York', '--json'],
+          tq,
+        );
+        expect(zone.code).toBe(EXIT.ok);
+        const moved = (JSON.parse(zone.out) as { after: ScheduleView }).after;
+        expect(moved.spec).toBe('cron "0 3 * * *" (America/New_York)');
+        for (const t of moved.nextActionTimes) expect(hourIn(t, 'America/New_York')).toBe(3);
+
+        // Back to an interval: the zone goes with the cron; unpause keeps the updated note.
+        const back = await cli(['schedule', 'update', campaign, '--every', '30m', '--mode', 'upsert'], tq);
+        expect(back.code).toBe(EXIT.ok);
+        expect((await cli(['schedule', 'unpause', campaign], tq)).code).toBe(EXIT.ok);
+        expect(await describeJson(campaign, tq)).toMatchObject({
+          timing: { every: '30m' },
+          spec: 'every 30m',
+          paused: false,
+          note: 'nightly, Berlin time',
+          sync: { mode: 'upsert', maxPages: 2, timeout: '2h' },
+          numActionsTaken: 1,
+        });
+        // --reset-options: exactly the options given; the timeout falls back to the interval.
+        const resetRun = await cli(
+          [
+            'schedule',
+            'update',
+            campaign,
+            '--reset-options',
+            '--dry-run',
+            '--product-id',
+            String(product.id),
+          ],
+          tq,
+        );
+        expect(resetRun.code).toBe(EXIT.ok);
+        const reset = await describeJson(campaign, tq);
+        expect(reset.sync).toEqual({
+          campaign,
+          productId: product.id,
+          dryRun: true,
+          timeout: '30m',
+          trigger: `schedule:${scheduleId}`,
+        });
+        // Its runs still sync: the next trigger runs the updated options.
+        const dry = await cli(['schedule', 'trigger', campaign, '--wait', '--json'], tq);
+        expect(dry.code).toBe(EXIT.ok);
+        expect(JSON.parse(dry.out)).toMatchObject({ status: 'completed', summary: { dryRun: true } });
+        expect((await describeJson(campaign, tq)).numActionsTaken).toBe(2);
+      });
+    } finally {
+      await deleteSchedule(campaign);
+    }
+  });
+
+  it('Ctrl-C during schedule trigger --wait stops waiting, says the run goes on and how to follow or cancel it', async () => {
+    const campaign = uniqueCampaign();
+    // Nobody polls this queue: the triggered run waits.
+    const queue = `nobody-${campaign}`;
+    const interrupts = new EventEmitter();
+    const err: string[] = [];
+    try {
+      await createSyncSchedule(temporal.client, queue, {
+        campaign,
+        timing: { every: '1h' },
+        sync: { productId: album(0).id },
+      });
+      const code = await runCli(
+        ['schedule', 'trigger', campaign, '--wait'],
+        { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: queue },
+        {
+          out: (l) => {
+            if (l.endsWith('; waiting.')) setTimeout(() => interrupts.emit('SIGINT'), 300);
+          },
+          err: (l) => err.push(l),
+        },
+        interrupts,
+      );
+      expect(code).toBe(EXIT.interrupted);
+      const launcher = launcherWorkflowId(campaign);
+      expect(err.at(-1)).toMatch(
+        new RegExp(
+          `^Stopped waiting: the scheduled run goes on \\(launcher ${launcher}-\\S+, run [\\w-]+\\)\\. ` +
+            `Follow it with 'campaign-sync sync status ${campaign}' or 'campaign-sync schedule describe ${campaign}'; ` +
+            `cancel it with 'campaign-sync sync cancel ${campaign}'\\.$`,
+        ),
+      );
+      expect(interrupts.listenerCount('SIGINT')).toBe(0);
+      const view = await describeSyncSchedule(temporal.client, campaign, { results: false });
+      expect(view.running).toHaveLength(1);
+      await temporal.client.workflow.getHandle(view.running[0]!.workflowId).terminate('test cleanup');
+    } finally {
+      await deleteSchedule(campaign);
+    }
+  });
+
+  it('one schedule syncs every campaign, and its next run picks up a campaign added after it was made', async () => {
+    const [first, later] = [
+      { campaign: uniqueCampaign(), productId: album(0).id },
+      { campaign: uniqueCampaign(), productId: album(1).id },
+    ];
+    // What EDD's products give: `later` appears only after the schedule exists.
+    const known = [first];
+    const listing = () =>
+      Promise.resolve(
+        known.map((c) => ({
+          ...c,
+          title: c.campaign,
+          groupsPresent: 0,
+          groupsExpected: 8,
+          purchaseField: false,
+        })),
+      );
+    // A lock of its own, so a `sync all` of another test file sharing the server is not in the way.
+    const lockWorkflowId = `campaign-sync-all-test-${first.campaign}`;
+    try {
+      await withWorker(temporal, { ...stack.activities, listCampaigns: listing }, async (tq) => {
+        const view = await createAllCampaignsSchedule(
+          temporal.client,
+          tq,
+          {
+            timing: { cron: '0 4 * * *', timezone: 'UTC' },
+            sync: { maxPages: 2 },
+            concurrency: 2,
+            createdBy: 'cli:tester',
+          },
+          { lockWorkflowId },
+        );
+        expect(view).toMatchObject({
+          campaign: '*',
+          kind: 'all-campaigns',
+          scheduleId: SYNC_ALL_SCHEDULE_ID,
+          spec: 'cron "0 4 * * *" (UTC)',
+          concurrency: 2,
+          sync: { maxPages: 2 },
+        });
+        // No campaign list is frozen into it: each run finds the campaigns.
+        const raw = await temporal.client.schedule.getHandle(SYNC_ALL_SCHEDULE_ID).describe();
+        expect(raw.action).toMatchObject({ workflowType: WORKFLOW_TYPES.scheduledSyncAll });
+        expect((raw.action.args?.[0] as Record<string, unknown>).campaigns).toBeUndefined();
+
+        const again = await cli(['schedule', 'create', '--all-campaigns', '--every', '1h'], tq);
+        expect(again.code).toBe(EXIT.locked);
+        expect(again.err).toMatch(
+          /The schedule of all campaigns exists already \(campaign-sync-all-schedule\)/,
+        );
+
+        const firstRun = await cli(['schedule', 'trigger', '--all-campaigns', '--wait', '--json'], tq);
+        expect(firstRun.code).toBe(EXIT.ok);
+        expect(JSON.parse(firstRun.out)).toMatchObject({
+          status: 'completed',
+          allSummary: {
+            total: 1,
+            completed: 1,
+            campaigns: [{ campaign: first.campaign, status: 'completed' }],
+          },
+        });
+
+        known.push(later);
+        const next = await cli(['schedule', 'trigger', '--all-campaigns', '--wait'], tq);
+        expect(next.code).toBe(EXIT.ok);
+        expect(next.out.split('\n').at(-1)).toMatch(
+          /^ {2}completed: 2 campaigns \(2 synced, 0 skipped, 0 failed\): fetched \d+, created \d+, updated \d+/,
+        );
+        const described = await cli(['schedule', 'describe', '--all-campaigns', '--json'], tq);
+        const all = JSON.parse(described.out) as ScheduleView;
+        expect(all.numActionsTaken).toBe(2);
+        expect(all.recent.at(-1)).toMatchObject({
+          status: 'completed',
+          allSummary: {
+            total: 2,
+            completed: 2,
+            campaigns: expect.arrayContaining([
+              { campaign: first.campaign, status: 'completed' },
+              { campaign: later.campaign, status: 'completed' },
+            ]) as unknown,
+          },
+        });
+        // The campaign added later was synced under its own lock, by the schedule's sync all.
+        const laterSync = await temporal.client.workflow.getHandle(syncWorkflowId(later.campaign)).describe();
+        expect(laterSync.parentExecution?.workflowId).toBe(lockWorkflowId);
+        expect(laterSync.status.name).toBe('COMPLETED');
+
+        // While a sync all runs, a scheduled run is skipped naming it.
+        const held = await temporal.client.workflow.start('syncAllCampaigns', {
+          taskQueue: `nobody-${first.campaign}`,
+          workflowId: lockWorkflowId,
+          args: [{ campaigns: [first.campaign] }],
+          typedSearchAttributes: [{ key: SYNC_TRIGGER, value: 'cli' }],
+        });
+        const skipped = await cli(['schedule', 'trigger', '--all-campaigns', '--wait'], tq);
+        await held.terminate('test cleanup');
+        expect(skipped.code).toBe(EXIT.locked);
+        expect(skipped.out.split('\n').at(-1)).toBe(
+          `  SKIPPED: a sync all was running (by cli, workflow ${lockWorkflowId}, run ${held.firstExecutionRunId})`,
+        );
+
+        // A campaign locked by its own sync is skipped by the run, which says so (exit 3, as sync all --wait).
+        const manual = await startSync(temporal.client, `nobody-${later.campaign}`, {
+          campaign: later.campaign,
+          productId: later.productId,
+          trigger: 'cli',
+        });
+        const partly = await cli(['schedule', 'trigger', '--all-campaigns', '--wait'], tq);
+        await manual.terminate('test cleanup');
+        expect(partly.code).toBe(EXIT.locked);
+        expect(partly.err.split('\n').at(-1)).toBe(
+          `1 campaign was skipped, not synced, because its lock was held: ${later.campaign}.`,
+        );
+
+        // The list shows it beside the campaigns' schedules; health's campaign schedules do not.
+        const listed = await eventually(
+          () => cli(['schedule', 'list'], tq),
+          (r) => r.out.includes('(all campaigns)'),
+          'the schedule of all campaigns to be listed',
+        );
+        expect(listed.out).toMatch(
+          /\(all campaigns\)\s+all\s+cron "0 4 \* \* \*" \(UTC\)\s+active\s+\S+T04:00:00\.000Z\s+\S+\s+1 of 2 campaigns synced, 1 SKIPPED \(locked\): \+\d+ ~\d+$/m,
+        );
+        expect((await listCampaignSyncSchedules(temporal.client)).map((s) => s.scheduleId)).not.toContain(
+          SYNC_ALL_SCHEDULE_ID,
+        );
+
+        // Paused and updated like the others.
+        expect((await cli(['schedule', 'pause', '--all-campaigns', '--note', 'EDD upgrade'], tq)).code).toBe(
+          EXIT.ok,
+        );
+        const upd = await cli(
+          ['schedule', 'update', '--all-campaigns', '--concurrency', '4', '--mode', 'update-only'],
+          tq,
+        );
+        expect(upd.code).toBe(EXIT.ok);
+        expect(upd.out).toContain('  sync       mode upsert, 2 campaigns at once, at most 2 pages');
+        expect(upd.out).toContain('             -> mode update-only, 4 campaigns at once, at most 2 pages');
+        expect(
+          await describeSyncSchedule(temporal.client, '*', { kind: 'all-campaigns', results: false }),
+        ).toMatchObject({
+          paused: true,
+          pause: { reason: 'EDD upgrade' },
+          concurrency: 4,
+          sync: { mode: 'update-only', maxPages: 2 },
+          numActionsTaken: 4,
+        });
+        expect((await cli(['schedule', 'delete', '--all-campaigns'], tq)).out).toBe(
+          'Deleted the schedule of all campaigns. A scheduled sync running now goes on to its end.',
+        );
+      });
+    } finally {
+      await temporal.client.schedule
+        .getHandle(SYNC_ALL_SCHEDULE_ID)
+        .delete()
+        .catch(() => undefined);
     }
   });
 });
