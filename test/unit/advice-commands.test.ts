@@ -73,7 +73,10 @@ function fillings(text: string): string[] {
   let variants = [text];
   for (const hole of text.match(/\$\{[^}]*(\{[^}]*\}[^}]*)*\}/g) ?? []) {
     let values: string[];
-    if (/kind/i.test(hole)) values = ['', ' --incremental'];
+    // A schedule's arguments (`scheduleArgs`): a campaign's own, its incremental one, or all campaigns'.
+    if (/scheduleArgs|names/.test(hole))
+      values = [SAMPLE_CAMPAIGN, `${SAMPLE_CAMPAIGN} --incremental`, '--all-campaigns'];
+    else if (/kind/i.test(hole)) values = ['', ' --incremental'];
     else if (/campaign/i.test(hole)) values = [SAMPLE_CAMPAIGN];
     else if (/toRemove|length|count/i.test(hole)) values = ['3'];
     // `sync all` again for the campaigns skipped (its output is checked in sync-all.test.ts).
