@@ -405,9 +405,7 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
           if (outcome.paused)
             out.err(
               `Note: ${theSchedule(campaign, kind)} is PAUSED` +
-                (outcome.pause
-                  ? ` (by ${outcome.pause.by} at ${outcome.pause.at}${outcome.pause.reason ? `: ${outcome.pause.reason}` : ''})`
-                  : '') +
+                (outcome.pause ? ` (${pauseText(outcome.pause).replace(/^paused /, '')})` : '') +
                 `. Temporal runs a trigger anyway: ${outcome.outcome === 'started' ? 'this run was started' : 'no run was started'}, ` +
                 `and the schedule stays paused ('campaign-sync schedule unpause ${names}' resumes it).`,
             );

@@ -147,6 +147,9 @@ async function runningSyncBy(campaign: string, trigger: string): Promise<Workflo
   return found!;
 }
 
+/** A time as the CLI shows it: local, with its age (`2026-12-05 13:05 (2s ago)`, `(in 14h)`). */
+const WHEN = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\((?:in )?\\d+[smhd](?: ago)?\\)';
+
 describe('schedule commands', () => {
   it('round-trip: create, list, describe, pause with a note, trigger and backfill while paused, unpause, delete', async () => {
     const campaign = uniqueCampaign();
@@ -261,7 +264,7 @@ describe('schedule commands', () => {
         const twice = await cli(['schedule', 'pause', campaign], tq);
         expect(twice.out).toMatch(
           new RegExp(
-            `^The sync schedule of ${campaign} was paused already \\(paused by cli:tester at \\S+: EDD maintenance until 18:00\\); nothing changed\\.$`,
+            `^The sync schedule of ${campaign} was paused already \\(paused by cli:tester at ${WHEN}: EDD maintenance until 18:00\\); nothing changed\\.$`,
           ),
         );
         expect((await temporal.client.schedule.getHandle(scheduleId).describe()).raw.conflictToken).toEqual(
@@ -275,7 +278,7 @@ describe('schedule commands', () => {
         expect(triggered.err.split('\n')).toEqual([
           expect.stringMatching(
             new RegExp(
-              `^Note: the sync schedule of ${campaign} is PAUSED \\(by cli:tester at \\S+: EDD maintenance until 18:00\\)\\. ` +
+              `^Note: the sync schedule of ${campaign} is PAUSED \\(by cli:tester at ${WHEN}: EDD maintenance until 18:00\\)\\. ` +
                 `Temporal runs a trigger anyway: this run was started, and the schedule stays paused ` +
                 `\\('campaign-sync schedule unpause ${campaign}' resumes it\\)\\.$`,
             ),
@@ -338,7 +341,7 @@ describe('schedule commands', () => {
         expect(unpaused.code).toBe(EXIT.ok);
         expect(unpaused.out).toMatch(
           new RegExp(
-            `^Unpaused the sync schedule of ${campaign} \\(by cli:tester at \\S+: maintenance over\\)\\. Its note is kept: "hourly purchasers"\\.$`,
+            `^Unpaused the sync schedule of ${campaign} \\(by cli:tester at ${WHEN}: maintenance over\\)\\. Its note is kept: "hourly purchasers"\\.$`,
           ),
         );
         expect(await describeJson(campaign, tq)).toMatchObject({
@@ -358,7 +361,7 @@ describe('schedule commands', () => {
           last: { status: 'completed' },
         });
         expect((await cli(['schedule', 'list'], tq)).out).toMatch(
-          new RegExp(`${campaign}\\s+full\\s+every 1h\\s+active\\s+\\S+\\s+\\S+\\s+ok: \\+0 ~\\d+`),
+          new RegExp(`${campaign}\\s+full\\s+every 1h\\s+active\\s+${WHEN}\\s+${WHEN}\\s+ok: \\+0 ~\\d+`),
         );
 
         const deleted = await cli(['schedule', 'delete', campaign], tq);
@@ -819,7 +822,11 @@ describe('maintaining schedules', () => {
           'the schedule of all campaigns to be listed',
         );
         expect(listed.out).toMatch(
-          /\(all campaigns\)\s+all\s+cron "0 4 \* \* \*" \(UTC\)\s+active\s+\S+T04:00:00\.000Z\s+\S+\s+1 of 2 campaigns synced, 1 SKIPPED \(locked\): \+\d+ ~\d+$/m,
+          new RegExp(
+            `\\(all campaigns\\)\\s+all\\s+cron "0 4 \\* \\* \\*" \\(UTC\\)\\s+active\\s+${WHEN}\\s+${WHEN}\\s+` +
+              `1 of 2 campaigns synced, 1 SKIPPED \\(locked\\): \\+\\d+ ~\\d+$`,
+            'm',
+          ),
         );
         expect((await listCampaignSyncSchedules(temporal.client)).map((s) => s.scheduleId)).not.toContain(
           SYNC_ALL_SCHEDULE_ID,
