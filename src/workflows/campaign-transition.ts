@@ -37,7 +37,6 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -148,7 +147,6 @@ export async function campaignTransition(rawInput: TransitionInput): Promise<Tra
   );
   try {
     // Every MailerLite request within the account's budget, as a sync's (budgeted-preparation.ts).
-    const budgeted = patched('budgeted-preparation');
     const prep = {
       quick,
       mailerlite: proxyActivities<Activities>({
@@ -158,10 +156,9 @@ export async function campaignTransition(rawInput: TransitionInput): Promise<Tra
       }),
     };
     const ensure = (resources: Parameters<typeof quick.ensureCampaignResources>[0] & { dryRun: boolean }) =>
-      budgeted ? ensureResourcesWithinBudget(prep, resources) : quick.ensureCampaignResources(resources);
+      ensureResourcesWithinBudget(prep, resources);
     enter('checking-connections');
-    if (budgeted) await checkConnectionsWithinBudget(info.taskQueue);
-    else await quick.checkConnections();
+    await checkConnectionsWithinBudget(info.taskQueue);
 
     enter('preparing');
     const purchaseTier = input.tiers.includes(DEFAULT_PURCHASE_TIER)
