@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal as proto } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOW_TYPES } from '../../src/shared/names';
 
@@ -16,14 +16,20 @@ const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.history.json'))
   .sort();
 
+/** A recorded run: its workflow ID (a workflow may check its own) and its history. */
 function load(file: string) {
-  return historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
+  const json = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as {
+    workflowId: string;
+    history: Record<string, unknown>;
+  };
+  return { workflowId: json.workflowId, history: proto.api.history.v1.History.fromObject(json.history) };
 }
 
 it('has recorded histories of every workflow type', () => {
   const types = new Set(
     files.map(
-      (f) => load(f).events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '(none)',
+      (f) =>
+        load(f).history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '(none)',
     ),
   );
   expect([...types].sort()).toEqual(Object.values(WORKFLOW_TYPES).sort());
@@ -33,12 +39,16 @@ it("replays every committed history against today's workflow code without nondet
   const code = readFileSync(process.env.CAMPAIGN_SYNC_TEST_BUNDLE!, 'utf8');
   const replayed: string[] = [];
   const failed: string[] = [];
+  const runs = files.map((file) => ({ file, ...load(file) }));
   for await (const result of Worker.runReplayHistories(
     { workflowBundle: { code }, replayName: 'committed histories' },
-    files.map((file) => ({ workflowId: file, history: load(file) })),
+    runs,
   )) {
-    replayed.push(result.workflowId);
-    if (result.error) failed.push(`${result.workflowId}: ${result.error.message}`);
+    // Results come in the order the histories were given (one replay at a time).
+    const run = runs[replayed.length];
+    const file = run?.workflowId === result.workflowId ? run.file : result.workflowId;
+    replayed.push(file);
+    if (result.error) failed.push(`${file}: ${result.error.message}`);
   }
   expect(failed).toEqual([]);
   expect(replayed.sort()).toEqual(files);
