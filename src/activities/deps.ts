@@ -1,5 +1,6 @@
 import type { OrderNumberFormat } from '../shared/order-number';
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Metrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 import type { EddClient, MailerLiteClient } from '../providers';
@@ -44,4 +45,19 @@ export interface ActivityDeps {
   mailerliteRequestsPerMinute?: number;
   /** Groups the MailerLite account may hold (`MAILERLITE_MAX_GROUPS`). Default 1000. */
   mailerliteMaxGroups?: number;
+}
+
+/**
+ * The worker's Temporal client, or a non-retryable failure saying that `need` (what the activity
+ * does with it) needs one: workers built by src/workers/main.ts have one.
+ */
+export function requireTemporalClient(deps: Pick<ActivityDeps, 'temporal'>, need: string): Client {
+  if (deps.temporal) return deps.temporal.client;
+  throw ApplicationFailure.create({
+    type: 'WorkerConfigError',
+    nonRetryable: true,
+    message:
+      `This worker has no Temporal client (ActivityDeps.temporal), which ${need}; ` +
+      'workers built by src/workers/main.ts have one.',
+  });
 }

@@ -24,7 +24,14 @@ import {
   type SourceRecord,
   type SyncCounts,
 } from '../shared/sync-types';
-import { MAX_BATCH_REQUESTS, MlSubscriberSchema, type BatchRequest, type MlSubscriber } from '../providers';
+import {
+  MAX_BATCH_REQUESTS,
+  ML_ROUTES,
+  MlSubscriberSchema,
+  batchRequest,
+  type BatchRequest,
+  type MlSubscriber,
+} from '../providers';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
 import { writeOutcome, type WriteOutcome } from './mailerlite-exchange';
@@ -493,10 +500,7 @@ export function destinationIndexActivities(deps: ActivityDeps, pages: HeldPageRe
         (input.part + 1) * MAX_BATCH_REQUESTS,
       );
       if (emails.length === 0) return { found: 0, absent: 0 };
-      const requests = emails.map((email): BatchRequest => ({
-        method: 'GET',
-        path: `api/subscribers/${encodeURIComponent(email)}`,
-      }));
+      const requests = emails.map((email) => batchRequest('GET', ML_ROUTES.subscriber, { id: email }));
       const answer = await providers.mailerlite.batch(requests);
       checkBatchAnswers(requests, answer);
       let found = 0;
@@ -607,13 +611,9 @@ export function destinationIndexActivities(deps: ActivityDeps, pages: HeldPageRe
   ): Promise<BatchOutcome> {
     const last = batch.upserts[batch.upserts.length - 1]!;
     const requests: BatchRequest[] = [
-      ...batch.upserts.map((u): BatchRequest => ({
-        method: 'POST',
-        path: 'api/subscribers',
-        body: { ...u },
-      })),
+      ...batch.upserts.map((u) => batchRequest('POST', ML_ROUTES.subscribers, {}, { ...u })),
       // Not an upsert: with it the batch is no import (5 a minute), and it reads back a write.
-      { method: 'GET', path: `api/subscribers/${encodeURIComponent(last.email)}` },
+      batchRequest('GET', ML_ROUTES.subscriber, { id: last.email }),
     ];
     for (let attempt = 1; ; attempt++) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;

@@ -41,7 +41,7 @@ import {
 import { campaignFromWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { HEALTH_STATUS, SEARCH_ATTRIBUTES, SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncInput } from '../shared/sync-types';
-import type { ActivityDeps } from './deps';
+import { requireTemporalClient, type ActivityDeps } from './deps';
 import { postWebhook } from './webhook';
 import { takeScheduleToStart } from './schedule-latency';
 
@@ -144,16 +144,7 @@ export function healthActivities({ providers, logger, metrics, temporal, health 
   const settings = health;
   const thresholds = settings?.thresholds ?? DEFAULT_HEALTH_THRESHOLDS;
 
-  const requireClient = (): Client => {
-    if (temporal) return temporal.client;
-    throw ApplicationFailure.create({
-      type: 'WorkerConfigError',
-      nonRetryable: true,
-      message:
-        'This worker has no Temporal client (ActivityDeps.temporal), which the health check needs; ' +
-        'workers built by src/workers/main.ts have one.',
-    });
-  };
+  const requireClient = (): Client => requireTemporalClient({ temporal }, 'the health check needs');
 
   const timeService = async (service: ServiceName, call: () => Promise<unknown>): Promise<ServiceCheck> => {
     const started = performance.now();

@@ -1,6 +1,13 @@
 import { DestinationGoneError, ProviderTransientError } from '../shared/errors';
 import type { DestinationSnapshot, SubscriberUpsert } from '../shared/subscriber-plan';
-import { MAX_BATCH_REQUESTS, MlSubscriberSchema, withdrawnRefusal, type BatchRequest } from '../providers';
+import {
+  MAX_BATCH_REQUESTS,
+  ML_ROUTES,
+  MlSubscriberSchema,
+  batchRequest,
+  withdrawnRefusal,
+  type BatchRequest,
+} from '../providers';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
 
@@ -44,15 +51,8 @@ export function mailerliteExchangeActivities({ providers }: ActivityDeps) {
     async mailerliteExchange(input: ExchangeInput): Promise<ExchangeResult> {
       const reads = input.reads.length > 0 ? input.reads : input.writes.slice(-1).map((w) => w.email);
       const requests: BatchRequest[] = [
-        ...input.writes.map((w): BatchRequest => ({
-          method: 'POST',
-          path: 'api/subscribers',
-          body: { ...w },
-        })),
-        ...reads.map((email): BatchRequest => ({
-          method: 'GET',
-          path: `api/subscribers/${encodeURIComponent(email)}`,
-        })),
+        ...input.writes.map((w) => batchRequest('POST', ML_ROUTES.subscribers, {}, { ...w })),
+        ...reads.map((email) => batchRequest('GET', ML_ROUTES.subscriber, { id: email })),
       ];
       if (requests.length > MAX_BATCH_REQUESTS) {
         throw new RangeError(

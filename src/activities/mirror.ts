@@ -2,7 +2,7 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { orderStanding } from '../shared/order-status';
 import { joined } from '../shared/sales-seams';
 import { listFrom, readSalesPage } from './sales-reader';
-import { MAX_BATCH_REQUESTS, ML_STATUSES, type BatchRequest } from '../providers';
+import { MAX_BATCH_REQUESTS, ML_ROUTES, ML_STATUSES, batchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
@@ -130,10 +130,9 @@ export function mirrorActivities({ providers, logger, eddConcurrency = 8 }: Acti
         throw new RangeError(
           `${input.subscriberIds.length} removals exceed one batch (${MAX_BATCH_REQUESTS})`,
         );
-      const requests = input.subscriberIds.map((id): BatchRequest => ({
-        method: 'DELETE',
-        path: `api/subscribers/${encodeURIComponent(id)}/groups/${encodeURIComponent(input.groupId)}`,
-      }));
+      const requests = input.subscriberIds.map((id) =>
+        batchRequest('DELETE', ML_ROUTES.subscriberGroup, { id, groupId: input.groupId }),
+      );
       const result = await providers.mailerlite.batch(requests);
       checkBatchAnswers(requests, result);
       const outcomes = result.responses.map((r, i): RemovalOutcome => {

@@ -4,7 +4,6 @@ import {
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
 import { InvalidInputError, ProviderNotFoundError, ProviderRequestError } from '../shared/errors';
 import { syncWorkflowId } from '../shared/names';
@@ -13,7 +12,7 @@ import { SYNC_TRIGGER } from '../shared/search-attributes';
 import { buildSyncSchedule } from '../shared/sync-schedule';
 import type { SyncInput } from '../shared/sync-types';
 import { pickGroup } from '../providers';
-import type { ActivityDeps } from './deps';
+import { requireTemporalClient, type ActivityDeps } from './deps';
 
 export { SCHEDULE_CATCHUP_WINDOW } from '../shared/sync-schedule';
 
@@ -48,15 +47,38 @@ function isNameTaken(err: unknown): boolean {
 export function provisioningActivities({ providers, logger, temporal, mailerliteMaxGroups }: ActivityDeps) {
   const ml = providers.mailerlite;
 
-  const requireClient = (): Client => {
-    if (temporal) return temporal.client;
-    throw ApplicationFailure.create({
-      type: 'WorkerConfigError',
-      nonRetryable: true,
-      message:
-        'This worker has no Temporal client (ActivityDeps.temporal), which schedule steps need; ' +
-        'workers built by src/workers/main.ts have one.',
-    });
+  const requireClient = (): Client => requireTemporalClient({ temporal }, 'schedule steps need');
+
+  /** Creates a MailerLite group or field; a name already taken is reported, not created. */
+  const createNamed = async (
+    kind: 'group' | 'field',
+    name: string,
+    create: () => Promise<{ id: string }>,
+  ): Promise<CreateOutcome> => {
+    try {
+      const { id } = await create();
+      logger.info({ [kind]: name, id }, `created MailerLite ${kind}`);
+      return { created: true, id };
+    } catch (err) {
+      if (isNameTaken(err)) return { created: false };
+      throw err;
+    }
+  };
+
+  /** Deletes a MailerLite group or field (a compensation); already gone (404) counts as done. */
+  const deleteUnlessGone = async (
+    kind: 'group' | 'field',
+    input: { id: string; name: string },
+    remove: () => Promise<void>,
+  ): Promise<{ deleted: boolean }> => {
+    try {
+      await remove();
+      logger.info({ [kind]: input.name, id: input.id }, `deleted MailerLite ${kind} (undo)`);
+      return { deleted: true };
+    } catch (err) {
+      if (err instanceof ProviderNotFoundError) return { deleted: false };
+      throw err;
+    }
   };
 
   return {
@@ -84,52 +106,20 @@ export function provisioningActivities({ providers, logger, temporal, mailerlite
     },
 
     /** `POST /api/groups`. A name already taken (a race, or a lost answer) is reported, not created. */
-    async createCampaignGroup(input: { name: string }): Promise<CreateOutcome> {
-      try {
-        const group = await ml.createGroup(input.name);
-        logger.info({ group: input.name, id: group.id }, 'created MailerLite group');
-        return { created: true, id: group.id };
-      } catch (err) {
-        if (isNameTaken(err)) return { created: false };
-        throw err;
-      }
-    },
+    createCampaignGroup: (input: { name: string }) =>
+      createNamed('group', input.name, () => ml.createGroup(input.name)),
 
     /** `DELETE /api/groups/{id}`: a compensation. Already gone (404) counts as done. */
-    async deleteCampaignGroup(input: { id: string; name: string }): Promise<{ deleted: boolean }> {
-      try {
-        await ml.deleteGroup(input.id);
-        logger.info({ group: input.name, id: input.id }, 'deleted MailerLite group (undo)');
-        return { deleted: true };
-      } catch (err) {
-        if (err instanceof ProviderNotFoundError) return { deleted: false };
-        throw err;
-      }
-    },
+    deleteCampaignGroup: (input: { id: string; name: string }) =>
+      deleteUnlessGone('group', input, () => ml.deleteGroup(input.id)),
 
     /** `POST /api/fields {type: number}`. A name already taken is reported, not created. */
-    async createCampaignField(input: { name: string }): Promise<CreateOutcome> {
-      try {
-        const field = await ml.createField(input.name, 'number');
-        logger.info({ field: input.name, id: field.id }, 'created MailerLite field');
-        return { created: true, id: field.id };
-      } catch (err) {
-        if (isNameTaken(err)) return { created: false };
-        throw err;
-      }
-    },
+    createCampaignField: (input: { name: string }) =>
+      createNamed('field', input.name, () => ml.createField(input.name, 'number')),
 
     /** `DELETE /api/fields/{id}`: a compensation. Already gone (404) counts as done. */
-    async deleteCampaignField(input: { id: string; name: string }): Promise<{ deleted: boolean }> {
-      try {
-        await ml.deleteField(input.id);
-        logger.info({ field: input.name, id: input.id }, 'deleted MailerLite field (undo)');
-        return { deleted: true };
-      } catch (err) {
-        if (err instanceof ProviderNotFoundError) return { deleted: false };
-        throw err;
-      }
-    },
+    deleteCampaignField: (input: { id: string; name: string }) =>
+      deleteUnlessGone('field', input, () => ml.deleteField(input.id)),
 
     /** Whether a schedule with this ID exists. */
     async findSyncSchedule(input: { scheduleId: string }): Promise<{ exists: boolean }> {

@@ -4,7 +4,7 @@ import {
   type PurchaseVerdict,
   type TransitionMember,
 } from '../shared/transition-rules';
-import { MAX_BATCH_REQUESTS, ML_STATUSES, type BatchRequest } from '../providers';
+import { MAX_BATCH_REQUESTS, ML_ROUTES, ML_STATUSES, batchRequest } from '../providers';
 import { mapWithConcurrency } from './concurrency';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
@@ -96,10 +96,12 @@ export function transitionActivities({
         );
       }
       if (input.changes.length === 0) return [];
-      const requests = input.changes.map((c): BatchRequest => ({
-        method: c.action === 'assign' ? 'POST' : 'DELETE',
-        path: `api/subscribers/${encodeURIComponent(c.subscriberId)}/groups/${encodeURIComponent(c.groupId)}`,
-      }));
+      const requests = input.changes.map((c) =>
+        batchRequest(c.action === 'assign' ? 'POST' : 'DELETE', ML_ROUTES.subscriberGroup, {
+          id: c.subscriberId,
+          groupId: c.groupId,
+        }),
+      );
       const result = await providers.mailerlite.batch(requests);
       checkBatchAnswers(requests, result);
       return result.responses.map((r, i): GroupChangeOutcome => {

@@ -42,7 +42,8 @@ function packageVersion(): string {
 
 const ROOT_HELP = `
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default),
-TEMPORAL_TASK_QUEUE (campaign-sync), TEMPORAL_UI_URL. See README.md.
+TEMPORAL_TASK_QUEUE (campaign-sync), TEMPORAL_UI_URL. Every setting: docs/configuration.md;
+every command: docs/cli.md.
 
 Every command takes --json: stdout then holds exactly one JSON document (errors too, as
 {"error": {"message", "exitCode", "meaning"}}) and every other line goes to stderr.

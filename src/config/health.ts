@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from '../shared/duration';
+import { durationSchema, parseDuration } from '../shared/duration';
 import {
   DEFAULT_HEALTH_THRESHOLDS,
   resolveThresholds,
@@ -14,13 +14,7 @@ const blankToUndefined = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
-const duration = blankToUndefined.pipe(
-  z
-    .string()
-    .regex(DURATION_PATTERN, 'must be a duration such as 500ms, 90s, 30m, 2h or 1d')
-    .refine((v) => !DURATION_PATTERN.test(v) || parseDuration(v) > 0, 'must be longer than zero')
-    .optional(),
-);
+const duration = blankToUndefined.pipe(durationSchema().optional());
 
 /** `degraded,unhealthy`, e.g. `1024,2048`. */
 const level = blankToUndefined.pipe(
@@ -62,18 +56,15 @@ const onOff = (fallback: boolean) =>
 export const DEFAULT_HEALTH_INTERVAL = '5m';
 
 /**
- * The health check's environment variables (README "Configuration"). Thresholds left unset keep
- * their defaults ({@link DEFAULT_HEALTH_THRESHOLDS}, listed as text in {@link HEALTH_ENV_DEFAULTS});
- * a health run's input may override any of them.
+ * The health check's environment variables (docs/configuration.md, "Health check settings").
+ * Thresholds left unset keep their defaults ({@link DEFAULT_HEALTH_THRESHOLDS}, listed as text in
+ * {@link HEALTH_ENV_DEFAULTS}); a health run's input may override any of them.
  */
 export const HEALTH_ENV = {
   /** Interval of the health schedule, which the worker installs at start and `health install` sets. */
-  HEALTH_INTERVAL: z
-    .string()
-    .trim()
-    .regex(DURATION_PATTERN, 'must be a duration such as 30s, 1m or 5m')
-    .refine((v) => !DURATION_PATTERN.test(v) || parseDuration(v) >= 1000, 'must be at least 1s')
-    .default(DEFAULT_HEALTH_INTERVAL),
+  HEALTH_INTERVAL: durationSchema(undefined, { minMs: 1000, examples: '30s, 1m or 5m' }).default(
+    DEFAULT_HEALTH_INTERVAL,
+  ),
   /** `on`: the worker installs (or updates) the health schedule at start; `off`: it does not. */
   HEALTH_SCHEDULE: onOff(true),
   /** Alerts are POSTed here as JSON when set. */

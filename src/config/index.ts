@@ -30,7 +30,7 @@ const optionalString = z
 
 /**
  * Every environment variable the worker, the client and the main job read, with its default.
- * Documented in README.md ("Configuration"); keep the two in step.
+ * Documented in docs/configuration.md ("Environment variables"); keep the two in step.
  */
 export const EnvSchema = z.object({
   /**

@@ -163,22 +163,34 @@ export class EddClient implements SubscriberSource {
     }
   }
 
+  /**
+   * The `key` list of an EDD query's answer (`GET /sales` answers `{sales: [...]}`), each item
+   * checked against `item`; empty when EDD leaves the key out, as it does past the last page and
+   * when nothing matched (answering 200 with an `error`). `endpoint` names the query in metrics
+   * and errors.
+   */
+  private async listOf<S extends z.ZodType>(
+    key: 'sales' | 'customers' | 'products',
+    endpoint: string,
+    query: Record<string, string | number | undefined>,
+    item: S,
+  ): Promise<z.output<S>[]> {
+    const { body } = await this.http.request<Record<string, unknown> | undefined>('GET', `/${key}`, {
+      endpoint,
+      query,
+    });
+    const list = body?.[key];
+    return list === undefined ? [] : parseResponse('edd', `GET ${endpoint}`, z.array(item), list);
+  }
+
   /** One page of sales; an empty array past the last page (EDD then omits the `sales` key). */
   async listSales(page: PageRequest): Promise<EddSale[]> {
-    const { body } = await this.http.request<{ sales?: unknown }>('GET', '/sales', { query: { ...page } });
-    return body?.sales === undefined
-      ? []
-      : parseResponse('edd', 'GET /sales', z.array(EddSaleSchema), body.sales);
+    return this.listOf('sales', '/sales', { ...page }, EddSaleSchema);
   }
 
   /** One page of customers; an empty array past the last page (EDD answers 200 with an `error`). */
   async listCustomers(page: PageRequest): Promise<EddCustomer[]> {
-    const { body } = await this.http.request<{ customers?: unknown }>('GET', '/customers', {
-      query: { ...page },
-    });
-    return body?.customers === undefined
-      ? []
-      : parseResponse('edd', 'GET /customers', z.array(EddCustomerSchema), body.customers);
+    return this.listOf('customers', '/customers', { ...page }, EddCustomerSchema);
   }
 
   /**
@@ -186,18 +198,13 @@ export class EddClient implements SubscriberSource {
    * needs (EDD has no field selection, so the rest of each customer is parsed but not kept).
    */
   async listCustomerNames(page: PageRequest): Promise<EddCustomerNames[]> {
-    const { body } = await this.http.request<{ customers?: unknown }>('GET', '/customers', {
-      query: { ...page },
-    });
-    if (body?.customers === undefined) return [];
-    return parseResponse('edd', 'GET /customers', z.array(EddCustomerNamesSchema), body.customers).map(
-      ({ info }) => ({
-        id: info.customer_id,
-        firstName: info.first_name,
-        lastName: info.last_name,
-        email: info.email,
-      }),
-    );
+    const customers = await this.listOf('customers', '/customers', { ...page }, EddCustomerNamesSchema);
+    return customers.map(({ info }) => ({
+      id: info.customer_id,
+      firstName: info.first_name,
+      lastName: info.last_name,
+      email: info.email,
+    }));
   }
 
   /**
@@ -208,22 +215,15 @@ export class EddClient implements SubscriberSource {
    * fails (and is retried) as one.
    */
   async getSale(saleId: number): Promise<EddSale | undefined> {
-    let body: { sales?: unknown } | undefined;
     try {
-      ({ body } = await this.http.request<{ sales?: unknown }>('GET', '/sales', {
-        endpoint: '/sales?id',
-        query: { id: saleId },
-      }));
+      // The answer's `ID` is the order's number, which differs from the database ID asked for when
+      // the store numbers its orders sequentially.
+      return (await this.listOf('sales', '/sales?id', { id: saleId }, EddSaleSchema))[0];
     } catch (err) {
       if (!(err instanceof ProviderTransientError && err.status === 500)) throw err;
       await this.listSales({ page: 1, number: 1 });
       return undefined;
     }
-    if (body?.sales === undefined) return undefined;
-    const sales = parseResponse('edd', 'GET /sales?id', z.array(EddSaleSchema), body.sales);
-    // The answer's `ID` is the order's number, which differs from the database ID asked for when
-    // the store numbers its orders sequentially.
-    return sales[0];
   }
 
   /**
@@ -234,14 +234,7 @@ export class EddClient implements SubscriberSource {
     const all: EddSale[] = [];
     const number = 100;
     for (let page = 1; ; page++) {
-      const { body } = await this.http.request<{ sales?: unknown }>('GET', '/sales', {
-        endpoint: '/sales?email',
-        query: { email, number, page },
-      });
-      const sales =
-        body?.sales === undefined
-          ? []
-          : parseResponse('edd', 'GET /sales?email', z.array(EddSaleSchema), body.sales);
+      const sales = await this.listOf('sales', '/sales?email', { email, number, page }, EddSaleSchema);
       all.push(...sales);
       if (sales.length < number) return all;
     }
@@ -249,12 +242,8 @@ export class EddClient implements SubscriberSource {
 
   /** A customer by ID or email, or undefined when EDD has none. */
   async getCustomer(idOrEmail: number | string): Promise<EddCustomer | undefined> {
-    const { body } = await this.http.request<{ customers?: unknown }>('GET', '/customers', {
-      endpoint: '/customers?customer',
-      query: { customer: idOrEmail },
-    });
-    if (body?.customers === undefined) return undefined;
-    return parseResponse('edd', 'GET /customers', z.array(EddCustomerSchema), body.customers)[0];
+    const query = { customer: idOrEmail };
+    return (await this.listOf('customers', '/customers?customer', query, EddCustomerSchema))[0];
   }
 
   /**
@@ -294,11 +283,6 @@ export class EddClient implements SubscriberSource {
 
   /** One page of products; an empty array past the last page. */
   async listProducts(page: PageRequest): Promise<EddProduct[]> {
-    const { body } = await this.http.request<{ products?: unknown }>('GET', '/products', {
-      query: { ...page },
-    });
-    return body?.products === undefined
-      ? []
-      : parseResponse('edd', 'GET /products', z.array(EddProductSchema), body.products);
+    return this.listOf('products', '/products', { ...page }, EddProductSchema);
   }
 }

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { MailerLiteCredentials } from '../config';
 import { ProviderNotFoundError, ProviderRequestError, ProviderTransientError } from '../shared/errors';
 import type { ContractPage, ContractSubscriber, SubscriberDestination } from './contract';
-import { HttpClient, parseResponse, type RequestObservation } from './http';
+import { HttpClient, parseResponse, type RequestObservation, type RequestOptions } from './http';
+import {
+  ML_ROUTES as R,
+  type BatchRequest,
+  type HttpMethod,
+  type Route,
+  type RouteParams,
+} from './mailerlite-routes';
 
 const idString = z.union([z.string(), z.number()]).transform(String);
 
@@ -79,12 +86,7 @@ export function withdrawnRefusal(code: number, body: unknown): MlStatus | undefi
 /** Most requests one `POST /api/batch` may carry (documented). */
 export const MAX_BATCH_REQUESTS = 50;
 
-/** One request inside a batch: `path` is relative and starts with `api/`. */
-export interface BatchRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  body?: Record<string, unknown>;
-}
+export type { BatchRequest } from './mailerlite-routes';
 
 /** Each request's status and body, in the order sent. The batch itself answers 200 even when items fail. */
 export interface BatchResult {
@@ -212,18 +214,33 @@ export class MailerLiteClient implements SubscriberDestination {
     });
   }
 
+  /**
+   * One request to a route, its answer checked against `schema`: the route's pattern names it in
+   * metrics and in every error.
+   */
+  private async call<P extends string, S extends z.ZodType>(
+    method: HttpMethod,
+    target: Route<P>,
+    params: Record<RouteParams<P>, string>,
+    schema: S,
+    opts: Omit<RequestOptions, 'endpoint'> = {},
+  ): Promise<z.output<S>> {
+    const { body } = await this.http.request(method, target.path(params), {
+      ...opts,
+      endpoint: target.pattern,
+    });
+    return parseResponse('mailerlite', `${method} ${target.pattern}`, schema, body);
+  }
+
   /** Lists one group: proves the URL and the token are right. */
   async validateConnection(): Promise<void> {
-    await this.http.request('GET', '/groups', { query: { limit: 1 } });
+    await this.call('GET', R.groups, {}, z.unknown(), { query: { limit: 1 } });
   }
 
   /** A subscriber by ID or email, or undefined when MailerLite has none. */
   async getSubscriber(idOrEmail: string): Promise<MlSubscriber | undefined> {
     try {
-      const { body } = await this.http.request('GET', `/subscribers/${encodeURIComponent(idOrEmail)}`, {
-        endpoint: '/subscribers/{id}',
-      });
-      return parseResponse('mailerlite', 'GET /subscribers/{id}', dataOf(MlSubscriberSchema), body).data;
+      return (await this.call('GET', R.subscriber, { id: idOrEmail }, dataOf(MlSubscriberSchema))).data;
     } catch (err) {
       if (err instanceof ProviderNotFoundError) return undefined;
       throw err;
@@ -232,8 +249,7 @@ export class MailerLiteClient implements SubscriberDestination {
 
   /** Creates or updates a subscriber by email (MailerLite's upsert). */
   async upsertSubscriber(request: UpsertSubscriberRequest): Promise<MlSubscriber> {
-    const { body } = await this.http.request('POST', '/subscribers', { body: request });
-    return parseResponse('mailerlite', 'POST /subscribers', dataOf(MlSubscriberSchema), body).data;
+    return (await this.call('POST', R.subscribers, {}, dataOf(MlSubscriberSchema), { body: request })).data;
   }
 
   /** One page of groups, optionally filtered by name (MailerLite matches names partially). */
@@ -242,23 +258,16 @@ export class MailerLiteClient implements SubscriberDestination {
     limit: number;
     name?: string;
   }): Promise<{ groups: MlGroup[]; lastPage: number }> {
-    const { body } = await this.http.request('GET', '/groups', {
+    const parsed = await this.call('GET', R.groups, {}, dataOf(z.array(MlGroupSchema)).and(pageMeta), {
       query: { page: opts.page, limit: opts.limit, 'filter[name]': opts.name },
     });
-    const parsed = parseResponse(
-      'mailerlite',
-      'GET /groups',
-      dataOf(z.array(MlGroupSchema)).and(pageMeta),
-      body,
-    );
     return { groups: parsed.data, lastPage: parsed.meta?.last_page ?? opts.page };
   }
 
   /** How many groups the account holds (the group list's `meta.total`, one request). */
   async countGroups(): Promise<number> {
-    const { body } = await this.http.request('GET', '/groups', { query: { limit: 1 } });
     const schema = z.object({ meta: z.object({ total: z.coerce.number().int().min(0) }) });
-    return parseResponse('mailerlite', 'GET /groups', schema, body).meta.total;
+    return (await this.call('GET', R.groups, {}, schema, { query: { limit: 1 } })).meta.total;
   }
 
   /** The group with this name (exactly, else ignoring case), or undefined. */
@@ -272,26 +281,21 @@ export class MailerLiteClient implements SubscriberDestination {
   }
 
   async createGroup(name: string): Promise<MlGroup> {
-    const { body } = await this.http.request('POST', '/groups', { body: { name } });
-    return parseResponse('mailerlite', 'POST /groups', dataOf(MlGroupSchema), body).data;
+    return (await this.call('POST', R.groups, {}, dataOf(MlGroupSchema), { body: { name } })).data;
   }
 
   /** Deletes a group (its subscribers stay, without it). 404 when it does not exist. */
   async deleteGroup(id: string): Promise<void> {
-    await this.http.request('DELETE', `/groups/${encodeURIComponent(id)}`, { endpoint: '/groups/{id}' });
+    await this.call('DELETE', R.group, { id }, z.unknown());
   }
 
   /** Every custom and default field of the account. */
   async listFields(): Promise<MlField[]> {
     const fields: MlField[] = [];
     for (let page = 1; ; page++) {
-      const { body } = await this.http.request('GET', '/fields', { query: { page, limit: 100 } });
-      const parsed = parseResponse(
-        'mailerlite',
-        'GET /fields',
-        dataOf(z.array(MlFieldSchema)).and(pageMeta),
-        body,
-      );
+      const parsed = await this.call('GET', R.fields, {}, dataOf(z.array(MlFieldSchema)).and(pageMeta), {
+        query: { page, limit: 100 },
+      });
       fields.push(...parsed.data);
       if (page >= (parsed.meta?.last_page ?? page) || parsed.data.length === 0) return fields;
     }
@@ -301,7 +305,7 @@ export class MailerLiteClient implements SubscriberDestination {
   async listSubscribers(
     opts: { status?: MlStatus; limit?: number; cursor?: string | null } = {},
   ): Promise<CursorPage<MlSubscriber>> {
-    return this.cursorPage('/subscribers', '/subscribers', opts);
+    return this.cursorPage(R.subscribers, {}, opts);
   }
 
   /**
@@ -313,11 +317,7 @@ export class MailerLiteClient implements SubscriberDestination {
     groupId: string,
     opts: { status: MlStatus; limit?: number; cursor?: string | null },
   ): Promise<CursorPage<MlSubscriber>> {
-    return this.cursorPage(
-      `/groups/${encodeURIComponent(groupId)}/subscribers`,
-      '/groups/{id}/subscribers',
-      opts,
-    );
+    return this.cursorPage(R.groupSubscribers, { id: groupId }, opts);
   }
 
   /**
@@ -354,14 +354,15 @@ export class MailerLiteClient implements SubscriberDestination {
    * extra request in the process's life is the only time an activity makes two; a refusal of the
    * fallback (or of a configured size at or below it) fails, naming MAILERLITE_LIST_LIMIT.
    */
-  private async cursorPage(
-    path: string,
-    endpoint: string,
+  private async cursorPage<P extends string>(
+    target: Route<P>,
+    params: Record<RouteParams<P>, string>,
     opts: { status?: MlStatus; limit?: number; cursor?: string | null },
   ): Promise<CursorPage<MlSubscriber>> {
     const limit = Math.min(opts.limit ?? Infinity, this.currentListLimit);
+    const endpoint = target.pattern;
     try {
-      return await this.cursorPageOf(path, endpoint, opts, limit);
+      return await this.cursorPageOf(target, params, opts, limit);
     } catch (err) {
       if (!isLimitRefusal(err)) throw err;
       const reason = `HTTP ${err.status} on ${endpoint}: ${err.fieldErrors.limit!.join(' ')}`;
@@ -379,18 +380,18 @@ export class MailerLiteClient implements SubscriberDestination {
         this.onListLimitLowered?.({ from: limit, to: LIST_LIMIT_FALLBACK, endpoint, reason });
       }
       // Once more at the lowered size (at most the fallback, so this cannot step down again).
-      return await this.cursorPage(path, endpoint, opts);
+      return await this.cursorPage(target, params, opts);
     }
   }
 
-  private async cursorPageOf(
-    path: string,
-    endpoint: string,
+  private async cursorPageOf<P extends string>(
+    target: Route<P>,
+    params: Record<RouteParams<P>, string>,
     opts: { status?: MlStatus; cursor?: string | null },
     limit: number,
   ): Promise<CursorPage<MlSubscriber>> {
-    const { body } = await this.http.request('GET', path, {
-      endpoint,
+    const schema = dataOf(z.array(MlSubscriberSchema)).and(cursorMeta);
+    const parsed = await this.call('GET', target, params, schema, {
       query: {
         'filter[status]': opts.status,
         limit,
@@ -399,22 +400,12 @@ export class MailerLiteClient implements SubscriberDestination {
         include: 'groups',
       },
     });
-    const parsed = parseResponse(
-      'mailerlite',
-      `GET ${endpoint}`,
-      dataOf(z.array(MlSubscriberSchema)).and(cursorMeta),
-      body,
-    );
     return { items: parsed.data, nextCursor: parsed.meta?.next_cursor ?? null };
   }
 
   /** Changes a subscriber by ID: only the given fields change; groups given are added. */
   async updateSubscriber(id: string, data: Omit<UpsertSubscriberRequest, 'email'>): Promise<void> {
-    const { body } = await this.http.request('PUT', `/subscribers/${encodeURIComponent(id)}`, {
-      endpoint: '/subscribers/{id}',
-      body: data,
-    });
-    parseResponse('mailerlite', 'PUT /subscribers/{id}', dataOf(MlSubscriberSchema), body);
+    await this.call('PUT', R.subscriber, { id }, dataOf(MlSubscriberSchema), { body: data });
   }
 
   /** The contract's read: a page of subscribers with a status (default active). */
@@ -440,27 +431,15 @@ export class MailerLiteClient implements SubscriberDestination {
   }
 
   async deleteSubscriber(id: string): Promise<void> {
-    await this.http.request('DELETE', `/subscribers/${encodeURIComponent(id)}`, {
-      endpoint: '/subscribers/{id}',
-    });
+    await this.call('DELETE', R.subscriber, { id }, z.unknown());
   }
 
   async addSubscriberToGroup(subscriberId: string, groupId: string): Promise<void> {
-    await this.http.request(
-      'POST',
-      `/subscribers/${encodeURIComponent(subscriberId)}/groups/${encodeURIComponent(groupId)}`,
-      {
-        endpoint: '/subscribers/{id}/groups/{groupId}',
-      },
-    );
+    await this.call('POST', R.subscriberGroup, { id: subscriberId, groupId }, z.unknown());
   }
 
   async removeSubscriberFromGroup(subscriberId: string, groupId: string): Promise<void> {
-    await this.http.request(
-      'DELETE',
-      `/subscribers/${encodeURIComponent(subscriberId)}/groups/${encodeURIComponent(groupId)}`,
-      { endpoint: '/subscribers/{id}/groups/{groupId}' },
-    );
+    await this.call('DELETE', R.subscriberGroup, { id: subscriberId, groupId }, z.unknown());
   }
 
   /** Every group of the account. */
@@ -490,8 +469,7 @@ export class MailerLiteClient implements SubscriberDestination {
         `a MailerLite batch holds at most ${MAX_BATCH_REQUESTS} requests, not ${requests.length}`,
       );
     }
-    const { body } = await this.http.request('POST', '/batch', { body: { requests } });
-    return parseResponse('mailerlite', 'POST /batch', BatchResultSchema, body);
+    return this.call('POST', R.batch, {}, BatchResultSchema, { body: { requests } });
   }
 
   /**
@@ -503,19 +481,12 @@ export class MailerLiteClient implements SubscriberDestination {
     groupId: string,
     subscribers: { email: string; fields?: Record<string, string | number | null> }[],
   ): Promise<string> {
-    const { body } = await this.http.request(
+    const { import_progress_url: url } = await this.call(
       'POST',
-      `/groups/${encodeURIComponent(groupId)}/import-subscribers`,
-      {
-        endpoint: '/groups/{id}/import-subscribers',
-        body: { subscribers },
-      },
-    );
-    const { import_progress_url: url } = parseResponse(
-      'mailerlite',
-      'POST /groups/{id}/import-subscribers',
+      R.groupImport,
+      { id: groupId },
       z.object({ import_progress_url: z.string() }),
-      body,
+      { body: { subscribers } },
     );
     const id = url.split('/').pop();
     if (!id)
@@ -525,19 +496,15 @@ export class MailerLiteClient implements SubscriberDestination {
 
   /** An import's progress: counts so far and whether it is done. */
   async getImport(id: string): Promise<MlImport> {
-    const { body } = await this.http.request('GET', `/subscribers/import/${encodeURIComponent(id)}`, {
-      endpoint: '/subscribers/import/{id}',
-    });
-    return parseResponse('mailerlite', 'GET /subscribers/import/{id}', dataOf(MlImportSchema), body).data;
+    return (await this.call('GET', R.importProgress, { id }, dataOf(MlImportSchema))).data;
   }
 
   async createField(name: string, type: 'text' | 'number' | 'date'): Promise<MlField> {
-    const { body } = await this.http.request('POST', '/fields', { body: { name, type } });
-    return parseResponse('mailerlite', 'POST /fields', dataOf(MlFieldSchema), body).data;
+    return (await this.call('POST', R.fields, {}, dataOf(MlFieldSchema), { body: { name, type } })).data;
   }
 
   /** Deletes a custom field, and its values on every subscriber. 404 when it does not exist. */
   async deleteField(id: string): Promise<void> {
-    await this.http.request('DELETE', `/fields/${encodeURIComponent(id)}`, { endpoint: '/fields/{id}' });
+    await this.call('DELETE', R.field, { id }, z.unknown());
   }
 }

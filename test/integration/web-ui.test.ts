@@ -173,7 +173,7 @@ test('a sync started by the CLI shows its summary on its page; the syncs-only fi
   const summaryOf = await handle.result();
   const summary = `Sync ${other}: update-only, by cli`;
   expect(await (await handle.describe()).staticSummary()).toBe(summary);
-  // The filter the README suggests saving as a view: syncs only, whatever else runs in the namespace.
+  // The filter docs/web-ui.md suggests saving as a view: syncs only, whatever else runs in the namespace.
   const query = `WorkflowType="campaignSync"`;
   await page.goto(`${server.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
   await page.getByText(handle.workflowId).first().waitFor();
