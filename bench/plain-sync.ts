@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
 
-  await acts.checkConnections();
+  await acts.checkEddConnection();
+  await acts.checkMailerLiteConnection();
   const { productId } = await acts.resolveCampaign({
     campaign: options.campaign,
     productId: options.productId,

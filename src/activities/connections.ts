@@ -150,12 +150,5 @@ export function connectionActivities({ providers, logger }: ActivityDeps) {
     checkEddConnection: () => check('edd'),
     /** One MailerLite request (`GET /groups?limit=1`); runs on the MailerLite queue, within the budget. */
     checkMailerLiteConnection: () => check('mailerlite'),
-
-    /** Both checks in one activity, outside the MailerLite budget (the unbudgeted path and plain scripts). */
-    async checkConnections(): Promise<ConnectionCheck[]> {
-      const checks = [await check('edd'), await check('mailerlite')];
-      logger.info({ checks }, 'provider connections ok');
-      return checks;
-    },
   };
 }

@@ -13,6 +13,7 @@ import {
   type CampaignCreateInput,
   type CampaignCreateResult,
 } from '../shared/provisioning';
+import { createResultMessage, type CampaignCreateOutcome } from '../shared/provisioning-plan';
 import { CAMPAIGN_CODE } from '../shared/search-attributes';
 import { describeZodIssues } from '../shared/sync-types';
 import { EXIT } from './errors';
@@ -50,7 +51,7 @@ export async function createCampaign(
   const { campaign } = parsed.data;
   const workflowId = createWorkflowId(campaign);
   try {
-    const handle = await client.workflow.start<(i: CampaignCreateInput) => Promise<CampaignCreateResult>>(
+    const handle = await client.workflow.start<(i: CampaignCreateInput) => Promise<CampaignCreateOutcome>>(
       WORKFLOW_TYPES.campaignCreate,
       {
         taskQueue,
@@ -61,7 +62,8 @@ export async function createCampaign(
         typedSearchAttributes: [{ key: CAMPAIGN_CODE, value: campaign }],
       },
     );
-    return await handle.result();
+    const outcome = await handle.result();
+    return { ...outcome, message: createResultMessage(outcome) };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new CampaignCreateRunningError(campaign, workflowId);

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { CAMPAIGN_CODE_PATTERN } from './campaign';
 import type { LockHolder } from './provisioning';
-import type { SyncCounts, SyncInput, SyncOptions } from './sync-types';
+import {
+  emptyCounts,
+  type SyncCounts,
+  type SyncInput,
+  type SyncOptions,
+  type SyncSummary,
+} from './sync-types';
 
 /**
  * The most campaigns one `sync all` run takes. Each campaign costs its run about ten history
@@ -146,4 +152,78 @@ export interface SyncAllSummary extends Omit<SyncAllProgress, 'phase' | 'running
   campaigns: SyncAllCampaignResult[];
   finishedAt: string;
   durationMs: number;
+}
+
+/** How many campaigns of a `sync all` run ended each way so far. */
+export function tallyCampaigns(results: SyncAllCampaignResult[]) {
+  const count = (status: SyncAllCampaignStatus) => results.filter((r) => r.status === status).length;
+  return {
+    completed: count('completed'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    cancelled: count('cancelled'),
+  };
+}
+
+/** A `sync all` run's progress from its campaigns' outcomes so far. */
+export function syncAllProgress(
+  state: Pick<SyncAllProgress, 'phase' | 'concurrency' | 'maxConcurrent' | 'startedAt' | 'totals'> & {
+    results: SyncAllCampaignResult[];
+    running: Iterable<string>;
+  },
+): SyncAllProgress {
+  const t = tallyCampaigns(state.results);
+  return {
+    phase: state.phase,
+    concurrency: state.concurrency,
+    total: state.results.length,
+    done: t.completed + t.skipped + t.failed + t.cancelled,
+    running: [...state.running],
+    maxConcurrent: state.maxConcurrent,
+    ...t,
+    totals: { ...state.totals },
+    startedAt: state.startedAt,
+    campaigns: state.results.map((r) => ({ ...r })),
+  };
+}
+
+/** A completed child sync's outcome in a `sync all` result, its counts added to `totals`. */
+export function recordCompleted(
+  result: SyncAllCampaignResult,
+  summary: SyncSummary,
+  totals: SyncCounts,
+): void {
+  const counts = emptyCounts();
+  for (const key of Object.keys(counts) as (keyof SyncCounts)[]) counts[key] = summary[key];
+  result.status = 'completed';
+  result.counts = counts;
+  result.pages = summary.pages;
+  result.runs = summary.runs;
+  result.durationMs = summary.durationMs;
+  for (const key of Object.keys(totals) as (keyof SyncCounts)[]) totals[key] += summary[key];
+}
+
+/** The failed-run stats a campaign's sync would have recorded, had it started. */
+export function unstartedSyncStats(input: SyncInput, startTime: Date, now: Date): SyncSummary {
+  return {
+    campaign: input.campaign,
+    productId: input.productId ?? 0,
+    status: 'failed',
+    pages: 0,
+    runs: 1,
+    dryRun: input.dryRun ?? false,
+    samples: { created: [], updated: [] },
+    resourcesToCreate: [],
+    mode: input.mode ?? 'upsert',
+    ...emptyCounts(),
+    invalidRecords: [],
+    invalidRecordsOmitted: 0,
+    failedRecords: [],
+    failedRecordsOmitted: 0,
+    skippedRecords: [],
+    skippedRecordsOmitted: 0,
+    startedAt: startTime.toISOString(),
+    finishedAt: now.toISOString(),
+    durationMs: now.getTime() - startTime.getTime(),
+  };
 }

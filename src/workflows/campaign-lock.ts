@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CampaignLockedError } from '../shared/errors';
-import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
+import { syncWorkflowId } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 
 export interface CampaignLockInput {
@@ -119,6 +119,3 @@ export async function acquireCampaignLocks(campaigns: string[], holder: string):
   }
   return new LockSet(taken);
 }
-
-/** The workflow type a lock-holding run has. */
-export const LOCK_WORKFLOW_TYPE = WORKFLOW_TYPES.campaignLock;

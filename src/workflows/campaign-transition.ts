@@ -37,33 +37,36 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { ACTIVITY_RETRY } from './retry';
-import type { Activities, GroupChange, GroupChangeOutcome } from '../activities';
+import type { Activities, CampaignResources, GroupChange, GroupChangeOutcome } from '../activities';
 import { DEFAULT_PURCHASE_TIER, tierGroupName } from '../shared/campaign';
 import { InvalidInputError } from '../shared/errors';
 import { mailerliteTaskQueue, transitionWorkflowId } from '../shared/names';
 import { describeZodIssues } from '../shared/sync-types';
 import {
-  planMember,
-  purchaseToVerify,
   rulesForTier,
   sourceTiers,
   verdictKey,
-  type MemberPlan,
   type PurchaseVerdict,
   type TransitionMember,
 } from '../shared/transition-rules';
 import {
-  addTierCounts,
-  emptyTierCounts,
-  NOT_ELIGIBLE_COUNT,
+  addTierResult,
+  emptyTally,
+  planPage,
+  purchasesToVerify,
+  tallyMoves,
+  tierSummary,
+  transitionSummary,
+  type PlannedMove,
+  type TransitionTally,
+} from '../shared/transition-tally';
+import {
   TransitionInputSchema,
-  type RuleCounts,
   type TierProgress,
   type TierResult,
   type TierRunInput,
@@ -72,8 +75,6 @@ import {
   type TransitionOptions,
   type TransitionPhase,
   type TransitionProgress,
-  type TransitionRecord,
-  type TransitionRecords,
   type TransitionSummary,
 } from '../shared/transition-types';
 import { checkConnectionsWithinBudget, ensureResourcesWithinBudget } from './budgeted-preparation';
@@ -109,36 +110,10 @@ export async function campaignTransition(rawInput: TransitionInput): Promise<Tra
       message: `A transition from ${input.source} to ${input.destination} must run with workflow ID ${expectedId}, not ${info.workflowId}.`,
     });
   }
-  const startedAt = new Date();
-  let updatedAt = startedAt;
-  let phase: TransitionPhase = 'starting';
-  const tiers = sourceTiers(input.rules);
-  const tierSummaries: TierSummary[] = [];
-  const totals = emptyTierCounts();
-  const byRule: RuleCounts[] = input.rules.map((_, index) => ({ index, moved: 0, unchanged: 0, failed: 0 }));
-  const records: TransitionRecords = { moved: [], notEligible: [], skipped: [], failed: [] };
-  let currentTier: TransitionProgress['currentTier'];
-  let resourcesCreated: string[] = [];
-  let resourcesToCreate: string[] = [];
+  const run = new TransitionRun(input);
+  setHandler(transitionProgressQuery, () => run.progress());
 
-  setHandler(transitionProgressQuery, () => ({
-    source: input.source,
-    destination: input.destination,
-    phase,
-    dryRun: input.dryRun,
-    tiersDone: tierSummaries.length,
-    tiersTotal: tiers.length,
-    ...(currentTier ? { currentTier } : {}),
-    totals,
-    startedAt: startedAt.toISOString(),
-    updatedAt: updatedAt.toISOString(),
-  }));
-  const enter = (next: TransitionPhase) => {
-    phase = next;
-    updatedAt = new Date();
-  };
-
-  enter('locking');
+  run.enter('locking');
   // Fails at once (CampaignLockedError, not retried) when a sync of either campaign, or another
   // lock holder, is running. Taken in a non-cancellable scope: a cancelled transition must not have
   // its lock runs cancelled with it (they would end at once, while the tier run is still finishing
@@ -148,144 +123,24 @@ export async function campaignTransition(rawInput: TransitionInput): Promise<Tra
   );
   try {
     // Every MailerLite request within the account's budget, as a sync's (budgeted-preparation.ts).
-    const budgeted = patched('budgeted-preparation');
-    const prep = {
-      quick,
-      mailerlite: proxyActivities<Activities>({
-        taskQueue: mailerliteTaskQueue(info.taskQueue),
-        startToCloseTimeout: '2m',
-        retry,
-      }),
-    };
-    const ensure = (resources: Parameters<typeof quick.ensureCampaignResources>[0] & { dryRun: boolean }) =>
-      budgeted ? ensureResourcesWithinBudget(prep, resources) : quick.ensureCampaignResources(resources);
-    enter('checking-connections');
-    if (budgeted) await checkConnectionsWithinBudget(info.taskQueue);
-    else await quick.checkConnections();
-
-    enter('preparing');
-    const purchaseTier = input.tiers.includes(DEFAULT_PURCHASE_TIER)
-      ? DEFAULT_PURCHASE_TIER
-      : input.tiers[0]!;
-    const destination = await ensure({
-      campaign: input.destination,
-      tiers: input.tiers,
-      purchaseTier,
-      dryRun: input.dryRun,
-    });
-    resourcesCreated = destination.created;
-    resourcesToCreate = destination.missing;
-    // Look only: a missing source group means nothing to move from that tier.
-    const source = await ensure({
-      campaign: input.source,
-      tiers: input.tiers,
-      purchaseTier,
-      dryRun: true,
-    });
-
-    enter('moving');
-    for (const tier of tiers) {
-      const sourceGroupId = source.groupIds[tier] ?? '';
-      const sourceGroup = tierGroupName(input.source, tier);
-      if (sourceGroupId === '') {
-        tierSummaries.push({
-          tier,
-          sourceGroup,
-          sourceGroupFound: false,
-          pages: 0,
-          runs: 0,
-          ...emptyTierCounts(),
-        });
-        updatedAt = new Date();
-        continue;
-      }
-      const workflowId = `${info.workflowId}-tier-${tierGroupName('', tier).slice(1)}`;
-      currentTier = { tier, workflowId };
-      updatedAt = new Date();
-      const result = await executeChild(transitionTier, {
-        workflowId,
-        taskQueue: info.taskQueue,
-        // The tier run must never outlive the parent, which holds the locks.
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
-        args: [
-          {
-            source: input.source,
-            destination: input.destination,
-            tier,
-            sourceGroupId,
-            purchaseFieldKey: source.purchaseFieldKey,
-            rules: rulesForTier(input.rules, tier),
-            destinationGroupIds: destination.groupIds,
-            removeFromSource: input.removeFromSource,
-            dryRun: input.dryRun,
-            pageSize: input.pageSize,
-            writeLanes: input.writeLanes,
-            reportLimit: input.reportLimit,
-            historyLimit: input.historyLimit,
-          },
-        ],
-      });
-      currentTier = undefined;
-      tierSummaries.push({
-        tier,
-        sourceGroup,
-        sourceGroupFound: true,
-        pages: result.pages,
-        runs: result.runs,
-        ...result.counts,
-      });
-      addTierCounts(totals, result.counts);
-      for (const r of result.byRule) {
-        const into = byRule[r.index]!;
-        into.moved += r.moved;
-        into.unchanged += r.unchanged;
-        into.failed += r.failed;
-      }
-      for (const kind of ['moved', 'notEligible', 'skipped', 'failed'] as const) {
-        listSome(records[kind], result.records[kind], input.reportLimit);
-      }
-      updatedAt = new Date();
-    }
-
-    enter('completed');
-    const finishedAt = new Date();
-    const summary: TransitionSummary = {
-      source: input.source,
-      destination: input.destination,
-      status: 'completed',
-      dryRun: input.dryRun,
-      removeFromSource: input.removeFromSource,
-      totals,
-      tiers: tierSummaries,
-      rules: input.rules.map((rule, i) => ({
-        ...rule,
-        moved: byRule[i]!.moved,
-        unchanged: byRule[i]!.unchanged,
-        failed: byRule[i]!.failed,
-      })),
-      resourcesCreated,
-      resourcesToCreate,
-      movedRecords: records.moved,
-      movedRecordsOmitted: totals.moved - records.moved.length,
-      notEligibleRecords: records.notEligible,
-      notEligibleRecordsOmitted: totals.notEligible - records.notEligible.length,
-      skippedRecords: records.skipped,
-      skippedRecordsOmitted: totals.skippedConsent - records.skipped.length,
-      failedRecords: records.failed,
-      failedRecordsOmitted: totals.failed - records.failed.length,
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      durationMs: finishedAt.getTime() - startedAt.getTime(),
-    };
+    run.enter('checking-connections');
+    await checkConnectionsWithinBudget(info.taskQueue);
+    run.enter('preparing');
+    const groups = await prepareGroups(input, info.taskQueue);
+    run.resources = { created: groups.destination.created, missing: groups.destination.missing };
+    run.enter('moving');
+    for (const tier of run.tiers) await run.moveTier(tier, groups);
+    run.enter('completed');
+    const summary = run.summary();
     log.info('campaign transition completed', {
       source: input.source,
       destination: input.destination,
       dryRun: input.dryRun,
-      ...totals,
+      ...summary.totals,
     });
     return summary;
   } catch (err) {
-    enter(isCancellation(err) ? 'cancelled' : 'failed');
+    run.enter(isCancellation(err) ? 'cancelled' : 'failed');
     throw err;
   } finally {
     // Also when cancelled: releasing must not be cancelled with the rest. A lock run that ended
@@ -299,13 +154,136 @@ export async function campaignTransition(rawInput: TransitionInput): Promise<Tra
   }
 }
 
+/** The destination's groups (created when missing, unless a dry run) and the source's (looked up). */
+async function prepareGroups(
+  input: TransitionOptions,
+  taskQueue: string,
+): Promise<{ source: CampaignResources; destination: CampaignResources }> {
+  const prep = {
+    quick,
+    mailerlite: proxyActivities<Activities>({
+      taskQueue: mailerliteTaskQueue(taskQueue),
+      startToCloseTimeout: '2m',
+      retry,
+    }),
+  };
+  const purchaseTier = input.tiers.includes(DEFAULT_PURCHASE_TIER) ? DEFAULT_PURCHASE_TIER : input.tiers[0]!;
+  const campaign = { tiers: input.tiers, purchaseTier };
+  const destination = await ensureResourcesWithinBudget(prep, {
+    ...campaign,
+    campaign: input.destination,
+    dryRun: input.dryRun,
+  });
+  // Look only: a missing source group means nothing to move from that tier.
+  const source = await ensureResourcesWithinBudget(prep, {
+    ...campaign,
+    campaign: input.source,
+    dryRun: true,
+  });
+  return { source, destination };
+}
+
+/** A transition's state: its phase, the tier running, the tiers done and their books. */
+class TransitionRun {
+  readonly startedAt = new Date();
+  private updatedAt = this.startedAt;
+  private phase: TransitionPhase = 'starting';
+  readonly tiers: string[];
+  private readonly tierSummaries: TierSummary[] = [];
+  private readonly tally: TransitionTally;
+  private currentTier: TransitionProgress['currentTier'];
+  resources = { created: [] as string[], missing: [] as string[] };
+
+  constructor(readonly input: TransitionOptions) {
+    this.tiers = sourceTiers(input.rules);
+    this.tally = emptyTally(input.rules.map((_, index) => ({ index })));
+  }
+
+  enter(phase: TransitionPhase): void {
+    this.phase = phase;
+    this.updatedAt = new Date();
+  }
+
+  progress(): TransitionProgress {
+    const { input } = this;
+    return {
+      source: input.source,
+      destination: input.destination,
+      phase: this.phase,
+      dryRun: input.dryRun,
+      tiersDone: this.tierSummaries.length,
+      tiersTotal: this.tiers.length,
+      ...(this.currentTier ? { currentTier: this.currentTier } : {}),
+      totals: this.tally.counts,
+      startedAt: this.startedAt.toISOString(),
+      updatedAt: this.updatedAt.toISOString(),
+    };
+  }
+
+  /** Runs one source tier's child run (none when the source has no group for the tier). */
+  async moveTier(
+    tier: string,
+    groups: { source: CampaignResources; destination: CampaignResources },
+  ): Promise<void> {
+    const { input } = this;
+    const info = workflowInfo();
+    const sourceGroupId = groups.source.groupIds[tier] ?? '';
+    const sourceGroup = tierGroupName(input.source, tier);
+    if (sourceGroupId === '') {
+      this.tierSummaries.push(tierSummary(tier, sourceGroup));
+      this.updatedAt = new Date();
+      return;
+    }
+    const workflowId = `${info.workflowId}-tier-${tierGroupName('', tier).slice(1)}`;
+    this.currentTier = { tier, workflowId };
+    this.updatedAt = new Date();
+    const result = await executeChild(transitionTier, {
+      workflowId,
+      taskQueue: info.taskQueue,
+      // The tier run must never outlive the parent, which holds the locks.
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+      args: [
+        {
+          source: input.source,
+          destination: input.destination,
+          tier,
+          sourceGroupId,
+          purchaseFieldKey: groups.source.purchaseFieldKey,
+          rules: rulesForTier(input.rules, tier),
+          destinationGroupIds: groups.destination.groupIds,
+          removeFromSource: input.removeFromSource,
+          dryRun: input.dryRun,
+          pageSize: input.pageSize,
+          writeLanes: input.writeLanes,
+          reportLimit: input.reportLimit,
+          historyLimit: input.historyLimit,
+        },
+      ],
+    });
+    this.currentTier = undefined;
+    this.tierSummaries.push(tierSummary(tier, sourceGroup, result));
+    addTierResult(this.tally, result, input.reportLimit);
+    this.updatedAt = new Date();
+  }
+
+  summary(): TransitionSummary {
+    return transitionSummary(
+      this.input,
+      this.tally,
+      this.tierSummaries,
+      this.resources,
+      this.startedAt,
+      new Date(),
+    );
+  }
+}
+
 /**
  * Moves the members of ONE source tier group, page by page; continues as new when its history is
  * long. Runs only as a child of {@link campaignTransition}, which holds both campaigns' locks.
  */
 export async function transitionTier(input: TierRunInput): Promise<TierResult> {
-  const info = workflowInfo();
-  if (!info.parent) {
+  if (!workflowInfo().parent) {
     throw ApplicationFailure.create({
       type: InvalidInputError.name,
       nonRetryable: true,
@@ -313,177 +291,134 @@ export async function transitionTier(input: TierRunInput): Promise<TierResult> {
         'transitionTier runs only as a child of campaignTransition, which holds both campaigns’ locks; start a transition instead.',
     });
   }
-  const mailerlite = proxyActivities<Activities>({
-    taskQueue: mailerliteTaskQueue(info.taskQueue),
-    startToCloseTimeout: '2m',
-    retry,
-    // When the transition is cancelled, a batch in flight finishes before this run ends, so the
-    // parent releases the locks only after the last write.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
-  const resume = input.resume;
-  const counts = resume ? resume.counts : emptyTierCounts();
-  const byRule: RuleCounts[] = resume
-    ? resume.byRule
-    : input.rules.map((r) => ({ index: r.index, moved: 0, unchanged: 0, failed: 0 }));
-  const records: TransitionRecords = resume
-    ? resume.records
-    : { moved: [], notEligible: [], skipped: [], failed: [] };
-  let pages = resume?.pages ?? 0;
-  const runs = (resume?.continuations ?? 0) + 1;
-  setHandler(tierProgressQuery, () => ({ tier: input.tier, pages, runs, counts }));
-
-  const ruleCounts = (index: number) => byRule.find((r) => r.index === index)!;
-  const note = (kind: keyof TransitionRecords, record: TransitionRecord) => {
-    if (records[kind].length < input.reportLimit) records[kind].push(record);
-  };
-  const plannedFor = { tierRules: input.rules, destinationGroupIds: input.destinationGroupIds };
-
-  const processPage = async (members: TransitionMember[]) => {
-    counts.members += members.length;
-    // 1. Which orders EDD must confirm (one look-up per distinct order and email).
-    const checks = new Map<string, { email: string; order: number }>();
-    for (const m of members) {
-      const order = purchaseToVerify(m, input.rules);
-      if (order !== undefined) checks.set(verdictKey(m.email, order), { email: m.email, order });
-    }
-    const verdicts = new Map<string, PurchaseVerdict>();
-    if (checks.size > 0) {
-      for (const r of await edd.verifyPurchases({ checks: [...checks.values()] })) {
-        verdicts.set(verdictKey(r.email, r.order), r.verdict);
-      }
-    }
-    // 2. Plan every member (pure).
-    const moves: { member: TransitionMember; plan: Extract<MemberPlan, { kind: 'move' }> }[] = [];
-    for (const member of members) {
-      const order = purchaseToVerify(member, input.rules);
-      const plan = planMember(
-        member,
-        { ...plannedFor, removeFromSource: input.removeFromSource },
-        order === undefined ? undefined : verdicts.get(verdictKey(member.email, order)),
-      );
-      const base = { subscriberId: member.id, email: member.email, tier: input.tier };
-      switch (plan.kind) {
-        case 'skipped-consent':
-          counts.skippedConsent++;
-          note('skipped', { ...base, reason: plan.reason });
-          break;
-        case 'not-eligible':
-          counts.notEligible++;
-          counts.notEligibleReasons[NOT_ELIGIBLE_COUNT[plan.reason]]++;
-          note('notEligible', { ...base, reason: plan.detail });
-          break;
-        case 'unchanged':
-          counts.unchanged++;
-          ruleCounts(plan.rule.index).unchanged++;
-          break;
-        case 'move':
-          moves.push({ member, plan });
-          break;
-      }
-    }
-    // 3. Write: join the destination groups first, then leave the source group only where the
-    //    join succeeded (or was not needed), so a refused join never loses a member.
-    const failures = new Map<string, string>();
-    if (!input.dryRun) {
-      const joins = moves.filter((m) => m.plan.assign);
-      const joinOutcomes = await applyInBatches(
-        joins.map((m) => ({ action: 'assign', subscriberId: m.member.id, groupId: m.plan.groupId })),
-      );
-      joins.forEach((m, i) => {
-        const o = joinOutcomes[i]!;
-        if (!o.ok) failures.set(m.member.id, o.reason);
-      });
-      const leaves = moves.filter((m) => m.plan.unassign && !failures.has(m.member.id));
-      const leaveOutcomes = await applyInBatches(
-        leaves.map((m) => ({ action: 'unassign', subscriberId: m.member.id, groupId: input.sourceGroupId })),
-      );
-      leaves.forEach((m, i) => {
-        const o = leaveOutcomes[i]!;
-        if (!o.ok) failures.set(m.member.id, `in ${m.plan.rule.next_tier} now, but ${o.reason}`);
-      });
-    }
-    for (const { member, plan } of moves) {
-      const record = {
-        subscriberId: member.id,
-        email: member.email,
-        tier: input.tier,
-        nextTier: plan.rule.next_tier,
-      };
-      const failure = failures.get(member.id);
-      if (failure !== undefined) {
-        counts.failed++;
-        ruleCounts(plan.rule.index).failed++;
-        note('failed', { ...record, reason: failure });
-      } else {
-        counts.moved++;
-        ruleCounts(plan.rule.index).moved++;
-        note('moved', { ...record, reason: describeMove(plan, input.tier) });
-      }
-    }
-  };
-
-  /** Sends the changes in batches of 50, at most `writeLanes` at a time; outcomes in order. */
-  const applyInBatches = async (changes: GroupChange[]): Promise<GroupChangeOutcome[]> => {
-    const batches: GroupChange[][] = [];
-    for (let i = 0; i < changes.length; i += BATCH_SIZE) batches.push(changes.slice(i, i + BATCH_SIZE));
-    const results = new Array<GroupChangeOutcome[]>(batches.length);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(input.writeLanes, batches.length) }, async () => {
-        while (next < batches.length) {
-          const index = next++;
-          results[index] = await mailerlite.applyGroupChanges({ changes: batches[index]! });
-        }
-      }),
-    );
-    return results.flat();
-  };
-
-  const historyFull = () => {
-    const now = workflowInfo();
-    return now.continueAsNewSuggested || now.historyLength >= input.historyLimit;
-  };
-
-  let cursor: string | null = resume?.cursor ?? null;
+  const run = new TierRun(input);
+  setHandler(tierProgressQuery, () => run.progress());
+  let cursor: string | null = input.resume?.cursor ?? null;
   let pagesThisRun = 0;
   for (;;) {
-    if (pagesThisRun > 0 && cursor !== null && historyFull()) {
+    if (pagesThisRun > 0 && cursor !== null && historyFull(input.historyLimit)) {
       // At a page boundary: everything read so far is written and counted.
-      log.info('transition tier continues as new', { tier: input.tier, pages });
-      return await continueAsNew<typeof transitionTier>({
-        ...input,
-        resume: { cursor, pages, counts, byRule, records, continuations: runs },
-      });
+      log.info('transition tier continues as new', { tier: input.tier, pages: run.pages });
+      return await continueAsNew<typeof transitionTier>({ ...input, resume: run.resume(cursor) });
     }
-    const page = await mailerlite.listTransitionMembers({
+    const page = await run.mailerlite.listTransitionMembers({
       groupId: input.sourceGroupId,
       cursor,
       limit: input.pageSize,
       purchaseFieldKey: input.purchaseFieldKey,
       groupIds: Object.values(input.destinationGroupIds).filter((id) => id !== ''),
     });
-    await processPage(page.members);
-    pages++;
+    await run.processPage(page.members);
     pagesThisRun++;
     // An empty page does not end the walk: the members of the next status may follow.
     if (page.nextCursor === null || page.nextCursor === cursor) break;
     cursor = page.nextCursor;
   }
-  return { tier: input.tier, pages, runs, counts, byRule, records };
+  return run.result();
 }
 
-function describeMove(plan: Extract<MemberPlan, { kind: 'move' }>, tier: string): string {
-  const how = plan.rule.requires_purchase ? ' (purchase verified)' : '';
-  const what = plan.assign
-    ? `${tier} → ${plan.rule.next_tier}${how}`
-    : `already in ${plan.rule.next_tier}${how}`;
-  return plan.unassign ? `${what}; left ${tier}` : what;
+function historyFull(historyLimit: number): boolean {
+  const now = workflowInfo();
+  return now.continueAsNewSuggested || now.historyLength >= historyLimit;
 }
 
-/** Appends from `more` until `into` holds `limit` records. */
-function listSome(into: TransitionRecord[], more: TransitionRecord[], limit: number): void {
-  into.push(...more.slice(0, Math.max(0, limit - into.length)));
+/** A tier run's state: its pages, runs and books (carried over continue-as-new). */
+class TierRun {
+  readonly mailerlite = proxyActivities<Activities>({
+    taskQueue: mailerliteTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '2m',
+    retry,
+    // When the transition is cancelled, a batch in flight finishes before this run ends, so the
+    // parent releases the locks only after the last write.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  pages: number;
+  private readonly runs: number;
+  private readonly tally: TransitionTally;
+
+  constructor(private readonly input: TierRunInput) {
+    const resume = input.resume;
+    this.tally = resume
+      ? { counts: resume.counts, byRule: resume.byRule, records: resume.records }
+      : emptyTally(input.rules);
+    this.pages = resume?.pages ?? 0;
+    this.runs = (resume?.continuations ?? 0) + 1;
+  }
+
+  progress(): TierProgress {
+    return { tier: this.input.tier, pages: this.pages, runs: this.runs, counts: this.tally.counts };
+  }
+
+  /** Verifies the page's purchases, plans every member, writes the moves and counts them. */
+  async processPage(members: TransitionMember[]): Promise<void> {
+    this.tally.counts.members += members.length;
+    const checks = purchasesToVerify(members, this.input.rules);
+    const verdicts = new Map<string, PurchaseVerdict>();
+    if (checks.length > 0) {
+      for (const r of await edd.verifyPurchases({ checks }))
+        verdicts.set(verdictKey(r.email, r.order), r.verdict);
+    }
+    const moves = planPage(this.tally, this.input, members, verdicts);
+    const failures = this.input.dryRun ? new Map<string, string>() : await this.write(moves);
+    tallyMoves(this.tally, this.input, moves, failures);
+    this.pages++;
+  }
+
+  /**
+   * Joins the destination groups first, then leaves the source group only where the join
+   * succeeded (or was not needed), so a refused join never loses a member. Returns the failures.
+   */
+  private async write(moves: PlannedMove[]): Promise<Map<string, string>> {
+    const failures = new Map<string, string>();
+    const joins = moves.filter((m) => m.plan.assign);
+    const joinOutcomes = await this.applyInBatches(
+      joins.map((m) => ({ action: 'assign', subscriberId: m.member.id, groupId: m.plan.groupId })),
+    );
+    joins.forEach((m, i) => {
+      const o = joinOutcomes[i]!;
+      if (!o.ok) failures.set(m.member.id, o.reason);
+    });
+    const leaves = moves.filter((m) => m.plan.unassign && !failures.has(m.member.id));
+    const leaveOutcomes = await this.applyInBatches(
+      leaves.map((m) => ({
+        action: 'unassign',
+        subscriberId: m.member.id,
+        groupId: this.input.sourceGroupId,
+      })),
+    );
+    leaves.forEach((m, i) => {
+      const o = leaveOutcomes[i]!;
+      if (!o.ok) failures.set(m.member.id, `in ${m.plan.rule.next_tier} now, but ${o.reason}`);
+    });
+    return failures;
+  }
+
+  /** Sends the changes in batches of 50, at most `writeLanes` at a time; outcomes in order. */
+  private async applyInBatches(changes: GroupChange[]): Promise<GroupChangeOutcome[]> {
+    const batches: GroupChange[][] = [];
+    for (let i = 0; i < changes.length; i += BATCH_SIZE) batches.push(changes.slice(i, i + BATCH_SIZE));
+    const results = new Array<GroupChangeOutcome[]>(batches.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(this.input.writeLanes, batches.length) }, async () => {
+        while (next < batches.length) {
+          const index = next++;
+          results[index] = await this.mailerlite.applyGroupChanges({ changes: batches[index]! });
+        }
+      }),
+    );
+    return results.flat();
+  }
+
+  resume(cursor: string) {
+    const { counts, byRule, records } = this.tally;
+    return { cursor, pages: this.pages, counts, byRule, records, continuations: this.runs };
+  }
+
+  result(): TierResult {
+    const { counts, byRule, records } = this.tally;
+    return { tier: this.input.tier, pages: this.pages, runs: this.runs, counts, byRule, records };
+  }
 }
 
 function parseInput(rawInput: TransitionInput): TransitionOptions {

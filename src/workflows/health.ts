@@ -5,30 +5,30 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { HealthWebhookPayload } from '../activities/health';
+import type { Activities, HealthContext, HealthWebhookPayload } from '../activities';
 import { parseDuration } from '../shared/duration';
 import { innermostMessage, InvalidInputError } from '../shared/errors';
 import {
   evaluateHealth,
-  mergeCarry,
   healthAlerts,
   HealthInputSchema,
   isCheckError,
   resolveThresholds,
-  scoreFindings,
-  scrubPersonalData,
-  statusTrend,
+  type CampaignsSection,
   type CheckError,
   type Finding,
+  type HealthEvaluation,
   type HealthInput,
+  type HealthOptions,
   type HealthReport,
   type HealthThresholds,
   type HeldPause,
   type OverloadSection,
+  type PreviousReport,
   type ServiceCheck,
   type ServiceName,
 } from '../shared/health';
+import { healthReportBody } from '../shared/health-report';
 import { mailerliteTaskQueue } from '../shared/names';
 import { HEALTH_STATUS } from '../shared/search-attributes';
 import { describeZodIssues } from '../shared/sync-types';
@@ -98,9 +98,56 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     throw invalid(`Invalid health thresholds: ${innermostMessage(err)}`);
   }
   const previous = context.previous;
+  const measured = await measure(input, taskQueue, thresholds, previous, checkedAt);
+  const evaluation = evaluateHealth({ taskQueue, ...measured }, thresholds, {
+    recover: input.recover,
+    ...(previous ? { previous } : {}),
+  });
+  const findings: Finding[] = [...evaluation.findings];
+  if (!isCheckError(evaluation.campaigns)) await recoverStuck(evaluation.campaigns, findings);
+  const { overload, held } = await pauseOrResume(input, taskQueue, context, evaluation, findings);
+
+  const body = healthReportBody({
+    input,
+    context,
+    thresholds,
+    evaluation,
+    findings,
+    overload,
+    held,
+    resources: measured.resources,
+    services: measured.services,
+    checkedAt,
+    durationMs: Date.now() - startedMs,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    taskQueue,
+  });
+  const report: HealthReport = { ...body, alerts: healthAlerts(body) };
+  // Only when registered: upserting an unknown search attribute would fail every workflow task.
+  if (!isCheckError(measured.temporal) && measured.temporal.healthSearchAttribute) {
+    upsertSearchAttributes([{ key: HEALTH_STATUS, value: report.status }]);
+  }
+  await deliver(report, context.webhookConfigured);
+  log.info('health check done', {
+    status: report.status,
+    score: report.score,
+    findings: findings.length,
+    alerts: report.alerts.length,
+  });
+  return report;
+}
+
+/** Every check at once; a check that fails is a measure (an error), not the run's failure. */
+async function measure(
+  input: HealthOptions,
+  taskQueue: string,
+  thresholds: HealthThresholds,
+  previous: PreviousReport | undefined,
+  checkedAt: string,
+) {
   const carried = previous?.carry;
   const prefix = input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {};
-
   // The MailerLite check is one request, so it runs on the rate-limited queue, within the budget;
   // if nothing polls that queue it does not finish, which the workers check explains.
   const mailerlite = proxyActivities<Activities>({
@@ -139,50 +186,54 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     serviceResult('edd', edd, checkedAt),
     serviceResult('mailerlite', ml, checkedAt),
   ];
-  const evaluation = evaluateHealth(
-    { taskQueue, workers, resources, services, campaigns, cadence },
-    thresholds,
-    { recover: input.recover, ...(previous ? { previous } : {}) },
-  );
-  const findings: Finding[] = [...evaluation.findings];
+  return { workers, resources, temporal, services, campaigns, cadence };
+}
 
-  // Stuck syncs: restart, fail with the reason, or only report (see decideRecovery).
-  if (!isCheckError(evaluation.campaigns)) {
-    const section = evaluation.campaigns;
-    for (const stuck of section.stuck) {
-      if (stuck.action === 'report') {
-        stuck.outcome = 'reported';
-        continue;
-      }
-      try {
-        const result = await recovery.recoverStuckSync({
-          campaign: stuck.campaign,
-          workflowId: stuck.workflowId,
-          runId: stuck.runId,
-          action: stuck.action,
-          reason: stuck.reason,
-          why: stuck.why,
-        });
-        stuck.outcome = result.outcome;
-        if (result.newRunId) stuck.newRunId = result.newRunId;
-        if (result.outcome === 'restarted') section.recovered.restarted++;
-        if (result.outcome === 'failed') section.recovered.failed++;
-      } catch (err) {
-        stuck.outcome = 'error';
-        stuck.error = innermostMessage(err);
-        findings.push({
-          area: 'campaigns',
-          severity: 'unhealthy',
-          message: `stuck sync of ${stuck.campaign} could not be recovered: ${stuck.error}`,
-        });
-      }
+/** Stuck syncs: restart, fail with the reason, or only report (see decideRecovery). */
+async function recoverStuck(section: CampaignsSection, findings: Finding[]): Promise<void> {
+  for (const stuck of section.stuck) {
+    if (stuck.action === 'report') {
+      stuck.outcome = 'reported';
+      continue;
+    }
+    try {
+      const result = await recovery.recoverStuckSync({
+        campaign: stuck.campaign,
+        workflowId: stuck.workflowId,
+        runId: stuck.runId,
+        action: stuck.action,
+        reason: stuck.reason,
+        why: stuck.why,
+      });
+      stuck.outcome = result.outcome;
+      if (result.newRunId) stuck.newRunId = result.newRunId;
+      if (result.outcome === 'restarted') section.recovered.restarted++;
+      if (result.outcome === 'failed') section.recovered.failed++;
+    } catch (err) {
+      stuck.outcome = 'error';
+      stuck.error = innermostMessage(err);
+      findings.push({
+        area: 'campaigns',
+        severity: 'unhealthy',
+        message: `stuck sync of ${stuck.campaign} could not be recovered: ${stuck.error}`,
+      });
     }
   }
+}
 
-  // Overload: pause recurring syncs when asked to (opt-in); once no longer overloaded, resume the
-  // ones health holds paused and nobody changed since. The mark is kept in the reports' carry.
+/**
+ * Overload: pause recurring syncs when asked to (opt-in); once no longer overloaded, resume the
+ * ones health holds paused and nobody changed since. The mark is kept in the reports' carry.
+ */
+async function pauseOrResume(
+  input: HealthOptions,
+  taskQueue: string,
+  context: HealthContext,
+  evaluation: HealthEvaluation,
+  findings: Finding[],
+): Promise<{ overload: OverloadSection; held: HeldPause[] }> {
   const pauseOnOverload = input.pauseOnOverload ?? context.pauseOnOverload;
-  let held: HeldPause[] = carried?.heldPaused ?? [];
+  let held: HeldPause[] = context.previous?.carry?.heldPaused ?? [];
   const overload: OverloadSection = {
     overloaded: evaluation.overload?.overloaded ?? null,
     reasons: evaluation.overload?.reasons ?? [],
@@ -202,7 +253,7 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     if (overload.overloaded && pauseOnOverload) {
       const result = await ops.pauseSchedulesForOverload({
         taskQueue,
-        ...prefix,
+        ...(input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {}),
         reason: overload.reasons.join('; '),
       });
       overload.paused = result.held.map((h) => h.scheduleId);
@@ -222,76 +273,35 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
     });
   }
   overload.held = held.map((h) => h.scheduleId);
+  return { overload, held };
+}
 
-  const registered = isCheckError(temporal) ? undefined : temporal.healthSearchAttribute;
-  const { status, score } = scoreFindings(findings);
-  const trend = statusTrend({
-    status,
-    recentStatuses: context.recentStatuses,
-    ...(carried ? { announced: carried.announcedStatus } : {}),
-    alertAfterRuns: thresholds.statusAlertAfterRuns,
-  });
-  // A run limited to a campaign prefix saw only those campaigns: what it learnt replaces the
-  // memory of those alone, and the rest is carried on as the previous report had it.
-  const carry = mergeCarry(
-    carried,
-    { ...evaluation.carry, announcedStatus: trend.announced, heldPaused: held },
-    input.campaignPrefix,
-  );
-  const body: Omit<HealthReport, 'alerts'> = {
-    status,
-    score,
-    checkedAt,
-    durationMs: Date.now() - startedMs,
-    workflowId: info.workflowId,
-    runId: info.runId,
-    trigger: input.trigger,
-    taskQueue,
-    ...(input.campaignPrefix ? { campaignPrefix: input.campaignPrefix } : {}),
-    ...(previous ? { previousStatus: previous.status } : {}),
-    statusTrend: trend,
-    ...(context.intervalMs !== undefined ? { intervalMs: context.intervalMs } : {}),
-    thresholds,
-    findings: findings.map((f) => ({ ...f, message: scrubPersonalData(f.message) })),
-    workers: evaluation.workers,
-    resources,
-    services,
-    campaigns: evaluation.campaigns,
-    overload,
-    carry,
-  };
-  const report: HealthReport = { ...body, alerts: healthAlerts(body) };
-
-  // Only when registered: upserting an unknown search attribute would fail every workflow task.
-  if (registered) upsertSearchAttributes([{ key: HEALTH_STATUS, value: status }]);
-
+/** Records the report in metrics and posts its alerts to the webhook, if one is set. */
+async function deliver(report: HealthReport, webhookConfigured: boolean): Promise<void> {
   try {
     await ops.recordHealthReport(report);
   } catch (err) {
     log.warn('health report not recorded in metrics', { error: innermostMessage(err) });
   }
-  if (report.alerts.length > 0 && context.webhookConfigured) {
-    const payload: HealthWebhookPayload = {
-      source: 'campaign-sync',
-      kind: 'health-alert',
-      status,
-      score,
-      checkedAt,
-      taskQueue,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      alerts: report.alerts,
-      findings: body.findings.map((f) => `${f.severity}: ${f.message}`),
-    };
-    try {
-      report.webhook = await webhook.postHealthWebhook(payload);
-    } catch (err) {
-      report.webhook = { sent: false, error: innermostMessage(err) };
-      log.warn('health alert webhook failed', { error: report.webhook.error });
-    }
+  if (report.alerts.length === 0 || !webhookConfigured) return;
+  const payload: HealthWebhookPayload = {
+    source: 'campaign-sync',
+    kind: 'health-alert',
+    status: report.status,
+    score: report.score,
+    checkedAt: report.checkedAt,
+    taskQueue: report.taskQueue,
+    workflowId: report.workflowId,
+    runId: report.runId,
+    alerts: report.alerts,
+    findings: report.findings.map((f) => `${f.severity}: ${f.message}`),
+  };
+  try {
+    report.webhook = await webhook.postHealthWebhook(payload);
+  } catch (err) {
+    report.webhook = { sent: false, error: innermostMessage(err) };
+    log.warn('health alert webhook failed', { error: report.webhook.error });
   }
-  log.info('health check done', { status, score, findings: findings.length, alerts: report.alerts.length });
-  return report;
 }
 
 function invalid(message: string): ApplicationFailure {

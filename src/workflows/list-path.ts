@@ -167,6 +167,16 @@ export interface HeldRecords {
 }
 
 /** Records handed to the list path (a chunk), until their writes are all answered and counted. */
+/** The worker a claim runs on: the claim's number, the index key, its activities, what it read. */
+interface ClaimedHost {
+  claim: number;
+  key: string;
+  host: ReturnType<typeof hostActivities>;
+  fieldKeys: string[];
+  /** The group's non-active lists are in the index too (lists planned against). */
+  nonActiveRead: boolean;
+}
+
 interface Chunk {
   page: number;
   /** No more records join it: it is being planned, or was. */
@@ -367,43 +377,13 @@ export class ListPathSink implements RecordSink<HeldRecords> {
     const taskQueue = carried ?? (await main.claimDestinationWorker()).taskQueue;
     this.place = undefined;
     const host = hostActivities(taskQueue);
-    const { purchaseGroupId: groupId, purchaseFieldKey } = this.opts.resources;
-    const fieldKeys = ['name', 'last_name', purchaseFieldKey];
+    const fieldKeys = ['name', 'last_name', this.opts.resources.purchaseFieldKey];
     if (!carried) await this.step(claim, false, () => host.openDestinationIndex({ key, fieldKeys }));
     this.claimed = { claim, taskQueue, key };
-    const readList = async (list: DestinationList) => {
-      let cursor: string | null = null;
-      do {
-        const at: string | null = cursor;
-        const page: IndexPageResult = await this.step(claim, true, () =>
-          host.indexDestinationPage({ key, groupId, fieldKeys, list, cursor: at }),
-        );
-        cursor = page.nextCursor;
-      } while (cursor !== null);
-    };
+    const on: ClaimedHost = { claim, key, host, fieldKeys, nonActiveRead: false };
     // The group's active members first; the non-active lists only once buyers not among them are too
     // many to look up (a carried index may hold them already).
-    if (!carried) await readList('members');
-    let nonActiveRead = false;
-    const planOnHost = (chunk: Chunk, sources: HeldSource[], release: string[]) =>
-      this.step(claim, false, () =>
-        host.planListPage({
-          key,
-          page: chunk.page,
-          sources,
-          ...(release.length > 0 ? { release } : {}),
-          productId: this.opts.productId,
-          groupId,
-          purchaseFieldKey,
-          fieldKeys,
-          mode: this.opts.mode,
-          lists: nonActiveRead ? [...DESTINATION_LISTS] : ['members'],
-          batchWrites: Math.min(49, Math.max(1, this.opts.batchSize - 1)),
-          ...(chunk.earlier.created.length + chunk.earlier.updated.length > 0
-            ? { earlier: chunk.earlier }
-            : {}),
-        }),
-      );
+    if (!carried) await this.readList(on, 'members');
     const writes: Promise<void>[] = [];
     for (;;) {
       await this.opts.waitFor(
@@ -416,75 +396,14 @@ export class ListPathSink implements RecordSink<HeldRecords> {
       const chunk = this.ready();
       if (!chunk) break;
       chunk.sealed = true;
-      const sources = await this.sourcesOf(chunk, claim);
-      const release = this.releasable(chunk, claim);
-      let plan = await planOnHost(chunk, sources, release);
-      if (plan.unknown > 0) {
-        const parts = Math.ceil(plan.unknown / LOOKUPS_PER_REQUEST);
-        if (this.lookUps + parts <= LOOKUP_ALLOWANCE) {
-          for (let part = 0; part < parts; part++) {
-            await this.step(claim, true, () =>
-              host.lookUpListPage({ key, page: chunk.page, part, groupId, fieldKeys }),
-            );
-          }
-          this.lookUps += parts;
-          this.report.lookedUp = (this.report.lookedUp ?? 0) + plan.unknown;
-        } else {
-          for (const list of NON_ACTIVE_LISTS) await readList(list);
-          nonActiveRead = true;
-          this.report.nonActiveListsRead = true;
-        }
-        plan = await planOnHost(chunk, sources, release);
-        if (plan.unknown > 0) {
-          throw ApplicationFailure.nonRetryable(
-            `list path: ${plan.unknown} buyers of chunk ${chunk.page} are still unknown after being looked up`,
-          );
-        }
-      }
+      const plan = await this.planChunk(on, chunk);
       chunk.plan = plan;
       chunk.left = plan.batches;
       if (plan.batches === 0) {
         this.commit(chunk);
         continue;
       }
-      const send = (batches: number[]) => {
-        this.inFlight++;
-        const done = this.step(claim, !this.opts.direct, () =>
-          host.writeListBatches({
-            key,
-            page: chunk.page,
-            batches,
-            tries: this.opts.direct ? 5 : 1,
-            concurrency: this.opts.lanes,
-          }),
-        ).then(
-          (result) => {
-            // An answer from a worker given up since counts on the next claim as unchanged.
-            if (claim !== this.claims) return;
-            this.inFlight--;
-            batches.forEach((b) => chunk.answered.set(b, b === batches[0] ? result : emptyResult()));
-            chunk.left -= batches.length;
-            if (chunk.left === 0) this.commit(chunk);
-          },
-          (err: unknown) => {
-            if (claim !== this.claims) return;
-            this.inFlight--;
-            this.failure ??= err instanceof Error ? err : new Error(String(err));
-          },
-        );
-        writes.push(done);
-      };
-      const numbers = Array.from({ length: plan.batches }, (_, b) => b);
-      if (this.opts.direct) send(numbers);
-      else {
-        for (const b of numbers) {
-          await this.opts.waitFor(
-            () => this.failure !== undefined || this.inFlight < Math.max(1, this.opts.lanes),
-          );
-          this.throwFailure();
-          send([b]);
-        }
-      }
+      await this.writeChunk(on, chunk, writes);
     }
     await Promise.all(writes);
     this.throwFailure();
@@ -495,6 +414,119 @@ export class ListPathSink implements RecordSink<HeldRecords> {
       ...(this.report.lookedUp ? { lookedUp: this.report.lookedUp } : {}),
       ...(this.report.nonActiveListsRead ? { nonActiveListsRead: true } : {}),
     };
+  }
+
+  /** Indexes one of the group's lists on the claimed worker, page by page. */
+  private async readList(on: ClaimedHost, list: DestinationList): Promise<void> {
+    const groupId = this.opts.resources.purchaseGroupId;
+    let cursor: string | null = null;
+    do {
+      const at: string | null = cursor;
+      const page: IndexPageResult = await this.step(on.claim, true, () =>
+        on.host.indexDestinationPage({ key: on.key, groupId, fieldKeys: on.fieldKeys, list, cursor: at }),
+      );
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+  }
+
+  /**
+   * Plans a chunk on the claimed worker; when buyers are unknown to the index, looks them up (or,
+   * past the allowance, reads the non-active lists) and plans again.
+   */
+  private async planChunk(on: ClaimedHost, chunk: Chunk): Promise<PlanListPageResult> {
+    const { purchaseGroupId: groupId, purchaseFieldKey } = this.opts.resources;
+    const { claim, key, host, fieldKeys } = on;
+    const sources = await this.sourcesOf(chunk, claim);
+    const release = this.releasable(chunk, claim);
+    const planOnHost = () =>
+      this.step(claim, false, () =>
+        host.planListPage({
+          key,
+          page: chunk.page,
+          sources,
+          ...(release.length > 0 ? { release } : {}),
+          productId: this.opts.productId,
+          groupId,
+          purchaseFieldKey,
+          fieldKeys,
+          mode: this.opts.mode,
+          lists: on.nonActiveRead ? [...DESTINATION_LISTS] : ['members'],
+          batchWrites: Math.min(49, Math.max(1, this.opts.batchSize - 1)),
+          ...(chunk.earlier.created.length + chunk.earlier.updated.length > 0
+            ? { earlier: chunk.earlier }
+            : {}),
+        }),
+      );
+    let plan = await planOnHost();
+    if (plan.unknown === 0) return plan;
+    const parts = Math.ceil(plan.unknown / LOOKUPS_PER_REQUEST);
+    if (this.lookUps + parts <= LOOKUP_ALLOWANCE) {
+      for (let part = 0; part < parts; part++) {
+        await this.step(claim, true, () =>
+          host.lookUpListPage({ key, page: chunk.page, part, groupId, fieldKeys }),
+        );
+      }
+      this.lookUps += parts;
+      this.report.lookedUp = (this.report.lookedUp ?? 0) + plan.unknown;
+    } else {
+      for (const list of NON_ACTIVE_LISTS) await this.readList(on, list);
+      on.nonActiveRead = true;
+      this.report.nonActiveListsRead = true;
+    }
+    plan = await planOnHost();
+    if (plan.unknown > 0) {
+      throw ApplicationFailure.nonRetryable(
+        `list path: ${plan.unknown} buyers of chunk ${chunk.page} are still unknown after being looked up`,
+      );
+    }
+    return plan;
+  }
+
+  /**
+   * Sends a planned chunk's batches: all in one activity on the direct path, else one a request,
+   * at most `lanes` in flight. Answers count on the chunk; the chunk commits with its last.
+   */
+  private async writeChunk(on: ClaimedHost, chunk: Chunk, writes: Promise<void>[]): Promise<void> {
+    const { claim, key, host } = on;
+    const send = (batches: number[]) => {
+      this.inFlight++;
+      const done = this.step(claim, !this.opts.direct, () =>
+        host.writeListBatches({
+          key,
+          page: chunk.page,
+          batches,
+          tries: this.opts.direct ? 5 : 1,
+          concurrency: this.opts.lanes,
+        }),
+      ).then(
+        (result) => {
+          // An answer from a worker given up since counts on the next claim as unchanged.
+          if (claim !== this.claims) return;
+          this.inFlight--;
+          batches.forEach((b) => chunk.answered.set(b, b === batches[0] ? result : emptyResult()));
+          chunk.left -= batches.length;
+          if (chunk.left === 0) this.commit(chunk);
+        },
+        (err: unknown) => {
+          if (claim !== this.claims) return;
+          this.inFlight--;
+          this.failure ??= err instanceof Error ? err : new Error(String(err));
+        },
+      );
+      writes.push(done);
+    };
+    const numbers = Array.from({ length: chunk.plan!.batches }, (_, b) => b);
+    if (this.opts.direct) {
+      send(numbers);
+      return;
+    }
+    for (const b of numbers) {
+      await this.opts.waitFor(
+        () => this.failure !== undefined || this.inFlight < Math.max(1, this.opts.lanes),
+      );
+      this.throwFailure();
+      send([b]);
+    }
   }
 
   /**

@@ -144,23 +144,7 @@ export class MirrorStep {
 
   private async runStep(o: MirrorStepOptions, notifyingWith: (n: Promise<void>) => void): Promise<void> {
     const mirror = this.report;
-    mirror.state = 'scanning';
-    const toRemove: { subscriberId: string; email: string }[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: MirrorScanResult = await o.scan({
-        sourceKey: o.sourceKey,
-        productId: o.productId,
-        groupId: o.groupId,
-        cursor,
-      });
-      mirror.groupMembers += page.scanned;
-      toRemove.push(...page.toRemove);
-      mirror.toRemove = toRemove.length;
-      cursor = page.nextCursor;
-    } while (cursor);
-    mirror.sample = toRemove.slice(0, o.sampleSize);
-
+    const toRemove = await this.scan(o);
     if (o.dryRun) {
       mirror.state = 'dry-run';
       o.counts.removed += toRemove.length;
@@ -178,52 +162,94 @@ export class MirrorStep {
       mirror.state = 'done';
       return;
     }
-
     const share = toRemove.length / Math.max(1, mirror.groupMembers);
-    if (share > o.maxRemovalShare) {
-      const now = Date.now();
-      const waitMs = Math.min(o.approvalTimeoutMs, o.deadline !== undefined ? o.deadline - now : Infinity);
-      mirror.state = 'waiting';
-      mirror.approvalDeadline = new Date(now + waitMs).toISOString();
-      log.warn('mirror sync waits for an approval of its removals', {
-        campaign: o.campaign,
-        toRemove: toRemove.length,
-        groupMembers: mirror.groupMembers,
-        maxRemovalShare: o.maxRemovalShare,
-      });
-      o.onWaiting(true);
-      // The wait's timer starts now; telling a person (which may take retries) neither lengthens
-      // the wait nor delays acting on a decision.
-      const deciding = condition(() => this.decision !== undefined, Math.max(0, waitMs));
-      if (o.notifyWaiting) notifyingWith(o.notifyWaiting(mirror));
-      const decided = await deciding;
-      o.onWaiting(false);
-      if (!decided) {
-        const byDeadline = waitMs < o.approvalTimeoutMs;
-        mirror.state = 'not-run';
-        mirror.note = byDeadline ? 'the sync reached its overall timeout' : 'no approval came in time';
-        throw ApplicationFailure.create({
-          type: byDeadline ? SyncTimeoutError.name : RemovalApprovalTimeoutError.name,
-          nonRetryable: true,
-          message:
-            `Mirror sync of ${o.campaign} would remove ${toRemove.length} of ${mirror.groupMembers} members ` +
-            `(${pct(share)}, above the ${pct(o.maxRemovalShare)} allowed without approval) and ` +
-            (byDeadline
-              ? 'reached its overall timeout before an approval came'
-              : `got no approval within its approval timeout (${o.approvalTimeout})`) +
-            '. Nothing was removed; the records written are kept.',
-        });
-      }
-      if (!this.decision!.approve) {
-        mirror.state = 'rejected';
-        mirror.approvedBy = this.decision!.by;
-        mirror.note = `removals refused${this.decision!.by ? ` by ${this.decision!.by}` : ''}; nothing was removed`;
-        return;
-      }
-      mirror.state = 'approved';
-      mirror.approvedBy = this.decision!.by ?? 'unnamed';
-    }
+    if (share > o.maxRemovalShare && !(await this.approved(o, toRemove.length, share, notifyingWith))) return;
+    await this.remove(o, toRemove);
+  }
 
+  /** Pages through the purchase group; returns the members who bought nothing. */
+  private async scan(o: MirrorStepOptions): Promise<{ subscriberId: string; email: string }[]> {
+    const mirror = this.report;
+    mirror.state = 'scanning';
+    const toRemove: { subscriberId: string; email: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: MirrorScanResult = await o.scan({
+        sourceKey: o.sourceKey,
+        productId: o.productId,
+        groupId: o.groupId,
+        cursor,
+      });
+      mirror.groupMembers += page.scanned;
+      toRemove.push(...page.toRemove);
+      mirror.toRemove = toRemove.length;
+      cursor = page.nextCursor;
+    } while (cursor);
+    mirror.sample = toRemove.slice(0, o.sampleSize);
+    return toRemove;
+  }
+
+  /**
+   * Waits for a person's decision on removals above the share allowed: true when approved, false
+   * when rejected; fails the run when none comes in time (nothing is removed).
+   */
+  private async approved(
+    o: MirrorStepOptions,
+    count: number,
+    share: number,
+    notifyingWith: (n: Promise<void>) => void,
+  ): Promise<boolean> {
+    const mirror = this.report;
+    const now = Date.now();
+    const waitMs = Math.min(o.approvalTimeoutMs, o.deadline !== undefined ? o.deadline - now : Infinity);
+    mirror.state = 'waiting';
+    mirror.approvalDeadline = new Date(now + waitMs).toISOString();
+    log.warn('mirror sync waits for an approval of its removals', {
+      campaign: o.campaign,
+      toRemove: count,
+      groupMembers: mirror.groupMembers,
+      maxRemovalShare: o.maxRemovalShare,
+    });
+    o.onWaiting(true);
+    // The wait's timer starts now; telling a person (which may take retries) neither lengthens
+    // the wait nor delays acting on a decision.
+    const deciding = condition(() => this.decision !== undefined, Math.max(0, waitMs));
+    if (o.notifyWaiting) notifyingWith(o.notifyWaiting(mirror));
+    const decided = await deciding;
+    o.onWaiting(false);
+    if (!decided) {
+      const byDeadline = waitMs < o.approvalTimeoutMs;
+      mirror.state = 'not-run';
+      mirror.note = byDeadline ? 'the sync reached its overall timeout' : 'no approval came in time';
+      throw ApplicationFailure.create({
+        type: byDeadline ? SyncTimeoutError.name : RemovalApprovalTimeoutError.name,
+        nonRetryable: true,
+        message:
+          `Mirror sync of ${o.campaign} would remove ${count} of ${mirror.groupMembers} members ` +
+          `(${pct(share)}, above the ${pct(o.maxRemovalShare)} allowed without approval) and ` +
+          (byDeadline
+            ? 'reached its overall timeout before an approval came'
+            : `got no approval within its approval timeout (${o.approvalTimeout})`) +
+          '. Nothing was removed; the records written are kept.',
+      });
+    }
+    if (!this.decision!.approve) {
+      mirror.state = 'rejected';
+      mirror.approvedBy = this.decision!.by;
+      mirror.note = `removals refused${this.decision!.by ? ` by ${this.decision!.by}` : ''}; nothing was removed`;
+      return false;
+    }
+    mirror.state = 'approved';
+    mirror.approvedBy = this.decision!.by ?? 'unnamed';
+    return true;
+  }
+
+  /** Removes the members from the group in batches, `lanes` at a time, reporting each outcome. */
+  private async remove(
+    o: MirrorStepOptions,
+    toRemove: { subscriberId: string; email: string }[],
+  ): Promise<void> {
+    const mirror = this.report;
     mirror.state = 'removing';
     const batches: { subscriberId: string; email: string }[][] = [];
     for (let i = 0; i < toRemove.length; i += REMOVE_BATCH) batches.push(toRemove.slice(i, i + REMOVE_BATCH));

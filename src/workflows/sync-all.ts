@@ -21,6 +21,8 @@ import { syncRunSummary, syncWorkflowId } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   childSyncInput,
+  recordCompleted,
+  syncAllProgress,
   syncAllTrigger,
   SyncAllInputSchema,
   syncAllTargets,
@@ -30,12 +32,12 @@ import {
   type SyncAllProgress,
   type SyncAllSummary,
   type SyncAllTarget,
+  unstartedSyncStats,
 } from '../shared/sync-all';
 import {
   describeZodIssues,
   emptyCounts,
   SyncInputSchema,
-  type SyncCounts,
   type SyncInput,
   type SyncOptions,
 } from '../shared/sync-types';
@@ -66,39 +68,8 @@ const { listCampaigns, describeLockHolder, endStorePass } = proxyActivities<Acti
 export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<SyncAllSummary> {
   const options = parseInput(rawInput);
   const info = workflowInfo();
-  const startedAt = new Date();
-  const results: SyncAllCampaignResult[] = [];
-  const running = new Set<string>();
-  const totals = emptyCounts();
-  let phase: SyncAllProgress['phase'] = 'discovering';
-  let maxConcurrent = 0;
-
-  const tally = () => {
-    const count = (status: SyncAllCampaignResult['status']) =>
-      results.filter((r) => r.status === status).length;
-    return {
-      completed: count('completed'),
-      skipped: count('skipped'),
-      failed: count('failed'),
-      cancelled: count('cancelled'),
-    };
-  };
-  const progress = (): SyncAllProgress => {
-    const t = tally();
-    return {
-      phase,
-      concurrency: options.concurrency,
-      total: results.length,
-      done: t.completed + t.skipped + t.failed + t.cancelled,
-      running: [...running],
-      maxConcurrent,
-      ...t,
-      totals: { ...totals },
-      startedAt: startedAt.toISOString(),
-      campaigns: results.map((r) => ({ ...r })),
-    };
-  };
-  setHandler(syncAllProgressQuery, progress);
+  const run = new SyncAllRun(options);
+  setHandler(syncAllProgressQuery, () => run.progress());
 
   const targets = await discover(options);
   // One pass over EDD's sales list for every campaign: a page one campaign's sync read is kept on
@@ -120,15 +91,78 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
       throw err;
     }
   }
-  for (const target of targets) {
-    results.push({ ...target, workflowId: syncWorkflowId(target.campaign), status: 'pending' });
-  }
-  phase = 'syncing';
+  run.start(targets);
   log.info('sync all started', { campaigns: targets.length, concurrency: options.concurrency });
 
-  const syncOne = async (index: number): Promise<void> => {
-    const result = results[index]!;
-    const input = inputs[index]!;
+  // `concurrency` lanes, each taking the next campaign when its last one has finished.
+  let next = 0;
+  const lane = async () => {
+    while (next < targets.length) {
+      const index = next++;
+      await run.syncOne(run.results[index]!, inputs[index]!);
+    }
+  };
+  try {
+    // Every lane settles before the run ends: when it is cancelled, its running syncs have ended
+    // (cancelled, their stats recorded) by the time it closes, and none outlives it.
+    const lanes = await Promise.allSettled(
+      Array.from({ length: Math.min(options.concurrency, targets.length) }, lane),
+    );
+    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) throw failed.reason;
+  } finally {
+    // The pass's windows, on the worker that answers (others delete theirs after an idle hour, or
+    // at exit), whether the run completed, failed or was cancelled.
+    await CancellationScope.nonCancellable(() =>
+      endStorePass({ storePass }).catch((err: unknown) =>
+        log.warn('sync all: the pass over the store was not cleared', { error: innermostMessage(err) }),
+      ),
+    );
+  }
+  const summary = run.summary();
+  log.info('sync all finished', {
+    campaigns: summary.total,
+    completed: summary.completed,
+    skipped: summary.skipped,
+    failed: summary.failed,
+    cancelled: summary.cancelled,
+    maxConcurrent: summary.maxConcurrent,
+  });
+  return summary;
+}
+
+/** A `sync all` run's state: each campaign's outcome, the syncs running, the counts so far. */
+class SyncAllRun {
+  private readonly startedAt = new Date();
+  readonly results: SyncAllCampaignResult[] = [];
+  private readonly running = new Set<string>();
+  private readonly totals = emptyCounts();
+  private phase: SyncAllProgress['phase'] = 'discovering';
+  private maxConcurrent = 0;
+
+  constructor(private readonly options: SyncAllOptions) {}
+
+  progress(): SyncAllProgress {
+    return syncAllProgress({
+      phase: this.phase,
+      concurrency: this.options.concurrency,
+      maxConcurrent: this.maxConcurrent,
+      startedAt: this.startedAt.toISOString(),
+      totals: this.totals,
+      results: this.results,
+      running: this.running,
+    });
+  }
+
+  start(targets: SyncAllTarget[]): void {
+    for (const target of targets) {
+      this.results.push({ ...target, workflowId: syncWorkflowId(target.campaign), status: 'pending' });
+    }
+    this.phase = 'syncing';
+  }
+
+  /** Starts one campaign's sync under its lock ID (skipped when the lock is held) and waits for it. */
+  async syncOne(result: SyncAllCampaignResult, input: SyncInput): Promise<void> {
     let child: ChildWorkflowHandle<typeof campaignSync>;
     try {
       child = await startChild(campaignSync, {
@@ -155,16 +189,10 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
     result.status = 'running';
     result.runId = child.firstExecutionRunId;
     result.startedAt = new Date().toISOString();
-    running.add(result.campaign);
-    maxConcurrent = Math.max(maxConcurrent, running.size);
+    this.running.add(result.campaign);
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.running.size);
     try {
-      const summary = await child.result();
-      result.status = 'completed';
-      result.counts = countsOf(summary);
-      result.pages = summary.pages;
-      result.runs = summary.runs;
-      result.durationMs = summary.durationMs;
-      for (const key of Object.keys(totals) as (keyof SyncCounts)[]) totals[key] += summary[key];
+      recordCompleted(result, await child.result(), this.totals);
     } catch (err) {
       // This run's own cancellation ends it: its running children are cancelled with it (each
       // stops after its activities in flight and records what it did), and it waits for them.
@@ -183,53 +211,23 @@ export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<Syn
       });
     } finally {
       result.finishedAt = new Date().toISOString();
-      running.delete(result.campaign);
+      this.running.delete(result.campaign);
     }
-  };
-
-  // `concurrency` lanes, each taking the next campaign when its last one has finished.
-  let next = 0;
-  const lane = async () => {
-    while (next < targets.length) await syncOne(next++);
-  };
-  try {
-    // Every lane settles before the run ends: when it is cancelled, its running syncs have ended
-    // (cancelled, their stats recorded) by the time it closes, and none outlives it.
-    const lanes = await Promise.allSettled(
-      Array.from({ length: Math.min(options.concurrency, targets.length) }, lane),
-    );
-    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
-    if (failed) throw failed.reason;
-  } finally {
-    // The pass's windows, on the worker that answers (others delete theirs after an idle hour, or
-    // at exit), whether the run completed, failed or was cancelled.
-    await CancellationScope.nonCancellable(() =>
-      endStorePass({ storePass }).catch((err: unknown) =>
-        log.warn('sync all: the pass over the store was not cleared', { error: innermostMessage(err) }),
-      ),
-    );
   }
 
-  phase = 'completed';
-  const finishedAt = new Date();
-  const { phase: _phase, running: _running, done: _done, ...rest } = progress();
-  const summary: SyncAllSummary = {
-    ...rest,
-    mode: (options.sync.mode as SyncOptions['mode'] | undefined) ?? 'upsert',
-    dryRun: options.sync.dryRun === true,
-    campaigns: results,
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
-  };
-  log.info('sync all finished', {
-    campaigns: summary.total,
-    completed: summary.completed,
-    skipped: summary.skipped,
-    failed: summary.failed,
-    cancelled: summary.cancelled,
-    maxConcurrent,
-  });
-  return summary;
+  summary(): SyncAllSummary {
+    this.phase = 'completed';
+    const finishedAt = new Date();
+    const { phase: _phase, running: _running, done: _done, ...rest } = this.progress();
+    return {
+      ...rest,
+      mode: (this.options.sync.mode as SyncOptions['mode'] | undefined) ?? 'upsert',
+      dryRun: this.options.sync.dryRun === true,
+      campaigns: this.results,
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - this.startedAt.getTime(),
+    };
+  }
 }
 
 function parseInput(rawInput: SyncAllInput): SyncAllOptions {
@@ -273,12 +271,6 @@ function checkChildInputs(inputs: SyncInput[]): void {
   });
 }
 
-function countsOf(summary: SyncCounts): SyncCounts {
-  const counts = emptyCounts();
-  for (const key of Object.keys(counts) as (keyof SyncCounts)[]) counts[key] = summary[key];
-  return counts;
-}
-
 /**
  * The connection check failed before any campaign's sync started: for each campaign, the failure
  * notification and failed-run stats its sync would have sent (so the alerts that count failed
@@ -287,11 +279,9 @@ function countsOf(summary: SyncCounts): SyncCounts {
 async function reportUnstarted(inputs: SyncInput[], err: unknown): Promise<void> {
   const info = workflowInfo();
   const reason = innermostMessage(err);
-  const now = new Date().toISOString();
   await Promise.all(
     inputs.map(async (input) => {
       const mode = input.mode ?? 'upsert';
-      const dryRun = input.dryRun ?? false;
       await notifier
         .notifySync({
           kind: 'sync-failed',
@@ -307,27 +297,7 @@ async function reportUnstarted(inputs: SyncInput[], err: unknown): Promise<void>
         })
         .catch(() => undefined);
       await stats
-        .recordSyncStats({
-          campaign: input.campaign,
-          productId: input.productId ?? 0,
-          status: 'failed',
-          pages: 0,
-          runs: 1,
-          dryRun,
-          samples: { created: [], updated: [] },
-          resourcesToCreate: [],
-          mode,
-          ...emptyCounts(),
-          invalidRecords: [],
-          invalidRecordsOmitted: 0,
-          failedRecords: [],
-          failedRecordsOmitted: 0,
-          skippedRecords: [],
-          skippedRecordsOmitted: 0,
-          startedAt: info.startTime.toISOString(),
-          finishedAt: now,
-          durationMs: Date.now() - info.startTime.getTime(),
-        })
+        .recordSyncStats(unstartedSyncStats(input, info.startTime, new Date()))
         .catch(() => undefined);
     }),
   );
