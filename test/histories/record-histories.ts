@@ -197,6 +197,24 @@ it('records syncAllCampaigns and scheduledCampaignSync', async () => {
   });
 });
 
+it('records scheduledSyncAll (the schedule of all campaigns launching a sync all)', async () => {
+  await withWorker(temporal, stack.activities, async (tq) => {
+    const launcher = await temporal.client.workflow.start(WORKFLOW_TYPES.scheduledSyncAll, {
+      taskQueue: tq,
+      workflowId: 'record-scheduled-sync-all',
+      args: [
+        {
+          campaigns: [{ campaign: '2099_REC_G', productId: album(1).id }],
+          sync: { pageSize: 25 },
+          lockWorkflowId: 'record-scheduled-sync-all-lock',
+        },
+      ],
+    });
+    await launcher.result();
+    await record('scheduledSyncAll', launcher.workflowId, launcher.firstExecutionRunId);
+  });
+});
+
 it('records campaignTransition and its transitionTier and campaignLock children', async () => {
   await withWorker(temporal, stack.activities, async (tq) => {
     // The source's buyers, with their purchase, in its Opt-In group: the transition verifies
