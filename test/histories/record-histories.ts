@@ -5,7 +5,7 @@
  * history is written as JSON to test/histories/<name>.history.json. Re-record after changing what a
  * workflow does, while nothing has been released (docs/development.md).
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporal as proto } from '@temporalio/proto';
 import { startSync } from '../../src/client';
@@ -34,7 +34,6 @@ let stack: Stack;
 beforeAll(async () => {
   temporal = await connectTestTemporal();
   stack = await startStack({ customers: 120, seed: 19, temporal });
-  for (const f of readdirSync(OUT)) if (f.endsWith('.history.json')) rmSync(join(OUT, f));
   mkdirSync(OUT, { recursive: true });
 });
 afterAll(async () => {
