@@ -62,7 +62,7 @@ export const DEFAULT_HEALTH_INTERVAL = '5m';
  */
 export const HEALTH_ENV = {
   /** Interval of the health schedule, which the worker installs at start and `health install` sets. */
-  HEALTH_INTERVAL: durationSchema(undefined, { minMs: 1000, examples: '30s, 1m or 5m' }).default(
+  HEALTH_INTERVAL: durationSchema(undefined, { minMs: 1000, examples: '30s, 1m or 5m', trim: true }).default(
     DEFAULT_HEALTH_INTERVAL,
   ),
   /** `on`: the worker installs (or updates) the health schedule at start; `off`: it does not. */

@@ -13,17 +13,20 @@ export function parseDuration(value: string): number {
 }
 
 /**
- * A duration in an input or a setting: trimmed, `500ms`, `90s`, `30m`, `2h` or `1d`, at least
- * `minMs` (default: longer than zero). `name` leads each message (`--timeout must be ...`); without
- * it the message starts with "must", for a caller that names the field itself.
+ * A duration in an input or a setting: `500ms`, `90s`, `30m`, `2h` or `1d`, at least `minMs`
+ * (default: longer than zero). `name` leads each message (`--timeout must be ...`); without it the
+ * message starts with "must", for a caller that names the field itself. A workflow's input must be
+ * exact (` 30m` is refused); `trim` is for settings read from an environment or a person's input.
  */
-export function durationSchema(name?: string, opts: { minMs?: number; examples?: string } = {}) {
+export function durationSchema(
+  name?: string,
+  opts: { minMs?: number; examples?: string; trim?: boolean } = {},
+) {
   const subject = name ? `${name} must` : 'must';
   const examples = opts.examples ?? '90s, 30m, 2h or 1d';
   const minMs = opts.minMs ?? 1;
-  return z
-    .string()
-    .trim()
+  const text = opts.trim ? z.string().trim() : z.string();
+  return text
     .regex(DURATION_PATTERN, `${subject} be a duration such as ${examples}`)
     .refine(
       (v) => !DURATION_PATTERN.test(v) || parseDuration(v) >= minMs,

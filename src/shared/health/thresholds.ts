@@ -24,13 +24,13 @@ const levelSchema = () =>
 export const HealthThresholdsSchema = z
   .object({
     /** A running sync whose progress has not moved for this long is stuck. */
-    stuckNoProgressAfter: durationSchema('stuckNoProgressAfter'),
+    stuckNoProgressAfter: durationSchema('stuckNoProgressAfter', { trim: true }),
     /** A sync (or a lock holder) running longer than this is stuck (a lock holder is reported). */
-    stuckRunningAfter: durationSchema('stuckRunningAfter'),
+    stuckRunningAfter: durationSchema('stuckRunningAfter', { trim: true }),
     /** How far back failed syncs count. */
-    failureWindow: durationSchema('failureWindow'),
+    failureWindow: durationSchema('failureWindow', { trim: true }),
     /** A task queue whose newest poller was last seen longer ago than this degrades. */
-    workerStaleAfter: durationSchema('workerStaleAfter'),
+    workerStaleAfter: durationSchema('workerStaleAfter', { trim: true }),
     /** Failed syncs (all campaigns) within `failureWindow`. */
     failures: levelSchema(),
     /** Worker process resident memory, MB. */
@@ -70,7 +70,7 @@ export const HealthThresholdsSchema = z
      * How long a campaign without a sync schedule may go without a successful sync before it is
      * overdue. Unset: only campaigns with a schedule are judged (from their interval).
      */
-    syncOverdueAfter: durationSchema('syncOverdueAfter').optional(),
+    syncOverdueAfter: durationSchema('syncOverdueAfter', { trim: true }).optional(),
   })
   .strict();
 
@@ -99,10 +99,10 @@ const partialLevel = z
 /** Thresholds a run overrides (any subset; a level's two values separately). */
 export const HealthThresholdOverridesSchema = z
   .object({
-    stuckNoProgressAfter: durationSchema('stuckNoProgressAfter'),
-    stuckRunningAfter: durationSchema('stuckRunningAfter'),
-    failureWindow: durationSchema('failureWindow'),
-    workerStaleAfter: durationSchema('workerStaleAfter'),
+    stuckNoProgressAfter: durationSchema('stuckNoProgressAfter', { trim: true }),
+    stuckRunningAfter: durationSchema('stuckRunningAfter', { trim: true }),
+    failureWindow: durationSchema('failureWindow', { trim: true }),
+    workerStaleAfter: durationSchema('workerStaleAfter', { trim: true }),
     failures: partialLevel,
     rssMb: partialLevel,
     heapUsedRatio: partialLevel,
@@ -111,7 +111,7 @@ export const HealthThresholdOverridesSchema = z
     serviceLatencyMs: partialLevel,
     overload: HealthThresholdsSchema.shape.overload.partial().strict(),
     statusAlertAfterRuns: HealthThresholdsSchema.shape.statusAlertAfterRuns,
-    syncOverdueAfter: durationSchema('syncOverdueAfter'),
+    syncOverdueAfter: durationSchema('syncOverdueAfter', { trim: true }),
   })
   .partial()
   .strict();
