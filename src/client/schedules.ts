@@ -35,7 +35,7 @@ import {
 } from '../shared/sync-schedule';
 import type { SyncCounts, SyncInput, SyncProgress, SyncSummary } from '../shared/sync-types';
 import { checkSyncAllInput } from './sync-all';
-import { checkSyncInput } from './sync-start';
+import { checkSyncInput } from '../temporal/sync-start';
 import { failureMessage } from './sync-status';
 import type { SyncOptionValues } from './sync-options';
 

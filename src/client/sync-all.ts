@@ -23,7 +23,7 @@ import { describeZodIssues } from '../shared/sync-types';
 import { EXIT } from './errors';
 import { plain, whenAndAge, type Emphasis } from './present';
 import { formatSyncAllCampaign, registerSyncAllSubcommands } from './sync-all-status';
-import { checkSyncInput } from './sync-start';
+import { checkSyncInput } from '../temporal/sync-start';
 import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
 import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
 import { campaign as campaignArg, duration, integer, repeated, shown } from './cli-values';

@@ -1,8 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { temporal } from '@temporalio/proto';
-import type { MirrorScanResult } from '../activities';
-import { REPORT_ACTIVITY, type ReportEntriesInput } from '../activities/report';
+import { REPORT_ACTIVITY, type MirrorScanResult, type ReportEntriesInput } from '../shared/activity-io';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import type { ReportEntry, ReportKind, SyncProgress } from '../shared/sync-types';
 import { SyncNotFoundError } from './errors';

@@ -6,7 +6,7 @@ import { innermostMessage } from '../shared/errors';
 import { syncWorkflowId } from '../shared/names';
 import type { SyncProgress, SyncSummary } from '../shared/sync-types';
 import { SyncNotFoundError } from './errors';
-import { pendingActivities, type PendingActivity } from './system';
+import { pendingActivities, type PendingActivity } from '../temporal/system';
 import { workerPolls } from './worker-presence';
 
 /** Who stopped a run and why, from its history. */
