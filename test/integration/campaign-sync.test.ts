@@ -1,4 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
+import { localTime } from '../../src/client/present';
 import { ApplicationFailure, ActivityFailure } from '@temporalio/common';
 import { expectedSync } from '../../dev/expected-sync';
 import { DEFAULT_TIERS, fieldKey, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
@@ -329,7 +330,8 @@ describe.each([
     expect(refused.runId).toBe(first.firstExecutionRunId);
     expect(refused.startedAt).toBeInstanceOf(Date);
     expect(refused.message).toContain(first.firstExecutionRunId);
-    expect(refused.message).toContain(refused.startedAt!.toISOString());
+    // A person reads the start in local time, with its age (issue 18).
+    expect(refused.message).toContain(`started ${localTime(refused.startedAt!)} (`);
 
     await first.terminate('test: release the lock');
     const second = await withWorker(temporal, stack.activities, (tq) => runSync(tq, input));
