@@ -3,8 +3,9 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import type { temporal } from '@temporalio/proto';
 import { REPORT_ACTIVITY, type MirrorScanResult, type ReportEntriesInput } from '../shared/activity-io';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
-import type { ReportEntry, ReportKind, SyncProgress } from '../shared/sync-types';
+import type { ReportEntry, ReportKind } from '../shared/sync-types';
 import { SyncNotFoundError } from './errors';
+import { syncProgressQuery } from '../shared/messages';
 
 export interface SyncReport {
   campaign: string;
@@ -108,7 +109,7 @@ export async function syncReport(
   if (pending.length > 0 && (!wanted || wanted.has('removed'))) {
     const progress = await client
       .withDeadline(Date.now() + 5000, () =>
-        client.workflow.getHandle(workflowId, runs.at(-1)).query<SyncProgress>('progress'),
+        client.workflow.getHandle(workflowId, runs.at(-1)).query(syncProgressQuery),
       )
       .catch(() => undefined);
     const reason =
