@@ -23,6 +23,88 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import/no-cycle': 'error',
+      // Layers, each importing only those below it (docs/development.md, "Layout"):
+      // shared (pure) < config, codec, providers, validation, observability (infrastructure)
+      // < temporal (the Temporal operations every side shares) < activities, client (the CLI)
+      // < workers. Workflows sit beside activities, on shared alone (their own rule, below).
+      'import/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/shared',
+              from: [
+                './src/config',
+                './src/codec',
+                './src/providers',
+                './src/validation',
+                './src/observability',
+                './src/temporal',
+                './src/activities',
+                './src/workflows',
+                './src/client',
+                './src/workers',
+              ],
+              message: 'src/shared is pure and stands alone: it imports nothing else of src.',
+            },
+            ...['config', 'codec', 'providers', 'validation', 'observability'].map((layer) => ({
+              target: `./src/${layer}`,
+              from: [
+                './src/temporal',
+                './src/activities',
+                './src/workflows',
+                './src/client',
+                './src/workers',
+              ],
+              message: `src/${layer} is infrastructure: it may import src/shared and other infrastructure only.`,
+            })),
+            {
+              target: './src/temporal',
+              from: ['./src/activities', './src/client', './src/workers'],
+              message:
+                'src/temporal holds the Temporal operations the worker, activities and CLI share; ' +
+                'it may not import any of them.',
+            },
+            {
+              target: './src/activities',
+              from: ['./src/workflows', './src/client', './src/workers'],
+              message:
+                'Activities may import shared, infrastructure and src/temporal, not the CLI or the worker.',
+            },
+            {
+              target: './src/client',
+              from: ['./src/activities', './src/workers'],
+              message:
+                'The CLI talks to Temporal (src/temporal), not to activities or the worker; ' +
+                'move a shape both need to src/shared.',
+            },
+            {
+              target: './src/workers',
+              from: ['./src/client'],
+              message: 'The worker does not import the CLI: share through src/temporal.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The CLI and the Temporal operations may name a workflow's type (`typeof campaignSync`), never
+    // load its code.
+    files: ['src/client/**/*.ts', 'src/temporal/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows', '**/workflows/**'],
+              allowTypeImports: true,
+              message: 'Import workflows as types only: the CLI starts and queries them through Temporal.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

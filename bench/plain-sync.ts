@@ -1,5 +1,5 @@
 import { loadConfig, type EddCredentials, type MailerLiteCredentials } from '../src/config';
-import { checkSyncInput } from '../src/client/sync-start';
+import { checkSyncInput } from '../src/temporal/sync-start';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import { newestPerEmail, planWrite, type SubscriberUpsert } from '../src/shared/subscriber-plan';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, loadTemporalConnection, TemporalConnection, type Config } from '../src/config';
-import { connectTemporal } from '../src/client/connection';
+import { connectTemporal } from '../src/temporal/connection';
 import {
   connectClient,
   formatProgress,
@@ -15,7 +15,7 @@ import {
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import { runtimeLogging } from '../src/observability/sdk-logger';
-import { installHealthSchedule } from '../src/client/health';
+import { installHealthSchedule } from '../src/temporal/health-schedule';
 import { buildActivities, connectWorker, Runtime, SyncWorkers } from '../src/workers';
 import { startEmulatorPair } from './emulator-pair';
 import { generateDemoData } from './emulators';

@@ -1,19 +1,11 @@
 import { campaignFromProduct, fieldKey, purchaseFieldName, tierGroupName } from '../shared/campaign';
 import type { ActivityDeps } from './deps';
 import { pickGroup } from '../providers';
+import type { CampaignListing } from '../shared/activity-io';
+
+export type { CampaignListing } from '../shared/activity-io';
 
 /** A campaign found in EDD, and how much of it exists in MailerLite. */
-export interface CampaignListing {
-  campaign: string;
-  productId: number;
-  title: string;
-  /** Tier groups that exist, of `tiers`. */
-  groupsPresent: number;
-  groupsExpected: number;
-  /** Whether the `<CAMPAIGN>_PURCHASE` field exists. */
-  purchaseField: boolean;
-}
-
 export function catalogActivities({ providers }: ActivityDeps) {
   return {
     /**

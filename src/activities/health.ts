@@ -5,8 +5,8 @@ import { getHeapStatistics } from 'node:v8';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { SyncAlreadyRunningError } from '../client/errors';
-import { startSync } from '../client/sync-start';
+import { SyncAlreadyRunningError } from '../temporal/errors';
+import { startSync } from '../temporal/sync-start';
 import {
   campaignHasSyncRuns,
   deploymentQueues,
@@ -18,7 +18,7 @@ import {
   pauseSchedulesForHealth,
   queryString,
   resumeSchedulesHeldByHealth,
-} from '../client/system';
+} from '../temporal/system';
 import { DURATION_PATTERN, parseDuration } from '../shared/duration';
 import {
   DEFAULT_HEALTH_THRESHOLDS,

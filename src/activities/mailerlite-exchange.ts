@@ -1,5 +1,5 @@
 import { DestinationGoneError, ProviderTransientError } from '../shared/errors';
-import type { DestinationSnapshot, SubscriberUpsert } from '../shared/subscriber-plan';
+import type { DestinationSnapshot } from '../shared/subscriber-plan';
 import {
   MAX_BATCH_REQUESTS,
   ML_ROUTES,
@@ -10,33 +10,9 @@ import {
 } from '../providers';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
+import type { ExchangeInput, ExchangeResult, WriteOutcome } from '../shared/activity-io';
 
-export interface ExchangeInput {
-  /** Upserts to send (at most 49, so a read always fits). */
-  writes: SubscriberUpsert[];
-  /** Emails to read after the writes. */
-  reads: string[];
-  /** Field keys to report in snapshots. */
-  fieldKeys: string[];
-  /** The group whose membership snapshots report. */
-  groupId: string;
-  /**
-   * A dry run's group or field that does not exist yet: reads are not taken as a sign that the
-   * field is gone (see {@link checkDestination}).
-   */
-  fieldsMayBeMissing?: boolean;
-}
-
-/**
- * One upsert's answer: written, refused (`failed`, with MailerLite's reason), or refused because
- * the person withdrew since the sync read them (`consent`: counted as skipped, not failed).
- */
-export type WriteOutcome = { ok: true; created: boolean } | { ok: false; reason: string; consent?: true };
-
-export interface ExchangeResult {
-  writes: WriteOutcome[];
-  reads: DestinationSnapshot[];
-}
+export type { ExchangeInput, ExchangeResult, WriteOutcome } from '../shared/activity-io';
 
 /**
  * The one MailerLite request of a sync's write path: a batch holding this chunk's upserts and the

@@ -6,6 +6,9 @@ import { MAX_BATCH_REQUESTS, ML_ROUTES, ML_STATUSES, batchRequest } from '../pro
 import { mapWithConcurrency } from './concurrency';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
+import type { MirrorScanResult } from '../shared/activity-io';
+
+export type { MirrorScanResult } from '../shared/activity-io';
 
 export interface MirrorScanInput {
   /** Names the source snapshot to compare with; the same key reuses this worker's copy. */
@@ -14,14 +17,6 @@ export interface MirrorScanInput {
   groupId: string;
   /** Where the walk through the group's members stands (null to start). */
   cursor: string | null;
-}
-
-export interface MirrorScanResult {
-  /** Members read on this page. */
-  scanned: number;
-  /** Members whose email is no purchaser of the album in the source. */
-  toRemove: { subscriberId: string; email: string }[];
-  nextCursor: string | null;
 }
 
 export interface RemovalOutcome {

@@ -1,15 +1,9 @@
-import type { ReportEntry } from '../shared/sync-types';
 import type { ActivityDeps } from './deps';
+import { type ReportEntriesInput } from '../shared/activity-io';
+
+export { REPORT_ACTIVITY, type ReportEntriesInput } from '../shared/activity-io';
 
 /** Input of {@link reportActivities}' `recordReportEntries`, as `sync report` reads it from history. */
-export interface ReportEntriesInput {
-  campaign: string;
-  entries: ReportEntry[];
-}
-
-/** Name of the activity whose inputs make a sync's per-record report. */
-export const REPORT_ACTIVITY = 'recordReportEntries';
-
 export function reportActivities({ logger }: ActivityDeps) {
   return {
     /**

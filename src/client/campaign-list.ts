@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { CampaignListing } from '../activities';
+import type { CampaignListing } from '../shared/activity-io';
 import { WORKFLOW_TYPES } from '../shared/names';
 import { markStatus, plain, whenAndAge, type Emphasis } from './present';
 import { syncHistory, type SyncHistoryEntry } from './sync-history';

@@ -10,7 +10,7 @@ import { formatCampaigns, listCampaigns } from './campaign-list';
 import { act, CliOut, type CliContext, type Io } from './cli-context';
 import { cron, integer, repeated, text } from './cli-values';
 import { checkConfig, checkConnections, formatConfigCheck, formatConnectionChecks } from './config-check';
-import { connectClient } from './connection';
+import { connectClient } from '../temporal/connection';
 import { withSuggestions } from './did-you-mean';
 import { EXIT, SyncAlreadyRunningError, SyncNotFoundError, TemporalUnreachableError } from './errors';
 import { formatLocks } from './format';
@@ -28,7 +28,7 @@ import { registerSyncCommands } from './sync-command';
 import { valueOption } from './sync-options';
 import { cliIdentity, failureMessage } from './sync-status';
 import { registerTransitionCommands, TransitionAlreadyRunningError } from './transition';
-import { runUrl, uiBaseUrl } from './ui-link';
+import { runUrl, uiBaseUrl } from '../temporal/ui-link';
 
 const defaultIo: Io = {
   out: (l) => console.log(l),

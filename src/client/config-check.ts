@@ -10,8 +10,8 @@ import {
 } from '../config';
 import { HEALTH_ENV_DEFAULTS } from '../config/health';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import { checkSearchAttributes } from '../workers/search-attributes-check';
-import { connectTemporal } from './connection';
+import { checkSearchAttributes } from '../temporal/search-attributes-check';
+import { connectTemporal } from '../temporal/connection';
 
 export interface ConfigCheck {
   ok: boolean;
@@ -181,7 +181,7 @@ async function checkTemporal(target: TemporalConnection): Promise<ConnectionChec
       // The worker's own connection (the SDK's Rust core, its own TLS stack): loaded only here, as
       // the CLI's other commands have no use for it.
       const workerStarted = performance.now();
-      const { connectWorker } = await import('../workers/connection');
+      const { connectWorker } = await import('../temporal/worker-connection');
       const native = await connectWorker(target);
       await native.close();
       const workerMs = Math.round(performance.now() - workerStarted);
@@ -220,7 +220,7 @@ async function checkProviders(
   // CLI's other commands.
   const [{ EddClient, MailerLiteClient }, { connectionFailure }] = await Promise.all([
     import('../providers'),
-    import('../activities/connections'),
+    import('../providers/connection-failure'),
   ]);
   const clients = {
     edd: new EddClient({ credentials: credentials.edd, timeoutMs: config.HTTP_TIMEOUT_MS }),

@@ -3,7 +3,7 @@ import { closestCampaignCodes } from '../shared/campaign';
 import { campaignFromWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { SyncNotFoundError } from './errors';
 import { ScheduleMissingError } from './schedules';
-import { listSyncScheduleSummaries } from './system';
+import { listSyncScheduleSummaries } from '../temporal/system';
 
 /** Runs of campaign syncs read at most to learn the campaigns that have syncs (newest first). */
 const RUNS_READ = 2000;

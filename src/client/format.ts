@@ -5,7 +5,7 @@ import type { HeldLock } from './locks';
 import { markStatus, plain, whenAndAge, type Emphasis } from './present';
 import type { SyncReport } from './sync-report';
 import type { SyncStatus } from './sync-status';
-import type { PendingActivity } from './system';
+import type { PendingActivity } from '../temporal/system';
 
 export function formatProgress(p: SyncProgress): string {
   return (

@@ -1,16 +1,16 @@
 export { CampaignCreateRunningError, createCampaign, formatCreateResult } from './campaign-create';
 export { formatCampaigns, listCampaigns } from './campaign-list';
 export { buildProgram, runCli } from './cli';
-export { connectClient, type ClientSettings } from './connection';
+export { connectClient, type ClientSettings } from '../temporal/connection';
 export { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';
 export { formatLocks, formatProgress, formatStatus, formatSummary } from './format';
+export { formatHealthReport } from './health';
 export {
-  formatHealthReport,
   installHealthSchedule,
   recentHealthReports,
   runHealthNow,
   type HealthScheduleResult,
-} from './health';
+} from '../temporal/health-schedule';
 export { listLocks, type HeldLock, type LockRelease } from './locks';
 export {
   backfillSyncSchedule,
@@ -28,7 +28,7 @@ export {
 export { startSyncAll, SyncAllRunningError, type SyncAllHandle } from './sync-all';
 export { cancelSync, SyncNotRunningError } from './sync-cancel';
 export { formatSystemStatus, systemStatus, type SystemStatus } from './status';
-export { startSync, type SyncHandle } from './sync-start';
+export { startSync, type SyncHandle } from '../temporal/sync-start';
 export { failureMessage, syncStatus, type SyncStatus } from './sync-status';
 export { watchSync } from './sync-watch';
-export { runUrl, uiBaseUrl } from './ui-link';
+export { runUrl, uiBaseUrl } from '../temporal/ui-link';

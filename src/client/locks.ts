@@ -3,6 +3,7 @@ import { optionalTsToDate } from '@temporalio/common';
 import { campaignFromWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncProgress } from '../shared/sync-types';
+import { lockHolderQuery, syncProgressQuery } from '../shared/messages';
 
 /** How long `locks` waits for a run's answer to a query (a run nobody polls never answers). */
 const QUERY_TIMEOUT_MS = 3000;
@@ -120,10 +121,10 @@ export async function listLocks(client: Client): Promise<HeldLock[]> {
           ? within(client, () => client.workflow.getHandle(parentId, parentRunId).describe())
           : undefined,
         lock.workflowType === WORKFLOW_TYPES.campaignSync
-          ? within(client, () => handle.query<SyncProgress>('progress'))
+          ? within(client, () => handle.query(syncProgressQuery))
           : undefined,
         lock.workflowType === WORKFLOW_TYPES.campaignLock
-          ? within(client, () => handle.query<{ holder: string }>('holder'))
+          ? within(client, () => handle.query(lockHolderQuery))
           : undefined,
       ]);
       return {

@@ -35,9 +35,10 @@ import {
 } from '../shared/sync-schedule';
 import type { SyncCounts, SyncInput, SyncProgress, SyncSummary } from '../shared/sync-types';
 import { checkSyncAllInput } from './sync-all';
-import { checkSyncInput } from './sync-start';
+import { checkSyncInput } from '../temporal/sync-start';
 import { failureMessage } from './sync-status';
 import type { SyncOptionValues } from './sync-options';
+import { syncProgressQuery } from '../shared/messages';
 
 /**
  * Which schedule: a campaign's `full` or `incremental` one, or the one schedule that syncs
@@ -506,7 +507,7 @@ async function syncProgressUnder(
     const d = await sync.describe();
     if (d.status.name !== 'RUNNING' || d.parentExecution?.workflowId !== launcherId) return undefined;
     return await client.withDeadline(Date.now() + 3000, () =>
-      client.workflow.getHandle(d.workflowId, d.runId).query<SyncProgress>('progress'),
+      client.workflow.getHandle(d.workflowId, d.runId).query(syncProgressQuery),
     );
   } catch {
     return undefined;

@@ -11,7 +11,7 @@ import {
 } from '../shared/health';
 import { EXIT } from './errors';
 import { ago, markStatus, plain, whenAndAge, type Emphasis } from './present';
-import { describeHealthSchedule, recentHealthReports } from './health';
+import { describeHealthSchedule, recentHealthReports } from '../temporal/health-schedule';
 import {
   deploymentQueues,
   describePollers,
@@ -19,7 +19,7 @@ import {
   listRunningSyncs,
   listCampaignSyncSchedules,
   type SyncScheduleInfo,
-} from './system';
+} from '../temporal/system';
 
 /** How far back `status` lists failed syncs. */
 const FAILURES_SINCE_MS = 24 * 3_600_000;

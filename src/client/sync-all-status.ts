@@ -11,6 +11,7 @@ import { markStatus, plain, whenAndAge, type Emphasis } from './present';
 import { valueOption } from './sync-options';
 import { cliIdentity, failureMessage, readStops, type StopInfo } from './sync-status';
 import { workerPolls } from './worker-presence';
+import { syncAllProgressQuery } from '../shared/messages';
 
 /** No `sync all` was ever started (or retention has removed its history). */
 export class SyncAllNotFoundError extends Error {
@@ -80,9 +81,7 @@ export async function syncAllStatus(
     campaigns: [],
   };
   const query = () =>
-    client
-      .withDeadline(Date.now() + 5000, () => run.query<SyncAllProgress>('progress'))
-      .catch(() => undefined);
+    client.withDeadline(Date.now() + 5000, () => run.query(syncAllProgressQuery)).catch(() => undefined);
   if (name === 'RUNNING') {
     status.workerPolling = await workerPolls(client, d.taskQueue);
     // Without a worker the query would wait for one; there is nothing to answer it.
@@ -212,7 +211,7 @@ export async function cancelSyncAll(
   const progress = workerPolling
     ? await client
         .withDeadline(Date.now() + 5000, () =>
-          client.workflow.getHandle(workflowId, d.runId).query<SyncAllProgress>('progress'),
+          client.workflow.getHandle(workflowId, d.runId).query(syncAllProgressQuery),
         )
         .catch(() => undefined)
     : undefined;

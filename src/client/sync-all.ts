@@ -23,14 +23,14 @@ import { describeZodIssues } from '../shared/sync-types';
 import { EXIT } from './errors';
 import { plain, whenAndAge, type Emphasis } from './present';
 import { formatSyncAllCampaign, registerSyncAllSubcommands } from './sync-all-status';
-import { checkSyncInput } from './sync-start';
+import { checkSyncInput } from '../temporal/sync-start';
 import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
 import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
 import { campaign as campaignArg, duration, integer, repeated, shown } from './cli-values';
+import { syncAllProgressQuery } from '../shared/messages';
+import type { syncAllCampaigns } from '../workflows/sync-all';
 
-export type SyncAllHandle = WorkflowHandleWithFirstExecutionRunId<
-  (input: SyncAllInput) => Promise<SyncAllSummary>
->;
+export type SyncAllHandle = WorkflowHandleWithFirstExecutionRunId<typeof syncAllCampaigns>;
 
 /** A `sync all` is running already (its workflow ID is taken). */
 export class SyncAllRunningError extends Error {
@@ -78,17 +78,14 @@ export async function startSyncAll(
   checkSyncAllInput(input);
   const workflowId = opts.workflowId ?? SYNC_ALL_WORKFLOW_ID;
   try {
-    return await client.workflow.start<(input: SyncAllInput) => Promise<SyncAllSummary>>(
-      WORKFLOW_TYPES.syncAllCampaigns,
-      {
-        taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        typedSearchAttributes: [{ key: SYNC_TRIGGER, value: input.trigger ?? 'manual' }],
-      },
-    );
+    return await client.workflow.start<typeof syncAllCampaigns>(WORKFLOW_TYPES.syncAllCampaigns, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [{ key: SYNC_TRIGGER, value: input.trigger ?? 'manual' }],
+    });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       const running = await client.workflow
@@ -195,7 +192,7 @@ async function syncAll(opts: SyncAllFlags, ctx: CliContext): Promise<number> {
     while (!finished) {
       await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
       if (finished) continue;
-      const p = await handle.query<SyncAllProgress>('progress').catch(() => undefined);
+      const p = await handle.query(syncAllProgressQuery).catch(() => undefined);
       if (p) out.out(formatSyncAllProgress(p));
     }
     return done;

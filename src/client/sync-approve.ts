@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { syncWorkflowId } from '../shared/names';
-import type { RemovalDecision, RemovalDecisionResult } from '../workflows/mirror-step';
+import { decideRemovalsUpdate, type RemovalDecision, type RemovalDecisionResult } from '../shared/messages';
 import { SyncNotFoundError } from './errors';
 
 /** A mirror sync's removals could not be decided (none are waiting, or the count differs). */
@@ -20,10 +20,7 @@ export async function decideRemovals(
 ): Promise<RemovalDecisionResult> {
   const handle = client.workflow.getHandle(syncWorkflowId(campaign));
   try {
-    return await handle.executeUpdate<RemovalDecisionResult, [RemovalDecision & { approve: boolean }]>(
-      'decideRemovals',
-      { args: [decision] },
-    );
+    return await handle.executeUpdate(decideRemovalsUpdate, { args: [decision] });
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       // The server says "not found" for an update to a closed run too: say which it is.

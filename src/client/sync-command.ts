@@ -13,7 +13,7 @@ import { cancelSync, type CancelOutcome } from './sync-cancel';
 import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
 import { formatSyncHistory, syncHistory } from './sync-history';
 import { syncReport } from './sync-report';
-import { checkSyncInput, startSync } from './sync-start';
+import { checkSyncInput, startSync } from '../temporal/sync-start';
 import { cliIdentity, syncStatus } from './sync-status';
 import { watchSync } from './sync-watch';
 import { noWorkerWarning } from './worker-presence';

@@ -1,11 +1,11 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { temporal } from '@temporalio/proto';
-import type { MirrorScanResult } from '../activities';
-import { REPORT_ACTIVITY, type ReportEntriesInput } from '../activities/report';
+import { REPORT_ACTIVITY, type MirrorScanResult, type ReportEntriesInput } from '../shared/activity-io';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
-import type { ReportEntry, ReportKind, SyncProgress } from '../shared/sync-types';
+import type { ReportEntry, ReportKind } from '../shared/sync-types';
 import { SyncNotFoundError } from './errors';
+import { syncProgressQuery } from '../shared/messages';
 
 export interface SyncReport {
   campaign: string;
@@ -109,7 +109,7 @@ export async function syncReport(
   if (pending.length > 0 && (!wanted || wanted.has('removed'))) {
     const progress = await client
       .withDeadline(Date.now() + 5000, () =>
-        client.workflow.getHandle(workflowId, runs.at(-1)).query<SyncProgress>('progress'),
+        client.workflow.getHandle(workflowId, runs.at(-1)).query(syncProgressQuery),
       )
       .catch(() => undefined);
     const reason =

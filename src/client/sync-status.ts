@@ -6,8 +6,9 @@ import { innermostMessage } from '../shared/errors';
 import { syncWorkflowId } from '../shared/names';
 import type { SyncProgress, SyncSummary } from '../shared/sync-types';
 import { SyncNotFoundError } from './errors';
-import { pendingActivities, type PendingActivity } from './system';
+import { pendingActivities, type PendingActivity } from '../temporal/system';
 import { workerPolls } from './worker-presence';
+import { syncProgressQuery } from '../shared/messages';
 
 /** Who stopped a run and why, from its history. */
 export interface StopInfo {
@@ -80,7 +81,7 @@ export async function syncStatus(client: Client, campaign: string): Promise<Sync
     // Without a worker the query would wait for one; there is nothing to answer it.
     if (status.workerPolling)
       status.progress = await client
-        .withDeadline(Date.now() + 5000, () => run.query<SyncProgress>('progress'))
+        .withDeadline(Date.now() + 5000, () => run.query(syncProgressQuery))
         .catch(() => undefined);
     status.activities = pendingActivities(description);
     if (description.raw.workflowExtendedInfo?.cancelRequested)
@@ -100,7 +101,7 @@ export async function syncStatus(client: Client, campaign: string): Promise<Sync
     if (name === 'TERMINATED' && !stops.partial) {
       // A terminated run recorded nothing; a worker replaying its history answers where it was.
       status.progress = await client
-        .withDeadline(Date.now() + 5000, () => run.query<SyncProgress>('progress'))
+        .withDeadline(Date.now() + 5000, () => run.query(syncProgressQuery))
         .catch(() => undefined);
     }
   }

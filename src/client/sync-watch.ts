@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { SyncProgress, SyncSummary } from '../shared/sync-types';
+import { syncProgressQuery } from '../shared/messages';
 
 export interface WatchOptions {
   /** How often progress is read. Default 1 s. */
@@ -52,7 +53,7 @@ export async function watchSync(
       // A query waits for a worker to answer it; never longer than an interval, and not past the end.
       const deadline = abortAfter(Math.max(1000, intervalMs), done.signal);
       const progress = await handle.client
-        .withAbortSignal(deadline.signal, () => handle.query<SyncProgress>('progress'))
+        .withAbortSignal(deadline.signal, () => handle.query(syncProgressQuery))
         .catch(() => undefined)
         .finally(deadline.clear);
       if (done.signal.aborted) return;

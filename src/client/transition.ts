@@ -30,10 +30,10 @@ import { failureMessage } from './sync-status';
 import { whenAndAge } from './present';
 import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
 import { valueOption } from './sync-options';
+import { tierProgressQuery, transitionProgressQuery } from '../shared/messages';
+import type { campaignTransition } from '../workflows/campaign-transition';
 
-export type TransitionHandle = WorkflowHandleWithFirstExecutionRunId<
-  (input: TransitionInput) => Promise<TransitionSummary>
->;
+export type TransitionHandle = WorkflowHandleWithFirstExecutionRunId<typeof campaignTransition>;
 
 /** A transition of the same two campaigns is already running. */
 export class TransitionAlreadyRunningError extends Error {
@@ -78,16 +78,13 @@ export async function startTransition(
   }
   const workflowId = transitionWorkflowId(source, destination);
   try {
-    return await client.workflow.start<(input: TransitionInput) => Promise<TransitionSummary>>(
-      WORKFLOW_TYPES.campaignTransition,
-      {
-        taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      },
-    );
+    return await client.workflow.start<typeof campaignTransition>(WORKFLOW_TYPES.campaignTransition, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       const running = await client.workflow
@@ -176,11 +173,11 @@ export async function watchTransition(
   let finished = false;
   const poll = async () => {
     while (!finished) {
-      const progress = await handle.query<TransitionProgress>('progress').catch(() => undefined);
+      const progress = await handle.query(transitionProgressQuery).catch(() => undefined);
       const tier = progress?.currentTier
         ? await client.workflow
             .getHandle(progress.currentTier.workflowId)
-            .query<TierProgress>('progress')
+            .query(tierProgressQuery)
             .catch(() => undefined)
         : undefined;
       if (progress && !finished) {

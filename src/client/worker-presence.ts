@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { unpolledAdvice } from '../shared/health';
-import { queuesWithoutWorkflowPollers } from './system';
+import { queuesWithoutWorkflowPollers } from '../temporal/system';
 
 /**
  * Whether any worker polls a task queue's workflow tasks (Temporal lists the pollers it saw in the

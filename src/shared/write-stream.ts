@@ -1,4 +1,4 @@
-import type { ExchangeInput, ExchangeResult } from '../activities/mailerlite-exchange';
+import type { ExchangeInput, ExchangeResult } from './activity-io';
 import type { FailedRecordReport, ReportEntry, SourceRecord, SyncCounts, WriteSample } from './sync-types';
 import {
   heldNewerOrder,

@@ -9,8 +9,8 @@ import {
   type TemporalConnection,
 } from '../config';
 import { createActivities, type Activities } from '../activities';
-import { connectClient } from '../client/connection';
-import { runUrl, uiBaseUrl } from '../client/ui-link';
+import { connectClient } from '../temporal/connection';
+import { runUrl, uiBaseUrl } from '../temporal/ui-link';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { EddClient, MailerLiteClient } from '../providers';

@@ -6,4 +6,4 @@ export {
   workflowsPath,
   type SyncWorkerOptions,
 } from './create-worker';
-export { connectWorker } from './connection';
+export { connectWorker } from '../temporal/worker-connection';

@@ -1,14 +1,14 @@
 import { getHeapStatistics } from 'node:v8';
-import { installHealthSchedule } from '../client/health';
+import { installHealthSchedule } from '../temporal/health-schedule';
 import { dataConverterFor, loadConfig, loadTemporalConnection, providerSettings } from '../config';
 import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/metrics-server';
 import { runtimeLogging } from '../observability/sdk-logger';
 import { buildActivities, connectActivityClient } from './build-activities';
-import { connectWorker } from './connection';
+import { connectWorker } from '../temporal/worker-connection';
 import { Runtime, SyncWorkers } from './create-worker';
-import { checkSearchAttributes } from './search-attributes-check';
+import { checkSearchAttributes } from '../temporal/search-attributes-check';
 
 /** The worker process: polls the task queue until SIGINT/SIGTERM, then drains and exits 0. */
 async function main(): Promise<void> {

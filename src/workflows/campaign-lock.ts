@@ -1,8 +1,6 @@
 import {
   ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
   isCancellation,
   log,
   ParentClosePolicy,
@@ -16,17 +14,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CampaignLockedError } from '../shared/errors';
 import { syncWorkflowId } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
+import { lockHolderQuery, releaseLockSignal, type CampaignLockInput } from '../shared/messages';
 
-export interface CampaignLockInput {
-  campaign: string;
-  /** Who holds the lock, e.g. `transition:campaign-transition-2024_A_B-2025_C_D`. */
-  holder: string;
-}
-
-/** Ends a {@link campaignLock} run, freeing the campaign. */
-export const releaseLockSignal = defineSignal('release');
-/** Who holds the lock (answered while it is held). */
-export const lockHolderQuery = defineQuery<CampaignLockInput>('holder');
+export { lockHolderQuery, releaseLockSignal, type CampaignLockInput };
 
 /**
  * Holds a campaign's lock for another workflow: it runs under the campaign's sync workflow ID

@@ -1,11 +1,5 @@
-import {
-  ApplicationFailure,
-  continueAsNew,
-  defineQuery,
-  log,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { syncProgressQuery } from '../shared/messages';
 import { parseDuration } from '../shared/duration';
 import { InvalidInputError } from '../shared/errors';
 import { dateMinus, pastLookback } from '../shared/lookback';
@@ -16,7 +10,6 @@ import {
   SyncInputSchema,
   type SyncInput,
   type SyncOptions,
-  type SyncProgress,
   type SyncSummary,
 } from '../shared/sync-types';
 import { SalesPages, type PageJoin } from './sales-pages';
@@ -26,7 +19,8 @@ import { SyncRun } from './sync-run';
 import { openSink, type Feed } from './sync-sink';
 
 /** The current phase and counts of a running sync. */
-export const progressQuery = defineQuery<SyncProgress>('progress');
+/** The sync's progress query (defined with the other messages in src/shared/messages.ts). */
+export const progressQuery = syncProgressQuery;
 
 /**
  * Syncs one campaign: checks both connections, makes sure the campaign's MailerLite groups and

@@ -32,7 +32,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   continueAsNew,
-  defineQuery,
   executeChild,
   isCancellation,
   log,
@@ -41,6 +40,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { tierProgressQuery, transitionProgressQuery } from '../shared/messages';
 import { ACTIVITY_RETRY } from './retry';
 import type { Activities, CampaignResources, GroupChange, GroupChangeOutcome } from '../activities';
 import { DEFAULT_PURCHASE_TIER, tierGroupName } from '../shared/campaign';
@@ -80,10 +80,8 @@ import {
 import { checkConnectionsWithinBudget, ensureResourcesWithinBudget } from './budgeted-preparation';
 import { acquireCampaignLocks } from './campaign-lock';
 
-/** The transition's phase, tiers done and counts of finished tiers. */
-export const transitionProgressQuery = defineQuery<TransitionProgress>('progress');
-/** A tier run's pages and counts so far. */
-export const tierProgressQuery = defineQuery<TierProgress>('progress');
+/** Its progress queries are defined with the other messages, in src/shared/messages.ts. */
+export { transitionProgressQuery, tierProgressQuery };
 
 const retry = ACTIVITY_RETRY;
 

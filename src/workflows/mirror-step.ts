@@ -1,40 +1,17 @@
-import {
-  ApplicationFailure,
-  condition,
-  defineSignal,
-  defineUpdate,
-  log,
-  setHandler,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import type { MirrorScanInput, MirrorScanResult, RemovalOutcome } from '../activities';
 import { RemovalApprovalTimeoutError, SyncTimeoutError } from '../shared/errors';
 import type { MirrorReport, ReportEntry, SyncCounts } from '../shared/sync-types';
+import {
+  approveRemovalsSignal,
+  decideRemovalsUpdate,
+  rejectRemovalsSignal,
+  type RemovalDecision,
+  type RemovalDecisionResult,
+} from '../shared/messages';
 
-/** An approval or a refusal of a mirror sync's pending removals. */
-export interface RemovalDecision {
-  /** Who decides (recorded in the summary). */
-  by?: string;
-  /**
-   * The number of removals being approved, as shown by `sync status`: when given, it must equal
-   * the pending count, so an approval never covers more than its sender saw.
-   */
-  count?: number;
-}
-
-export interface RemovalDecisionResult {
-  approved: boolean;
-  toRemove: number;
-  groupMembers: number;
-}
-
-/** From the Temporal UI ("Send a signal"), with `{}` or `{"by": "...", "count": N}` as input. */
-export const approveRemovalsSignal = defineSignal<[RemovalDecision?]>('approveRemovals');
-export const rejectRemovalsSignal = defineSignal<[RemovalDecision?]>('rejectRemovals');
-/** From the CLI (`sync approve` / `sync reject`): refused at once when no approval is awaited. */
-export const decideRemovalsUpdate = defineUpdate<
-  RemovalDecisionResult,
-  [RemovalDecision & { approve: boolean }]
->('decideRemovals');
+export { approveRemovalsSignal, decideRemovalsUpdate, rejectRemovalsSignal };
+export type { RemovalDecision, RemovalDecisionResult };
 
 /** Removals per batch request. */
 const REMOVE_BATCH = 50;

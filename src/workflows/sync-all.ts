@@ -3,7 +3,6 @@ import {
   CancellationScope,
   CancelledFailure,
   ChildWorkflowFailure,
-  defineQuery,
   log,
   ParentClosePolicy,
   proxyActivities,
@@ -13,6 +12,7 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { syncAllProgressQuery } from '../shared/messages';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { DEFAULT_TIERS } from '../shared/campaign';
@@ -46,7 +46,7 @@ import { campaignSync } from './campaign-sync';
 import { notifier, quick as stats } from './sync-activities';
 
 /** Where a `sync all` run is: campaigns done, running, skipped, failed, and the counts so far. */
-export const syncAllProgressQuery = defineQuery<SyncAllProgress>('progress');
+export { syncAllProgressQuery };
 
 const { listCampaigns, describeLockHolder, endStorePass } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',

@@ -2,7 +2,7 @@ import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createCampaign } from '../../src/client/campaign-create';
 import { EXIT } from '../../src/client/errors';
-import { startSync } from '../../src/client/sync-start';
+import { startSync } from '../../src/temporal/sync-start';
 import { DEFAULT_TIERS, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';
 import { launcherWorkflowId, syncScheduleId, syncWorkflowId, WORKFLOW_TYPES } from '../../src/shared/names';
 import type {

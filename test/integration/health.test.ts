@@ -7,12 +7,13 @@ import { Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import type { HealthWebhookPayload } from '../../src/activities';
-import { formatHealthReport, installHealthSchedule, runHealthNow } from '../../src/client/health';
+import { formatHealthReport } from '../../src/client/health';
+import { installHealthSchedule, runHealthNow } from '../../src/temporal/health-schedule';
 import { runCli } from '../../src/client/cli';
 import { statusAlarms, type SystemStatus } from '../../src/client/status';
 import { runCliCaptured } from '../helpers/cli';
-import { startSync } from '../../src/client/sync-start';
-import { listCampaignSyncSchedules } from '../../src/client/system';
+import { startSync } from '../../src/temporal/sync-start';
+import { listCampaignSyncSchedules } from '../../src/temporal/system';
 import {
   HEALTH_RESTART_TRIGGER,
   isCheckError,

@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { expectedSync } from '../../dev/expected-sync';
 import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
 import { startSync } from '../../src/client';
-import { checkSyncInput } from '../../src/client/sync-start';
+import { checkSyncInput } from '../../src/temporal/sync-start';
 import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
 import { albums, setFaults, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { addOrder, purchaseGroup, setOrderStatus } from '../helpers/store-admin';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { temporal as proto } from '@temporalio/proto';
 import { expectedSync } from '../../dev/expected-sync';
 import { startSync } from '../../src/client';
-import { connectClient } from '../../src/client/connection';
+import { connectClient } from '../../src/temporal/connection';
 import { syncReport } from '../../src/client/sync-report';
 import { startCodecServer } from '../../src/codec/codec-server';
 import { dataConverterFor, loadConfig } from '../../src/config';

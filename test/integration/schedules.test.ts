@@ -3,7 +3,7 @@ import { localTime } from '../../src/client/present';
 import { EventEmitter } from 'node:events';
 import { EXIT } from '../../src/client/errors';
 import { runCli } from '../../src/client';
-import { listCampaignSyncSchedules } from '../../src/client/system';
+import { listCampaignSyncSchedules } from '../../src/temporal/system';
 import { SyncAlreadyRunningError, startSync } from '../../src/client';
 import type { HeldLock } from '../../src/client/locks';
 import {

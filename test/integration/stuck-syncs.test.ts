@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { EXIT } from '../../src/client/errors';
 import type { SystemStatus } from '../../src/client/status';
-import { startSync } from '../../src/client/sync-start';
+import { startSync } from '../../src/temporal/sync-start';
 import { syncStatus } from '../../src/client/sync-status';
 import { syncWorkflowId } from '../../src/shared/names';
 import { albums, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';

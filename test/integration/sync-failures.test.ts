@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { SyncWebhookPayload } from '../../src/activities';
 import { EXIT } from '../../src/client/errors';
-import { startSync } from '../../src/client/sync-start';
+import { startSync } from '../../src/temporal/sync-start';
 import { failureMessage, syncStatus } from '../../src/client/sync-status';
 import { readRunHistory } from '../../src/client/sync-report';
 import { syncWorkflowId } from '../../src/shared/names';

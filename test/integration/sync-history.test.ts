@@ -1,5 +1,5 @@
 import { EXIT } from '../../src/client/errors';
-import { startSync } from '../../src/client/sync-start';
+import { startSync } from '../../src/temporal/sync-start';
 import { formatCampaigns } from '../../src/client/campaign-list';
 import { formatSyncHistory, syncHistory } from '../../src/client/sync-history';
 import { runCliCaptured } from '../helpers/cli';

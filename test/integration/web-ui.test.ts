@@ -10,7 +10,7 @@ import { DEFAULT_TASK_QUEUE, syncWorkflowId, WORKFLOW_TYPES } from '../../src/sh
 import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS } from '../../src/shared/search-attributes';
 import type { SyncSummary } from '../../src/shared/sync-types';
 import { SyncWorkers } from '../../src/workers/create-worker';
-import { startSync } from '../../src/client/sync-start';
+import { startSync } from '../../src/temporal/sync-start';
 import { albums, startStack, type Stack } from '../helpers/stack';
 
 /**

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { scheduleIntervalMs } from '../../src/activities/health';
 import { recordScheduleToStart, takeScheduleToStart } from '../../src/activities/schedule-latency';
-import { briefProgress } from '../../src/client/system';
+import { briefProgress } from '../../src/temporal/system';
 import { createMetrics } from '../../src/observability/metrics';
 import {
   DEFAULT_HEALTH_THRESHOLDS,

@@ -1,4 +1,4 @@
-import { checkSyncInput } from '../../src/client/sync-start';
+import { checkSyncInput } from '../../src/temporal/sync-start';
 import { InvalidInputError } from '../../src/shared/errors';
 import { describeZodIssues, SyncInputSchema } from '../../src/shared/sync-types';
 import { forgedResume } from '../reliability/support/invalid-inputs';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig, loadTemporalConnection } from '../../src/config';
 import { checkConfig } from '../../src/client/config-check';
-import { uiBaseUrl } from '../../src/client/ui-link';
+import { uiBaseUrl } from '../../src/temporal/ui-link';
 
 // Only the PEM armour is looked at before connecting; real certificates are made by the TLS
 // integration test (test/integration/temporal-tls.test.ts).

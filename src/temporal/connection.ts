@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { TemporalConnection } from '../config/temporal-connection';
 import { temporalConnectError } from '../config/temporal-connect-error';
-import { probeTemporal } from './temporal-probe';
+import { probeTemporal } from './probe';
 
 interface ClientExtras {
   /** With a payload codec when payload encryption is on (see `dataConverterFor`). */

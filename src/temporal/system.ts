@@ -35,6 +35,7 @@ import {
 import { SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncProgress } from '../shared/sync-types';
 import { innermostMessage } from '../shared/errors';
+import { syncProgressQuery } from '../shared/messages';
 
 /** A string literal of Temporal's list-filter language. */
 export function queryString(value: string): string {
@@ -278,7 +279,7 @@ export async function listRunningSyncs(
           } else {
             try {
               const progress = await client.withDeadline(Date.now() + timeout, () =>
-                handle.query<SyncProgress>('progress'),
+                handle.query(syncProgressQuery),
               );
               info.progress = briefProgress(progress);
             } catch (err) {

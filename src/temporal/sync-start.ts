@@ -14,11 +14,11 @@ import {
   SyncInputSchema,
   type SyncInput,
   type SyncOptions,
-  type SyncSummary,
 } from '../shared/sync-types';
 import { SyncAlreadyRunningError } from './errors';
+import type { campaignSync } from '../workflows/campaign-sync';
 
-export type SyncHandle = WorkflowHandleWithFirstExecutionRunId<(input: SyncInput) => Promise<SyncSummary>>;
+export type SyncHandle = WorkflowHandleWithFirstExecutionRunId<typeof campaignSync>;
 
 /**
  * Starts a campaign's sync under the campaign's workflow ID, which is its lock: while a run is
@@ -30,22 +30,19 @@ export async function startSync(client: Client, taskQueue: string, input: SyncIn
   const options = checkSyncInput(input);
   const workflowId = syncWorkflowId(options.campaign);
   try {
-    return await client.workflow.start<(input: SyncInput) => Promise<SyncSummary>>(
-      WORKFLOW_TYPES.campaignSync,
-      {
-        taskQueue,
-        workflowId,
-        args: [input],
-        // FAIL on a running ID is the lock; ALLOW_DUPLICATE lets a new run start after any ending.
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        staticSummary: syncRunSummary(options),
-        typedSearchAttributes: [
-          { key: CAMPAIGN_CODE, value: options.campaign },
-          { key: SYNC_TRIGGER, value: options.trigger },
-        ],
-      },
-    );
+    return await client.workflow.start<typeof campaignSync>(WORKFLOW_TYPES.campaignSync, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      // FAIL on a running ID is the lock; ALLOW_DUPLICATE lets a new run start after any ending.
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      staticSummary: syncRunSummary(options),
+      typedSearchAttributes: [
+        { key: CAMPAIGN_CODE, value: options.campaign },
+        { key: SYNC_TRIGGER, value: options.trigger },
+      ],
+    });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       const running = await client.workflow

@@ -1,7 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalConnection } from '../config/temporal-connection';
 import { temporalConnectError } from '../config/temporal-connect-error';
-import { probeTemporal } from '../client/temporal-probe';
+import { probeTemporal } from './probe';
 
 /**
  * The worker's connection (`NativeConnection`, the SDK's Rust core) to the server `connection`
