@@ -1,11 +1,5 @@
 import { Option, type Command } from 'commander';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  type Client,
-  type WorkflowHandleWithFirstExecutionRunId,
-} from '@temporalio/client';
+import { type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { parseDuration } from '../shared/duration';
 import { InvalidInputError } from '../shared/errors';
 import { SYNC_ALL_WORKFLOW_ID, WORKFLOW_TYPES } from '../shared/names';
@@ -29,6 +23,7 @@ import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-conte
 import { campaign as campaignArg, duration, integer, repeated, shown } from './cli-values';
 import { syncAllProgressQuery } from '../shared/messages';
 import type { syncAllCampaigns } from '../workflows/sync-all';
+import { startUnderLock } from '../temporal/start-under-lock';
 
 export type SyncAllHandle = WorkflowHandleWithFirstExecutionRunId<typeof syncAllCampaigns>;
 
@@ -77,25 +72,17 @@ export async function startSyncAll(
 ): Promise<SyncAllHandle> {
   checkSyncAllInput(input);
   const workflowId = opts.workflowId ?? SYNC_ALL_WORKFLOW_ID;
-  try {
-    return await client.workflow.start<typeof syncAllCampaigns>(WORKFLOW_TYPES.syncAllCampaigns, {
+  return startUnderLock<typeof syncAllCampaigns>(
+    client,
+    WORKFLOW_TYPES.syncAllCampaigns,
+    {
       taskQueue,
       workflowId,
       args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [{ key: SYNC_TRIGGER, value: input.trigger ?? 'manual' }],
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      const running = await client.workflow
-        .getHandle(workflowId)
-        .describe()
-        .catch(() => undefined);
-      throw new SyncAllRunningError(workflowId, running?.runId, running?.startTime);
-    }
-    throw err;
-  }
+    },
+    (running) => new SyncAllRunningError(workflowId, running?.runId, running?.startTime),
+  );
 }
 
 /** `--campaign CODE` or `--campaign CODE=PRODUCT_ID`. */

@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   ApplicationFailure,
-  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   type Client,
   type WorkflowHandle,
@@ -32,6 +29,7 @@ import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-conte
 import { valueOption } from './sync-options';
 import { tierProgressQuery, transitionProgressQuery } from '../shared/messages';
 import type { campaignTransition } from '../workflows/campaign-transition';
+import { startUnderLock } from '../temporal/start-under-lock';
 
 export type TransitionHandle = WorkflowHandleWithFirstExecutionRunId<typeof campaignTransition>;
 
@@ -77,30 +75,13 @@ export async function startTransition(
     for (const campaign of [source, destination]) await refuseIfLocked(client, campaign);
   }
   const workflowId = transitionWorkflowId(source, destination);
-  try {
-    return await client.workflow.start<typeof campaignTransition>(WORKFLOW_TYPES.campaignTransition, {
-      taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      const running = await client.workflow
-        .getHandle(workflowId)
-        .describe()
-        .catch(() => undefined);
-      throw new TransitionAlreadyRunningError(
-        source,
-        destination,
-        workflowId,
-        running?.runId,
-        running?.startTime,
-      );
-    }
-    throw err;
-  }
+  return startUnderLock<typeof campaignTransition>(
+    client,
+    WORKFLOW_TYPES.campaignTransition,
+    { taskQueue, workflowId, args: [input] },
+    (running) =>
+      new TransitionAlreadyRunningError(source, destination, workflowId, running?.runId, running?.startTime),
+  );
 }
 
 async function refuseIfLocked(client: Client, campaign: string): Promise<void> {

@@ -1,10 +1,4 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  type Client,
-  type WorkflowHandleWithFirstExecutionRunId,
-} from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { InvalidInputError } from '../shared/errors';
 import { syncRunSummary, syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
@@ -16,6 +10,7 @@ import {
   type SyncOptions,
 } from '../shared/sync-types';
 import { SyncAlreadyRunningError } from './errors';
+import { startUnderLock } from './start-under-lock';
 import type { campaignSync } from '../workflows/campaign-sync';
 
 export type SyncHandle = WorkflowHandleWithFirstExecutionRunId<typeof campaignSync>;
@@ -29,27 +24,21 @@ export type SyncHandle = WorkflowHandleWithFirstExecutionRunId<typeof campaignSy
 export async function startSync(client: Client, taskQueue: string, input: SyncInput): Promise<SyncHandle> {
   const options = checkSyncInput(input);
   const workflowId = syncWorkflowId(options.campaign);
-  try {
-    return await client.workflow.start<typeof campaignSync>(WORKFLOW_TYPES.campaignSync, {
+  return startUnderLock<typeof campaignSync>(
+    client,
+    WORKFLOW_TYPES.campaignSync,
+    {
       taskQueue,
       workflowId,
       args: [input],
-      // FAIL on a running ID is the lock; ALLOW_DUPLICATE lets a new run start after any ending.
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       staticSummary: syncRunSummary(options),
       typedSearchAttributes: [
         { key: CAMPAIGN_CODE, value: options.campaign },
         { key: SYNC_TRIGGER, value: options.trigger },
       ],
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      const running = await client.workflow
-        .getHandle(workflowId)
-        .describe()
-        .catch(() => undefined);
-      throw new SyncAlreadyRunningError(
+    },
+    (running) =>
+      new SyncAlreadyRunningError(
         options.campaign,
         workflowId,
         running?.runId,
@@ -62,10 +51,8 @@ export async function startSync(client: Client, taskQueue: string, input: SyncIn
               taskQueue: running.taskQueue,
             }
           : undefined,
-      );
-    }
-    throw err;
-  }
+      ),
+  );
 }
 
 /** The input with defaults applied; an {@link InvalidInputError} naming every bad field otherwise. */
