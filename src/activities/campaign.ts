@@ -12,7 +12,8 @@ import {
   tierGroupName,
 } from '../shared/campaign';
 import { pickGroup, type MailerLiteClient, type MlGroup } from '../providers';
-import { checkFailure, unreachable } from './connections';
+import { checkFailure } from './connections';
+import { unreachable } from '../providers/connection-failure';
 import type { ActivityDeps } from './deps';
 
 export interface ResolvedCampaign {

@@ -3,8 +3,6 @@ import type { ActivityDeps } from './deps';
 import { pickGroup } from '../providers';
 import type { CampaignListing } from '../shared/activity-io';
 
-export type { CampaignListing } from '../shared/activity-io';
-
 /** A campaign found in EDD, and how much of it exists in MailerLite. */
 export function catalogActivities({ providers }: ActivityDeps) {
   return {

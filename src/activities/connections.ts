@@ -3,8 +3,6 @@ import { ProviderUnreachableError, type ProviderName } from '../shared/errors';
 import { connectionFailure, UNREACHABLE_ATTEMPTS } from '../providers/connection-failure';
 import type { ActivityDeps } from './deps';
 
-export { connectionFailure, unreachable, UNREACHABLE_ATTEMPTS } from '../providers/connection-failure';
-
 export interface ConnectionCheck {
   provider: 'edd' | 'mailerlite';
   latencyMs: number;

@@ -32,9 +32,14 @@ import {
   type BatchRequest,
   type MlSubscriber,
 } from '../providers';
+import {
+  emptyWriteListBatchesResult,
+  type WriteListBatchesResult,
+  type WriteOutcome,
+} from '../shared/activity-io';
 import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
-import { writeOutcome, type WriteOutcome } from './mailerlite-exchange';
+import { writeOutcome } from './mailerlite-exchange';
 import { heldOrdersStillCount } from './order-lookup';
 import { mapWithConcurrency } from './concurrency';
 import type { FetchPurchasersInput, PurchasersPage } from './source';
@@ -276,18 +281,6 @@ export interface WriteListBatchesInput {
   tries: number;
   /** Batches sent at once. */
   concurrency: number;
-}
-
-export interface WriteListBatchesResult {
-  counts: SyncCounts;
-  failures: FailedRecordReport[];
-  skips: FailedRecordReport[];
-  entries: ReportEntry[];
-  /** Orders written (by their answers: 201 created, 200 updated). */
-  created: number[];
-  updated: number[];
-  /** MailerLite requests sent. */
-  requests: number;
 }
 
 /**
@@ -547,15 +540,7 @@ export function destinationIndexActivities(deps: ActivityDeps, pages: HeldPageRe
     async writeListBatches(input: WriteListBatchesInput): Promise<WriteListBatchesResult> {
       const store = storeOf(input.key);
       const ctx = Context.current();
-      const result: WriteListBatchesResult = {
-        counts: emptyCounts(),
-        failures: [],
-        skips: [],
-        entries: [],
-        created: [],
-        updated: [],
-        requests: 0,
-      };
+      const result = emptyWriteListBatchesResult();
       const planned = input.batches.map((b) => {
         const batch = store.batches.get(`${input.page}:${b}`);
         if (!batch) throw new DestinationIndexLostError(input.key);

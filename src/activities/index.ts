@@ -31,12 +31,9 @@ export {
   type PlanListPageInput,
   type PlanListPageResult,
   type WriteListBatchesInput,
-  type WriteListBatchesResult,
 } from './destination-index';
-export type { CampaignListing } from './catalog';
 export type { ConnectionCheck } from './connections';
 export type { FetchPurchasersInput, PurchasersPage } from './source';
-export type { ExchangeInput, ExchangeResult, WriteOutcome } from './mailerlite-exchange';
 export type { WritePageInput, WritePageResult, WritePath } from './page-writes';
 export type { ValidationInput, ValidationResult } from './validation';
 export type {
@@ -47,9 +44,8 @@ export type {
   TransitionMembersInput,
   TransitionMembersPage,
 } from './transition';
-export type { MirrorScanInput, MirrorScanResult, RemovalOutcome } from './mirror';
+export type { MirrorScanInput, RemovalOutcome } from './mirror';
 export type { SyncNotification, SyncNotificationKind, SyncWebhookPayload } from './notify';
-export { REPORT_ACTIVITY, type ReportEntriesInput } from './report';
 export type { CreateOutcome, ExistingCampaignResources } from './provisioning';
 export type {
   HealthContext,

@@ -12,8 +12,6 @@ import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
 import type { ExchangeInput, ExchangeResult, WriteOutcome } from '../shared/activity-io';
 
-export type { ExchangeInput, ExchangeResult, WriteOutcome } from '../shared/activity-io';
-
 /**
  * The one MailerLite request of a sync's write path: a batch holding this chunk's upserts and the
  * next chunk's reads. One activity is exactly one API request, so the task queue's rate limit

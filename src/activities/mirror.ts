@@ -8,8 +8,6 @@ import { checkBatchAnswers } from './batch-answers';
 import type { ActivityDeps } from './deps';
 import type { MirrorScanResult } from '../shared/activity-io';
 
-export type { MirrorScanResult } from '../shared/activity-io';
-
 export interface MirrorScanInput {
   /** Names the source snapshot to compare with; the same key reuses this worker's copy. */
   sourceKey: string;

@@ -10,7 +10,8 @@ import {
 import { WriteStream } from '../shared/write-stream';
 import type { ActivityDeps } from './deps';
 import { heldOrdersStillCount } from './order-lookup';
-import { mailerliteExchangeActivities, type ExchangeInput, type ExchangeResult } from './mailerlite-exchange';
+import type { ExchangeInput, ExchangeResult } from '../shared/activity-io';
+import { mailerliteExchangeActivities } from './mailerlite-exchange';
 
 /** How a sync writes to MailerLite, as this worker is configured. */
 export interface WritePath {

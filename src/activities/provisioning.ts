@@ -14,8 +14,6 @@ import type { SyncInput } from '../shared/sync-types';
 import { pickGroup } from '../providers';
 import { requireTemporalClient, type ActivityDeps } from './deps';
 
-export { SCHEDULE_CATCHUP_WINDOW } from '../shared/sync-schedule';
-
 /** What of a campaign's MailerLite resources exists now. */
 export interface ExistingCampaignResources {
   /** Each tier's group, in tier order; `id` null when it does not exist. */

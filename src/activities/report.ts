@@ -1,8 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { type ReportEntriesInput } from '../shared/activity-io';
 
-export { REPORT_ACTIVITY, type ReportEntriesInput } from '../shared/activity-io';
-
 /** Input of {@link reportActivities}' `recordReportEntries`, as `sync report` reads it from history. */
 export function reportActivities({ logger }: ActivityDeps) {
   return {

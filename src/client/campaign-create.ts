@@ -15,7 +15,7 @@ import {
 } from '../shared/provisioning';
 import { createResultMessage, type CampaignCreateOutcome } from '../shared/provisioning-plan';
 import { CAMPAIGN_CODE } from '../shared/search-attributes';
-import { describeZodIssues } from '../shared/sync-types';
+import { describeZodIssues } from '../shared/schemas';
 import { EXIT } from './errors';
 import { failureMessage } from './sync-status';
 import type { CliContext } from './cli-context';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { CampaignListing } from '../shared/activity-io';
 import { WORKFLOW_TYPES } from '../shared/names';
-import { markStatus, plain, whenAndAge, type Emphasis } from './present';
+import { markStatus, plain, type Emphasis } from './present';
+import { whenAndAge } from '../shared/when';
 import { syncHistory, type SyncHistoryEntry } from './sync-history';
 
 /** A campaign, and its last sync when it has one (from Temporal's visibility). */

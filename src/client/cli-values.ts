@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../shared/errors';
 import { DURATION_PATTERN, parseDuration } from '../shared/duration';
 import { SYNC_ALL_WORKFLOW_ID } from '../shared/names';
-import { campaignCodeSchema } from '../shared/sync-types';
+import { campaignCodeSchema } from '../shared/schemas';
 import { timezoneProblem } from '../shared/sync-schedule';
 
 /**

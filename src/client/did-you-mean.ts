@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { closestCampaignCodes } from '../shared/campaign';
 import { campaignFromWorkflowId, WORKFLOW_TYPES } from '../shared/names';
-import { SyncNotFoundError } from './errors';
+import { SyncNotFoundError } from '../temporal/errors';
 import { ScheduleMissingError } from './schedules';
 import { listSyncScheduleSummaries } from '../temporal/system';
 

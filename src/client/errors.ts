@@ -1,5 +1,3 @@
-export { SyncAlreadyRunningError, SyncNotFoundError, TemporalUnreachableError } from '../temporal/errors';
-
 /** Exit codes of the CLI. */
 export const EXIT = {
   ok: 0,

@@ -2,7 +2,8 @@ import { unpolledAdvice } from '../shared/health';
 import type { MirrorReport, SyncProgress, SyncSummary } from '../shared/sync-types';
 import type { TierProgress, TransitionProgress, TransitionSummary } from '../shared/transition-types';
 import type { HeldLock } from './locks';
-import { markStatus, plain, whenAndAge, type Emphasis } from './present';
+import { runHeaderLines, type Emphasis } from './present';
+import { whenAndAge } from '../shared/when';
 import type { SyncReport } from './sync-report';
 import type { SyncStatus } from './sync-status';
 import type { PendingActivity } from '../temporal/system';
@@ -90,18 +91,8 @@ export function formatSummary(s: SyncSummary): string {
 /** Times as local time with their age; `emphasis` marks a status that did not complete. */
 export function formatStatus(s: SyncStatus, opts: { now?: Date; emphasis?: Emphasis } = {}): string {
   const when = (at: Date) => whenAndAge(at, opts.now);
-  const lines = [
-    `Campaign ${s.campaign}: ${markStatus(s.status, opts.emphasis ?? plain)}`,
-    `  workflow   ${s.workflowId}`,
-    `  run        ${s.runId}`,
-    `  started    ${when(s.startedAt)}`,
-  ];
-  if (s.closedAt) lines.push(`  closed     ${when(s.closedAt)}`);
-  if (s.workerPolling === false)
-    lines.push(
-      `  WARNING    no worker polls task queue ${s.taskQueue}: the run cannot go on (or act on a cancellation) until one does; ` +
-        `${unpolledAdvice(s.campaign, s.taskQueue)}.`,
-    );
+  const advice = `${unpolledAdvice(s.campaign, s.taskQueue)}.`;
+  const lines = runHeaderLines(`Campaign ${s.campaign}`, s, { ...opts, advice });
   if (s.progress) lines.push(`  progress   ${formatProgress(s.progress)}`);
   // Activities retrying, those alike on one line (a sync reads two pages at once, writes in lanes).
   const retrying = new Map<string, number>();

@@ -4,7 +4,8 @@ import { duration, integer } from './cli-values';
 import { valueOption } from './sync-options';
 import { formatMs, isCheckError, unpolledAdvice, type HealthReport } from '../shared/health';
 import { EXIT } from './errors';
-import { ago, markStatus, plain, whenAndAge, type Emphasis } from './present';
+import { markStatus, plain, type Emphasis } from './present';
+import { ago, whenAndAge } from '../shared/when';
 import { installHealthSchedule, recentHealthReports, runHealthNow } from '../temporal/health-schedule';
 
 // ---------------------------------------------------------------------------------------------

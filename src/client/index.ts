@@ -2,7 +2,8 @@ export { CampaignCreateRunningError, createCampaign, formatCreateResult } from '
 export { formatCampaigns, listCampaigns } from './campaign-list';
 export { buildProgram, runCli } from './cli';
 export { connectClient, type ClientSettings } from '../temporal/connection';
-export { EXIT, SyncAlreadyRunningError, SyncNotFoundError } from './errors';
+export { EXIT } from './errors';
+export { SyncAlreadyRunningError, SyncNotFoundError } from '../temporal/errors';
 export { formatLocks, formatProgress, formatStatus, formatSummary } from './format';
 export { formatHealthReport } from './health';
 export {

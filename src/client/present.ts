@@ -4,7 +4,7 @@
  * a terminal.
  */
 
-export { age, ago, localTime, whenAndAge } from '../shared/when';
+import { whenAndAge } from '../shared/when';
 
 /** Marks a word that needs attention (FAILED, UNHEALTHY...). */
 export type Emphasis = (text: string) => string;
@@ -43,4 +43,42 @@ const ALARMING = new Set([
 /** `status` emphasised when it needs a person (compared in upper case), as it is otherwise. */
 export function markStatus(status: string, emphasis: Emphasis): string {
   return ALARMING.has(status.toUpperCase()) ? emphasis(status) : status;
+}
+
+/** What the status of any run shows first. */
+export interface RunHeader {
+  workflowId: string;
+  runId: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT. */
+  status: string;
+  startedAt: Date;
+  closedAt?: Date;
+  /** The run's task queue, and (running runs only) whether a worker polls its workflow tasks. */
+  taskQueue: string;
+  workerPolling?: boolean;
+}
+
+/**
+ * The first lines of a run's status: `<title>: <STATUS>`, its workflow and run, when it started
+ * and closed, and a warning when no worker polls its task queue (`advice` says what to do then).
+ */
+export function runHeaderLines(
+  title: string,
+  run: RunHeader,
+  opts: { now?: Date; emphasis?: Emphasis; advice?: string },
+): string[] {
+  const when = (at: Date) => whenAndAge(at, opts.now);
+  const lines = [
+    `${title}: ${markStatus(run.status, opts.emphasis ?? plain)}`,
+    `  workflow   ${run.workflowId}`,
+    `  run        ${run.runId}`,
+    `  started    ${when(run.startedAt)}`,
+  ];
+  if (run.closedAt) lines.push(`  closed     ${when(run.closedAt)}`);
+  if (run.workerPolling === false)
+    lines.push(
+      `  WARNING    no worker polls task queue ${run.taskQueue}: the run cannot go on (or act on a ` +
+        `cancellation) until one does${opts.advice ? `; ${opts.advice}` : ''}`,
+    );
+  return lines;
 }

@@ -1,5 +1,5 @@
 import type { ScheduleOverlapPolicy } from '@temporalio/client';
-import { whenAndAge } from './present';
+import { whenAndAge } from '../shared/when';
 import type { Command, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors';
 import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';

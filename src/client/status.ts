@@ -10,7 +10,8 @@ import {
   type WorkersSection,
 } from '../shared/health';
 import { EXIT } from './errors';
-import { ago, markStatus, plain, whenAndAge, type Emphasis } from './present';
+import { markStatus, plain, type Emphasis } from './present';
+import { ago, whenAndAge } from '../shared/when';
 import { describeHealthSchedule, recentHealthReports } from '../temporal/health-schedule';
 import {
   deploymentQueues,

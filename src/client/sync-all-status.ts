@@ -7,7 +7,8 @@ import { act, type CliContext } from './cli-context';
 import { text } from './cli-values';
 import { EXIT } from './errors';
 import { formatHolder } from './schedule-command';
-import { markStatus, plain, whenAndAge, type Emphasis } from './present';
+import { markStatus, plain, runHeaderLines, type Emphasis, type RunHeader } from './present';
+import { whenAndAge } from '../shared/when';
 import { valueOption } from './sync-options';
 import { cliIdentity, failureMessage, readStops, type StopInfo } from './sync-status';
 import { workerPolls } from './worker-presence';
@@ -33,16 +34,7 @@ export class SyncAllNotRunningError extends Error {
 }
 
 /** The latest `sync all` run: its state and each campaign's outcome so far. */
-export interface SyncAllStatus {
-  workflowId: string;
-  runId: string;
-  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT. */
-  status: string;
-  startedAt: Date;
-  closedAt?: Date;
-  taskQueue: string;
-  /** Running: whether a worker polls its task queue (without one nothing moves, or cancels). */
-  workerPolling?: boolean;
+export interface SyncAllStatus extends RunHeader {
   /** Where it is (running), or where it was when it stopped (replayed by a worker). */
   progress?: SyncAllProgress;
   /** A completed run's summary. */
@@ -134,17 +126,7 @@ export function formatSyncAllStatus(
 ): string {
   const emphasis = opts.emphasis ?? plain;
   const when = (at: Date) => whenAndAge(at, opts.now);
-  const lines = [
-    `Sync of all campaigns: ${markStatus(s.status, emphasis)}`,
-    `  workflow   ${s.workflowId}`,
-    `  run        ${s.runId}`,
-    `  started    ${when(s.startedAt)}`,
-  ];
-  if (s.closedAt) lines.push(`  closed     ${when(s.closedAt)}`);
-  if (s.workerPolling === false)
-    lines.push(
-      `  WARNING    no worker polls task queue ${s.taskQueue}: the run cannot go on (or act on a cancellation) until one does`,
-    );
+  const lines = runHeaderLines('Sync of all campaigns', s, { ...opts, emphasis });
   const c = s.cancellation;
   if (c)
     lines.push(

@@ -13,9 +13,10 @@ import {
   type SyncAllProgress,
   type SyncAllSummary,
 } from '../shared/sync-all';
-import { describeZodIssues } from '../shared/sync-types';
+import { describeZodIssues } from '../shared/schemas';
 import { EXIT } from './errors';
-import { plain, whenAndAge, type Emphasis } from './present';
+import { plain, type Emphasis } from './present';
+import { whenAndAge } from '../shared/when';
 import { formatSyncAllCampaign, registerSyncAllSubcommands } from './sync-all-status';
 import { checkSyncInput } from '../temporal/sync-start';
 import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { syncWorkflowId } from '../shared/names';
 import { decideRemovalsUpdate, type RemovalDecision, type RemovalDecisionResult } from '../shared/messages';
-import { SyncNotFoundError } from './errors';
+import { SyncNotFoundError } from '../temporal/errors';
 
 /** A mirror sync's removals could not be decided (none are waiting, or the count differs). */
 export class RemovalDecisionError extends Error {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { syncWorkflowId } from '../shared/names';
-import { SyncNotFoundError } from './errors';
+import { SyncNotFoundError } from '../temporal/errors';
 import { workerPolls } from './worker-presence';
 
 export interface CancelOptions {

@@ -2,7 +2,8 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { SYNC_MODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import type { SyncSummary } from '../shared/sync-types';
-import { markStatus, whenAndAge, type Emphasis } from './present';
+import { markStatus, type Emphasis } from './present';
+import { whenAndAge } from '../shared/when';
 import { failureMessage, readStops } from './sync-status';
 
 /** One sync of a campaign: its first run and the runs it continued as, as one. */

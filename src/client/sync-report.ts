@@ -4,7 +4,7 @@ import type { temporal } from '@temporalio/proto';
 import { REPORT_ACTIVITY, type MirrorScanResult, type ReportEntriesInput } from '../shared/activity-io';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import type { ReportEntry, ReportKind } from '../shared/sync-types';
-import { SyncNotFoundError } from './errors';
+import { SyncNotFoundError } from '../temporal/errors';
 import { syncProgressQuery } from '../shared/messages';
 
 export interface SyncReport {

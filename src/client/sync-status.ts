@@ -5,8 +5,9 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { innermostMessage } from '../shared/errors';
 import { syncWorkflowId } from '../shared/names';
 import type { SyncProgress, SyncSummary } from '../shared/sync-types';
-import { SyncNotFoundError } from './errors';
+import { SyncNotFoundError } from '../temporal/errors';
 import { pendingActivities, type PendingActivity } from '../temporal/system';
+import type { RunHeader } from './present';
 import { workerPolls } from './worker-presence';
 import { syncProgressQuery } from '../shared/messages';
 
@@ -18,17 +19,8 @@ export interface StopInfo {
   reason?: string;
 }
 
-export interface SyncStatus {
+export interface SyncStatus extends RunHeader {
   campaign: string;
-  workflowId: string;
-  runId: string;
-  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, ... */
-  status: string;
-  startedAt: Date;
-  closedAt?: Date;
-  /** The run's task queue, and whether a worker polls its workflow tasks (running syncs only). */
-  taskQueue: string;
-  workerPolling?: boolean;
   /** Live progress of a running sync; for a terminated one, where it was (replayed by a worker). */
   progress?: SyncProgress;
   /** Activities in flight of a running sync, those retrying first. */

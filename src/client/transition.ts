@@ -11,7 +11,7 @@ import {
 import { CampaignLockedError, InvalidInputError } from '../shared/errors';
 import { syncWorkflowId, transitionWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { SYNC_TRIGGER } from '../shared/search-attributes';
-import { describeZodIssues } from '../shared/sync-types';
+import { describeZodIssues } from '../shared/schemas';
 import type { TransitionRule } from '../shared/transition-rules';
 import {
   TransitionInputSchema,
@@ -21,10 +21,11 @@ import {
   type TransitionProgress,
   type TransitionSummary,
 } from '../shared/transition-types';
-import { EXIT, SyncAlreadyRunningError } from './errors';
+import { EXIT } from './errors';
+import { SyncAlreadyRunningError } from '../temporal/errors';
 import { formatTransitionProgress, formatTransitionSummary } from './format';
 import { failureMessage } from './sync-status';
-import { whenAndAge } from './present';
+import { whenAndAge } from '../shared/when';
 import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
 import { valueOption } from './sync-options';
 import { tierProgressQuery, transitionProgressQuery } from '../shared/messages';

@@ -86,8 +86,6 @@ export function withdrawnRefusal(code: number, body: unknown): MlStatus | undefi
 /** Most requests one `POST /api/batch` may carry (documented). */
 export const MAX_BATCH_REQUESTS = 50;
 
-export type { BatchRequest } from './mailerlite-routes';
-
 /** Each request's status and body, in the order sent. The batch itself answers 200 even when items fail. */
 export interface BatchResult {
   total: number;

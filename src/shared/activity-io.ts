@@ -4,7 +4,7 @@
  * The activities themselves import these from here.
  */
 import type { DestinationSnapshot, SubscriberUpsert } from './subscriber-plan';
-import type { ReportEntry } from './sync-types';
+import { emptyCounts, type FailedRecordReport, type ReportEntry, type SyncCounts } from './sync-types';
 
 export interface ExchangeInput {
   /** Upserts to send (at most 49, so a read always fits). */
@@ -58,4 +58,30 @@ export interface MirrorScanResult {
   /** Members whose email is no purchaser of the album in the source. */
   toRemove: { subscriberId: string; email: string }[];
   nextCursor: string | null;
+}
+
+/** What `writeListBatches` answers for the batches of one page it sent. */
+export interface WriteListBatchesResult {
+  counts: SyncCounts;
+  failures: FailedRecordReport[];
+  skips: FailedRecordReport[];
+  entries: ReportEntry[];
+  /** Orders written (by their answers: 201 created, 200 updated). */
+  created: number[];
+  updated: number[];
+  /** MailerLite requests sent. */
+  requests: number;
+}
+
+/** A `writeListBatches` answer before anything is counted. */
+export function emptyWriteListBatchesResult(): WriteListBatchesResult {
+  return {
+    counts: emptyCounts(),
+    failures: [],
+    skips: [],
+    entries: [],
+    created: [],
+    updated: [],
+    requests: 0,
+  };
 }

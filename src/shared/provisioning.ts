@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TIERS, tierGroupName } from './campaign';
-import {
-  campaignCodeSchema,
-  describeZodIssues,
-  SyncInputSchema,
-  tiersSchema,
-  type SyncInput,
-  type SyncSummary,
-} from './sync-types';
+import { SyncInputSchema, type SyncInput, type SyncSummary } from './sync-types';
+import { campaignCodeSchema, describeZodIssues, tiersSchema } from './schemas';
 import type { SyncAllSummary } from './sync-all';
 
 /** `every` of a sync schedule: a whole number of minutes, hours or days, e.g. `30m`, `1h`, `1d`. */

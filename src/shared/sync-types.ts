@@ -4,17 +4,6 @@ import { DEFAULT_PURCHASE_TIER, DEFAULT_TIERS } from './campaign';
 import { durationSchema } from './duration';
 import { MAX_TIER_LENGTH, campaignCodeSchema, labelSchema, tiersSchema } from './schemas';
 
-// The input schemas' pieces, where callers have long found them.
-export {
-  MAX_CAMPAIGN_LENGTH,
-  MAX_TIER_LENGTH,
-  MAX_TIERS,
-  campaignCodeSchema,
-  describeZodIssues,
-  labelSchema,
-  tiersSchema,
-} from './schemas';
-
 const SampleSchema = z
   .object({
     orderId: z.number(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TIERS, tierGroupName } from './campaign';
-import { campaignCodeSchema, labelSchema, MAX_TIER_LENGTH, tiersSchema } from './sync-types';
+import { campaignCodeSchema, labelSchema, MAX_TIER_LENGTH, tiersSchema } from './schemas';
 import {
   DEFAULT_TRANSITION_RULES,
   unreachableRules,

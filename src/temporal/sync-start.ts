@@ -2,13 +2,8 @@ import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/
 import { InvalidInputError } from '../shared/errors';
 import { syncRunSummary, syncWorkflowId, WORKFLOW_TYPES } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
-import {
-  describeZodIssues,
-  FORGED_RESUME,
-  SyncInputSchema,
-  type SyncInput,
-  type SyncOptions,
-} from '../shared/sync-types';
+import { FORGED_RESUME, SyncInputSchema, type SyncInput, type SyncOptions } from '../shared/sync-types';
+import { describeZodIssues } from '../shared/schemas';
 import { SyncAlreadyRunningError } from './errors';
 import { startUnderLock } from './start-under-lock';
 import type { campaignSync } from '../workflows/campaign-sync';

@@ -13,7 +13,6 @@ import { purchaseFieldName } from '../shared/campaign';
 import {
   CampaignProvisioningError,
   CampaignResourceConflictError,
-  InvalidInputError,
   NON_RETRYABLE_ERROR_TYPES,
   ProviderRequestError,
 } from '../shared/errors';
@@ -35,8 +34,8 @@ import {
   type CampaignCreateOutcome,
   type ProvisioningPlan,
 } from '../shared/provisioning-plan';
-import { describeZodIssues } from '../shared/sync-types';
 import { acquireCampaignLocks, type LockSet } from './campaign-lock';
+import { parseWorkflowInput } from './input';
 import { Saga } from './saga';
 
 /** A saga step: a few attempts, then the saga undoes what it created and fails. */
@@ -66,7 +65,11 @@ const LOCK_STEP = 'take the campaign lock';
  * behind. The client words the result for people (`createResultMessage`).
  */
 export async function campaignCreate(rawInput: CampaignCreateInput): Promise<CampaignCreateOutcome> {
-  const input = parseInput(rawInput);
+  const input: CampaignCreateOptions = parseWorkflowInput(
+    CampaignCreateInputSchema,
+    rawInput,
+    'campaign create',
+  );
   const run = new CreateRun(input);
   let lock: LockSet | null = null;
   try {
@@ -263,18 +266,6 @@ class CreateRun {
       details: [details],
     });
   }
-}
-
-function parseInput(rawInput: CampaignCreateInput): CampaignCreateOptions {
-  const parsed = CampaignCreateInputSchema.safeParse(rawInput ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = describeZodIssues(parsed.error);
-  throw ApplicationFailure.create({
-    type: InvalidInputError.name,
-    nonRetryable: true,
-    message: `Invalid campaign create input: ${issues.join('; ')}`,
-    details: [issues],
-  });
 }
 
 /** The message of a step's failure: an activity's own error, not "Activity task failed". */

@@ -9,14 +9,14 @@ import {
   WorkflowIdReusePolicy,
   workflowInfo,
   type ChildWorkflowHandle,
+  type ChildWorkflowOptions,
+  type Workflow,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type WithWorkflowArgs } from '@temporalio/common';
 import { CampaignLockedError } from '../shared/errors';
 import { syncWorkflowId } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import { lockHolderQuery, releaseLockSignal, type CampaignLockInput } from '../shared/messages';
-
-export { lockHolderQuery, releaseLockSignal, type CampaignLockInput };
 
 /**
  * Holds a campaign's lock for another workflow: it runs under the campaign's sync workflow ID
@@ -36,6 +36,31 @@ export async function campaignLock(input: CampaignLockInput): Promise<{ campaign
     if (!isCancellation(err)) throw err;
   }
   return { campaign: input.campaign, holder: input.holder };
+}
+
+/**
+ * Starts `workflow` as a child under a lock ID (`options.workflowId`, e.g. `campaign-sync-<CODE>`):
+ * Temporal refuses a second open run with that ID, so the child runs only while no one else holds
+ * the lock. Returns the child, or `undefined` when the lock is held (nothing was started; ask
+ * `describeLockHolder` who holds it). Closing the parent requests the child's cancellation.
+ */
+export async function startChildUnderLock<T extends Workflow>(
+  workflow: T,
+  options: WithWorkflowArgs<
+    T,
+    Omit<ChildWorkflowOptions, 'typeInfo'> & { workflowId: string; typeInfo?: undefined }
+  >,
+): Promise<ChildWorkflowHandle<T> | undefined> {
+  try {
+    return await startChild(workflow, {
+      ...options,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+    throw err;
+  }
 }
 
 /** Locks held by one workflow; release them all with {@link LockSet.release}. */

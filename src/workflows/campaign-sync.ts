@@ -1,11 +1,9 @@
-import { ApplicationFailure, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { syncProgressQuery } from '../shared/messages';
 import { parseDuration } from '../shared/duration';
-import { InvalidInputError } from '../shared/errors';
 import { dateMinus, pastLookback } from '../shared/lookback';
 import { syncWorkflowId } from '../shared/names';
 import {
-  describeZodIssues,
   FORGED_RESUME,
   SyncInputSchema,
   type SyncInput,
@@ -17,10 +15,7 @@ import { mailerliteActivities } from './sync-activities';
 import { prepare, type SyncDestination } from './sync-preparation';
 import { SyncRun } from './sync-run';
 import { openSink, type Feed } from './sync-sink';
-
-/** The current phase and counts of a running sync. */
-/** The sync's progress query (defined with the other messages in src/shared/messages.ts). */
-export const progressQuery = syncProgressQuery;
+import { invalidInput, parseWorkflowInput } from './input';
 
 /**
  * Syncs one campaign: checks both connections, makes sure the campaign's MailerLite groups and
@@ -32,7 +27,7 @@ export const progressQuery = syncProgressQuery;
 export async function campaignSync(rawInput: SyncInput): Promise<SyncSummary> {
   const input = parseInput(rawInput);
   const run = new SyncRun(input);
-  setHandler(progressQuery, () => run.progress());
+  setHandler(syncProgressQuery, () => run.progress());
   run.start();
   try {
     const destination = await prepare(run);
@@ -189,33 +184,21 @@ function pct(share: number): string {
  * campaign's lock (a run under any other ID would not hold it).
  */
 function parseInput(rawInput: SyncInput): SyncOptions {
-  const invalid = (message: string, issues?: string[]) =>
-    ApplicationFailure.create({
-      type: InvalidInputError.name,
-      nonRetryable: true,
-      message,
-      ...(issues ? { details: [issues] } : {}),
-    });
-  const parsed = SyncInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) {
-    const issues = describeZodIssues(parsed.error);
-    throw invalid(`Invalid sync input: ${issues.join('; ')}`, issues);
-  }
-  const input = parsed.data;
+  const input: SyncOptions = parseWorkflowInput(SyncInputSchema, rawInput, 'sync');
   const info = workflowInfo();
   if (input.resume && !info.continuedFromExecutionRunId) {
-    throw invalid(`Invalid sync input: ${FORGED_RESUME}`, [FORGED_RESUME]);
+    throw invalidInput(`Invalid sync input: ${FORGED_RESUME}`, [FORGED_RESUME]);
   }
   // A pass over the store is `sync all`'s to give (its syncs skip the connection checks it made).
   if (input.storePass !== undefined && input.storePass !== `sync-all:${info.parent?.runId ?? ''}`) {
-    throw invalid(
+    throw invalidInput(
       'Invalid sync input: storePass is set by sync all for the syncs it starts (sync-all:<its run ID>); a start must leave it out',
       ['storePass: is set by sync all for the syncs it starts; a start must leave it out'],
     );
   }
   const expectedId = syncWorkflowId(input.campaign);
   if (info.workflowId !== expectedId) {
-    throw invalid(
+    throw invalidInput(
       `A sync of campaign ${input.campaign} must run with workflow ID ${expectedId} (the campaign's lock), not ${info.workflowId}.`,
     );
   }

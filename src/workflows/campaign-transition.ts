@@ -29,7 +29,6 @@
  */
 import {
   ActivityCancellationType,
-  ApplicationFailure,
   CancellationScope,
   continueAsNew,
   executeChild,
@@ -44,9 +43,7 @@ import { tierProgressQuery, transitionProgressQuery } from '../shared/messages';
 import { ACTIVITY_RETRY } from './retry';
 import type { Activities, CampaignResources, GroupChange, GroupChangeOutcome } from '../activities';
 import { DEFAULT_PURCHASE_TIER, tierGroupName } from '../shared/campaign';
-import { InvalidInputError } from '../shared/errors';
 import { mailerliteTaskQueue, transitionWorkflowId } from '../shared/names';
-import { describeZodIssues } from '../shared/sync-types';
 import {
   rulesForTier,
   sourceTiers,
@@ -79,9 +76,7 @@ import {
 } from '../shared/transition-types';
 import { checkConnectionsWithinBudget, ensureResourcesWithinBudget } from './budgeted-preparation';
 import { acquireCampaignLocks } from './campaign-lock';
-
-/** Its progress queries are defined with the other messages, in src/shared/messages.ts. */
-export { transitionProgressQuery, tierProgressQuery };
+import { invalidInput, parseWorkflowInput } from './input';
 
 const retry = ACTIVITY_RETRY;
 
@@ -98,15 +93,13 @@ const BATCH_SIZE = 50;
  * groups, holding both campaigns' locks throughout. See the module comment for the design.
  */
 export async function campaignTransition(rawInput: TransitionInput): Promise<TransitionSummary> {
-  const input = parseInput(rawInput);
+  const input: TransitionOptions = parseWorkflowInput(TransitionInputSchema, rawInput, 'transition');
   const info = workflowInfo();
   const expectedId = transitionWorkflowId(input.source, input.destination);
   if (info.workflowId !== expectedId) {
-    throw ApplicationFailure.create({
-      type: InvalidInputError.name,
-      nonRetryable: true,
-      message: `A transition from ${input.source} to ${input.destination} must run with workflow ID ${expectedId}, not ${info.workflowId}.`,
-    });
+    throw invalidInput(
+      `A transition from ${input.source} to ${input.destination} must run with workflow ID ${expectedId}, not ${info.workflowId}.`,
+    );
   }
   const run = new TransitionRun(input);
   setHandler(transitionProgressQuery, () => run.progress());
@@ -282,12 +275,9 @@ class TransitionRun {
  */
 export async function transitionTier(input: TierRunInput): Promise<TierResult> {
   if (!workflowInfo().parent) {
-    throw ApplicationFailure.create({
-      type: InvalidInputError.name,
-      nonRetryable: true,
-      message:
-        'transitionTier runs only as a child of campaignTransition, which holds both campaigns’ locks; start a transition instead.',
-    });
+    throw invalidInput(
+      'transitionTier runs only as a child of campaignTransition, which holds both campaigns’ locks; start a transition instead.',
+    );
   }
   const run = new TierRun(input);
   setHandler(tierProgressQuery, () => run.progress());
@@ -417,16 +407,4 @@ class TierRun {
     const { counts, byRule, records } = this.tally;
     return { tier: this.input.tier, pages: this.pages, runs: this.runs, counts, byRule, records };
   }
-}
-
-function parseInput(rawInput: TransitionInput): TransitionOptions {
-  const parsed = TransitionInputSchema.safeParse(rawInput ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = describeZodIssues(parsed.error);
-  throw ApplicationFailure.create({
-    type: InvalidInputError.name,
-    nonRetryable: true,
-    message: `Invalid transition input: ${issues.join('; ')}`,
-    details: [issues],
-  });
 }

@@ -1,13 +1,7 @@
-import {
-  ApplicationFailure,
-  log,
-  proxyActivities,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { log, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities, HealthContext, HealthWebhookPayload } from '../activities';
 import { parseDuration } from '../shared/duration';
-import { innermostMessage, InvalidInputError } from '../shared/errors';
+import { innermostMessage } from '../shared/errors';
 import {
   evaluateHealth,
   healthAlerts,
@@ -31,7 +25,7 @@ import {
 import { healthReportBody } from '../shared/health-report';
 import { mailerliteTaskQueue } from '../shared/names';
 import { HEALTH_STATUS } from '../shared/search-attributes';
-import { describeZodIssues } from '../shared/sync-types';
+import { invalidInput, parseWorkflowInput } from './input';
 
 /** Checks are measurements: one attempt each, so a failing service shows as failing, not as slow. */
 const checks = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 1 } });
@@ -82,9 +76,7 @@ function serviceResult(service: ServiceName, result: ServiceCheck | CheckError, 
  * every HEALTH_INTERVAL from the health schedule; `health run` starts one by hand.
  */
 export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthReport> {
-  const parsed = HealthInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw invalid(`Invalid health input: ${describeZodIssues(parsed.error).join('; ')}`);
-  const input = parsed.data;
+  const input: HealthOptions = parseWorkflowInput(HealthInputSchema, rawInput, 'health');
   const info = workflowInfo();
   const taskQueue = input.taskQueue ?? info.taskQueue;
   const startedMs = Date.now();
@@ -95,7 +87,7 @@ export async function systemHealth(rawInput: HealthInput = {}): Promise<HealthRe
   try {
     thresholds = resolveThresholds(context.thresholds, input.thresholds);
   } catch (err) {
-    throw invalid(`Invalid health thresholds: ${innermostMessage(err)}`);
+    throw invalidInput(`Invalid health thresholds: ${innermostMessage(err)}`);
   }
   const previous = context.previous;
   const measured = await measure(input, taskQueue, thresholds, previous, checkedAt);
@@ -302,8 +294,4 @@ async function deliver(report: HealthReport, webhookConfigured: boolean): Promis
     report.webhook = { sent: false, error: innermostMessage(err) };
     log.warn('health alert webhook failed', { error: report.webhook.error });
   }
-}
-
-function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: InvalidInputError.name, nonRetryable: true, message });
 }

@@ -1,13 +1,8 @@
-export { campaignSync, progressQuery } from './campaign-sync';
+export { campaignSync } from './campaign-sync';
 export { listCampaigns } from './list-campaigns';
 export { campaignLock } from './campaign-lock';
 export { campaignCreate } from './campaign-create';
 export { scheduledCampaignSync, scheduledSyncAll } from './scheduled-sync';
 export { systemHealth } from './health';
-export { syncAllCampaigns, syncAllProgressQuery } from './sync-all';
-export {
-  campaignTransition,
-  transitionTier,
-  transitionProgressQuery,
-  tierProgressQuery,
-} from './campaign-transition';
+export { syncAllCampaigns } from './sync-all';
+export { campaignTransition, transitionTier } from './campaign-transition';

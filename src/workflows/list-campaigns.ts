@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities, CampaignListing } from '../activities';
+import type { Activities } from '../activities';
+import type { CampaignListing } from '../shared/activity-io';
 import { DEFAULT_TIERS } from '../shared/campaign';
 import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 

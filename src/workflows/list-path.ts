@@ -13,8 +13,8 @@ import type {
   HeldSource,
   IndexPageResult,
   PlanListPageResult,
-  WriteListBatchesResult,
 } from '../activities';
+import { emptyWriteListBatchesResult, type WriteListBatchesResult } from '../shared/activity-io';
 import {
   DESTINATION_LISTS,
   estimateDestinationRead,
@@ -24,7 +24,7 @@ import {
 } from '../shared/destination-read';
 import { DestinationIndexLostError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { mailerliteTaskQueue } from '../shared/names';
-import { emptyCounts, type SyncCounts } from '../shared/sync-types';
+import type { SyncCounts } from '../shared/sync-types';
 import type { Tally } from '../shared/write-stream';
 import type { RecordSink } from './page-writes';
 import { ACTIVITY_RETRY } from './retry';
@@ -503,7 +503,9 @@ export class ListPathSink implements RecordSink<HeldRecords> {
           // An answer from a worker given up since counts on the next claim as unchanged.
           if (claim !== this.claims) return;
           this.inFlight--;
-          batches.forEach((b) => chunk.answered.set(b, b === batches[0] ? result : emptyResult()));
+          batches.forEach((b) =>
+            chunk.answered.set(b, b === batches[0] ? result : emptyWriteListBatchesResult()),
+          );
           chunk.left -= batches.length;
           if (chunk.left === 0) this.commit(chunk);
         },
@@ -777,16 +779,4 @@ class HostPages implements PageSource<HeldRecords> {
       throw workerLost(err, at.claim) ?? err;
     }
   }
-}
-
-function emptyResult(): WriteListBatchesResult {
-  return {
-    counts: emptyCounts(),
-    failures: [],
-    skips: [],
-    entries: [],
-    created: [],
-    updated: [],
-    requests: 0,
-  };
 }

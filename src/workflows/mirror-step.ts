@@ -1,5 +1,6 @@
 import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
-import type { MirrorScanInput, MirrorScanResult, RemovalOutcome } from '../activities';
+import type { MirrorScanInput, RemovalOutcome } from '../activities';
+import type { MirrorScanResult } from '../shared/activity-io';
 import { RemovalApprovalTimeoutError, SyncTimeoutError } from '../shared/errors';
 import type { MirrorReport, ReportEntry, SyncCounts } from '../shared/sync-types';
 import {
@@ -7,11 +8,7 @@ import {
   decideRemovalsUpdate,
   rejectRemovalsSignal,
   type RemovalDecision,
-  type RemovalDecisionResult,
 } from '../shared/messages';
-
-export { approveRemovalsSignal, decideRemovalsUpdate, rejectRemovalsSignal };
-export type { RemovalDecision, RemovalDecisionResult };
 
 /** Removals per batch request. */
 const REMOVE_BATCH = 50;

@@ -1,16 +1,6 @@
-import {
-  ApplicationFailure,
-  log,
-  ParentClosePolicy,
-  proxyActivities,
-  sleep,
-  startChild,
-  WorkflowIdReusePolicy,
-  type ChildWorkflowHandle,
-} from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { log, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import {
   scheduleKind,
   SYNC_ALL_WORKFLOW_ID,
@@ -21,8 +11,10 @@ import {
 import type { ScheduledSyncAllResult, ScheduledSyncResult } from '../shared/provisioning';
 import { SyncAllInputSchema, type SyncAllInput } from '../shared/sync-all';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
-import { describeZodIssues, SyncInputSchema, type SyncInput } from '../shared/sync-types';
+import { SyncInputSchema, type SyncInput, type SyncOptions } from '../shared/sync-types';
 import { campaignSync } from './campaign-sync';
+import { startChildUnderLock } from './campaign-lock';
+import { parseWorkflowInput } from './input';
 import { syncAllCampaigns } from './sync-all';
 
 /**
@@ -47,54 +39,33 @@ const { describeLockHolder } = proxyActivities<Activities>({
  * it) requests the sync's cancellation.
  */
 export async function scheduledCampaignSync(rawInput: SyncInput): Promise<ScheduledSyncResult> {
-  const parsed = SyncInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) {
-    const issues = describeZodIssues(parsed.error);
-    throw ApplicationFailure.create({
-      type: InvalidInputError.name,
-      nonRetryable: true,
-      message: `Invalid scheduled sync input: ${issues.join('; ')}`,
-      details: [issues],
-    });
-  }
-  const { campaign } = parsed.data;
-  const kind = scheduleKind(parsed.data);
+  const options: SyncOptions = parseWorkflowInput(SyncInputSchema, rawInput, 'scheduled sync');
+  const { campaign } = options;
+  const kind = scheduleKind(options);
   const trigger = rawInput.trigger ?? `schedule:${syncScheduleId(campaign, kind)}`;
   const incremental = `schedule:${syncScheduleId(campaign, 'incremental')}`;
   const waitUntil = Date.now() + FULL_WAITS_FOR_INCREMENTAL_MS;
-  let child: ChildWorkflowHandle<typeof campaignSync>;
   for (;;) {
-    try {
-      child = await startChild(campaignSync, {
-        workflowId: syncWorkflowId(campaign),
-        args: [{ ...rawInput, trigger }],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        staticSummary: syncRunSummary({ ...parsed.data, trigger }),
-        typedSearchAttributes: [
-          { key: CAMPAIGN_CODE, value: campaign },
-          { key: SYNC_TRIGGER, value: trigger },
-        ],
-      });
-      break;
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const holder = await describeLockHolder({ campaign });
-      if (kind === 'full' && holder.trigger === incremental && Date.now() < waitUntil) {
-        // A full sync is what reconciles refunds and name changes: it waits for the short
-        // incremental run rather than losing its night.
-        log.info('scheduled full sync waits for the incremental sync holding the lock', {
-          campaign,
-          ...holder,
-        });
-        await sleep(RETRY_EVERY);
-        continue;
-      }
+    const child = await startChildUnderLock(campaignSync, {
+      workflowId: syncWorkflowId(campaign),
+      args: [{ ...rawInput, trigger }],
+      staticSummary: syncRunSummary({ ...options, trigger }),
+      typedSearchAttributes: [
+        { key: CAMPAIGN_CODE, value: campaign },
+        { key: SYNC_TRIGGER, value: trigger },
+      ],
+    });
+    if (child) return await child.result();
+    const holder = await describeLockHolder({ campaign });
+    if (kind !== 'full' || holder.trigger !== incremental || Date.now() >= waitUntil) {
       log.info('scheduled sync skipped: the campaign is locked', { campaign, ...holder });
       return { status: 'skipped', campaign, holder };
     }
+    // A full sync is what reconciles refunds and name changes: it waits for the short incremental
+    // run rather than losing its night.
+    log.info('scheduled full sync waits for the incremental sync holding the lock', { campaign, ...holder });
+    await sleep(RETRY_EVERY);
   }
-  return await child.result();
 }
 
 /**
@@ -110,28 +81,14 @@ export async function scheduledSyncAll(
   rawInput: SyncAllInput & { lockWorkflowId?: string },
 ): Promise<ScheduledSyncAllResult> {
   const { lockWorkflowId = SYNC_ALL_WORKFLOW_ID, ...input } = rawInput ?? {};
-  const parsed = SyncAllInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = describeZodIssues(parsed.error);
-    throw ApplicationFailure.create({
-      type: InvalidInputError.name,
-      nonRetryable: true,
-      message: `Invalid scheduled sync all input: ${issues.join('; ')}`,
-      details: [issues],
-    });
-  }
-  let child: ChildWorkflowHandle<typeof syncAllCampaigns>;
-  try {
-    child = await startChild(syncAllCampaigns, {
-      workflowId: lockWorkflowId,
-      args: [input],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      staticSummary: `Sync all campaigns, by ${parsed.data.trigger}`,
-      typedSearchAttributes: [{ key: SYNC_TRIGGER, value: parsed.data.trigger }],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  const { trigger } = parseWorkflowInput(SyncAllInputSchema, input, 'scheduled sync all');
+  const child = await startChildUnderLock(syncAllCampaigns, {
+    workflowId: lockWorkflowId,
+    args: [input],
+    staticSummary: `Sync all campaigns, by ${trigger}`,
+    typedSearchAttributes: [{ key: SYNC_TRIGGER, value: trigger }],
+  });
+  if (!child) {
     const holder = await describeLockHolder({ campaign: '', workflowId: lockWorkflowId });
     log.info('scheduled sync all skipped: a sync all is running', { ...holder });
     return { status: 'skipped', holder };

@@ -1,22 +1,16 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   ChildWorkflowFailure,
   log,
-  ParentClosePolicy,
   proxyActivities,
   setHandler,
-  startChild,
-  WorkflowIdReusePolicy,
   workflowInfo,
-  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { syncAllProgressQuery } from '../shared/messages';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { DEFAULT_TIERS } from '../shared/campaign';
-import { innermostMessage, InvalidInputError, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { innermostMessage, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { syncRunSummary, syncWorkflowId } from '../shared/names';
 import { CAMPAIGN_CODE, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
@@ -34,19 +28,13 @@ import {
   type SyncAllTarget,
   unstartedSyncStats,
 } from '../shared/sync-all';
-import {
-  describeZodIssues,
-  emptyCounts,
-  SyncInputSchema,
-  type SyncInput,
-  type SyncOptions,
-} from '../shared/sync-types';
+import { emptyCounts, SyncInputSchema, type SyncInput, type SyncOptions } from '../shared/sync-types';
+import { describeZodIssues } from '../shared/schemas';
 import { checkConnectionsWithinBudget } from './budgeted-preparation';
 import { campaignSync } from './campaign-sync';
+import { startChildUnderLock } from './campaign-lock';
 import { notifier, quick as stats } from './sync-activities';
-
-/** Where a `sync all` run is: campaigns done, running, skipped, failed, and the counts so far. */
-export { syncAllProgressQuery };
+import { invalidInput, parseWorkflowInput } from './input';
 
 const { listCampaigns, describeLockHolder, endStorePass } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
@@ -66,7 +54,7 @@ const { listCampaigns, describeLockHolder, endStorePass } = proxyActivities<Acti
  * run stays far below Temporal's limits without continuing as new.
  */
 export async function syncAllCampaigns(rawInput: SyncAllInput = {}): Promise<SyncAllSummary> {
-  const options = parseInput(rawInput);
+  const options: SyncAllOptions = parseWorkflowInput(SyncAllInputSchema, rawInput, 'sync all');
   const info = workflowInfo();
   const run = new SyncAllRun(options);
   setHandler(syncAllProgressQuery, () => run.progress());
@@ -163,21 +151,16 @@ class SyncAllRun {
 
   /** Starts one campaign's sync under its lock ID (skipped when the lock is held) and waits for it. */
   async syncOne(result: SyncAllCampaignResult, input: SyncInput): Promise<void> {
-    let child: ChildWorkflowHandle<typeof campaignSync>;
-    try {
-      child = await startChild(campaignSync, {
-        workflowId: result.workflowId,
-        args: [input],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        staticSummary: syncRunSummary({ ...input, campaign: result.campaign }),
-        typedSearchAttributes: [
-          { key: CAMPAIGN_CODE, value: result.campaign },
-          { key: SYNC_TRIGGER, value: input.trigger! },
-        ],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const child = await startChildUnderLock(campaignSync, {
+      workflowId: result.workflowId,
+      args: [input],
+      staticSummary: syncRunSummary({ ...input, campaign: result.campaign }),
+      typedSearchAttributes: [
+        { key: CAMPAIGN_CODE, value: result.campaign },
+        { key: SYNC_TRIGGER, value: input.trigger! },
+      ],
+    });
+    if (!child) {
       result.holder = await describeLockHolder({ campaign: result.campaign });
       result.status = 'skipped';
       log.info('sync all: campaign skipped, its lock is held', {
@@ -230,18 +213,6 @@ class SyncAllRun {
   }
 }
 
-function parseInput(rawInput: SyncAllInput): SyncAllOptions {
-  const parsed = SyncAllInputSchema.safeParse(rawInput ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = describeZodIssues(parsed.error);
-  throw ApplicationFailure.create({
-    type: InvalidInputError.name,
-    nonRetryable: true,
-    message: `Invalid sync all input: ${issues.join('; ')}`,
-    details: [issues],
-  });
-}
-
 /** The campaigns given, or every campaign EDD's album products give (each code once). */
 async function discover(options: SyncAllOptions): Promise<SyncAllTarget[]> {
   const given = syncAllTargets(options.campaigns);
@@ -263,12 +234,7 @@ function checkChildInputs(inputs: SyncInput[]): void {
     return parsed.success ? [] : describeZodIssues(parsed.error).map((i) => `${input.campaign}: ${i}`);
   });
   if (issues.length === 0) return;
-  throw ApplicationFailure.create({
-    type: InvalidInputError.name,
-    nonRetryable: true,
-    message: `Invalid sync options for sync all: ${issues.slice(0, 10).join('; ')}`,
-    details: [issues],
-  });
+  throw invalidInput(`Invalid sync options for sync all: ${issues.slice(0, 10).join('; ')}`, issues);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { localTime } from '../../src/client/present';
+import { localTime } from '../../src/shared/when';
 import { ApplicationFailure, ActivityFailure } from '@temporalio/common';
 import { expectedSync } from '../../dev/expected-sync';
 import { DEFAULT_TIERS, fieldKey, purchaseFieldName, tierGroupName } from '../../src/shared/campaign';

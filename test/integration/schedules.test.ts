@@ -1,5 +1,5 @@
 import type { WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
-import { localTime } from '../../src/client/present';
+import { localTime } from '../../src/shared/when';
 import { EventEmitter } from 'node:events';
 import { EXIT } from '../../src/client/errors';
 import { runCli } from '../../src/client';

@@ -5,7 +5,7 @@ import {
   scheduledSyncInput,
   type CampaignCreateInput,
 } from '../../src/shared/provisioning';
-import { describeZodIssues } from '../../src/shared/sync-types';
+import { describeZodIssues } from '../../src/shared/schemas';
 
 function issues(input: unknown): string[] {
   const parsed = CampaignCreateInputSchema.safeParse(input);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { allCommands, buildProgram, runCli } from '../../src/client/cli';
 import { CliOut, type CliContext } from '../../src/client/cli-context';
-import { EXIT, TemporalUnreachableError } from '../../src/client/errors';
+import { EXIT } from '../../src/client/errors';
+import { TemporalUnreachableError } from '../../src/temporal/errors';
 
 // Nothing listens there: every case below is refused on its input alone, before connecting.
 const NOWHERE = { TEMPORAL_ADDRESS: 'localhost:1', TEMPORAL_TASK_QUEUE: 'unused' };

@@ -1,20 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { formatStatus } from '../../src/client/format';
-import { boldRed, emphasisFor, markStatus, plain, whenAndAge } from '../../src/client/present';
+import { boldRed, emphasisFor, markStatus, plain } from '../../src/client/present';
+import { whenAndAge } from '../../src/shared/when';
 import { formatSystemStatus, statusAlarms, type SystemStatus } from '../../src/client/status';
 import type { SyncStatus } from '../../src/client/sync-status';
 
 const RED = (t: string) => `\x1b[1;31m${t}\x1b[0m`;
 
 /**
- * Evaluates `body` (which sees `present`, `format` and `status`, the client modules) in a node
+ * Evaluates `body` (which sees `present`, `format` and `status`, the client modules, and `when`) in a node
  * process whose time zone is `tz`, and gives what it returns (jest's process.env is its own copy,
  * so TZ is set on a child process, as a person's shell sets it).
  */
 function inZone<T = string>(tz: string, body: string): T {
   const script =
-    `const present = require('./src/client/present.ts'); const format = require('./src/client/format.ts'); ` +
+    `const present = require('./src/client/present.ts'); const when = require('./src/shared/when.ts'); const format = require('./src/client/format.ts'); ` +
     `const status = require('./src/client/status.ts'); ` +
     `process.stdout.write(JSON.stringify((() => { ${body} })()));`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
@@ -31,10 +32,10 @@ describe('times for people: local time and age', () => {
   const at = "new Date('2026-12-05T09:12:30Z'), new Date('2026-12-05T12:00:00Z')";
 
   it('shows the process time zone (TZ), to the minute, with the age', () => {
-    expect(inZone('UTC', `return present.whenAndAge(${at})`)).toBe('2026-12-05 09:12 (2h ago)');
-    expect(inZone('Asia/Kolkata', `return present.whenAndAge(${at})`)).toBe('2026-12-05 14:42 (2h ago)');
+    expect(inZone('UTC', `return when.whenAndAge(${at})`)).toBe('2026-12-05 09:12 (2h ago)');
+    expect(inZone('Asia/Kolkata', `return when.whenAndAge(${at})`)).toBe('2026-12-05 14:42 (2h ago)');
     expect(
-      inZone('America/New_York', `return present.whenAndAge('2026-12-05T09:12:30Z', '2026-12-05T12:00:00Z')`),
+      inZone('America/New_York', `return when.whenAndAge('2026-12-05T09:12:30Z', '2026-12-05T12:00:00Z')`),
     ).toBe('2026-12-05 04:12 (2h ago)');
   });
 

@@ -1,6 +1,7 @@
 import { checkSyncInput } from '../../src/temporal/sync-start';
 import { InvalidInputError } from '../../src/shared/errors';
-import { describeZodIssues, SyncInputSchema } from '../../src/shared/sync-types';
+import { SyncInputSchema } from '../../src/shared/sync-types';
+import { describeZodIssues } from '../../src/shared/schemas';
 import { forgedResume } from '../reliability/support/invalid-inputs';
 
 function issuesOf(input: unknown): string[] {

@@ -13,7 +13,7 @@ import {
   type PurchaseVerdict,
   type TransitionMember,
 } from '../../src/shared/transition-rules';
-import { describeZodIssues } from '../../src/shared/sync-types';
+import { describeZodIssues } from '../../src/shared/schemas';
 import { TransitionInputSchema } from '../../src/shared/transition-types';
 
 const DEST = { 'Opt-In': 'd-optin', Bronze: 'd-bronze', Silver: 'd-silver', Gold: 'd-gold' };

@@ -1,5 +1,5 @@
 import { newestPerEmail, planWrite, type DestinationSnapshot } from '../../src/shared/subscriber-plan';
-import type { ExchangeInput, ExchangeResult } from '../../src/activities';
+import type { ExchangeInput, ExchangeResult } from '../../src/shared/activity-io';
 import { emptyCounts } from '../../src/shared/sync-types';
 import { laneOf, WriteStream, type Tally } from '../../src/shared/write-stream';
 
