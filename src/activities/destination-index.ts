@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import {
-  DestinationGoneError,
-  DestinationIndexLostError,
-  ProviderRateLimitError,
-  ProviderTransientError,
-} from '../shared/errors';
+import { DestinationGoneError, DestinationIndexLostError, ProviderTransientError } from '../shared/errors';
 import { NON_ACTIVE_LISTS, type DestinationList } from '../shared/destination-read';
 import { hostTaskQueue } from '../shared/names';
 import {
@@ -42,6 +37,7 @@ import type { ActivityDeps } from './deps';
 import { writeOutcome } from './mailerlite-exchange';
 import { heldOrdersStillCount } from './order-lookup';
 import { mapWithConcurrency } from './concurrency';
+import { retryInPlace } from './retry-in-place';
 import type { FetchPurchasersInput, PurchasersPage } from './source';
 
 /** What the index holds for one email (lower-cased). */
@@ -600,21 +596,16 @@ export function destinationIndexActivities(deps: ActivityDeps, pages: HeldPageRe
       // Not an upsert: with it the batch is no import (5 a minute), and it reads back a write.
       batchRequest('GET', ML_ROUTES.subscriber, { id: last.email }),
     ];
-    for (let attempt = 1; ; attempt++) {
-      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-      result.requests++;
-      try {
+    return retryInPlace(
+      ctx,
+      tries,
+      async () => {
         const answer = await providers.mailerlite.batch(requests);
         checkBatchAnswers(requests, answer);
         return { outcomes: answer.responses.slice(0, batch.upserts.length).map(writeOutcome) };
-      } catch (err) {
-        const transient = err instanceof ProviderTransientError || err instanceof ProviderRateLimitError;
-        if (!transient || attempt >= tries) throw err;
-        const wait =
-          err instanceof ProviderRateLimitError ? err.retryAfterMs : Math.min(8000, 250 * 2 ** attempt);
-        await ctx.sleep(wait);
-      }
-    }
+      },
+      () => result.requests++,
+    );
   }
 }
 

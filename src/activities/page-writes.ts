@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { ProviderRateLimitError, ProviderTransientError } from '../shared/errors';
 import {
   emptyCounts,
   type FailedRecordReport,
@@ -12,6 +11,7 @@ import type { ActivityDeps } from './deps';
 import { heldOrdersStillCount } from './order-lookup';
 import type { ExchangeInput, ExchangeResult } from '../shared/activity-io';
 import { mailerliteExchangeActivities } from './mailerlite-exchange';
+import { retryInPlace } from './retry-in-place';
 
 /** How a sync writes to MailerLite, as this worker is configured. */
 export interface WritePath {
@@ -99,21 +99,13 @@ export function pageWriteActivities(deps: ActivityDeps) {
         entries: [] as ReportEntry[],
       };
       let requests = 0;
-      const exchange = async (batch: ExchangeInput): Promise<ExchangeResult> => {
-        for (let attempt = 1; ; attempt++) {
-          if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-          requests++;
-          try {
-            return await exchangeActivities.mailerliteExchange(batch);
-          } catch (err) {
-            const transient = err instanceof ProviderTransientError || err instanceof ProviderRateLimitError;
-            if (!transient || attempt >= BATCH_TRIES) throw err;
-            const wait =
-              err instanceof ProviderRateLimitError ? err.retryAfterMs : Math.min(8000, 250 * 2 ** attempt);
-            await ctx.sleep(wait);
-          }
-        }
-      };
+      const exchange = (batch: ExchangeInput): Promise<ExchangeResult> =>
+        retryInPlace(
+          ctx,
+          BATCH_TRIES,
+          () => exchangeActivities.mailerliteExchange(batch),
+          () => requests++,
+        );
       const stream = new WriteStream(
         {
           groupId: input.groupId,

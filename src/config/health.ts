@@ -122,34 +122,27 @@ type HealthEnv = z.output<z.ZodObject<typeof HEALTH_ENV>>;
  * variables when the thresholds contradict each other (e.g. an unhealthy level below the degraded one).
  */
 export function healthSettingsFrom(env: HealthEnv): HealthSettings {
-  const overrides: HealthThresholdOverrides = {};
-  const set = <K extends keyof HealthThresholdOverrides>(
-    key: K,
-    value: HealthThresholdOverrides[K] | undefined,
-  ) => {
-    if (value !== undefined) overrides[key] = value;
-  };
-  set('statusAlertAfterRuns', env.HEALTH_STATUS_ALERT_AFTER);
-  set('syncOverdueAfter', env.HEALTH_SYNC_OVERDUE_AFTER);
-  set('stuckNoProgressAfter', env.HEALTH_STUCK_NO_PROGRESS_AFTER);
-  set('stuckRunningAfter', env.HEALTH_STUCK_RUNNING_AFTER);
-  set('failureWindow', env.HEALTH_FAILURE_WINDOW);
-  set('workerStaleAfter', env.HEALTH_WORKER_STALE_AFTER);
-  set('failures', env.HEALTH_FAILURES);
-  set('rssMb', env.HEALTH_RSS_MB);
-  set('heapUsedRatio', env.HEALTH_HEAP_USED_RATIO);
-  set('eventLoopDelayMs', env.HEALTH_EVENT_LOOP_DELAY_MS);
-  set('scheduleToStartMs', env.HEALTH_SCHEDULE_TO_START_MS);
-  set('serviceLatencyMs', env.HEALTH_SERVICE_LATENCY_MS);
-  const overload: NonNullable<HealthThresholdOverrides['overload']> = {};
-  if (env.HEALTH_OVERLOAD_RSS_MB !== undefined) overload.rssMb = env.HEALTH_OVERLOAD_RSS_MB;
-  if (env.HEALTH_OVERLOAD_HEAP_USED_RATIO !== undefined)
-    overload.heapUsedRatio = env.HEALTH_OVERLOAD_HEAP_USED_RATIO;
-  if (env.HEALTH_OVERLOAD_EVENT_LOOP_DELAY_MS !== undefined)
-    overload.eventLoopDelayMs = env.HEALTH_OVERLOAD_EVENT_LOOP_DELAY_MS;
-  if (env.HEALTH_OVERLOAD_SCHEDULE_TO_START_MS !== undefined)
-    overload.scheduleToStartMs = env.HEALTH_OVERLOAD_SCHEDULE_TO_START_MS;
-  if (Object.keys(overload).length > 0) overrides.overload = overload;
+  const overload = definedOnly({
+    rssMb: env.HEALTH_OVERLOAD_RSS_MB,
+    heapUsedRatio: env.HEALTH_OVERLOAD_HEAP_USED_RATIO,
+    eventLoopDelayMs: env.HEALTH_OVERLOAD_EVENT_LOOP_DELAY_MS,
+    scheduleToStartMs: env.HEALTH_OVERLOAD_SCHEDULE_TO_START_MS,
+  });
+  const overrides: HealthThresholdOverrides = definedOnly({
+    statusAlertAfterRuns: env.HEALTH_STATUS_ALERT_AFTER,
+    syncOverdueAfter: env.HEALTH_SYNC_OVERDUE_AFTER,
+    stuckNoProgressAfter: env.HEALTH_STUCK_NO_PROGRESS_AFTER,
+    stuckRunningAfter: env.HEALTH_STUCK_RUNNING_AFTER,
+    failureWindow: env.HEALTH_FAILURE_WINDOW,
+    workerStaleAfter: env.HEALTH_WORKER_STALE_AFTER,
+    failures: env.HEALTH_FAILURES,
+    rssMb: env.HEALTH_RSS_MB,
+    heapUsedRatio: env.HEALTH_HEAP_USED_RATIO,
+    eventLoopDelayMs: env.HEALTH_EVENT_LOOP_DELAY_MS,
+    scheduleToStartMs: env.HEALTH_SCHEDULE_TO_START_MS,
+    serviceLatencyMs: env.HEALTH_SERVICE_LATENCY_MS,
+    overload: Object.keys(overload).length > 0 ? overload : undefined,
+  });
   let thresholds: HealthThresholds;
   try {
     thresholds = resolveThresholds(DEFAULT_HEALTH_THRESHOLDS, overrides);
@@ -161,5 +154,14 @@ export function healthSettingsFrom(env: HealthEnv): HealthSettings {
     ...(env.HEALTH_WEBHOOK_URL ? { webhookUrl: env.HEALTH_WEBHOOK_URL } : {}),
     pauseOnOverload: env.HEALTH_PAUSE_ON_OVERLOAD,
     intervalMs: parseDuration(env.HEALTH_INTERVAL),
+  };
+}
+
+/** `values` without its undefined entries (the variables that are not set). */
+function definedOnly<T extends Record<string, unknown>>(
+  values: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
   };
 }

@@ -1,4 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { mailerliteTaskQueue } from '../shared/names';
 import { ACTIVITY_RETRY } from './retry';
@@ -12,14 +13,18 @@ import { ACTIVITY_RETRY } from './retry';
  */
 export const HEARTBEAT_TIMEOUT = '20s';
 
-const retry = ACTIVITY_RETRY;
+/** Activities that heartbeat, retried by {@link ACTIVITY_RETRY}, each try within `startToClose`. */
+function heartbeating(startToCloseTimeout: Duration, taskQueue?: string) {
+  return proxyActivities<Activities>({
+    ...(taskQueue ? { taskQueue } : {}),
+    startToCloseTimeout,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: ACTIVITY_RETRY,
+  });
+}
 
 /** Short calls: look-ups, provisioning, validation, stats, report entries. */
-export const quick = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry,
-});
+export const quick = heartbeating('2m');
 
 /**
  * A person's notification (log, webhook): retried with backoff for about a minute, then given up,
@@ -32,21 +37,13 @@ export const notifier = proxyActivities<Activities>({
 });
 
 /** One page of EDD sales plus its customers' look-ups; the held-order checks. */
-export const source = proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry,
-});
+export const source = heartbeating('5m');
 
 /**
  * One page of writes on the direct path: at most a page's ~40 batch requests, each tried up to five
  * times in place; the heartbeat after every request lets a lost worker's page be retried soon.
  */
-export const pageWriter = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry,
-});
+export const pageWriter = heartbeating('10m');
 
 /**
  * One MailerLite request per activity, on the task queue whose rate limit is the account's budget
@@ -54,10 +51,5 @@ export const pageWriter = proxyActivities<Activities>({
  * twice plus a Retry-After waited out in place (10 s).
  */
 export function mailerliteActivities(taskQueue: string) {
-  return proxyActivities<Activities>({
-    taskQueue: mailerliteTaskQueue(taskQueue),
-    startToCloseTimeout: '2m',
-    heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry,
-  });
+  return heartbeating('2m', mailerliteTaskQueue(taskQueue));
 }

@@ -1,4 +1,5 @@
 /** What the health checks collect: the activities' results, a run's snapshot. */
+import type { SyncCounts } from '../sync-types';
 
 /** A check that could not be made. */
 export interface CheckError {
@@ -85,17 +86,13 @@ export interface ServiceCheck {
   namespace?: string;
 }
 
-export interface SyncProgressBrief {
+/** What the health scan keeps of a running sync's progress. */
+export interface SyncProgressBrief extends Pick<
+  SyncCounts,
+  'fetched' | 'valid' | 'invalid' | 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed'
+> {
   phase: string;
   pages: number;
-  fetched: number;
-  valid: number;
-  invalid: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  skipped: number;
-  failed: number;
   startedAt: string;
   updatedAt: string;
   /** Mirror removals waiting for a person's approval (phase `awaiting-approval`). */

@@ -97,22 +97,15 @@ const partialLevel = z
   .strict();
 
 /** Thresholds a run overrides (any subset; a level's two values separately). */
-export const HealthThresholdOverridesSchema = z
-  .object({
-    stuckNoProgressAfter: durationSchema('stuckNoProgressAfter', { trim: true }),
-    stuckRunningAfter: durationSchema('stuckRunningAfter', { trim: true }),
-    failureWindow: durationSchema('failureWindow', { trim: true }),
-    workerStaleAfter: durationSchema('workerStaleAfter', { trim: true }),
-    failures: partialLevel,
-    rssMb: partialLevel,
-    heapUsedRatio: partialLevel,
-    eventLoopDelayMs: partialLevel,
-    scheduleToStartMs: partialLevel,
-    serviceLatencyMs: partialLevel,
-    overload: HealthThresholdsSchema.shape.overload.partial().strict(),
-    statusAlertAfterRuns: HealthThresholdsSchema.shape.statusAlertAfterRuns,
-    syncOverdueAfter: durationSchema('syncOverdueAfter', { trim: true }),
-  })
+export const HealthThresholdOverridesSchema = HealthThresholdsSchema.extend({
+  failures: partialLevel,
+  rssMb: partialLevel,
+  heapUsedRatio: partialLevel,
+  eventLoopDelayMs: partialLevel,
+  scheduleToStartMs: partialLevel,
+  serviceLatencyMs: partialLevel,
+  overload: HealthThresholdsSchema.shape.overload.partial().strict(),
+})
   .partial()
   .strict();
 export type HealthThresholdOverrides = z.input<typeof HealthThresholdOverridesSchema>;
