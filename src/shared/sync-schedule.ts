@@ -25,7 +25,7 @@ import type { SyncInput } from './sync-types';
  * down: a short outage (a restart, an upgrade) still runs the sync it missed; after a longer one
  * the missed run is dropped and the next one does the work (each sync covers the whole campaign).
  */
-export const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
+export const SCHEDULE_CATCHUP_WINDOW = '10m';
 
 /**
  * What happens to a tick while the previous scheduled run is still going: it is skipped (the
