@@ -3,7 +3,7 @@ import { checkSyncInput } from '../src/temporal/sync-start';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import { newestPerEmail, planWrite, type SubscriberUpsert } from '../src/shared/subscriber-plan';
-import { emptyCounts, type SourceRecord } from '../src/shared/sync-types';
+import { emptyCounts, keepValid, type SourceRecord } from '../src/shared/sync-types';
 import { buildActivities } from '../src/workers/build-activities';
 import { MAX_BATCH_ITEMS } from '../src/shared/write-stream';
 
@@ -85,10 +85,11 @@ async function main(): Promise<void> {
     const batch = await acts.fetchPurchasersPage({ productId, page, pageSize: options.pageSize });
     counts.fetched += batch.records.length;
     if (batch.records.length > 0) {
-      const { valid, invalid } = await acts.validateRecords({
+      const { invalid, invalidAt } = await acts.validateRecords({
         campaign: options.campaign,
         records: batch.records,
       });
+      const valid = keepValid(batch.records, invalidAt);
       counts.valid += valid.length;
       counts.invalid += invalid.length;
       queue.push(...valid);

@@ -1,24 +1,21 @@
-import { keepValid, type InvalidRecordReport, type SourceRecord } from '../shared/sync-types';
+import type { InvalidRecordReport, SourceRecord } from '../shared/sync-types';
 import { recordProblems } from '../validation/record-validator';
 import type { ActivityDeps } from './deps';
 
 export interface ValidationInput {
   campaign: string;
   records: SourceRecord[];
-  /**
-   * false: leave `valid` empty and give `invalidAt` instead; the caller, which holds the records,
-   * keeps the others, so the page's records pass through history once less. Default true.
-   */
-  returnValid?: boolean;
 }
 
+/**
+ * The verdicts on a page: the caller, which holds the records, keeps the valid ones itself
+ * (`keepValid(records, invalidAt)`), so a page's records do not pass through history twice.
+ */
 export interface ValidationResult {
-  /** The valid records (empty when the input's `returnValid` was false). */
-  valid: SourceRecord[];
   /** Every invalid record of the page with all of its problems. */
   invalid: InvalidRecordReport[];
   /** Positions in the input's `records` of the invalid ones, in order. */
-  invalidAt?: number[];
+  invalidAt: number[];
 }
 
 /**
@@ -29,7 +26,7 @@ export function validatePage(
   logger: ActivityDeps['logger'],
   campaign: string,
   records: SourceRecord[],
-): { invalid: InvalidRecordReport[]; invalidAt: number[] } {
+): ValidationResult {
   const invalid: InvalidRecordReport[] = [];
   const invalidAt: number[] = [];
   for (const [i, record] of records.entries()) {
@@ -48,18 +45,11 @@ export function validatePage(
   return { invalid, invalidAt };
 }
 
-function clean(record: SourceRecord): SourceRecord {
-  const { sourceProblems: _none, ...rest } = record;
-  return rest;
-}
-
 export function validationActivities({ logger }: ActivityDeps) {
   return {
-    /** Splits a page into valid and invalid records; nothing is dropped without a reason. */
+    /** Finds a page's invalid records, each with every reason; nothing is dropped without one. */
     async validateRecords(input: ValidationInput): Promise<ValidationResult> {
-      const { invalid, invalidAt } = validatePage(logger, input.campaign, input.records);
-      if (input.returnValid === false) return { valid: [], invalid, invalidAt };
-      return { valid: keepValid(input.records, invalidAt).map(clean), invalid };
+      return validatePage(logger, input.campaign, input.records);
     },
   };
 }

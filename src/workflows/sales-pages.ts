@@ -74,8 +74,8 @@ export function activityPages(campaign: string): PageSource<SourceRecord[]> {
       if (!full || rescued.length + facts.orderIds.length === 0)
         return { valid: [], validCount: 0, invalid: [] };
       const records = [...rescued.map((i) => full.seamRecords[i]!.record), ...full.records];
-      const checked = await quick.validateRecords({ campaign, records, returnValid: false });
-      const valid = keepValid(records, checked.invalidAt ?? []);
+      const checked = await quick.validateRecords({ campaign, records });
+      const valid = keepValid(records, checked.invalidAt);
       return { valid, validCount: valid.length, invalid: checked.invalid };
     },
   };

@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { PlanListPageInput } from '../../src/activities';
-import type { SourceRecord } from '../../src/shared/sync-types';
+import { keepValid, type SourceRecord } from '../../src/shared/sync-types';
 import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 import { mailerliteApi as api } from '../helpers/store-admin';
 
@@ -36,7 +36,11 @@ async function prepare() {
     page: 1,
     pageSize: 100,
   });
-  const { valid } = await inActivity(stack.activities.validateRecords, { campaign, records: page.records });
+  const { invalidAt } = await inActivity(stack.activities.validateRecords, {
+    campaign,
+    records: page.records,
+  });
+  const valid = keepValid(page.records, invalidAt);
   const fieldKeys = ['name', 'last_name', resources.purchaseFieldKey];
   const key = `test/${campaign}`;
   await inActivity(stack.activities.openDestinationIndex, { key, fieldKeys });

@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { WritePageInput, WritePageResult } from '../../src/activities';
-import type { SourceRecord } from '../../src/shared/sync-types';
+import { keepValid, type SourceRecord } from '../../src/shared/sync-types';
 import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
 
 // The direct write path's activity (`writeRecordsPage`), run in the SDK's activity context against
@@ -43,10 +43,11 @@ async function preparePage(): Promise<{ input: WritePageInput; records: SourceRe
     page: 1,
     pageSize: 1000,
   });
-  const { valid } = await inActivity(env, stack.activities.validateRecords, {
+  const { invalidAt } = await inActivity(env, stack.activities.validateRecords, {
     campaign,
     records: page.records,
   });
+  const valid = keepValid(page.records, invalidAt);
   return {
     records: valid,
     input: {

@@ -142,14 +142,12 @@ describe('validateRecords verdicts', () => {
     { ...good, orderId: 14, firstName: ' ' },
   ];
 
-  it('with returnValid false, answers where the invalid ones are and leaves the valid ones to the caller', async () => {
-    const full = await validateRecords({ campaign: 'C', records });
-    const verdicts = await validateRecords({ campaign: 'C', records, returnValid: false });
-    expect(verdicts.valid).toEqual([]);
+  it('answers where the invalid ones are, with their reasons, and leaves the valid ones to the caller', async () => {
+    const verdicts = await validateRecords({ campaign: 'C', records });
+    expect(verdicts).not.toHaveProperty('valid');
     expect(verdicts.invalidAt).toEqual([1, 3, 4]);
-    expect(verdicts.invalid).toEqual(full.invalid);
-    expect(keepValid(records, verdicts.invalidAt!)).toEqual(full.valid);
-    expect(full.valid.map((r) => r.orderId)).toEqual([10, 12]);
-    expect(full.invalidAt).toBeUndefined();
+    expect(verdicts.invalid.map((r) => r.orderId)).toEqual([11, 13, 14]);
+    expect(verdicts.invalid[1]!.reasons).toContain('customer 3 of order 13 was not found in EDD');
+    expect(keepValid(records, verdicts.invalidAt).map((r) => r.orderId)).toEqual([10, 12]);
   });
 });
