@@ -309,6 +309,26 @@ export async function runCli(
 }
 
 /** Prints what went wrong (one line, and for invalid input where the help is) and maps it to an exit code. */
+type ErrorType = abstract new (...args: never[]) => Error;
+const isOneOf = (err: unknown, types: ErrorType[]): err is Error => types.some((type) => err instanceof type);
+
+/** Refusals because something holds what was asked for (exit 3). */
+const REFUSED: ErrorType[] = [
+  SyncAlreadyRunningError,
+  ScheduleExistsError,
+  SyncAllRunningError,
+  TransitionAlreadyRunningError,
+  CampaignCreateRunningError,
+];
+/** What was named does not exist, or is not running (exit 4). */
+const NOT_FOUND: ErrorType[] = [
+  SyncNotFoundError,
+  SyncNotRunningError,
+  SyncAllNotFoundError,
+  SyncAllNotRunningError,
+  ScheduleMissingError,
+];
+
 export function reportError(err: unknown, out: CliOut, program: Command, command = 'campaign-sync'): number {
   const fail = (code: number, message: string, line = message): number => {
     out.err(line);
@@ -331,22 +351,8 @@ export function reportError(err: unknown, out: CliOut, program: Command, command
   }
   if (err instanceof InvalidInputError || err instanceof ConfigError)
     return fail(EXIT.invalidInput, err.message, `Error: ${err.message}`);
-  if (
-    err instanceof SyncAlreadyRunningError ||
-    err instanceof ScheduleExistsError ||
-    err instanceof SyncAllRunningError ||
-    err instanceof TransitionAlreadyRunningError ||
-    err instanceof CampaignCreateRunningError
-  )
-    return fail(EXIT.locked, err.message, `Refused: ${err.message}`);
-  if (
-    err instanceof SyncNotFoundError ||
-    err instanceof SyncNotRunningError ||
-    err instanceof SyncAllNotFoundError ||
-    err instanceof SyncAllNotRunningError ||
-    err instanceof ScheduleMissingError
-  )
-    return fail(EXIT.notFound, err.message);
+  if (isOneOf(err, REFUSED)) return fail(EXIT.locked, err.message, `Refused: ${err.message}`);
+  if (isOneOf(err, NOT_FOUND)) return fail(EXIT.notFound, err.message);
   if (err instanceof RemovalDecisionError) return fail(EXIT.failed, err.message, `Not done: ${err.message}`);
   if (err instanceof WorkflowFailedError) {
     const message = failureMessage(err);

@@ -28,16 +28,20 @@ export function formatMirror(m: MirrorReport, campaign: string): string {
   return base + (m.approvedBy ? `, decided by ${m.approvedBy}` : '') + (m.note ? ` (${m.note})` : '');
 }
 
+/** A dry run's summary opens by saying so: what its counts mean, and what a real run would create. */
+function dryRunLines(s: { dryRun: boolean; resourcesToCreate: string[] }, counts: string): string[] {
+  if (!s.dryRun) return [];
+  return [
+    `DRY RUN: nothing was written; ${counts}.`,
+    ...(s.resourcesToCreate.length > 0
+      ? [`Would create in MailerLite: ${s.resourcesToCreate.join(', ')}`]
+      : []),
+  ];
+}
+
 export function formatSummary(s: SyncSummary): string {
   const lines = [
-    ...(s.dryRun
-      ? [
-          'DRY RUN: nothing was written; created and updated count what a real run would write.',
-          ...(s.resourcesToCreate.length > 0
-            ? [`Would create in MailerLite: ${s.resourcesToCreate.join(', ')}`]
-            : []),
-        ]
-      : []),
+    ...dryRunLines(s, 'created and updated count what a real run would write'),
     `Campaign ${s.campaign} (EDD product ${s.productId}): ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s`,
     `  pages      ${s.pages} (in ${s.runs} run${s.runs === 1 ? '' : 's'})` +
       (s.newestOrder !== undefined ? `, every order up to ${s.newestOrder}` : ''),
@@ -206,14 +210,7 @@ export function formatTransitionSummary(s: TransitionSummary): string {
   const t = s.totals;
   const r = t.notEligibleReasons;
   const lines = [
-    ...(s.dryRun
-      ? [
-          'DRY RUN: nothing was written; moved counts what a real run would move.',
-          ...(s.resourcesToCreate.length > 0
-            ? [`Would create in MailerLite: ${s.resourcesToCreate.join(', ')}`]
-            : []),
-        ]
-      : []),
+    ...dryRunLines(s, 'moved counts what a real run would move'),
     `Transition ${s.source} → ${s.destination}: ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s` +
       (s.removeFromSource ? ' (moved members leave the source groups)' : ''),
     `  members        ${t.members}`,

@@ -160,6 +160,18 @@ function checkScopeFlags(kind: ScheduleScope, opts: ScheduleFlags): void {
     );
 }
 
+/** `schedule create` or `schedule update`: a campaign (or --all-campaigns), then its timing and note. */
+function scheduleDefinition(schedule: Command, verb: 'create' | 'update', description: string): Command {
+  return addScheduleOptions(
+    schedule
+      .command(verb)
+      .description(description)
+      .argument('[campaign]', 'campaign code, e.g. 2024_ETB_NBL (or --all-campaigns)', campaignArg())
+      .option('--all-campaigns', ALL_CAMPAIGNS_HELP),
+    verb,
+  );
+}
+
 function addScheduleOptions(cmd: Command, verb: 'create' | 'update'): Command {
   return addTimingOptions(cmd, verb)
     .addOption(
@@ -204,18 +216,13 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     );
 
   addSyncOptions(
-    addScheduleOptions(
-      schedule
-        .command('create')
-        .description(
-          "a recurring sync of the campaign (overlap SKIP, catch-up window 10 min; each run takes the campaign's lock " +
-            'or is skipped, naming the holder). A campaign has one full schedule and may have one --incremental one. ' +
-            'With --all-campaigns instead of a campaign: one schedule that runs a sync all of the campaigns EDD gives ' +
-            'at each run, so campaigns added later are synced too.',
-        )
-        .argument('[campaign]', 'campaign code, e.g. 2024_ETB_NBL (or --all-campaigns)', campaignArg())
-        .option('--all-campaigns', ALL_CAMPAIGNS_HELP),
+    scheduleDefinition(
+      schedule,
       'create',
+      "a recurring sync of the campaign (overlap SKIP, catch-up window 10 min; each run takes the campaign's lock " +
+        'or is skipped, naming the holder). A campaign has one full schedule and may have one --incremental one. ' +
+        'With --all-campaigns instead of a campaign: one schedule that runs a sync all of the campaigns EDD gives ' +
+        'at each run, so campaigns added later are synced too.',
     ).option('--paused', 'create it paused'),
   )
     .option('--json', 'print the schedule as JSON')
@@ -258,17 +265,12 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
     );
 
   addSyncOptions(
-    addScheduleOptions(
-      schedule
-        .command('update')
-        .description(
-          'change a schedule in place: its timing, the options of its syncs, its note. What is not given is kept, ' +
-            'and so are its paused state and its history (actions taken, recent runs). --incremental names the ' +
-            "campaign's incremental schedule.",
-        )
-        .argument('[campaign]', 'campaign code, e.g. 2024_ETB_NBL (or --all-campaigns)', campaignArg())
-        .option('--all-campaigns', ALL_CAMPAIGNS_HELP),
+    scheduleDefinition(
+      schedule,
       'update',
+      'change a schedule in place: its timing, the options of its syncs, its note. What is not given is kept, ' +
+        'and so are its paused state and its history (actions taken, recent runs). --incremental names the ' +
+        "campaign's incremental schedule.",
     ).option(
       '--reset-options',
       'the sync options become exactly those given (the others back to their defaults), e.g. to end a --dry-run',

@@ -70,13 +70,21 @@ function scheduleWords(kind: ScheduleKind): string {
   return kind === 'incremental' ? 'an incremental sync schedule' : 'a sync schedule';
 }
 
-/** The campaign already has a sync schedule of that kind. */
-export class ScheduleExistsError extends Error {
+/** A campaign's schedule of one kind (or the all-campaigns one) that a command needed absent or present. */
+abstract class ScheduleLookupError extends Error {
   constructor(
+    message: string,
     readonly campaign: string,
     readonly scheduleId: string,
-    readonly kind: ScheduleScope = 'full',
+    readonly kind: ScheduleScope,
   ) {
+    super(message);
+  }
+}
+
+/** The campaign already has a sync schedule of that kind. */
+export class ScheduleExistsError extends ScheduleLookupError {
+  constructor(campaign: string, scheduleId: string, kind: ScheduleScope = 'full') {
     super(
       kind === 'all-campaigns'
         ? `The schedule of all campaigns exists already (${scheduleId}). See 'campaign-sync schedule describe --all-campaigns'; ` +
@@ -86,22 +94,24 @@ export class ScheduleExistsError extends Error {
             (kind === 'full'
               ? ' (A campaign can also have one incremental schedule beside it: create it with --incremental.)'
               : ''),
+      campaign,
+      scheduleId,
+      kind,
     );
     this.name = 'ScheduleExistsError';
   }
 }
 
 /** The campaign has no sync schedule of that kind. */
-export class ScheduleMissingError extends Error {
-  constructor(
-    readonly campaign: string,
-    readonly scheduleId: string,
-    readonly kind: ScheduleScope = 'full',
-  ) {
+export class ScheduleMissingError extends ScheduleLookupError {
+  constructor(campaign: string, scheduleId: string, kind: ScheduleScope = 'full') {
     super(
       kind === 'all-campaigns'
         ? `There is no schedule of all campaigns (${scheduleId}). Create it with 'campaign-sync schedule create --all-campaigns --every <interval>' (or --cron).`
         : `Campaign ${campaign} has ${kind === 'incremental' ? 'no incremental sync schedule' : 'no sync schedule'} (${scheduleId}). Create one with 'campaign-sync schedule create ${campaign}${kindFlag(kind)} --every <interval>' (or --cron).`,
+      campaign,
+      scheduleId,
+      kind,
     );
     this.name = 'ScheduleMissingError';
   }

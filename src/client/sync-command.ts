@@ -10,7 +10,13 @@ import { didYouMeanSynced } from './did-you-mean';
 import { decideRemovals } from './sync-approve';
 import { registerSyncAllCommand } from './sync-all';
 import { cancelSync, type CancelOutcome } from './sync-cancel';
-import { addSyncOptions, syncOptionsFrom, valueOption, type SyncOptionFlags } from './sync-options';
+import {
+  addRunOutputOptions,
+  addSyncOptions,
+  syncOptionsFrom,
+  valueOption,
+  type SyncOptionFlags,
+} from './sync-options';
 import { formatSyncHistory, syncHistory } from './sync-history';
 import { syncReport } from './sync-report';
 import { checkSyncInput, startSync } from '../temporal/sync-start';
@@ -29,83 +35,81 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
     .command('sync')
     .description("one campaign's sync (or every campaign's): start, follow, approve, cancel, report");
 
-  addSyncOptions(
-    sync
-      .command('start')
-      .description(
-        'start a sync of one campaign. Mirror mode also removes from the purchase group those no longer ' +
-          "purchasers; above --max-removal-share of the group it waits for 'sync approve' and fails after " +
-          "--approval-timeout without one. --incremental reads only the orders since the campaign's watermark.",
-      )
-      .argument('<campaign>', CAMPAIGN_HELP, campaignArg())
-      .addOption(
-        valueOption(
-          '--product-id <n>',
-          "the album's EDD product ID (default: found from the campaign code)",
-          integer('--product-id', 1),
+  addRunOutputOptions(
+    addSyncOptions(
+      sync
+        .command('start')
+        .description(
+          'start a sync of one campaign. Mirror mode also removes from the purchase group those no longer ' +
+            "purchasers; above --max-removal-share of the group it waits for 'sync approve' and fails after " +
+            "--approval-timeout without one. --incremental reads only the orders since the campaign's watermark.",
+        )
+        .argument('<campaign>', CAMPAIGN_HELP, campaignArg())
+        .addOption(
+          valueOption(
+            '--product-id <n>',
+            "the album's EDD product ID (default: found from the campaign code)",
+            integer('--product-id', 1),
+          ),
         ),
-      ),
-  )
-    .addOption(
+    ).addOption(
       valueOption(
         '--progress-interval <duration>',
         'how often the run logs progress and --wait shows it (default: 10s)',
         duration('--progress-interval'),
       ),
-    )
-    .option('--wait', 'show its progress and print the summary when it ends')
-    .option('--json', 'print the run (or with --wait the summary) as JSON')
-    .action(
-      act(
-        ctx,
-        async (
-          campaign: string,
-          opts: SyncOptionFlags & { productId?: number; progressInterval?: string; wait?: boolean },
-        ) => {
-          const input: SyncInput = { campaign, trigger: 'cli', ...syncOptionsFrom(opts) };
-          if (opts.productId !== undefined) input.productId = opts.productId;
-          if (opts.progressInterval !== undefined) input.progressInterval = opts.progressInterval;
-          // Checked before connecting: a mistake is reported even when the server is away.
-          checkSyncInput(input);
-          const client = await ctx.connect();
-          const taskQueue = ctx.taskQueue();
-          const handle = await startSync(client, taskQueue, input);
-          const url = ctx.runLink(handle.workflowId, handle.firstExecutionRunId);
-          out.out(
-            `Started sync of ${input.campaign}: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
-          );
-          out.out(`Temporal UI: ${url}`);
-          const noWorker = () => noWorkerWarning(client, taskQueue, input.campaign);
-          const warning = await noWorker();
-          if (warning) out.err(`Warning: ${warning}`);
-          if (!opts.wait) {
-            out.result({
-              campaign,
-              workflowId: handle.workflowId,
-              runId: handle.firstExecutionRunId,
-              url,
-              ...(warning ? { warning } : {}),
-            });
-            return EXIT.ok;
-          }
-          const summary = await untilInterrupted(
-            ctx,
-            watchSync(handle, (p) => out.out(formatProgress(p)), {
-              intervalMs: parseDuration(input.progressInterval ?? '10s'),
-              onNoAnswer: async () => {
-                const still = await noWorker();
-                if (still) out.err(`Still waiting: ${still}`);
-              },
-            }),
-            `the sync of ${campaign} goes on (run ${handle.firstExecutionRunId}). Follow it with ` +
-              `'campaign-sync sync status ${campaign}'; cancel it with 'campaign-sync sync cancel ${campaign}'.`,
-          );
-          if (summary === INTERRUPTED) return EXIT.interrupted;
-          out.result(summary, formatSummary(summary));
+    ),
+  ).action(
+    act(
+      ctx,
+      async (
+        campaign: string,
+        opts: SyncOptionFlags & { productId?: number; progressInterval?: string; wait?: boolean },
+      ) => {
+        const input: SyncInput = { campaign, trigger: 'cli', ...syncOptionsFrom(opts) };
+        if (opts.productId !== undefined) input.productId = opts.productId;
+        if (opts.progressInterval !== undefined) input.progressInterval = opts.progressInterval;
+        // Checked before connecting: a mistake is reported even when the server is away.
+        checkSyncInput(input);
+        const client = await ctx.connect();
+        const taskQueue = ctx.taskQueue();
+        const handle = await startSync(client, taskQueue, input);
+        const url = ctx.runLink(handle.workflowId, handle.firstExecutionRunId);
+        out.out(
+          `Started sync of ${input.campaign}: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
+        );
+        out.out(`Temporal UI: ${url}`);
+        const noWorker = () => noWorkerWarning(client, taskQueue, input.campaign);
+        const warning = await noWorker();
+        if (warning) out.err(`Warning: ${warning}`);
+        if (!opts.wait) {
+          out.result({
+            campaign,
+            workflowId: handle.workflowId,
+            runId: handle.firstExecutionRunId,
+            url,
+            ...(warning ? { warning } : {}),
+          });
           return EXIT.ok;
-        },
-      ),
-    );
+        }
+        const summary = await untilInterrupted(
+          ctx,
+          watchSync(handle, (p) => out.out(formatProgress(p)), {
+            intervalMs: parseDuration(input.progressInterval ?? '10s'),
+            onNoAnswer: async () => {
+              const still = await noWorker();
+              if (still) out.err(`Still waiting: ${still}`);
+            },
+          }),
+          `the sync of ${campaign} goes on (run ${handle.firstExecutionRunId}). Follow it with ` +
+            `'campaign-sync sync status ${campaign}'; cancel it with 'campaign-sync sync cancel ${campaign}'.`,
+        );
+        if (summary === INTERRUPTED) return EXIT.interrupted;
+        out.result(summary, formatSummary(summary));
+        return EXIT.ok;
+      },
+    ),
+  );
 
   registerSyncAllCommand(sync, ctx);
 

@@ -38,6 +38,13 @@ export function valueOption<T>(
   return option.argParser(single(long, parse));
 }
 
+/** `--wait` and `--json` of a command that starts a run (a sync, a transition). */
+export function addRunOutputOptions(cmd: Command): Command {
+  return cmd
+    .option('--wait', 'show its progress and print the summary when it ends')
+    .option('--json', 'print the run (or with --wait the summary) as JSON');
+}
+
 /**
  * Declares the sync options `sync start`, `sync all` and `schedule create` share, with the bounds
  * of the sync input schema (SyncInputSchema), so a mistake is refused naming the flag. Defaults

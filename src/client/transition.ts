@@ -27,7 +27,7 @@ import { formatTransitionProgress, formatTransitionSummary } from './format';
 import { failureMessage } from './sync-status';
 import { whenAndAge } from '../shared/when';
 import { act, INTERRUPTED, untilInterrupted, type CliContext } from './cli-context';
-import { valueOption } from './sync-options';
+import { addRunOutputOptions, valueOption } from './sync-options';
 import { tierProgressQuery, transitionProgressQuery } from '../shared/messages';
 import type { campaignTransition } from '../workflows/campaign-transition';
 import { startUnderLock } from '../temporal/start-under-lock';
@@ -198,7 +198,7 @@ export function lockRefusal(err: unknown): string | undefined {
  */
 export function registerTransitionCommands(program: Command, ctx: CliContext): void {
   const { out } = ctx;
-  program
+  const run = program
     .command('transition')
     .description("move subscribers from one campaign's tier groups to another's")
     .command('run')
@@ -216,69 +216,67 @@ export function registerTransitionCommands(program: Command, ctx: CliContext): v
         'transition rules: a JSON array of {current_tier, next_tier, requires_purchase}, or @file',
         (v) => v,
       ),
-    )
-    .option('--wait', 'show its progress and print the summary when it ends')
-    .option('--json', 'print the run (or with --wait the summary) as JSON')
-    .action(
-      act(
-        ctx,
-        async (
-          source: string,
-          destination: string,
-          opts: { dryRun?: boolean; removeFromSource?: boolean; rules?: string; wait?: boolean },
-        ) => {
-          const input: TransitionInput = { source, destination, trigger: 'cli' };
-          if (opts.dryRun) input.dryRun = true;
-          if (opts.removeFromSource) input.removeFromSource = true;
-          if (opts.rules !== undefined) input.rules = parseRulesOption(opts.rules);
+    );
+  addRunOutputOptions(run).action(
+    act(
+      ctx,
+      async (
+        source: string,
+        destination: string,
+        opts: { dryRun?: boolean; removeFromSource?: boolean; rules?: string; wait?: boolean },
+      ) => {
+        const input: TransitionInput = { source, destination, trigger: 'cli' };
+        if (opts.dryRun) input.dryRun = true;
+        if (opts.removeFromSource) input.removeFromSource = true;
+        if (opts.rules !== undefined) input.rules = parseRulesOption(opts.rules);
 
-          const client = await ctx.connect();
-          let handle: TransitionHandle;
-          try {
-            handle = await startTransition(client, ctx.taskQueue(), input);
-          } catch (err) {
-            if (!(err instanceof TransitionAlreadyRunningError)) throw err;
-            out.err(`Refused: ${err.message}`);
+        const client = await ctx.connect();
+        let handle: TransitionHandle;
+        try {
+          handle = await startTransition(client, ctx.taskQueue(), input);
+        } catch (err) {
+          if (!(err instanceof TransitionAlreadyRunningError)) throw err;
+          out.err(`Refused: ${err.message}`);
+          return EXIT.locked;
+        }
+        const started = {
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          source,
+          destination,
+          dryRun: input.dryRun === true,
+          url: ctx.runLink(handle.workflowId, handle.firstExecutionRunId),
+        };
+        out.out(
+          `Started transition ${source} → ${destination}${input.dryRun ? ' (dry run)' : ''}: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
+        );
+        out.out(`Temporal UI: ${started.url}`);
+        if (!opts.wait) {
+          out.result(started);
+          return EXIT.ok;
+        }
+        try {
+          const summary = await untilInterrupted(
+            ctx,
+            watchTransition(client, handle, (p, tier) => out.out(formatTransitionProgress(p, tier))),
+            `the transition goes on (workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}). ` +
+              `Follow it in the Temporal UI: ${started.url}; cancel it there, or with ` +
+              `'temporal workflow cancel --workflow-id ${handle.workflowId}'.`,
+          );
+          if (summary === INTERRUPTED) return EXIT.interrupted;
+          out.result(summary, formatTransitionSummary(summary));
+          return EXIT.ok;
+        } catch (err) {
+          if (!(err instanceof WorkflowFailedError)) throw err;
+          const locked = lockRefusal(err);
+          if (locked) {
+            out.err(`Refused: ${locked}`);
             return EXIT.locked;
           }
-          const started = {
-            workflowId: handle.workflowId,
-            runId: handle.firstExecutionRunId,
-            source,
-            destination,
-            dryRun: input.dryRun === true,
-            url: ctx.runLink(handle.workflowId, handle.firstExecutionRunId),
-          };
-          out.out(
-            `Started transition ${source} → ${destination}${input.dryRun ? ' (dry run)' : ''}: workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}`,
-          );
-          out.out(`Temporal UI: ${started.url}`);
-          if (!opts.wait) {
-            out.result(started);
-            return EXIT.ok;
-          }
-          try {
-            const summary = await untilInterrupted(
-              ctx,
-              watchTransition(client, handle, (p, tier) => out.out(formatTransitionProgress(p, tier))),
-              `the transition goes on (workflow ${handle.workflowId}, run ${handle.firstExecutionRunId}). ` +
-                `Follow it in the Temporal UI: ${started.url}; cancel it there, or with ` +
-                `'temporal workflow cancel --workflow-id ${handle.workflowId}'.`,
-            );
-            if (summary === INTERRUPTED) return EXIT.interrupted;
-            out.result(summary, formatTransitionSummary(summary));
-            return EXIT.ok;
-          } catch (err) {
-            if (!(err instanceof WorkflowFailedError)) throw err;
-            const locked = lockRefusal(err);
-            if (locked) {
-              out.err(`Refused: ${locked}`);
-              return EXIT.locked;
-            }
-            out.err(`Transition failed: ${failureMessage(err)}`);
-            return EXIT.failed;
-          }
-        },
-      ),
-    );
+          out.err(`Transition failed: ${failureMessage(err)}`);
+          return EXIT.failed;
+        }
+      },
+    ),
+  );
 }

@@ -3,6 +3,7 @@ import { CAMPAIGN_CODE_PATTERN } from './campaign';
 import type { LockHolder } from './provisioning';
 import {
   emptyCounts,
+  listedRecords,
   type SyncCounts,
   type SyncInput,
   type SyncOptions,
@@ -216,12 +217,9 @@ export function unstartedSyncStats(input: SyncInput, startTime: Date, now: Date)
     resourcesToCreate: [],
     mode: input.mode ?? 'upsert',
     ...emptyCounts(),
-    invalidRecords: [],
-    invalidRecordsOmitted: 0,
-    failedRecords: [],
-    failedRecordsOmitted: 0,
-    skippedRecords: [],
-    skippedRecordsOmitted: 0,
+    ...listedRecords('invalid', [], 0),
+    ...listedRecords('failed', [], 0),
+    ...listedRecords('skipped', [], 0),
     startedAt: startTime.toISOString(),
     finishedAt: now.toISOString(),
     durationMs: now.getTime() - startTime.getTime(),

@@ -240,6 +240,25 @@ export type SyncInput = z.input<typeof SyncInputSchema>;
 /** The input after defaults are applied. */
 export type SyncOptions = z.output<typeof SyncInputSchema>;
 
+/** A summary's list of one kind of record (`<kind>Records`) and how many it left out (`…Omitted`). */
+export type ListedRecords<K extends string, T> = Record<`${K}Records`, T[]> &
+  Record<`${K}RecordsOmitted`, number>;
+
+/**
+ * The records of one kind a summary lists (at most its report limit) with the count of those left
+ * out, from how many there were: `listedRecords('failed', listed, 120)`.
+ */
+export function listedRecords<K extends string, T>(
+  kind: K,
+  listed: T[],
+  counted: number,
+): ListedRecords<K, T> {
+  return { [`${kind}Records`]: listed, [`${kind}RecordsOmitted`]: counted - listed.length } as ListedRecords<
+    K,
+    T
+  >;
+}
+
 /** One purchase of the campaign's album, as read from EDD. */
 export interface SourceRecord {
   orderId: number;

@@ -12,6 +12,7 @@ import {
   type PurchaseVerdict,
   type TransitionMember,
 } from './transition-rules';
+import { listedRecords } from './sync-types';
 import {
   addTierCounts,
   emptyTierCounts,
@@ -189,14 +190,10 @@ export function transitionSummary(
     })),
     resourcesCreated: resources.created,
     resourcesToCreate: resources.missing,
-    movedRecords: records.moved,
-    movedRecordsOmitted: totals.moved - records.moved.length,
-    notEligibleRecords: records.notEligible,
-    notEligibleRecordsOmitted: totals.notEligible - records.notEligible.length,
-    skippedRecords: records.skipped,
-    skippedRecordsOmitted: totals.skippedConsent - records.skipped.length,
-    failedRecords: records.failed,
-    failedRecordsOmitted: totals.failed - records.failed.length,
+    ...listedRecords('moved', records.moved, totals.moved),
+    ...listedRecords('notEligible', records.notEligible, totals.notEligible),
+    ...listedRecords('skipped', records.skipped, totals.skippedConsent),
+    ...listedRecords('failed', records.failed, totals.failed),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),

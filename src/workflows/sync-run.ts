@@ -18,6 +18,7 @@ import { withinLookback } from '../shared/lookback';
 import { CAMPAIGN_CODE, SYNC_MODE, SYNC_STATUS, SYNC_TRIGGER } from '../shared/search-attributes';
 import {
   emptyCounts,
+  listedRecords,
   type FailedRecordReport,
   type InvalidRecordReport,
   type ReportEntry,
@@ -285,12 +286,9 @@ export class SyncRun {
       ...(mirror ? { mirror: mirror.report } : {}),
       ...counts,
       ...(this.destinationRead ? { destinationRead: this.destinationRead } : {}),
-      invalidRecords: this.invalidRecords,
-      invalidRecordsOmitted: counts.invalid - this.invalidRecords.length,
-      failedRecords: this.failedRecords,
-      failedRecordsOmitted: counts.failed - this.failedRecords.length,
-      skippedRecords: this.skippedRecords,
-      skippedRecordsOmitted: counts.skipped - this.skippedRecords.length,
+      ...listedRecords('invalid', this.invalidRecords, counts.invalid),
+      ...listedRecords('failed', this.failedRecords, counts.failed),
+      ...listedRecords('skipped', this.skippedRecords, counts.skipped),
       startedAt: this.startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - this.startedAt.getTime(),
