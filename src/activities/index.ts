@@ -45,7 +45,7 @@ export type {
   TransitionMembersPage,
 } from './transition';
 export type { MirrorScanInput, RemovalOutcome } from './mirror';
-export type { SyncNotification, SyncNotificationKind, SyncWebhookPayload } from './notify';
+export type { SyncWebhookPayload } from './notify';
 export type { CreateOutcome, ExistingCampaignResources } from './provisioning';
 export type {
   HealthContext,

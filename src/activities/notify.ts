@@ -1,33 +1,15 @@
 import { scrubPersonalData } from '../shared/health';
-import type { SyncCounts } from '../shared/sync-types';
+import { syncNotificationText, type SyncNotification } from '../shared/notifications';
 import type { ActivityDeps } from './deps';
 import { postWebhook } from './webhook';
-
-/** What happened to a sync that a person must hear of. */
-export type SyncNotificationKind = 'sync-failed' | 'sync-timed-out' | 'approval-waiting';
-
-/** What a sync sends when it fails, times out, or starts waiting for an approval. */
-export interface SyncNotification {
-  kind: SyncNotificationKind;
-  campaign: string;
-  workflowId: string;
-  runId: string;
-  /** Who started the sync (`cli`, `schedule:<id>`, `sync-all:<id>`, ...). */
-  trigger: string;
-  mode: string;
-  /** What happened, for a person (no personal data: emails are masked). */
-  message: string;
-  /** What to type next: look at the run, or approve its removals. */
-  commands: string[];
-  pages: number;
-  counts: SyncCounts;
-  /** Mirror syncs waiting for approval: how many removals of how many group members, until when. */
-  removals?: { pending: number; groupMembers: number; approvalDeadline?: string };
-}
 
 /** The JSON body POSTed to the webhook. No personal data: campaign codes, IDs and counts only. */
 export interface SyncWebhookPayload extends SyncNotification {
   source: 'campaign-sync';
+  /** What happened, for a person (no personal data: emails are masked). */
+  message: string;
+  /** What to type next: look at the run, or approve its removals. */
+  commands: string[];
   /** When the sync sent it (ISO). */
   at: string;
   /** The run in the Temporal Web UI, when the worker knows the UI's address. */
@@ -42,10 +24,13 @@ export interface SyncWebhookPayload extends SyncNotification {
 export function notifyActivities({ logger, notify }: ActivityDeps) {
   return {
     async notifySync(n: SyncNotification): Promise<{ sent: boolean }> {
+      const { message, commands } = syncNotificationText(n);
       const payload: SyncWebhookPayload = {
         source: 'campaign-sync',
         ...n,
-        message: scrubPersonalData(n.message),
+        ...(n.error !== undefined ? { error: scrubPersonalData(n.error) } : {}),
+        message: scrubPersonalData(message),
+        commands,
         at: new Date().toISOString(),
         ...(notify?.runLink ? { link: notify.runLink(n.workflowId, n.runId) } : {}),
       };

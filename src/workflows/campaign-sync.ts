@@ -154,28 +154,16 @@ async function removeFormerBuyers(
     counts: run.counts,
     onWaiting: (waiting) => run.enter(waiting ? 'awaiting-approval' : 'mirroring'),
     notifyWaiting: (m) =>
-      run.notify(
-        'approval-waiting',
-        `Mirror sync of ${input.campaign} waits for an approval to remove ${m.toRemove} of the ${m.groupMembers} members ` +
-          `of its purchase group (${pct(m.toRemove / Math.max(1, m.groupMembers))}, above the ${pct(input.maxRemovalShare)} ` +
-          `allowed without one), until ${m.approvalDeadline}; without it the run fails and removes nobody.`,
-        [
-          `campaign-sync sync report ${input.campaign} --kind removed`,
-          `campaign-sync sync approve ${input.campaign} --count ${m.toRemove}`,
-          `campaign-sync sync reject ${input.campaign}`,
-        ],
-        {
+      run.notify('approval-waiting', {
+        removals: {
           pending: m.toRemove,
           groupMembers: m.groupMembers,
+          maxRemovalShare: input.maxRemovalShare,
           ...(m.approvalDeadline ? { approvalDeadline: m.approvalDeadline } : {}),
         },
-      ),
+      }),
   });
   await run.flushReport();
-}
-
-function pct(share: number): string {
-  return `${(share * 100).toFixed(1)}%`;
 }
 
 /**

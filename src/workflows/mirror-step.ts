@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import type { MirrorScanInput, RemovalOutcome } from '../activities';
 import type { MirrorScanResult } from '../shared/activity-io';
+import { percent } from '../shared/notifications';
 import { RemovalApprovalTimeoutError, SyncTimeoutError } from '../shared/errors';
 import type { MirrorReport, ReportEntry, SyncCounts } from '../shared/sync-types';
 import {
@@ -200,7 +201,7 @@ export class MirrorStep {
         nonRetryable: true,
         message:
           `Mirror sync of ${o.campaign} would remove ${count} of ${mirror.groupMembers} members ` +
-          `(${pct(share)}, above the ${pct(o.maxRemovalShare)} allowed without approval) and ` +
+          `(${percent(share)}, above the ${percent(o.maxRemovalShare)} allowed without approval) and ` +
           (byDeadline
             ? 'reached its overall timeout before an approval came'
             : `got no approval within its approval timeout (${o.approvalTimeout})`) +
@@ -262,8 +263,4 @@ export class MirrorStep {
     await Promise.all(Array.from({ length: Math.max(1, o.lanes) }, lane));
     mirror.state = 'done';
   }
-}
-
-function pct(share: number): string {
-  return `${(share * 100).toFixed(1)}%`;
 }

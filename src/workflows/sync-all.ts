@@ -256,8 +256,8 @@ async function reportUnstarted(inputs: SyncInput[], err: unknown): Promise<void>
           runId: info.runId,
           trigger: input.trigger ?? syncAllTrigger(info.workflowId),
           mode,
-          message: `Sync of ${input.campaign} by sync all failed before it started (no page read, nothing written): ${reason}`,
-          commands: [`campaign-sync sync start ${input.campaign} --wait`],
+          error: reason,
+          notStarted: true,
           pages: 0,
           counts: emptyCounts(),
         })

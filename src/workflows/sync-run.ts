@@ -11,7 +11,7 @@ import {
   workflowInfo,
   type WorkflowInfo,
 } from '@temporalio/workflow';
-import type { SyncNotification } from '../activities';
+import type { SyncNotification } from '../shared/notifications';
 import { parseDuration } from '../shared/duration';
 import { DestinationGoneError, hasCause, innermostMessage, SyncTimeoutError } from '../shared/errors';
 import { withinLookback } from '../shared/lookback';
@@ -363,9 +363,7 @@ export class SyncRun {
   /** A person hears of a failed or timed-out run, and of removals waiting for an approval: once each. */
   async notify(
     kind: SyncNotification['kind'],
-    message: string,
-    commands: string[],
-    removals?: SyncNotification['removals'],
+    facts: Pick<SyncNotification, 'error' | 'removals'> = {},
   ): Promise<void> {
     const { input, info } = this;
     try {
@@ -376,11 +374,9 @@ export class SyncRun {
         runId: info.runId,
         trigger: input.trigger,
         mode: input.mode,
-        message,
-        commands,
         pages: this.pages,
         counts: { ...this.counts },
-        ...(removals ? { removals } : {}),
+        ...facts,
       });
     } catch (err) {
       log.warn('notification not delivered', { kind, error: innermostMessage(err) });
@@ -456,17 +452,12 @@ export class SyncRun {
     }
     this.enter('failed');
     const status = this.timedOut || isTimeout(err) ? 'timed-out' : 'failed';
-    const { counts } = this;
     // Whatever ended the run, what it met so far stays readable and counted.
     await this.flushReport().catch(() => undefined);
     await quick.recordSyncStats(this.summarize(status)).catch(() => undefined);
-    await this.notify(
-      status === 'timed-out' ? 'sync-timed-out' : 'sync-failed',
-      `Sync of ${input.campaign} ${status === 'timed-out' ? 'timed out' : 'failed'} after ${this.pages} pages ` +
-        `(created ${counts.created}, updated ${counts.updated}, failed ${counts.failed}; what was written is kept): ` +
-        innermostMessage(err),
-      [`campaign-sync sync status ${input.campaign}`, `campaign-sync sync report ${input.campaign}`],
-    );
+    await this.notify(status === 'timed-out' ? 'sync-timed-out' : 'sync-failed', {
+      error: innermostMessage(err),
+    });
     this.endAs(status);
     throw err;
   }

@@ -78,7 +78,7 @@ function fillings(text: string): string[] {
       values = [SAMPLE_CAMPAIGN, `${SAMPLE_CAMPAIGN} --incremental`, '--all-campaigns'];
     else if (/kind/i.test(hole)) values = ['', ' --incremental'];
     else if (/campaign/i.test(hole)) values = [SAMPLE_CAMPAIGN];
-    else if (/toRemove|length|count/i.test(hole)) values = ['3'];
+    else if (/toRemove|length|count|pending/i.test(hole)) values = ['3'];
     // `sync all` again for the campaigns skipped (its output is checked in sync-all.test.ts).
     else if (/retryArgs/.test(hole)) values = [`sync all --campaign ${SAMPLE_CAMPAIGN}=7 --wait`];
     else throw new Error(`No sample value for ${hole} in: ${text} (add a rule to fillings())`);
@@ -139,7 +139,7 @@ describe('advice names commands and flags that exist', () => {
   it('finds the advice in the source (the collector works)', () => {
     const texts = advice.map((a) => a.text);
     expect(texts).toContain('campaign-sync sync cancel ${campaign} --force');
-    expect(texts).toContain('campaign-sync sync approve ${input.campaign} --count ${m.toRemove}');
+    expect(texts).toContain('campaign-sync sync approve ${n.campaign} --count ${r.pending}');
     expect(texts).toContain('campaign-sync sync all status');
     expect(advice.length).toBeGreaterThan(30);
   });
