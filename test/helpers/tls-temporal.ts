@@ -208,11 +208,7 @@ export async function startTlsTemporal(log?: (m: string) => void): Promise<TlsTe
       await eventually(
         'the search attributes registered',
         () => registerSearchAttributes(connection, 'default'),
-        {
-          retryErrors: true,
-          timeoutMs: 30_000,
-          intervalMs: 500,
-        },
+        { retryErrors: true, timeoutMs: 30_000, intervalMs: 500 },
       );
     } finally {
       await connection.close();

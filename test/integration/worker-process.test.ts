@@ -123,7 +123,7 @@ describe('the worker as its own process', () => {
         const value = body.data?.result[0]?.value[1];
         return value === undefined ? undefined : Number(value);
       };
-      /** The query's value once `until` accepts it (Prometheus scrapes every second or so). */
+      /** The query's value once `until` accepts it (Prometheus scrapes every second). */
       const scraped = (q: string, until: (v: number) => boolean) =>
         eventually(q, () => query(q).catch(() => undefined), { until, timeoutMs: 60_000 });
       const sub = (outcome: string) =>
