@@ -8,22 +8,24 @@ export interface CliRun {
   err: string;
 }
 
+/** Where and how `runCliCaptured` runs the CLI. */
+export interface CliRunOptions {
+  /** The Temporal server (TEMPORAL_ADDRESS). */
+  address: string;
+  /** TEMPORAL_TASK_QUEUE. */
+  taskQueue: string;
+  env?: Record<string, string>;
+  /** Sees each line as it is printed (for a command that waits). */
+  onLine?: (stream: 'out' | 'err', line: string) => void;
+  /** Run as if stdout were a terminal (results that need attention are emphasised). */
+  tty?: boolean;
+}
+
 /**
  * Runs the CLI in-process as a person would from a shell, against `address` and `taskQueue`,
  * capturing what it prints. `env` adds variables (e.g. `USER`, which `sync cancel` records).
  */
-export async function runCliCaptured(
-  args: string[],
-  opts: {
-    address: string;
-    taskQueue: string;
-    env?: Record<string, string>;
-    /** Sees each line as it is printed (for a command that waits). */
-    onLine?: (stream: 'out' | 'err', line: string) => void;
-    /** Run as if stdout were a terminal (results that need attention are emphasised). */
-    tty?: boolean;
-  },
-): Promise<CliRun> {
+export async function runCliCaptured(args: string[], opts: CliRunOptions): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(

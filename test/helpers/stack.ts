@@ -27,31 +27,32 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** What `startStack` takes: the demo data, credentials and addresses the activities use, their environment. */
+export interface StackOptions {
+  customers?: number;
+  /** A data set to serve instead of generating one (e.g. with `withExtraPurchases`); `customers` and `seed` are then ignored. */
+  dataset?: DemoDataset;
+  seed?: number;
+  mailerliteToken?: string;
+  /** The MailerLite base URL (with `/api`) the activities use instead of the emulator's (e.g. an interposer's). */
+  mailerliteBaseUrl?: string;
+  /** The MailerLite emulator's account limits (default: MailerLite's). */
+  mailerliteLimits?: { maxListLimit?: number; maxGroups?: number };
+  eddToken?: string;
+  /** The EDD address the activities use instead of the emulator's (e.g. a closed port). */
+  eddBaseUrl?: string;
+  /** An EDD API key to use instead of the administrator's (e.g. one of `DEMO_EDD_LIMITED_KEYS`). */
+  eddKey?: { publicKey: string; secretKey: string };
+  /** Environment overrides for the activities' config (e.g. RATE_LIMIT_MAX_WAIT_MS). */
+  env?: Record<string, string>;
+  /** The test Temporal client (`connectTestTemporal()`), for activities that manage schedules or describe runs. */
+  temporal?: { client: Client };
+  /** The store's sequential order numbers setting (`EDD-1042`); default off, as in EDD. */
+  eddOrderNumbers?: SequentialOrderNumbers;
+}
+
 /** Both emulators (real HTTP servers on localhost) with demo data, and real activities pointed at them. */
-export async function startStack(
-  opts: {
-    customers?: number;
-    /** A data set to serve instead of generating one (e.g. with `withExtraPurchases`); `customers` and `seed` are then ignored. */
-    dataset?: DemoDataset;
-    seed?: number;
-    mailerliteToken?: string;
-    /** The MailerLite base URL (with `/api`) the activities use instead of the emulator's (e.g. an interposer's). */
-    mailerliteBaseUrl?: string;
-    /** The MailerLite emulator's account limits (default: MailerLite's). */
-    mailerliteLimits?: { maxListLimit?: number; maxGroups?: number };
-    eddToken?: string;
-    /** The EDD address the activities use instead of the emulator's (e.g. a closed port). */
-    eddBaseUrl?: string;
-    /** An EDD API key to use instead of the administrator's (e.g. one of `DEMO_EDD_LIMITED_KEYS`). */
-    eddKey?: { publicKey: string; secretKey: string };
-    /** Environment overrides for the activities' config (e.g. RATE_LIMIT_MAX_WAIT_MS). */
-    env?: Record<string, string>;
-    /** The test Temporal client (`connectTestTemporal()`), for activities that manage schedules or describe runs. */
-    temporal?: { client: Client };
-    /** The store's sequential order numbers setting (`EDD-1042`); default off, as in EDD. */
-    eddOrderNumbers?: SequentialOrderNumbers;
-  } = {},
-): Promise<Stack> {
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataset =
     opts.dataset ?? generateDemoData({ seed: opts.seed ?? 42, customers: opts.customers ?? 2000 });
   const emulators = await startEmulatorPair({
@@ -102,6 +103,16 @@ export function uniqueCampaign(): string {
 /** The demo store's album products with their campaign codes. */
 export function albums(dataset: DemoDataset) {
   return dataset.products.filter((p): p is typeof p & { campaign: string } => p.campaign !== null);
+}
+
+/** An album product of the demo store, with its campaign code. */
+export type Album = ReturnType<typeof albums>[number];
+
+/** The demo store's album at `index` (the first by default); fails when the data has none there. */
+export function albumOf(dataset: DemoDataset, index = 0): Album {
+  const album = albums(dataset)[index];
+  if (!album) throw new Error('the demo data has no album');
+  return album;
 }
 
 interface MlSubscriberView {

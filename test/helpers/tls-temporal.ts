@@ -7,6 +7,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { findTemporalServer } from '../../dev/temporal/find-server';
 import { registerSearchAttributes } from '../../dev/temporal/search-attributes';
+import { eventually } from './eventually';
 import { freePort } from './ports';
 
 /** PEM files made for one test run with `openssl`: a CA, a server and a client certificate it signed, and another CA. */
@@ -203,7 +204,12 @@ export async function startTlsTemporal(log?: (m: string) => void): Promise<TlsTe
         namespace: 'default',
         workflowExecutionRetentionPeriod: msToTs('1 day'),
       });
-      await eventually(() => registerSearchAttributes(connection, 'default'), 30_000);
+      // A namespace the server's caches do not know yet: ask again until they do.
+      await eventually(
+        'the search attributes registered',
+        () => registerSearchAttributes(connection, 'default'),
+        { retryErrors: true, timeoutMs: 30_000, intervalMs: 500 },
+      );
     } finally {
       await connection.close();
     }
@@ -243,19 +249,6 @@ async function waitForFrontend(
           clientCertPair: { crt: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) },
         },
       });
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
-
-/** Retries `fn` (a namespace the server's caches do not know yet) until it succeeds or `ms` pass. */
-async function eventually<T>(fn: () => Promise<T>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 500));

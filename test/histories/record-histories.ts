@@ -23,22 +23,16 @@ import {
 } from '../../src/shared/names';
 import type { CampaignCreateInput } from '../../src/shared/provisioning';
 import type { SyncProgress } from '../../src/shared/sync-types';
-import { albums, mailerliteGet, setFaults, startStack, type Stack } from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { useIntegrationStack } from '../helpers/integration';
+import { mailerliteGet, setFaults } from '../helpers/stack';
+import { withWorker } from '../helpers/temporal';
 
 const OUT = join(__dirname);
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 120, seed: 19, temporal });
+// One of the demo store's albums: `album(n)` (the data set of 120 customers has four).
+const { temporal, stack, album } = useIntegrationStack({ customers: 120, seed: 19, temporal: true });
+beforeAll(() => {
   mkdirSync(OUT, { recursive: true });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
 });
 
 /** Writes the history of every run of a workflow (its first run and each it continued as). */
@@ -92,11 +86,6 @@ async function waitForPhase(campaign: string, phase: SyncProgress['phase']): Pro
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the sync of ${campaign} never reached phase ${phase}`);
-}
-
-/** One of the demo store's albums (the data set of 120 customers has four). */
-function album(n: number) {
-  return albums(stack.dataset)[n]!;
 }
 
 it('records campaignSync (records path, list path, mirror with approval) and campaignLock', async () => {

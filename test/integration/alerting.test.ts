@@ -7,24 +7,15 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { parse, stringify } from 'yaml';
 import { alertmanagerCommand } from '../../dev/prometheus/ensure-prometheus';
 import { startSync } from '../../src/client';
-import { connectTestTemporal, uniqueTaskQueue, type TemporalTestContext } from '../helpers/temporal';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { uniqueTaskQueue } from '../helpers/temporal';
+import { albums, uniqueCampaign } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 import { startWorkerProcess } from '../helpers/worker-process';
 import { freePort } from '../helpers/ports';
 
 const ROOT = join(__dirname, '..', '..');
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 50 });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
+const { temporal, stack } = useIntegrationStack({ customers: 50 });
 
 /** One alert as Alertmanager's webhook sends it (payload version 4). */
 interface WebhookAlert {

@@ -13,26 +13,11 @@ import type {
 } from '../../src/shared/provisioning';
 import { SYNC_TRIGGER } from '../../src/shared/search-attributes';
 import type { SyncInput } from '../../src/shared/sync-types';
-import {
-  connectTestTemporal,
-  uniqueTaskQueue,
-  withWorker,
-  type TemporalTestContext,
-} from '../helpers/temporal';
+import { uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { albums, mailerliteGet, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
-import { runCliCaptured } from '../helpers/cli';
+import { useIntegrationStack } from '../helpers/integration';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 300, temporal });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
+const { temporal, stack, cli, useStack } = useIntegrationStack({ customers: 300, temporal: true });
 afterEach(async () => {
   await fetch(`${stack.mailerlite.url}/_admin/faults`, { method: 'DELETE' });
 });
@@ -340,10 +325,6 @@ describe('campaign create with a schedule, and the scheduled launcher', () => {
 });
 
 describe('campaign create CLI', () => {
-  function cli(args: string[], taskQueue: string) {
-    return runCliCaptured(args, { address: temporal.address, taskQueue });
-  }
-
   it('exits 0 with the result, 1 naming the failed step, 2 for invalid input, 3 when locked', async () => {
     await withWorker(temporal, stack.activities, async (tq) => {
       const campaign = uniqueCampaign();
@@ -386,18 +367,11 @@ describe('campaign create CLI', () => {
 
 describe("campaign create within the account's group limit", () => {
   /** An account that holds at most 20 groups, and workers that know it (MAILERLITE_MAX_GROUPS). */
-  let small: Stack;
-
-  beforeAll(async () => {
-    small = await startStack({
-      customers: 300,
-      temporal,
-      mailerliteLimits: { maxGroups: 20 },
-      env: { MAILERLITE_MAX_GROUPS: '20' },
-    });
-  });
-  afterAll(async () => {
-    await small.close();
+  const small = useStack({
+    customers: 300,
+    temporal: true,
+    mailerliteLimits: { maxGroups: 20 },
+    env: { MAILERLITE_MAX_GROUPS: '20' },
   });
 
   async function groupCount(s: Stack): Promise<number> {
@@ -419,10 +393,7 @@ describe("campaign create within the account's group limit", () => {
   it('says how many groups are left, refuses up front a campaign whose groups do not fit, and creates nothing', async () => {
     await withWorker(temporal, small.activities, async (tq) => {
       const first = uniqueCampaign();
-      const ok = await runCliCaptured(['campaign', 'create', first, '--custom'], {
-        address: temporal.address,
-        taskQueue: tq,
-      });
+      const ok = await cli(['campaign', 'create', first, '--custom'], tq);
       expect(ok.code).toBe(EXIT.ok);
       expect(ok.out).toContain('MailerLite account: 0 of 20 groups used, 20 left; 12 after this run.');
       expect(ok.out).toContain(

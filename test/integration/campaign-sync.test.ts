@@ -8,12 +8,7 @@ import { mailerliteTaskQueue, syncWorkflowId } from '../../src/shared/names';
 import { SYNC_STATUS } from '../../src/shared/search-attributes';
 import type { SyncInput, SyncProgress, SyncSummary } from '../../src/shared/sync-types';
 import { SyncAlreadyRunningError, startSync } from '../../src/client';
-import {
-  connectTestTemporal,
-  waitForProgress,
-  withWorker,
-  type TemporalTestContext,
-} from '../helpers/temporal';
+import { waitForProgress, withWorker } from '../helpers/temporal';
 import { forgedResume } from '../reliability/support/invalid-inputs';
 import {
   albums,
@@ -25,30 +20,12 @@ import {
   uniqueCampaign,
   type Stack,
 } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
 /** The worker's configuration for the tests of one write path (see `describe.each` below). */
 let stackEnv: Record<string, string> = {};
 
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
-beforeEach(async () => {
-  stack = await startStack({ customers: 2000, env: stackEnv });
-});
-afterEach(async () => {
-  await stack.close();
-});
-
-function album(index = 0) {
-  const a = albums(stack.dataset)[index];
-  if (!a) throw new Error('the demo data has no album');
-  return a;
-}
+const { temporal, stack, album } = useIntegrationStack({ customers: 2000, env: () => stackEnv, per: 'test' });
 
 async function runSync(taskQueue: string, input: SyncInput): Promise<SyncSummary> {
   const handle = await startSync(temporal.client, taskQueue, input);

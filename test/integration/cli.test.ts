@@ -1,37 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { runCli } from '../../src/client';
 import { EXIT } from '../../src/client/errors';
-import {
-  connectTestTemporal,
-  uniqueTaskQueue,
-  withWorker,
-  type TemporalTestContext,
-} from '../helpers/temporal';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
+import { uniqueTaskQueue, withWorker } from '../helpers/temporal';
+import { albums, uniqueCampaign } from '../helpers/stack';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 300 });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
-
-/** Runs the CLI in-process as a person would from a shell, capturing what it prints. */
-async function cli(args: string[], taskQueue = uniqueTaskQueue()) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue },
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const { temporal, stack, cli } = useIntegrationStack({ customers: 300 });
 
 describe('campaign-sync CLI', () => {
   it('prints usage for help, and exits 2 without a command or for an unknown one', async () => {

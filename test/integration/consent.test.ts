@@ -13,19 +13,13 @@ import {
   type Stack,
 } from '../helpers/stack';
 import { mailerliteApi as api } from '../helpers/store-admin';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { useIntegrationStack } from '../helpers/integration';
+import { withWorker } from '../helpers/temporal';
 
 // Consent over real HTTP: someone who unsubscribes while a sync runs is skipped, not failed; and
 // no path (sync in each mode, mirror removals, transitions) ever changes a subscriber's status.
 
-let temporal: TemporalTestContext;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const { temporal, useStack } = useIntegrationStack({ stack: false });
 
 function runSync(taskQueue: string, input: SyncInput): Promise<SyncSummary> {
   return startSync(temporal.client, taskQueue, input).then((handle) => handle.result());
@@ -109,14 +103,7 @@ describe.each([
 });
 
 describe('no sync, mirror removal or transition changes a subscriber status', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack({ customers: 300 });
-  });
-  afterAll(async () => {
-    await stack.close();
-  });
+  const stack = useStack({ customers: 300 });
 
   const WITHDRAWN = ['unsubscribed', 'bounced', 'junk'] as const;
 

@@ -1,20 +1,18 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { PlanListPageInput } from '../../src/activities';
 import { keepValid, type SourceRecord } from '../../src/shared/sync-types';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { albums, uniqueCampaign } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 import { mailerliteApi as api } from '../helpers/store-admin';
 
 // The list path's index activities, run in the SDK's activity context against the MailerLite
 // emulator (a real HTTP server): what reading the non-active lists after planning keeps, and a
 // look-up that finds the purchase field gone.
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({ customers: 300, env: { MAILERLITE_LIST_LIMIT: '50' } });
-});
-afterAll(async () => {
-  await stack.close();
+const { stack } = useIntegrationStack({
+  connect: false,
+  customers: 300,
+  env: { MAILERLITE_LIST_LIMIT: '50' },
 });
 
 function inActivity<A, R>(fn: (arg: A) => Promise<R>, arg: A): Promise<R> {

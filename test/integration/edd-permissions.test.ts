@@ -24,20 +24,14 @@ import type { SyncSummary } from '../../src/shared/sync-types';
 import { ProviderPermissionError } from '../../src/shared/errors';
 import { buildActivities } from '../../src/workers/build-activities';
 import { albums, mailerliteGet, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { useIntegrationStack } from '../helpers/integration';
+import { withWorker } from '../helpers/temporal';
 
 type Key = { publicKey: string; secretKey: string };
 const ADMIN: Key = { publicKey: DEMO_EDD_PUBLIC_KEY, secretKey: DEMO_EDD_SECRET_KEY };
 const { noReports, shopAccountant, shopWorker } = DEMO_EDD_LIMITED_KEYS;
 
-let temporal: TemporalTestContext;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const { temporal, useStack } = useIntegrationStack({ stack: false });
 
 /** The worker's activities with another EDD key, against the stack's emulators. */
 function activitiesWithKey(stack: Stack, key: Key): Activities {
@@ -101,13 +95,7 @@ function expectNoSecrets(message: string, key: Key): void {
 }
 
 describe('an EDD key whose user lacks a capability fails the sync at once, naming it (EDD answers it 200 with no data)', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ customers: 300 });
-  });
-  afterAll(async () => {
-    await stack.close();
-  });
+  const stack = useStack({ customers: 300 });
 
   it('without view_shop_reports: no page is read (it would find no purchaser), the failure names the capability and the roles', async () => {
     const failure = await failedSync(stack, activitiesWithKey(stack, noReports), {

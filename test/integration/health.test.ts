@@ -9,9 +9,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import type { HealthWebhookPayload } from '../../src/activities';
 import { formatHealthReport } from '../../src/client/health';
 import { installHealthSchedule, runHealthNow } from '../../src/temporal/health-schedule';
-import { runCli } from '../../src/client/cli';
 import { statusAlarms, type SystemStatus } from '../../src/client/status';
-import { runCliCaptured } from '../helpers/cli';
 import { startSync } from '../../src/temporal/sync-start';
 import { listCampaignSyncSchedules } from '../../src/temporal/system';
 import {
@@ -34,39 +32,22 @@ import {
 import { HEALTH_STATUS, SEARCH_ATTRIBUTES, SYNC_TRIGGER } from '../../src/shared/search-attributes';
 import type { SyncSummary } from '../../src/shared/sync-types';
 import { SyncWorkers } from '../../src/workers/create-worker';
-import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
-import {
-  connectTestTemporal,
-  uniqueTaskQueue,
-  withWorker,
-  type TemporalTestContext,
-} from '../helpers/temporal';
+import { albumOf, setFaults, uniqueCampaign, type Stack } from '../helpers/stack';
+import { eventually } from '../helpers/eventually';
+import { useIntegrationStack } from '../helpers/integration';
+import { uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 
-let temporal: TemporalTestContext;
-let stack: Stack | undefined;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const { temporal, cli, startStack } = useIntegrationStack({ stack: false });
 /** Clean-ups of the current test (webhook receivers), run after it whatever its outcome. */
 const afterThis: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
   for (const cleanUp of afterThis.splice(0)) await cleanUp();
 });
 
-async function newStack(
-  env: Record<string, string> = {},
-  customers = 300,
-  client: Client = temporal.client,
-): Promise<Stack> {
-  stack = await startStack({ customers, temporal: { client }, env });
-  return stack;
+/** The test's stack (closed after it), its activities with the given client. */
+function newStack(env: Record<string, string> = {}, customers = 300, client: Client = temporal.client) {
+  return startStack({ customers, temporal: { client }, env });
 }
 
 /**
@@ -113,12 +94,6 @@ async function webhookReceiver(statuses: number[] = []) {
   };
 }
 
-function album(s: Stack, index = 0) {
-  const a = albums(s.dataset)[index];
-  if (!a) throw new Error('the demo data has no album');
-  return a;
-}
-
 function campaignsOf(r: HealthReport): CampaignsSection {
   if (isCheckError(r.campaigns)) throw new Error(`campaigns not scanned: ${r.campaigns.error}`);
   return r.campaigns;
@@ -130,21 +105,6 @@ function workersOf(r: HealthReport): WorkersSection {
 function resourcesOf(r: HealthReport): ResourceCheck {
   if (isCheckError(r.resources)) throw new Error(`resources not checked: ${r.resources.error}`);
   return r.resources;
-}
-
-/** Polls until `check` returns a value (visibility is eventually consistent). */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
 }
 
 async function clearFaults(url: string): Promise<void> {
@@ -357,7 +317,7 @@ describe('a health run', () => {
       await setFaults(s.edd, { latencyMs: 150 });
       const running = await startSync(temporal.client, tq, {
         campaign,
-        productId: album(s).id,
+        productId: albumOf(s.dataset).id,
         pageSize: 10,
       });
       await eventually('the sync to make progress', async () => {
@@ -453,7 +413,7 @@ describe('a health run', () => {
     const s = await newStack({ HTTP_TIMEOUT_MS: '1000' });
     await withWorker(temporal, s.activities, async (tq) => {
       await setFaults(s.edd, { latencyMs: 3_000 });
-      const product = album(s).id;
+      const product = albumOf(s.dataset).id;
       const { prefix, campaign: code } = campaignFamily();
       const a = code('A');
       const b = code('B');
@@ -547,23 +507,18 @@ describe('a health run', () => {
         expect(report.status).toBe('unhealthy');
         // `health` shows it with exit 1 (for cron and monitors), UNHEALTHY in bold red on a
         // terminal and plain in a pipe.
-        const env = { address: temporal.address, taskQueue: tq };
         const onTerminal = await eventually('the report listed', async () => {
-          const r = await runCliCaptured(['health', '--last', '1'], { ...env, tty: true });
+          const r = await cli(['health', '--last', '1'], tq, { tty: true });
           return r.code === 4 ? undefined : r;
         });
         expect(onTerminal.code).toBe(1);
         expect(onTerminal.out.startsWith('Health: \x1b[1;31mUNHEALTHY\x1b[0m (score ')).toBe(true);
         expect(onTerminal.out.split('\n')[0]).toMatch(/\) at \d{4}-\d\d-\d\d \d\d:\d\d \(\d+s ago\)/);
-        const piped = await runCliCaptured(['health', '--last', '1'], env);
+        const piped = await cli(['health', '--last', '1'], tq);
         expect(piped.code).toBe(1);
         expect(piped.out).toMatch(/^Health: UNHEALTHY \(score \d+\)/);
         expect(piped.out).not.toContain('\x1b');
-        const noColor = await runCliCaptured(['health', '--last', '1'], {
-          ...env,
-          tty: true,
-          env: { NO_COLOR: '1' },
-        });
+        const noColor = await cli(['health', '--last', '1'], tq, { tty: true, env: { NO_COLOR: '1' } });
         expect(noColor.out).not.toContain('\x1b');
         expect(report.alerts.map((x) => x.kind)).not.toContain('overload-paused');
         expect((await schedule.describe()).state).toMatchObject({
@@ -922,7 +877,7 @@ describe('a health run', () => {
     await withWorker(temporal, s.activities, async (tq) => {
       const { prefix, campaign: code } = campaignFamily();
       const campaign = code('MANUAL');
-      const productId = album(s).id;
+      const productId = albumOf(s.dataset).id;
       const first = await startSync(temporal.client, tq, { campaign, productId });
       const firstSummary = await first.result();
       expect(firstSummary.status).toBe('completed');
@@ -1037,42 +992,35 @@ describe('CLI: status and health', () => {
   it('health run, health (latest and trend) and status show the system', async () => {
     const s = await newStack();
     await withWorker(temporal, s.activities, async (tq) => {
-      const env = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: tq };
-      const cli = async (...args: string[]) => {
-        const out: string[] = [];
-        const err: string[] = [];
-        const code = await runCli(args, env, { out: (l) => out.push(l), err: (l) => err.push(l) });
-        return { code, out: out.join('\n'), err: err.join('\n') };
-      };
-      expect((await cli('health')).code).toBe(4);
+      expect((await cli(['health'], tq)).code).toBe(4);
 
-      const run = await cli('health', 'run', '--json');
+      const run = await cli(['health', 'run', '--json'], tq);
       const report = JSON.parse(run.out) as HealthReport;
       expect(run.code).toBe(report.status === 'unhealthy' ? 1 : 0);
       expect(report.taskQueue).toBe(tq);
 
-      const text = await cli('health', 'run');
+      const text = await cli(['health', 'run'], tq);
       expect(text.out).toMatch(/^Health: (HEALTHY|DEGRADED|UNHEALTHY) \(score \d+\)/);
       expect(text.out).toMatch(/Services:\n {2}temporal {3}ok/);
 
       const history = await eventually('both reports listed', async () => {
-        const h = await cli('health', '--json', '--last', '5');
+        const h = await cli(['health', '--json', '--last', '5'], tq);
         const parsed = JSON.parse(h.out) as { latest: HealthReport; trend: { workflowId: string }[] };
         return parsed.trend.length === 2 ? parsed : undefined;
       });
       expect(history.trend[1]!.workflowId).toBe(report.workflowId);
       expect(history.latest.workflowId).not.toBe(report.workflowId);
-      const human = await cli('health', '--last', '5');
+      const human = await cli(['health', '--last', '5'], tq);
       // Exit 1 when the latest report is unhealthy (for cron and monitors).
       expect(human.code).toBe(history.latest.status === 'unhealthy' ? 1 : 0);
       expect(human.out).toMatch(/Trend \(last 2, newest first\):/);
 
-      const installed = await cli('health', 'install', '--every', '5m');
+      const installed = await cli(['health', 'install', '--every', '5m'], tq);
       expect(installed.out).toBe(
         `Health schedule ${healthScheduleId(tq)} created (every 5m, task queue ${tq}).`,
       );
       try {
-        const status = await cli('status', '--json');
+        const status = await cli(['status', '--json'], tq);
         const parsed = JSON.parse(status.out) as SystemStatus & {
           workers: WorkersSection;
           healthSchedule: { scheduleId: string; every: string };
@@ -1091,21 +1039,20 @@ describe('CLI: status and health', () => {
         const alarms = statusAlarms(parsed);
         expect(status.code).toBe(alarms.length > 0 ? 1 : 0);
         if (alarms.length > 0) expect(status.err).toBe(`Needs attention (exit 1): ${alarms.join('; ')}.`);
-        const human2 = await cli('status');
+        const human2 = await cli(['status'], tq);
         expect(human2.out).toMatch(/Workers:\n/);
         expect(human2.out).toMatch(/Last health report:\n {2}(HEALTHY|DEGRADED|UNHEALTHY)/);
 
         // A task queue no worker polls: status exits 1 naming it, NO WORKER in bold red on a terminal only.
         const nobody = uniqueTaskQueue('nobody');
-        const alone = { address: temporal.address, taskQueue: nobody };
-        const unpolled = await runCliCaptured(['status'], { ...alone, tty: true });
+        const unpolled = await cli(['status'], nobody, { tty: true });
         expect(unpolled.code).toBe(1);
         expect(unpolled.out).toContain(
           `${nobody} (workflow tasks): \x1b[1;31mNO WORKER\x1b[0m, last seen never`,
         );
         expect(unpolled.err).toContain(`no worker polls task queue ${nobody} (workflow tasks)`);
         expect(unpolled.err).toMatch(/^Needs attention \(exit 1\): /);
-        const unpolledPiped = await runCliCaptured(['status'], alone);
+        const unpolledPiped = await cli(['status'], nobody);
         expect(unpolledPiped.code).toBe(1);
         expect(unpolledPiped.out).toContain(`${nobody} (workflow tasks): NO WORKER, last seen never`);
         expect(unpolledPiped.out).not.toContain('\x1b');

@@ -3,29 +3,16 @@ import { expectedSync } from '../../dev/expected-sync';
 import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
 import { startSync } from '../../src/client';
 import { checkSyncInput } from '../../src/temporal/sync-start';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
-import { albums, setFaults, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { withWorker } from '../helpers/temporal';
+import { albums, setFaults, slowSource, uniqueCampaign } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 import { addOrder, purchaseGroup, setOrderStatus } from '../helpers/store-admin';
 import { DEMO_MAILERLITE_TOKEN } from '../../dev/emulators';
 
 // Incremental runs (issue 17, point 1): read back only to the campaign's watermark plus a lookback,
 // with the watermark kept in Temporal (the last completed run's result).
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
-beforeEach(async () => {
-  stack = await startStack({ customers: 2000, temporal });
-});
-afterEach(async () => {
-  await stack.close();
-});
+const { temporal, stack } = useIntegrationStack({ customers: 2000, temporal: true, per: 'test' });
 
 /** MailerLite API requests served so far (a batch counts once). */
 async function mailerliteRequests(): Promise<number> {

@@ -11,17 +11,18 @@ import { DEFAULT_TIERS } from '../../src/shared/campaign';
 import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
 import { buildActivities } from '../../src/workers/build-activities';
 import { albums, uniqueCampaign } from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { withWorker } from '../helpers/temporal';
+import { useIntegrationStack } from '../helpers/integration';
 
 // An account whose cursor lists take at most 100 subscribers a request, against a worker with the
 // default MAILERLITE_LIST_LIMIT (1000): mirror scans and transitions step down once and finish.
 
-let temporal: TemporalTestContext;
+// The emulators alone, without the stack's activities: each test builds its own, logging to logText.
+const { temporal } = useIntegrationStack({ stack: false });
 let pair: EmulatorPair;
 let logText = '';
 
 beforeAll(async () => {
-  temporal = await connectTestTemporal();
   pair = await startEmulatorPair({
     dataset: generateDemoData({ seed: 42, customers: 300 }),
     mailerlite: { rateLimitPerMinute: 0, maxListLimit: 100 },
@@ -29,7 +30,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await pair.close();
-  await temporal.close();
 });
 
 /** The worker's activities, built as the worker builds them, logging into `logText`. */

@@ -13,13 +13,8 @@ import {
   type Stack,
 } from '../helpers/stack';
 import { mailerliteApi as api, mailerliteState } from '../helpers/store-admin';
-import {
-  connectTestTemporal,
-  historyPayloadText,
-  uniqueTaskQueue,
-  withWorker,
-  type TemporalTestContext,
-} from '../helpers/temporal';
+import { useIntegrationStack } from '../helpers/integration';
+import { historyPayloadText, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { startWorkerProcess } from '../helpers/worker-process';
 
 // A full sync's list path over real HTTP and a real Temporal server: the destination read with
@@ -29,14 +24,8 @@ import { startWorkerProcess } from '../helpers/worker-process';
 /** The page size of the cursor lists in these tests (MAILERLITE_LIST_LIMIT), so lists take pages. */
 const LIST_LIMIT = 50;
 
-let temporal: TemporalTestContext;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+// Each describe block has its stack: the list path's behind an interposer that watches its requests.
+const { temporal, useStack } = useIntegrationStack({ stack: false });
 
 /** A subscriber with a status, and a stale name (so a sync that wrote them would change it). */
 async function seed(stack: Stack, email: string, status: string): Promise<string> {
@@ -317,14 +306,7 @@ describe.each([
 });
 
 describe('a worker lost mid-way through a list-path sync', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack({ customers: 4000 });
-  });
-  afterAll(async () => {
-    await stack.close();
-  });
+  const stack = useStack({ customers: 4000 });
 
   it('is replaced: the sync claims the other worker, rebuilds the index there and finishes with nothing lost', async () => {
     const campaign = uniqueCampaign();

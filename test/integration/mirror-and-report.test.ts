@@ -9,42 +9,25 @@ import { runCli, startSync } from '../../src/client';
 import { decideRemovals, RemovalDecisionError } from '../../src/client/sync-approve';
 import { syncReport } from '../../src/client/sync-report';
 import { mailerliteApi } from '../helpers/store-admin';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { withWorker } from '../helpers/temporal';
+import { useIntegrationStack } from '../helpers/integration';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 import type { SyncWebhookPayload } from '../../src/activities';
-import {
-  albums,
-  mailerliteGet,
-  mailerliteSubscribers,
-  startStack,
-  uniqueCampaign,
-  type Stack,
-} from '../helpers/stack';
+import { mailerliteGet, mailerliteSubscribers, uniqueCampaign } from '../helpers/stack';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
 let webhook: WebhookReceiver<SyncWebhookPayload>;
 
+const { temporal, stack, album, cli } = useIntegrationStack({
+  customers: 2000,
+  env: () => ({ HEALTH_WEBHOOK_URL: webhook.url }),
+  per: 'test',
+});
 beforeAll(async () => {
-  temporal = await connectTestTemporal();
   webhook = await startWebhookReceiver<SyncWebhookPayload>();
 });
 afterAll(async () => {
   await webhook.close();
-  await temporal.close();
 });
-beforeEach(async () => {
-  stack = await startStack({ customers: 2000, env: { HEALTH_WEBHOOK_URL: webhook.url } });
-});
-afterEach(async () => {
-  await stack.close();
-});
-
-function album() {
-  const a = albums(stack.dataset)[0];
-  if (!a) throw new Error('the demo data has no album');
-  return a;
-}
 
 function ml<T>(method: string, path: string, body?: unknown): Promise<T> {
   return mailerliteApi<T>(stack, method, path, body);
@@ -110,17 +93,6 @@ async function syncedWithStrangers(tq: string, strangers: number) {
   const groupId = await purchaseGroupId(campaign);
   const added = await addStrangers(groupId, strangers);
   return { campaign, product, expected, groupId, added, purchasers: [...expected.subscribers.keys()].sort() };
-}
-
-/** Runs the CLI in-process and returns what it printed on stdout. */
-async function runCliCapture(args: string[], taskQueue: string): Promise<string> {
-  const out: string[] = [];
-  await runCli(
-    args,
-    { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue },
-    { out: (l) => out.push(l), err: () => undefined },
-  );
-  return out.join('\n');
 }
 
 function mirror(campaign: string, productId: number, extra: Partial<SyncInput> = {}): SyncInput {
@@ -207,7 +179,7 @@ describe('mirror mode', () => {
       expect(pending.entries[0]!.reasons[0]).toBe(
         `pending: no longer a purchaser of the album in EDD; removed once approved ('campaign-sync sync approve ${c.campaign} --count 80')`,
       );
-      const shown = await runCliCapture(['sync', 'report', c.campaign, '--kind', 'removed'], tq);
+      const shown = (await cli(['sync', 'report', c.campaign, '--kind', 'removed'], tq)).out;
       expect(shown).toContain('removed 80 (of which 80 removals pending an approval)');
       expect(shown.split('\n').filter((l) => l.startsWith('  pending '))).toHaveLength(80);
 

@@ -8,16 +8,10 @@ import {
   startStack,
   uniqueCampaign,
 } from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { withWorker } from '../helpers/temporal';
+import { useIntegrationStack } from '../helpers/integration';
 
-let temporal: TemporalTestContext;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const { temporal } = useIntegrationStack({ stack: false });
 
 describe('names a real sync refuses or writes (validation over HTTP)', () => {
   it('reports names with a line separator, a bidi mark or a soft hyphen as invalid with the reason, and writes a 128-emoji name', async () => {

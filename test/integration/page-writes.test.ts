@@ -1,18 +1,16 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { WritePageInput, WritePageResult } from '../../src/activities';
 import { keepValid, type SourceRecord } from '../../src/shared/sync-types';
-import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { albums, setFaults, uniqueCampaign } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 
 // The direct write path's activity (`writeRecordsPage`), run in the SDK's activity context against
 // the MailerLite emulator (a real HTTP server): a page's writes, and what a retried attempt counts.
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({ customers: 600, env: { MAILERLITE_REQUESTS_PER_MINUTE: '0' } });
-});
-afterAll(async () => {
-  await stack.close();
+const { stack } = useIntegrationStack({
+  connect: false,
+  customers: 600,
+  env: { MAILERLITE_REQUESTS_PER_MINUTE: '0' },
 });
 
 /** Runs an activity function in the SDK's mock activity context, typed. */

@@ -9,20 +9,11 @@ import { startCodecServer } from '../../src/codec/codec-server';
 import { dataConverterFor, loadConfig } from '../../src/config';
 import { syncWorkflowId } from '../../src/shared/names';
 import { SyncWorkers } from '../../src/workers/create-worker';
-import { connectTestTemporal, uniqueTaskQueue, type TemporalTestContext } from '../helpers/temporal';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { uniqueTaskQueue } from '../helpers/temporal';
+import { albums, uniqueCampaign } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 2000 });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
+const { temporal, stack } = useIntegrationStack({ customers: 2000 });
 
 const converter = dataConverterFor(
   loadConfig({ PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` }),

@@ -4,37 +4,12 @@ import { expectedSync } from '../../dev/expected-sync';
 import { startSync } from '../../src/client';
 import { fieldKey, purchaseFieldName } from '../../src/shared/campaign';
 import type { SyncSummary } from '../../src/shared/sync-types';
-import {
-  connectTestTemporal,
-  uniqueTaskQueue,
-  withWorker,
-  type TemporalTestContext,
-} from '../helpers/temporal';
+import { uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { startWorkerProcess } from '../helpers/worker-process';
-import {
-  albums,
-  mailerliteSubscribers,
-  setFaults,
-  startStack,
-  uniqueCampaign,
-  type Stack,
-} from '../helpers/stack';
+import { albums, mailerliteSubscribers, setFaults, uniqueCampaign, type Stack } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
-beforeEach(async () => {
-  stack = await startStack({ customers: 600 });
-});
-afterEach(async () => {
-  await stack.close();
-});
+const { temporal, stack, startStack } = useIntegrationStack({ customers: 600, per: 'test' });
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await promise.then(
@@ -99,13 +74,13 @@ describe('retries and faults', () => {
     // Every 10th MailerLite request is refused with Retry-After: 3, and the client is told not to
     // wait in place, so the wait is Temporal's retry delay.
     await stack.close();
-    stack = await startStack({ customers: 600, env: { RATE_LIMIT_MAX_WAIT_MS: '0' } });
-    await setFaults(stack.mailerlite, { rateLimitBursts: { every: 10, length: 1, retryAfterSeconds: 3 } });
+    const limited = await startStack({ customers: 600, env: { RATE_LIMIT_MAX_WAIT_MS: '0' } });
+    await setFaults(limited.mailerlite, { rateLimitBursts: { every: 10, length: 1, retryAfterSeconds: 3 } });
     const campaign = uniqueCampaign();
-    const gaps = await withWorker(temporal, stack.activities, async (tq) => {
+    const gaps = await withWorker(temporal, limited.activities, async (tq) => {
       const handle = await startSync(temporal.client, tq, {
         campaign,
-        productId: albums(stack.dataset)[0]!.id,
+        productId: albums(limited.dataset)[0]!.id,
       });
       const seen: number[] = [];
       for (let i = 0; i < 300 && seen.length === 0; i++) {

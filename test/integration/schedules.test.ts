@@ -27,52 +27,21 @@ import { addOrder } from '../helpers/store-admin';
 import { scheduledSyncInput } from '../../src/shared/provisioning';
 import { SYNC_TRIGGER } from '../../src/shared/search-attributes';
 import type { SyncProgress, SyncSummary } from '../../src/shared/sync-types';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
-import { albums, beforeEachPage, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
-import { runCliCaptured } from '../helpers/cli';
+import { withWorker } from '../helpers/temporal';
+import { beforeEachPage, uniqueCampaign, type Stack } from '../helpers/stack';
+import { eventually } from '../helpers/eventually';
+import { useIntegrationStack } from '../helpers/integration';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 600, temporal });
+const { temporal, stack, album, cli } = useIntegrationStack({
+  customers: 600,
+  temporal: true,
+  cliEnv: { USER: 'tester' },
 });
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
-
-function album(index = 0) {
-  const a = albums(stack.dataset)[index];
-  if (!a) throw new Error('the demo data has no album');
-  return a;
-}
-
-/** Runs the CLI in-process as a person would from a shell, capturing what it prints. */
-function cli(args: string[], taskQueue: string, address = temporal.address) {
-  return runCliCaptured(args, { address: address, taskQueue, env: { USER: 'tester' } });
-}
 
 async function describeJson(campaign: string, tq: string): Promise<ScheduleView> {
   const r = await cli(['schedule', 'describe', campaign, '--json'], tq);
   expect(r.code).toBe(EXIT.ok);
   return JSON.parse(r.out) as ScheduleView;
-}
-
-async function eventually<T>(
-  fn: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  ms = 15_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function deleteSchedule(campaign: string, kind: ScheduleKind = 'full'): Promise<void> {
@@ -105,6 +74,7 @@ async function subscriberWrites(): Promise<number> {
  */
 async function executionsUnderLock(campaign: string): Promise<WorkflowExecutionInfo[]> {
   return eventually(
+    `the runs of ${campaign} to be closed in visibility`,
     async () => {
       const runs: WorkflowExecutionInfo[] = [];
       for await (const e of temporal.client.workflow.list({
@@ -113,8 +83,7 @@ async function executionsUnderLock(campaign: string): Promise<WorkflowExecutionI
         runs.push(e);
       return runs;
     },
-    (runs) => runs.length > 0 && runs.every((r) => r.status.name !== 'RUNNING'),
-    `the runs of ${campaign} to be closed in visibility`,
+    { until: (runs) => runs.length > 0 && runs.every((r) => r.status.name !== 'RUNNING'), timeoutMs: 15_000 },
   );
 }
 
@@ -123,28 +92,32 @@ async function waitForProgress(
   ok: (p: SyncProgress) => boolean,
 ): Promise<SyncProgress> {
   return eventually(
-    () => handle.query<SyncProgress>('progress').catch(() => undefined),
-    (p): p is SyncProgress => p !== undefined && ok(p),
     'the sync to make progress',
-  ) as Promise<SyncProgress>;
+    () => handle.query<SyncProgress>('progress').catch(() => undefined),
+    {
+      until: ok,
+      timeoutMs: 15_000,
+    },
+  );
 }
 
 /** The campaign's sync, once it runs under the lock ID, started by the given trigger. */
 async function runningSyncBy(campaign: string, trigger: string): Promise<WorkflowExecutionDescription> {
-  const found = await eventually(
+  return eventually(
+    `a sync of ${campaign} by ${trigger}`,
     () =>
       temporal.client.workflow
         .getHandle(syncWorkflowId(campaign))
         .describe()
         .catch(() => undefined),
-    (d) =>
-      d !== undefined &&
-      d.type === WORKFLOW_TYPES.campaignSync &&
-      d.status.name === 'RUNNING' &&
-      d.typedSearchAttributes.get(SYNC_TRIGGER) === trigger,
-    `a sync of ${campaign} by ${trigger}`,
+    {
+      until: (d) =>
+        d.type === WORKFLOW_TYPES.campaignSync &&
+        d.status.name === 'RUNNING' &&
+        d.typedSearchAttributes.get(SYNC_TRIGGER) === trigger,
+      timeoutMs: 15_000,
+    },
   );
-  return found!;
 }
 
 /** A time as the CLI shows it: local, with its age (`2026-12-05 13:05 (2s ago)`, `(in 14h)`). */
@@ -207,11 +180,10 @@ describe('schedule commands', () => {
         expect(again.err).toMatch(new RegExp(`Refused: Campaign ${campaign} already has a sync schedule`));
 
         // Listing is eventually consistent.
-        const listed = await eventually(
-          () => cli(['schedule', 'list'], tq),
-          (r) => r.out.includes(campaign),
-          'the schedule to be listed',
-        );
+        const listed = await eventually('the schedule to be listed', () => cli(['schedule', 'list'], tq), {
+          until: (r) => r.out.includes(campaign),
+          timeoutMs: 15_000,
+        });
         // Aligned columns: each header starts where its cells start.
         const lines = listed.out.split('\n');
         const header = lines.find((l) => l.includes('CAMPAIGN'))!;
@@ -323,11 +295,15 @@ describe('schedule commands', () => {
         expect(backfill.code).toBe(EXIT.ok);
         expect(backfill.out).toMatch(/overlap SKIP/);
         const afterBackfill = await eventually(
-          () => describeJson(campaign, tq),
-          (v) =>
-            v.numActionsTaken >= 2 && v.running.length === 0 && v.recent.every((a) => a.status !== 'running'),
           'the backfilled run to finish',
-          60_000,
+          () => describeJson(campaign, tq),
+          {
+            until: (v) =>
+              v.numActionsTaken >= 2 &&
+              v.running.length === 0 &&
+              v.recent.every((a) => a.status !== 'running'),
+            timeoutMs: 60_000,
+          },
         );
         expect(afterBackfill.numActionsTaken + afterBackfill.numActionsSkippedOverlap).toBe(3);
         const backfilled = afterBackfill.recent.slice(1);
@@ -400,25 +376,25 @@ describe('schedule commands', () => {
       [['--every', '1h', '--concurrency', '3'], /--concurrency is for the schedule of all campaigns/],
     ];
     for (const [flags, message] of cases) {
-      const r = await cli(['schedule', 'create', campaign, ...flags], 'unused', nowhere);
+      const r = await cli(['schedule', 'create', campaign, ...flags], 'unused', { address: nowhere });
       expect({ flags, code: r.code }).toEqual({ flags, code: EXIT.invalidInput });
       expect(r.err).toMatch(message);
     }
-    const badCode = await cli(['schedule', 'create', 'not-a-code', '--every', '1h'], 'unused', nowhere);
+    const badCode = await cli(['schedule', 'create', 'not-a-code', '--every', '1h'], 'unused', {
+      address: nowhere,
+    });
     expect(badCode.code).toBe(EXIT.invalidInput);
     expect(badCode.err).toMatch(/campaign must be a code like 2024_ETB_NBL/);
     const badBackfill = await cli(
       ['schedule', 'backfill', campaign, '--from', 'yesterday', '--to', 'today'],
       'unused',
-      nowhere,
+      { address: nowhere },
     );
     expect(badBackfill.code).toBe(EXIT.invalidInput);
     expect(badBackfill.err).toMatch(/--from must be an ISO time/);
-    const badOverlap = await cli(
-      ['schedule', 'trigger', campaign, '--overlap', 'sometimes'],
-      'unused',
-      nowhere,
-    );
+    const badOverlap = await cli(['schedule', 'trigger', campaign, '--overlap', 'sometimes'], 'unused', {
+      address: nowhere,
+    });
     expect(badOverlap.code).toBe(EXIT.invalidInput);
     // The all-campaigns schedule: a campaign or --all-campaigns, not both; no --product-id.
     const refusals: [string[], RegExp][] = [
@@ -444,7 +420,7 @@ describe('schedule commands', () => {
       [['trigger', '--all-campaigns', '--incremental'], /the schedule of all campaigns has none/],
     ];
     for (const [args, message] of refusals) {
-      const r = await cli(['schedule', ...args], 'unused', nowhere);
+      const r = await cli(['schedule', ...args], 'unused', { address: nowhere });
       expect({ args, code: r.code }).toEqual({ args, code: EXIT.invalidInput });
       expect(r.err).toMatch(message);
     }
@@ -817,9 +793,9 @@ describe('maintaining schedules', () => {
 
         // The list shows it beside the campaigns' schedules; health's campaign schedules do not.
         const listed = await eventually(
-          () => cli(['schedule', 'list'], tq),
-          (r) => r.out.includes('(all campaigns)'),
           'the schedule of all campaigns to be listed',
+          () => cli(['schedule', 'list'], tq),
+          { until: (r) => r.out.includes('(all campaigns)'), timeoutMs: 15_000 },
         );
         expect(listed.out).toMatch(
           new RegExp(
@@ -905,12 +881,12 @@ describe('locks hold for scheduled runs', () => {
 
         // The lock is listed with its holder, progress and latest release (the manual --timeout).
         const lock = await eventually(
+          'the lock to be listed',
           async () => {
             const r = await cli(['locks', '--json'], tq);
             return (JSON.parse(r.out) as HeldLock[]).find((l) => l.campaign === campaign);
           },
-          (l) => l !== undefined,
-          'the lock to be listed',
+          { timeoutMs: 15_000 },
         );
         expect(lock).toMatchObject({
           campaign,
@@ -920,11 +896,9 @@ describe('locks hold for scheduled runs', () => {
           progress: { campaign, trigger: 'cli' },
           releaseBy: { reason: expect.stringMatching(/overall timeout/) as unknown },
         });
-        const started = new Date(lock!.startedAt).getTime();
-        expect(new Date(lock!.releaseBy.at!).getTime() - started).toBeGreaterThanOrEqual(
-          2 * 3_600_000 - 1000,
-        );
-        expect(new Date(lock!.releaseBy.at!).getTime() - started).toBeLessThanOrEqual(2 * 3_600_000 + 5000);
+        const started = new Date(lock.startedAt).getTime();
+        expect(new Date(lock.releaseBy.at!).getTime() - started).toBeGreaterThanOrEqual(2 * 3_600_000 - 1000);
+        expect(new Date(lock.releaseBy.at!).getTime() - started).toBeLessThanOrEqual(2 * 3_600_000 + 5000);
         const locksText = (await cli(['locks'], tq)).out;
         expect(locksText).toMatch(
           new RegExp(
@@ -1013,13 +987,16 @@ describe('locks hold for scheduled runs', () => {
         expect(again.code).toBe(EXIT.locked);
         expect(again.err).toContain(`already has an incremental sync schedule (${incrementalId})`);
         const listed = await eventually(
+          'both schedules to be listed',
           async () =>
             JSON.parse((await cli(['schedule', 'list', '--json'], tq)).out) as {
               scheduleId: string;
               kind: string;
             }[],
-          (list) => list.filter((l) => l.scheduleId.startsWith(fullId)).length === 2,
-          'both schedules to be listed',
+          {
+            until: (list) => list.filter((l) => l.scheduleId.startsWith(fullId)).length === 2,
+            timeoutMs: 15_000,
+          },
         );
         expect(
           listed.filter((l) => l.scheduleId.startsWith(fullId)).map((l) => [l.scheduleId, l.kind]),
@@ -1171,16 +1148,16 @@ describe('locks hold for scheduled runs', () => {
         // `locks` names the schedule and the launcher; the scheduled sync's default timeout
         // (the interval, 1h) bounds the lock.
         const lock = await eventually(
+          'the lock to be listed',
           async () =>
             (JSON.parse((await cli(['locks', '--json'], tq)).out) as HeldLock[]).find(
               (l) => l.campaign === campaign,
             ),
-          (l) => l !== undefined,
-          'the lock to be listed',
+          { timeoutMs: 15_000 },
         );
         expect(lock).toMatchObject({ holder: trigger, parentWorkflowId: launcher.workflowId });
         expect(
-          new Date(lock!.releaseBy.at!).getTime() - new Date(lock!.startedAt).getTime(),
+          new Date(lock.releaseBy.at!).getTime() - new Date(lock.startedAt).getTime(),
         ).toBeLessThanOrEqual(3_600_000 + 5000);
 
         const result: unknown = await temporal.client.workflow
@@ -1210,20 +1187,20 @@ describe('locks hold for scheduled runs', () => {
       });
       try {
         const lock = await eventually(
+          'the lock to be listed',
           async () =>
             (JSON.parse((await cli(['locks', '--json'], tq)).out) as HeldLock[]).find(
               (l) => l.campaign === campaign,
             ),
-          (l) => l !== undefined,
-          'the lock to be listed',
+          { timeoutMs: 15_000 },
         );
         expect(lock).toMatchObject({
           workflowType: WORKFLOW_TYPES.campaignLock,
           holder: 'transition:campaign-transition-test',
           releaseBy: { reason: "the run's execution timeout" },
         });
-        expect(lock!.progress).toBeUndefined();
-        const bound = new Date(lock!.releaseBy.at!).getTime() - new Date(lock!.startedAt).getTime();
+        expect(lock.progress).toBeUndefined();
+        const bound = new Date(lock.releaseBy.at!).getTime() - new Date(lock.startedAt).getTime();
         expect(Math.abs(bound - 3_600_000)).toBeLessThan(5000);
         expect((await cli(['locks'], tq)).out).toMatch(
           new RegExp(

@@ -2,8 +2,9 @@ import { expectedSync } from '../../dev/expected-sync';
 import type { SyncInput, SyncSummary } from '../../src/shared/sync-types';
 import { startSync } from '../../src/client';
 import { formatSummary } from '../../src/client/format';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { withWorker } from '../helpers/temporal';
+import { albums, uniqueCampaign, type Stack } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 import {
   addOrder,
   mailerliteState,
@@ -16,18 +17,9 @@ import {
 // on hold between syncs and while one pages through, new orders meanwhile, and sequential order
 // numbers. Every check is made on what MailerLite holds afterwards, over HTTP.
 
-let temporal: TemporalTestContext;
+// Each test starts the stack it needs (`startStack`: closed after the test).
+const { temporal, startStack } = useIntegrationStack({ stack: false });
 let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
-afterEach(async () => {
-  await stack?.close();
-});
 
 async function sync(tq: string, input: SyncInput): Promise<SyncSummary> {
   return (await startSync(temporal.client, tq, input)).result();

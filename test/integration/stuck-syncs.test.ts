@@ -4,32 +4,12 @@ import type { SystemStatus } from '../../src/client/status';
 import { startSync } from '../../src/temporal/sync-start';
 import { syncStatus } from '../../src/client/sync-status';
 import { syncWorkflowId } from '../../src/shared/names';
-import { albums, slowSource, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
-import {
-  connectTestTemporal,
-  uniqueTaskQueue,
-  waitForProgress,
-  withWorker,
-  type TemporalTestContext,
-} from '../helpers/temporal';
+import { albums, slowSource, uniqueCampaign } from '../helpers/stack';
+import { uniqueTaskQueue, waitForProgress, withWorker } from '../helpers/temporal';
 import { runCliCaptured } from '../helpers/cli';
+import { useIntegrationStack } from '../helpers/integration';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 300 });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
-
-/** Runs the CLI in-process as a person would from a shell, capturing what it prints. */
-function cli(args: string[], taskQueue: string) {
-  return runCliCaptured(args, { address: temporal.address, taskQueue, env: { USER: 'ops' } });
-}
+const { temporal, stack, cli } = useIntegrationStack({ customers: 300, cliEnv: { USER: 'ops' } });
 
 /** A sync of 20-sale pages, started and past its second page (the worker's source is slowed). */
 async function syncPastTwoPages(campaign: string, taskQueue: string) {

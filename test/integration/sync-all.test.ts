@@ -7,33 +7,14 @@ import { SYNC_ALL_WORKFLOW_ID, syncWorkflowId, WORKFLOW_TYPES } from '../../src/
 import { SYNC_TRIGGER } from '../../src/shared/search-attributes';
 import type { SyncAllSummary } from '../../src/shared/sync-all';
 import { emptyCounts, type SyncCounts, type SyncSummary } from '../../src/shared/sync-types';
-import {
-  connectTestTemporal,
-  uniqueTaskQueue,
-  withWorker,
-  type TemporalTestContext,
-} from '../helpers/temporal';
-import { albums, beforeEachPage, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { uniqueTaskQueue, withWorker } from '../helpers/temporal';
+import { albums, beforeEachPage, uniqueCampaign, type Stack } from '../helpers/stack';
 import type { SyncAllStatus } from '../../src/client/sync-all-status';
-import { runCliCaptured } from '../helpers/cli';
+import { useIntegrationStack } from '../helpers/integration';
 import { purchaseGroup } from '../helpers/store-admin';
 import { expectedSync } from '../../dev/expected-sync';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 600, temporal });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
-
-function cli(args: string[], taskQueue: string, address = temporal.address) {
-  return runCliCaptured(args, { address: address, taskQueue });
-}
+const { temporal, stack, cli } = useIntegrationStack({ customers: 600, temporal: true });
 
 /** Each source page 300 ms slower, so the child syncs last long enough to overlap if allowed to. */
 function slowSource(s: Stack, extra: Partial<Stack['activities']> = {}): Stack['activities'] {
@@ -215,7 +196,7 @@ describe('sync all', () => {
       [['extra'], /too many arguments for 'all'/],
     ];
     for (const [flags, message] of cases) {
-      const r = await cli(['sync', 'all', ...flags], 'unused', nowhere);
+      const r = await cli(['sync', 'all', ...flags], 'unused', { address: nowhere });
       expect({ flags, code: r.code }).toEqual({ flags, code: EXIT.invalidInput });
       expect(r.err).toMatch(message);
     }
@@ -350,9 +331,7 @@ describe('sync all', () => {
           );
           expect(lines).toContain(`  ${third!.campaign.padEnd(16)} pending (not started)`);
 
-          const cancel = await runCliCaptured(['sync', 'all', 'cancel', '--reason', 'wrong options'], {
-            address: temporal.address,
-            taskQueue: tq,
+          const cancel = await cli(['sync', 'all', 'cancel', '--reason', 'wrong options'], tq, {
             env: { USER: 'alice' },
           });
           expect(cancel.code).toBe(EXIT.ok);
@@ -390,11 +369,7 @@ describe('sync all', () => {
           expect(childStatus.partial).toBeDefined();
 
           // Status after: exit 1 (it did not complete), who cancelled and why, each campaign's outcome.
-          const after = await runCliCaptured(['sync', 'all', 'status'], {
-            address: temporal.address,
-            taskQueue: tq,
-            tty: true,
-          });
+          const after = await cli(['sync', 'all', 'status'], tq, { tty: true });
           expect(after.code).toBe(EXIT.failed);
           const afterLines = after.out.split('\n');
           expect(afterLines[0]).toBe('Sync of all campaigns: \x1b[1;31mCANCELLED\x1b[0m');

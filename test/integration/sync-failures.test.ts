@@ -6,21 +6,19 @@ import { failureMessage, syncStatus } from '../../src/client/sync-status';
 import { readRunHistory } from '../../src/client/sync-report';
 import { syncWorkflowId } from '../../src/shared/names';
 import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { withWorker } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
-import { runCliCaptured } from '../helpers/cli';
+import { useIntegrationStack } from '../helpers/integration';
 import { freePort as closedPort } from '../helpers/ports';
 
-let temporal: TemporalTestContext;
+const { temporal, cli } = useIntegrationStack({ stack: false, cliEnv: { USER: 'ops' } });
 let webhook: WebhookReceiver<SyncWebhookPayload>;
 
 beforeAll(async () => {
-  temporal = await connectTestTemporal();
   webhook = await startWebhookReceiver<SyncWebhookPayload>();
 });
 afterAll(async () => {
   await webhook.close();
-  await temporal.close();
 });
 
 async function withStack<T>(
@@ -44,10 +42,6 @@ async function scheduledActivities(workflowId: string, runId: string): Promise<s
   return (await readRunHistory(temporal.client, workflowId, runId))
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter((n): n is string => n !== undefined && n !== null);
-}
-
-function cli(args: string[], taskQueue: string) {
-  return runCliCaptured(args, { address: temporal.address, taskQueue, env: { USER: 'ops' } });
 }
 
 describe('a provider the worker cannot use fails the sync at once, naming the setting to fix, and a person hears of it', () => {

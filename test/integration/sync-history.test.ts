@@ -2,24 +2,14 @@ import { EXIT } from '../../src/client/errors';
 import { startSync } from '../../src/temporal/sync-start';
 import { formatCampaigns } from '../../src/client/campaign-list';
 import { formatSyncHistory, syncHistory } from '../../src/client/sync-history';
-import { runCliCaptured } from '../helpers/cli';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { useIntegrationStack } from '../helpers/integration';
+import { albums, uniqueCampaign } from '../helpers/stack';
+import { withWorker } from '../helpers/temporal';
 
 // A campaign's past syncs, from Temporal's visibility and each sync's result: a completed one, one
 // that continued as new (one sync of several runs), one that failed, newest first.
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 300 });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
+const { temporal, stack, cli } = useIntegrationStack({ customers: 300 });
 
 /** Waits until visibility lists `count` sync runs of the campaign (it lags a little). */
 async function visible(campaign: string, count: number): Promise<void> {
@@ -41,10 +31,7 @@ describe('sync history', () => {
     const product = albums(stack.dataset)[0]!;
     const { first, continued, failed } = await withWorker(temporal, stack.activities, async (tq) => {
       // A campaign create holds the campaign's lock under the same workflow ID: it is no sync.
-      const created = await runCliCaptured(['campaign', 'create', campaign, '--custom'], {
-        address: temporal.address,
-        taskQueue: tq,
-      });
+      const created = await cli(['campaign', 'create', campaign, '--custom'], tq);
       expect(created.code).toBe(EXIT.ok);
       const first = await (
         await startSync(temporal.client, tq, { campaign, productId: product.id, trigger: 'cli' })
@@ -117,18 +104,12 @@ describe('sync history', () => {
     );
 
     // The CLI: one JSON document, and exit 1 since the latest sync failed.
-    const viaCli = await runCliCaptured(['sync', 'history', campaign, '--last', '2', '--json'], {
-      address: temporal.address,
-      taskQueue: 'unused',
-    });
+    const viaCli = await cli(['sync', 'history', campaign, '--last', '2', '--json'], 'unused');
     expect(viaCli.code).toBe(EXIT.failed);
     expect((JSON.parse(viaCli.out) as { runId: string }[]).map((e) => e.runId)).toEqual(
       history.slice(0, 2).map((e) => e.runId),
     );
-    const refused = await runCliCaptured(['sync', 'history', campaign, '--last', '0'], {
-      address: temporal.address,
-      taskQueue: 'unused',
-    });
+    const refused = await cli(['sync', 'history', campaign, '--last', '0'], 'unused');
     expect(refused.code).toBe(EXIT.invalidInput);
     expect(refused.err).toContain('--last');
 

@@ -27,22 +27,12 @@ import type {
   TransitionProgress,
   TransitionSummary,
 } from '../../src/shared/transition-types';
-import {
-  connectTestTemporal,
-  uniqueTaskQueue,
-  withWorker,
-  type TemporalTestContext,
-} from '../helpers/temporal';
+import { uniqueTaskQueue, withWorker } from '../helpers/temporal';
 import { mailerliteSubscribers, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 
-let temporal: TemporalTestContext;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+// Each describe block has its stack (`useStack`).
+const { temporal, useStack } = useIntegrationStack({ stack: false });
 
 function mailerliteClient(stack: Stack): MailerLiteClient {
   return new MailerLiteClient({
@@ -153,7 +143,7 @@ async function runTransition(taskQueue: string, input: TransitionInput): Promise
 }
 
 describe('transition against the emulators', () => {
-  let stack: Stack;
+  const stack = useStack({ customers: 200 });
   let src: string;
   let dst: string;
   let taskQueue: string;
@@ -162,7 +152,6 @@ describe('transition against the emulators', () => {
   const before = new Map<string, string[]>();
 
   beforeAll(async () => {
-    stack = await startStack({ customers: 200 });
     src = uniqueCampaign();
     dst = uniqueCampaign();
     taskQueue = uniqueTaskQueue('transition');
@@ -218,9 +207,6 @@ describe('transition against the emulators', () => {
       before.set(seed.email.toLowerCase(), start);
       expected.set(seed.email.toLowerCase(), [...start, ...(seed.to ? [D(seed.to)] : [])].sort());
     }
-  });
-  afterAll(async () => {
-    await stack.close();
   });
 
   const input = (): TransitionInput => ({ source: src, destination: dst, pageSize: 2 });
@@ -388,16 +374,10 @@ describe('transition against the emulators', () => {
 });
 
 describe('transition on a store with sequential order numbers', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      customers: 200,
-      eddOrderNumbers: { prefix: 'EDD-', postfix: '', start: 1 },
-      env: { EDD_ORDER_NUMBER_PREFIX: 'EDD-' },
-    });
-  });
-  afterAll(async () => {
-    await stack.close();
+  const stack = useStack({
+    customers: 200,
+    eddOrderNumbers: { prefix: 'EDD-', postfix: '', start: 1 },
+    env: { EDD_ORDER_NUMBER_PREFIX: 'EDD-' },
   });
 
   it('finds real buyers by email and the number’s n, not by sales?id=', async () => {
@@ -478,13 +458,7 @@ describe('transition on a store with sequential order numbers', () => {
 });
 
 describe('order statuses in transitions', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ customers: 200 });
-  });
-  afterAll(async () => {
-    await stack.close();
-  });
+  const stack = useStack({ customers: 200 });
 
   it('admits complete and partially refunded orders, not revoked, refunded or pending ones; an order on hold waits', async () => {
     const src = uniqueCampaign();
@@ -586,13 +560,7 @@ describe('order statuses in transitions', () => {
 });
 
 describe('transition locks', () => {
-  let stack: Stack;
-  beforeEach(async () => {
-    stack = await startStack({ customers: 100 });
-  });
-  afterEach(async () => {
-    await stack.close();
-  });
+  const stack = useStack({ customers: 100, per: 'test' });
 
   it('fails fast with a lock error while a sync of either campaign runs, holding nothing after', async () => {
     const src = uniqueCampaign();

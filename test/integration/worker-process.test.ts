@@ -6,33 +6,14 @@ import { expectedSync } from '../../dev/expected-sync';
 import { startSync } from '../../src/client';
 import { fieldKey, purchaseFieldName } from '../../src/shared/campaign';
 import type { SyncProgress } from '../../src/shared/sync-types';
-import { connectTestTemporal, uniqueTaskQueue, type TemporalTestContext } from '../helpers/temporal';
-import {
-  albums,
-  mailerliteSubscribers,
-  setFaults,
-  startStack,
-  uniqueCampaign,
-  type Stack,
-} from '../helpers/stack';
+import { uniqueTaskQueue } from '../helpers/temporal';
+import { albums, mailerliteSubscribers, setFaults, uniqueCampaign } from '../helpers/stack';
+import { eventually } from '../helpers/eventually';
+import { useIntegrationStack } from '../helpers/integration';
 import { startWorkerProcess } from '../helpers/worker-process';
 import { freePort } from '../helpers/ports';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
-beforeEach(async () => {
-  stack = await startStack({ customers: 2000 });
-});
-afterEach(async () => {
-  await stack.close();
-});
+const { temporal, stack } = useIntegrationStack({ customers: 2000, per: 'test' });
 
 /** The campaign's state in MailerLite equals the expected sync, subscriber by subscriber. */
 async function expectExactState(campaign: string, productId: number): Promise<number> {
@@ -142,18 +123,12 @@ describe('the worker as its own process', () => {
         const value = body.data?.result[0]?.value[1];
         return value === undefined ? undefined : Number(value);
       };
-      const eventually = async (q: string, want: (v: number | undefined) => boolean) => {
-        let v: number | undefined;
-        for (let i = 0; i < 300; i++) {
-          v = await query(q).catch(() => undefined);
-          if (want(v)) return v;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        return v;
-      };
+      /** The query's value once `until` accepts it (Prometheus scrapes every second). */
+      const scraped = (q: string, until: (v: number) => boolean) =>
+        eventually(q, () => query(q).catch(() => undefined), { until, timeoutMs: 60_000 });
       const sub = (outcome: string) =>
         `campaign_sync_subscribers_total{campaign="${campaign}",outcome="${outcome}"}`;
-      expect(await eventually(sub('created'), (v) => v === summary.created)).toBe(summary.created);
+      expect(await scraped(sub('created'), (v) => v === summary.created)).toBe(summary.created);
       expect(await query(sub('invalid'))).toBe(summary.invalid);
       expect(await query(sub('superseded'))).toBe(summary.superseded);
       expect(await query(`campaign_sync_runs_total{campaign="${campaign}",status="completed"}`)).toBe(1);
@@ -163,7 +138,7 @@ describe('the worker as its own process', () => {
       );
       expect(batches).toBeGreaterThanOrEqual(summary.created / 50);
       // The Temporal SDK's own metrics come through the same endpoint.
-      expect(await eventually('count({__name__=~"temporal_.+"})', (v) => (v ?? 0) > 0)).toBeGreaterThan(0);
+      expect(await scraped('count({__name__=~"temporal_.+"})', (v) => v > 0)).toBeGreaterThan(0);
     } finally {
       await stopProcess(prometheus);
       await worker.stop();

@@ -7,22 +7,13 @@ import { startSync } from '../../src/client';
 import { eddToken } from '../../src/config';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../../src/shared/names';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
-import { connectTestTemporal, uniqueTaskQueue, type TemporalTestContext } from '../helpers/temporal';
-import { albums, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { uniqueTaskQueue } from '../helpers/temporal';
+import { albums, uniqueCampaign } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 import { spawnWorkerProcess, startWorkerProcess } from '../helpers/worker-process';
 import { freePort as closedPort } from '../helpers/ports';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 50 });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
+const { temporal, stack } = useIntegrationStack({ customers: 50 });
 
 const KEYWORD = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 const TEXT = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT;

@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { syncWorkflowId } from '../../src/shared/names';
 import type { SyncSummary } from '../../src/shared/sync-types';
-import { setFaults, startStack, type Stack } from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { setFaults } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
+import { withWorker } from '../helpers/temporal';
 import { faultCounts, recordCounts } from './support/counts';
 import type { StartOutcome } from './support/start-many';
 import { compareMailerLiteState, seededCase } from './support/state';
@@ -13,17 +14,7 @@ const ROOT = join(__dirname, '..', '..');
 const PROCESSES = 5;
 const STARTS_EACH = 10;
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 2000 });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
+const { temporal, stack } = useIntegrationStack({ customers: 2000 });
 
 interface Starter {
   child: ChildProcess;

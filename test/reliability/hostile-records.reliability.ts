@@ -8,15 +8,9 @@ import {
 import { startSync } from '../../src/client';
 import type { SyncSummary } from '../../src/shared/sync-types';
 import { fieldKey, purchaseFieldName } from '../../src/shared/campaign';
-import {
-  albums,
-  expectEveryRecordCounted,
-  mailerliteSubscribers,
-  startStack,
-  uniqueCampaign,
-  type Stack,
-} from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { albums, expectEveryRecordCounted, mailerliteSubscribers, uniqueCampaign } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
+import { withWorker } from '../helpers/temporal';
 import { recordCounts } from './support/counts';
 import { HOSTILE_RECORDS, type HostileOutcome } from './support/hostile-records';
 import { isPurchase } from '../../src/shared/order-status';
@@ -25,16 +19,8 @@ import { compareMailerLiteState, expectedStateOf, seedMailerLite, type ExpectedN
 /** An EDD customer ID nobody has: its order is an orphan. */
 const MISSING_CUSTOMER = 9_999_999;
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await stack?.close();
-  await temporal.close();
-});
+// The test starts its stack on a data set it makes (`startStack`: closed after the test).
+const { temporal, startStack } = useIntegrationStack({ stack: false });
 
 /** One order the test put into EDD, and what must become of it. */
 interface Planted {
@@ -149,7 +135,7 @@ describe('reliability 6: hostile records in the source', () => {
 
     const { dataset, added } = withExtraPurchases(base, { customers, purchases });
     added.sales.forEach((sale, i) => (planted[i]!.sale = sale));
-    stack = await startStack({ dataset });
+    const stack = await startStack({ dataset });
 
     const expected = expectedStateOf(truth);
     const seeded = await seedMailerLite(stack, expected, { exclude: [shadowed.email] });

@@ -4,23 +4,14 @@ import { startSync } from '../../src/client';
 import { InvalidInputError } from '../../src/shared/errors';
 import { syncWorkflowId, WORKFLOW_TYPES } from '../../src/shared/names';
 import type { SyncInput } from '../../src/shared/sync-types';
-import { startStack, uniqueCampaign, type Stack } from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { uniqueCampaign } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
+import { withWorker } from '../helpers/temporal';
 import { recordCounts } from './support/counts';
 import { invalidInputs, type InvalidInput } from './support/invalid-inputs';
 import { sleep } from './support/sync';
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-  stack = await startStack({ customers: 20 });
-});
-afterAll(async () => {
-  await stack.close();
-  await temporal.close();
-});
+const { temporal, stack } = useIntegrationStack({ customers: 20 });
 
 /** What is wrong with a refusal's message, or nothing. */
 function messageProblems(c: InvalidInput, message: string): string[] {

@@ -1,8 +1,9 @@
 import type { EmulatorHandle, FaultSettings } from '../../dev/emulators';
 import { startSync } from '../../src/client';
 import type { SyncSummary } from '../../src/shared/sync-types';
-import { setFaults, startStack, type Stack } from '../helpers/stack';
-import { connectTestTemporal, withWorker, type TemporalTestContext } from '../helpers/temporal';
+import { setFaults } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
+import { withWorker } from '../helpers/temporal';
 import { faultCounts, recordCounts } from './support/counts';
 import { compareMailerLiteState, seededCase } from './support/state';
 import { expectCompleteSummary, sleep } from './support/sync';
@@ -10,15 +11,7 @@ import { expectCompleteSummary, sleep } from './support/sync';
 /** The client gives up on a request after this long, so a latency spike also means timeouts. */
 const HTTP_TIMEOUT_MS = 2_500;
 
-let temporal: TemporalTestContext;
-let stack: Stack;
-
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const { temporal, useStack } = useIntegrationStack({ stack: false });
 
 /**
  * Both emulators misbehave at once: 10% 5xx, resets, malformed bodies, 429 bursts, and (MailerLite)
@@ -69,15 +62,7 @@ describe.each([
   ['budgeted', {}],
   ['direct', { MAILERLITE_REQUESTS_PER_MINUTE: '0' }],
 ] as const)('reliability 3: faults in both emulators (%s write path)', (path, env) => {
-  beforeAll(async () => {
-    stack = await startStack({
-      customers: 2000,
-      env: { HTTP_TIMEOUT_MS: String(HTTP_TIMEOUT_MS), ...env },
-    });
-  });
-  afterAll(async () => {
-    await stack.close();
-  });
+  const stack = useStack({ customers: 2000, env: { HTTP_TIMEOUT_MS: String(HTTP_TIMEOUT_MS), ...env } });
 
   it('completes with the exact destination state under 5xx, 429 bursts, resets, latency spikes and malformed bodies', async () => {
     const started = Date.now();

@@ -1,8 +1,9 @@
 import { startSync } from '../../src/client';
 import { expectedSync } from '../../dev/expected-sync';
-import { albums, setFaults, startStack, uniqueCampaign, type Stack } from '../helpers/stack';
+import { albums, setFaults, uniqueCampaign } from '../helpers/stack';
+import { useIntegrationStack } from '../helpers/integration';
 import { addOrder, purchaseGroup } from '../helpers/store-admin';
-import { connectTestTemporal, uniqueTaskQueue, type TemporalTestContext } from '../helpers/temporal';
+import { uniqueTaskQueue } from '../helpers/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { faultCounts, recordCounts } from './support/counts';
 import { compareMailerLiteState, seededCase } from './support/state';
@@ -11,16 +12,16 @@ import { expectCompleteSummary, waitForExit, waitForProgress, workerEnv } from '
 /** Pending activity states (temporal.api.enums.v1.PendingActivityState). */
 const STATES: Record<number, string> = { 1: 'scheduled', 2: 'started', 3: 'cancel requested' };
 
-let temporal: TemporalTestContext;
-let stack: Stack;
+const { temporal, useStack } = useIntegrationStack({ stack: false });
 const workers: WorkerProcess[] = [];
 
-beforeAll(async () => {
-  temporal = await connectTestTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+/** In a describe block: its worker processes stopped after its tests, then its stack closed. */
+function useStackAndWorkers(customers: number) {
+  afterAll(async () => {
+    for (const w of workers.splice(0)) await w.stop();
+  });
+  return useStack({ customers });
+}
 
 // Both write paths: a worker with a MailerLite budget (here 6,000 a minute, more than this sync
 // needs) takes the budgeted path; with none (0), the direct path.
@@ -28,13 +29,7 @@ describe.each([
   ['budgeted', 6000],
   ['direct', 0],
 ] as const)('reliability 1: the worker is killed (SIGKILL) mid-sync (%s write path)', (path, budget) => {
-  beforeAll(async () => {
-    stack = await startStack({ customers: 2000 });
-  });
-  afterAll(async () => {
-    for (const w of workers.splice(0)) await w.stop();
-    await stack.close();
-  });
+  const stack = useStackAndWorkers(2000);
 
   it('completes the sync on a restarted worker, nothing lost, nothing wrong, consent kept', async () => {
     const started = Date.now();
@@ -93,13 +88,7 @@ describe.each([
 });
 
 describe('reliability 1: the worker is killed (SIGKILL) mid-way through an incremental run', () => {
-  beforeAll(async () => {
-    stack = await startStack({ customers: 3000 });
-  });
-  afterAll(async () => {
-    for (const w of workers.splice(0)) await w.stop();
-    await stack.close();
-  });
+  const stack = useStackAndWorkers(3000);
 
   it('completes it on a restarted worker: every new buyer written, the watermark moved once', async () => {
     const started = Date.now();
