@@ -56,6 +56,22 @@ export const layers = [
                 'it may not import any of them.',
             },
             {
+              target: './src/workflows',
+              from: [
+                './src/config',
+                './src/codec',
+                './src/providers',
+                './src/validation',
+                './src/observability',
+                './src/temporal',
+                './src/client',
+                './src/workers',
+              ],
+              message:
+                'Workflow code is replayed: it imports src/shared (and activities as types) only; ' +
+                'call an activity for anything else.',
+            },
+            {
               target: './src/activities',
               from: ['./src/workflows', './src/client', './src/workers'],
               message:

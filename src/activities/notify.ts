@@ -8,7 +8,7 @@ export interface SyncWebhookPayload extends SyncNotification {
   source: 'campaign-sync';
   /** What happened, for a person (no personal data: emails are masked). */
   message: string;
-  /** What to type next: look at the run, or approve its removals. */
+  /** What to type next: look at the run, run it again, or review and approve its removals. */
   commands: string[];
   /** When the sync sent it (ISO). */
   at: string;
@@ -17,8 +17,9 @@ export interface SyncWebhookPayload extends SyncNotification {
 }
 
 /**
- * Notifications of a sync: one per failed or timed-out run, one when a mirror sync starts waiting
- * for an approval. Each is a warning in the worker's log and, when HEALTH_WEBHOOK_URL is set, a
+ * Notifications of a sync: one per failed or timed-out run (and per sync `sync all` never started
+ * because its connection check failed), one when a mirror sync starts waiting for an approval; the
+ * words are {@link syncNotificationText}'s. Each is a warning in the worker's log and, when HEALTH_WEBHOOK_URL is set, a
  * POST of {@link SyncWebhookPayload} to it (retried by the caller's policy).
  */
 export function notifyActivities({ logger, notify }: ActivityDeps) {

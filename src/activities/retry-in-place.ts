@@ -11,7 +11,7 @@ export async function retryInPlace<T>(
   ctx: Context,
   tries: number,
   send: () => Promise<T>,
-  onTry: () => void = () => {},
+  onTry: () => void,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;

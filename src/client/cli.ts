@@ -308,7 +308,6 @@ export async function runCli(
   }
 }
 
-/** Prints what went wrong (one line, and for invalid input where the help is) and maps it to an exit code. */
 type ErrorType = abstract new (...args: never[]) => Error;
 const isOneOf = (err: unknown, types: ErrorType[]): err is Error => types.some((type) => err instanceof type);
 
@@ -329,6 +328,7 @@ const NOT_FOUND: ErrorType[] = [
   ScheduleMissingError,
 ];
 
+/** Prints what went wrong (one line, and for invalid input where the help is) and maps it to an exit code. */
 export function reportError(err: unknown, out: CliOut, program: Command, command = 'campaign-sync'): number {
   const fail = (code: number, message: string, line = message): number => {
     out.err(line);

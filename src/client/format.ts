@@ -1,4 +1,5 @@
 import { unpolledAdvice } from '../shared/health';
+import { percent } from '../shared/notifications';
 import type { MirrorReport, SyncProgress, SyncSummary } from '../shared/sync-types';
 import type { TierProgress, TransitionProgress, TransitionSummary } from '../shared/transition-types';
 import type { HeldLock } from './locks';
@@ -18,8 +19,8 @@ export function formatProgress(p: SyncProgress): string {
 
 /** One line on a mirror sync's removal step; says how to approve when it waits. */
 export function formatMirror(m: MirrorReport, campaign: string): string {
-  const share = m.groupMembers > 0 ? ` (${((m.toRemove / m.groupMembers) * 100).toFixed(1)}%)` : '';
-  const base = `mirror ${m.state}: ${m.toRemove} of ${m.groupMembers} group members to remove${share}, ${(m.maxRemovalShare * 100).toFixed(1)}% allowed without approval`;
+  const share = m.groupMembers > 0 ? ` (${percent(m.toRemove / m.groupMembers)})` : '';
+  const base = `mirror ${m.state}: ${m.toRemove} of ${m.groupMembers} group members to remove${share}, ${percent(m.maxRemovalShare)} allowed without approval`;
   if (m.state === 'waiting')
     return (
       `${base}. WAITING FOR APPROVAL until ${m.approvalDeadline}: ` +

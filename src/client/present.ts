@@ -1,7 +1,7 @@
 /**
- * How the CLI shows times and results to a person (never in `--json`, which keeps ISO times and
- * plain values): a time as local time with its age, and results that need attention emphasised on
- * a terminal.
+ * How the CLI shows results to a person (never in `--json`, which keeps plain values): what needs
+ * attention emphasised on a terminal, and the first lines of a run's status. Times for people are
+ * `whenAndAge` and its kin in src/shared/when.ts.
  */
 
 import { whenAndAge } from '../shared/when';

@@ -124,9 +124,8 @@ export function formatSyncAllStatus(
   s: SyncAllStatus,
   opts: { now?: Date; emphasis?: Emphasis } = {},
 ): string {
-  const emphasis = opts.emphasis ?? plain;
   const when = (at: Date) => whenAndAge(at, opts.now);
-  const lines = runHeaderLines('Sync of all campaigns', s, { ...opts, emphasis });
+  const lines = runHeaderLines('Sync of all campaigns', s, opts);
   const c = s.cancellation;
   if (c)
     lines.push(

@@ -37,7 +37,8 @@ export function percent(share: number): string {
 /** A notification for a person: what happened, and what to type next. */
 export function syncNotificationText(n: SyncNotification): { message: string; commands: string[] } {
   if (n.kind === 'approval-waiting') {
-    const r = n.removals ?? { pending: 0, groupMembers: 0, maxRemovalShare: 0 };
+    const r = n.removals;
+    if (!r) throw new TypeError(`an approval-waiting notification of ${n.campaign} carries no removals`);
     return {
       message:
         `Mirror sync of ${n.campaign} waits for an approval to remove ${r.pending} of the ${r.groupMembers} members ` +

@@ -15,15 +15,17 @@ import {
 } from '@temporalio/client';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import type {
-  CampaignFailures,
-  HealthReport,
-  HeldPause,
-  LockRunInfo,
-  QueueKind,
-  QueuePollers,
-  RunningSyncInfo,
-  SyncProgressBrief,
+import {
+  BRIEF_COUNTS,
+  type BriefCounts,
+  type CampaignFailures,
+  type HealthReport,
+  type HeldPause,
+  type LockRunInfo,
+  type QueueKind,
+  type QueuePollers,
+  type RunningSyncInfo,
+  type SyncProgressBrief,
 } from '../shared/health';
 import {
   campaignFromWorkflowId,
@@ -109,14 +111,7 @@ export function briefProgress(p: SyncProgress): SyncProgressBrief {
   return {
     phase: p.phase,
     pages: p.pages,
-    fetched: p.fetched,
-    valid: p.valid,
-    invalid: p.invalid,
-    created: p.created,
-    updated: p.updated,
-    unchanged: p.unchanged,
-    skipped: p.skipped,
-    failed: p.failed,
+    ...(Object.fromEntries(BRIEF_COUNTS.map((key) => [key, p[key]])) as BriefCounts),
     startedAt: p.startedAt,
     updatedAt: p.updatedAt,
     ...(p.phase === 'awaiting-approval' && p.mirror ? { pendingRemovals: p.mirror.toRemove } : {}),

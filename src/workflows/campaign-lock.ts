@@ -46,9 +46,14 @@ export async function campaignLock(input: CampaignLockInput): Promise<{ campaign
  */
 export async function startChildUnderLock<T extends Workflow>(
   workflow: T,
+  // The close and reuse policies are the lock's own. (`startChild` sets `typeInfo` itself for a
+  // workflow function; typed out, the options pass through to it.)
   options: WithWorkflowArgs<
     T,
-    Omit<ChildWorkflowOptions, 'typeInfo'> & { workflowId: string; typeInfo?: undefined }
+    Omit<ChildWorkflowOptions, 'typeInfo' | 'parentClosePolicy' | 'workflowIdReusePolicy'> & {
+      workflowId: string;
+      typeInfo?: undefined;
+    }
   >,
 ): Promise<ChildWorkflowHandle<T> | undefined> {
   try {

@@ -363,7 +363,7 @@ export class SyncRun {
   /** A person hears of a failed or timed-out run, and of removals waiting for an approval: once each. */
   async notify(
     kind: SyncNotification['kind'],
-    facts: Pick<SyncNotification, 'error' | 'removals'> = {},
+    facts: Pick<SyncNotification, 'error' | 'removals'>,
   ): Promise<void> {
     const { input, info } = this;
     try {

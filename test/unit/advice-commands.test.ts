@@ -6,7 +6,7 @@ import { CliOut, type CliContext } from '../../src/client/cli-context';
 
 /**
  * Every command the code advises a person to type (`'campaign-sync sync cancel ${campaign} --force'`
- * in a message, `campaign-sync sync start ${input.campaign} --wait` in a notification's commands)
+ * in a message, `campaign-sync sync start ${n.campaign} --wait` in a notification's commands)
  * is collected from the source and parsed by the real command tree: each subcommand, flag and
  * argument it names must exist and take the value shown.
  */

@@ -64,6 +64,10 @@ const refused: Case[] = [
   { file: 'src/workflows/probe.ts', code: "import { createActivities } from '../activities';" },
   { file: 'src/workflows/probe.ts', code: "import { readFileSync } from 'node:fs';" },
   { file: 'src/workflows/probe.ts', code: "import { request } from 'undici';" },
+  // Workflows stand on src/shared alone.
+  { file: 'src/workflows/probe.ts', code: "import { startSync } from '../temporal/sync-start';" },
+  { file: 'src/workflows/probe.ts', code: "import { formatSummary } from '../client/format';" },
+  { file: 'src/workflows/probe.ts', code: "import { createLogger } from '../observability/logger';" },
 ];
 
 const allowed: Case[] = [
@@ -71,6 +75,7 @@ const allowed: Case[] = [
   { file: 'src/client/probe.ts', code: "import { startSync } from '../temporal/sync-start';" },
   { file: 'src/client/probe.ts', code: "import type { campaignSync } from '../workflows';" },
   { file: 'src/workflows/probe.ts', code: "import type { Activities } from '../activities';" },
+  { file: 'src/workflows/probe.ts', code: "import { syncWorkflowId } from '../shared/names';" },
   { file: 'src/workers/probe.ts', code: "import { createActivities } from '../activities';" },
   { file: 'src/providers/probe.ts', code: "import { parseDuration } from '../shared/duration';" },
 ];

@@ -86,11 +86,21 @@ export interface ServiceCheck {
   namespace?: string;
 }
 
+/** The counts the health scan keeps of a running sync's progress. */
+export const BRIEF_COUNTS = [
+  'fetched',
+  'valid',
+  'invalid',
+  'created',
+  'updated',
+  'unchanged',
+  'skipped',
+  'failed',
+] as const;
+export type BriefCounts = Pick<SyncCounts, (typeof BRIEF_COUNTS)[number]>;
+
 /** What the health scan keeps of a running sync's progress. */
-export interface SyncProgressBrief extends Pick<
-  SyncCounts,
-  'fetched' | 'valid' | 'invalid' | 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed'
-> {
+export interface SyncProgressBrief extends BriefCounts {
   phase: string;
   pages: number;
   startedAt: string;
