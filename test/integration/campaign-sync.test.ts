@@ -362,12 +362,22 @@ describe.each([
 
   it('cancels within a page, keeps what was written, reports partial stats and frees the lock', async () => {
     const campaign = uniqueCampaign();
-    const slow = slowSource(stack);
+    // Until the cancellation is sent, each write takes 300 ms longer, so the run is still writing
+    // when it arrives, however busy the machine (in CI it once finished first).
+    let cancelSent = false;
+    const slow: Stack['activities'] = {
+      ...slowSource(stack),
+      writeListBatches: async (...args: Parameters<Stack['activities']['writeListBatches']>) => {
+        if (!cancelSent) await new Promise((r) => setTimeout(r, 300));
+        return stack.activities.writeListBatches(...args);
+      },
+    };
     const input = { campaign, productId: album(0).id, pageSize: 40 };
     await withWorker(temporal, slow, async (tq) => {
       const handle = await startSync(temporal.client, tq, input);
       await waitForProgress(handle, (p) => p.created > 0);
       await handle.cancel();
+      cancelSent = true;
       await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
       const description = await handle.describe();
       expect(description.status.name).toBe('CANCELLED');
