@@ -9,6 +9,10 @@ import { builtinModules } from 'node:module';
 /** Node builtins, in both spellings (`fs` and `node:fs`). */
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
+/** The infrastructure layers, on src/shared only. */
+const INFRASTRUCTURE = ['config', 'codec', 'providers', 'validation', 'observability'];
+const paths = (...layers) => layers.map((layer) => `./src/${layer}`);
+
 export const layers = [
   {
     files: ['**/*.ts'],
@@ -23,70 +27,44 @@ export const layers = [
           zones: [
             {
               target: './src/shared',
-              from: [
-                './src/config',
-                './src/codec',
-                './src/providers',
-                './src/validation',
-                './src/observability',
-                './src/temporal',
-                './src/activities',
-                './src/workflows',
-                './src/client',
-                './src/workers',
-              ],
+              from: paths(...INFRASTRUCTURE, 'temporal', 'activities', 'workflows', 'client', 'workers'),
               message: 'src/shared is pure and stands alone: it imports nothing else of src.',
             },
-            ...['config', 'codec', 'providers', 'validation', 'observability'].map((layer) => ({
+            ...INFRASTRUCTURE.map((layer) => ({
               target: `./src/${layer}`,
-              from: [
-                './src/temporal',
-                './src/activities',
-                './src/workflows',
-                './src/client',
-                './src/workers',
-              ],
+              from: paths('temporal', 'activities', 'workflows', 'client', 'workers'),
               message: `src/${layer} is infrastructure: it may import src/shared and other infrastructure only.`,
             })),
             {
               target: './src/temporal',
-              from: ['./src/activities', './src/client', './src/workers'],
+              from: paths('activities', 'client', 'workers'),
               message:
                 'src/temporal holds the Temporal operations the worker, activities and CLI share; ' +
                 'it may not import any of them.',
             },
             {
               target: './src/workflows',
-              from: [
-                './src/config',
-                './src/codec',
-                './src/providers',
-                './src/validation',
-                './src/observability',
-                './src/temporal',
-                './src/client',
-                './src/workers',
-              ],
+              from: paths(...INFRASTRUCTURE, 'temporal', 'client', 'workers'),
               message:
                 'Workflow code is replayed: it imports src/shared (and activities as types) only; ' +
                 'call an activity for anything else.',
             },
             {
               target: './src/activities',
-              from: ['./src/workflows', './src/client', './src/workers'],
+              from: paths('workflows', 'client', 'workers'),
               message:
                 'Activities may import shared, infrastructure and src/temporal, not the CLI or the worker.',
             },
             {
               target: './src/client',
-              from: ['./src/activities', './src/workers'],
+              from: paths('activities', 'workers'),
               message:
                 'The CLI talks to Temporal (src/temporal), not to activities or the worker; ' +
                 'move a shape both need to src/shared.',
             },
             {
               target: './src/workers',
-              from: ['./src/client'],
+              from: paths('client'),
               message: 'The worker does not import the CLI: share through src/temporal.',
             },
           ],
