@@ -102,7 +102,7 @@ export function useIntegrationStack(opts: IntegrationFileOptions = {}): Integrat
       await current?.close();
       current = undefined;
     });
-    return liveStack(() => {
+    return live(() => {
       if (current) return current;
       throw new Error(
         `${what} is started in before${lifetime === 'test' ? 'Each' : 'All'}: use it in tests.`,
@@ -119,7 +119,7 @@ export function useIntegrationStack(opts: IntegrationFileOptions = {}): Integrat
     beforeAll(async () => {
       fileStack = await start(stackOpts);
     });
-    stack = liveStack(() => {
+    stack = live(() => {
       if (fileStack) return fileStack;
       throw new Error("The file's stack is started in beforeAll: use it in hooks and tests.");
     });
@@ -137,7 +137,7 @@ export function useIntegrationStack(opts: IntegrationFileOptions = {}): Integrat
   });
 
   return {
-    temporal: liveTemporal(connection),
+    temporal: live(connection),
     get stack(): Stack {
       if (stack) return stack;
       throw new Error('useIntegrationStack({ stack: false }) starts no stack of the file.');
@@ -170,41 +170,22 @@ async function startOnce(opts: StackOptions): Promise<Stack> {
   return { ...s, close: () => (closed ??= s.close()) };
 }
 
-function liveTemporal(current: () => TemporalTestContext): TemporalTestContext {
-  return {
-    get address() {
-      return current().address;
+/**
+ * An object that reads every property from `current()` at the time it is read (a hook replaces
+ * the connection or stack behind it), so a file can hold it from its top level.
+ */
+function live<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const target = current();
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
-    get client() {
-      return current().client;
+    has: (_target, key) => Reflect.has(current(), key),
+    ownKeys: () => Reflect.ownKeys(current()),
+    getOwnPropertyDescriptor(_target, key) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(current(), key);
+      return descriptor && { ...descriptor, configurable: true };
     },
-    get nativeConnection() {
-      return current().nativeConnection;
-    },
-    close: () => current().close(),
-  };
-}
-
-function liveStack(current: () => Stack): Stack {
-  return {
-    get dataset() {
-      return current().dataset;
-    },
-    get edd() {
-      return current().edd;
-    },
-    get mailerlite() {
-      return current().mailerlite;
-    },
-    get metrics() {
-      return current().metrics;
-    },
-    get mailerliteToken() {
-      return current().mailerliteToken;
-    },
-    get activities() {
-      return current().activities;
-    },
-    close: () => current().close(),
-  };
+  });
 }
